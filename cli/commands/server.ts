@@ -1,0 +1,6 @@
+import type { Command } from 'commander';
+
+/** Registers `wsmig server`. */
+export function registerServerCommand(program: Command): void {
+  void program;
+}

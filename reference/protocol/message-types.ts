@@ -1,0 +1,80 @@
+/**
+ * Frame types with a meaning fixed by the protocol. Any other `type` a client sends is a request,
+ * answered by a `reply` or an `error` carrying the request's `id`.
+ */
+export const MessageType = {
+  // client → server
+  subscribe: 'subscribe',
+  unsubscribe: 'unsubscribe',
+  ping: 'ping',
+  // server → client
+  reply: 'reply',
+  error: 'error',
+  pong: 'pong',
+  resync: 'resync',
+  drain: 'drain',
+  // built-in requests
+  syncStart: 'sync:start',
+  syncCancel: 'sync:cancel',
+  syncStatus: 'sync:status',
+  echo: 'echo',
+  // events on sync:<chatId> channels
+  syncProgress: 'sync:progress',
+  syncComplete: 'sync:complete',
+  syncError: 'sync:error',
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** Types a client may not use as request types: they are control frames or server-only. */
+export const RESERVED_TYPES: ReadonlySet<string> = new Set([
+  MessageType.subscribe,
+  MessageType.unsubscribe,
+  MessageType.ping,
+  MessageType.reply,
+  MessageType.error,
+  MessageType.pong,
+  MessageType.resync,
+  MessageType.drain,
+  MessageType.syncProgress,
+  MessageType.syncComplete,
+  MessageType.syncError,
+]);
+
+/** The channel on which the server sends notices that concern the whole connection (`drain`). */
+export const SYSTEM_CHANNEL = 'sys';
+
+/** Payload of a `subscribe` frame: resume after `fromSeq` in `epoch`, or start live. */
+export interface SubscribePayload {
+  fromSeq?: number;
+  epoch?: string;
+}
+
+/** Payload of the reply to `subscribe`: where the channel stands now. */
+export interface SubscribeReply {
+  channel: string;
+  epoch: string;
+  /** Sequence number of the newest event on the channel (0 when none). */
+  seq: number;
+  /** Events replayed right after this reply (0 when live only). */
+  replayed: number;
+}
+
+/** Why the server cannot replay what a client asked for. */
+export type ResyncReason = 'epoch-changed' | 'too-old' | 'future-seq';
+
+/** Payload of a `resync` frame: the client missed events it cannot get back; here is the current state. */
+export interface ResyncPayload<S = unknown> {
+  reason: ResyncReason;
+  epoch: string;
+  /** Sequence number the channel is at; live events continue after it. */
+  seq: number;
+  /** The current state of what the channel describes (for `sync:<chatId>`: a {@link SyncStatusReply}). */
+  snapshot: S | null;
+}
+
+/** Payload of a `drain` frame on the `sys` channel. */
+export interface DrainPayload {
+  /** How long this client should wait before reconnecting; spread over the drain window per client. */
+  retryAfterMs: number;
+  reason: string;
+}
