@@ -1,6 +1,185 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { UsageError, messageOf } from '../../lib/errors.js';
+import { parseDurationMs } from '../../lib/duration.js';
+import { createLogger } from '../../lib/logger.js';
+import { createFileStatusStore, createServer, type ReferenceServer, type ServerOptions } from '../../reference/server/index.js';
+
+interface ServerFlags {
+  port: string;
+  host: string;
+  heartbeatInterval?: string;
+  maxPayload?: string;
+  rateLimit?: string;
+  slowConsumerBytes?: string;
+  maxConnections?: string;
+  allowedOrigin: string[];
+  syncTotal?: string;
+  syncBatchSize?: string;
+  syncBatchDelay?: string;
+  syncFailureRate?: string;
+  replayBuffer?: string;
+  flagFile?: string;
+  flag?: string;
+  injectLatency?: string;
+  drainWindow?: string;
+  drainTimeout?: string;
+  stateFile?: string;
+  wsEndpoint?: string;
+  tokenFile?: string;
+  adminTokenFile?: string;
+  json?: boolean;
+}
+
+function integerFlag(flag: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a whole number from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+function rateFlag(flag: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a probability from 0 to 1, such as 0.05.`);
+  return value;
+}
+
+function durationFlag(flag: string, text: string | undefined): number | undefined {
+  return text === undefined ? undefined : Math.round(parseDurationMs(text, flag));
+}
+
+function booleanFlag(flag: string, text: string | undefined): boolean | undefined {
+  if (text === undefined) return undefined;
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use true (WebSocket) or false (legacy SSE).`);
+}
+
+/** A token from a file (flag) or the environment: never from argv, which `ps` shows to everyone. */
+function readToken(flag: string, file: string | undefined, envName: string): string | undefined {
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new UsageError('BAD_FLAG', `Cannot read ${flag} ${file}: ${messageOf(error)}.`, { cause: error });
+    }
+    if (text === '') throw new UsageError('BAD_FLAG', `${flag} ${file} is empty: put the token on its first line.`);
+    return text;
+  }
+  const fromEnv = process.env[envName];
+  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+}
+
+function urlFlag(flag: string, text: string, protocols: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a full URL such as ${protocols[0]}//app.example.com.`);
+  }
+  if (!protocols.includes(url.protocol)) throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a ${protocols.join(' or ')} URL.`);
+  return flag === '--allowed-origin' ? url.origin : text;
+}
+
+/** Turns the command's flags into server options, naming the flag and what it accepts on any mistake. */
+function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
+  const batchSize = integerFlag('--sync-batch-size', flags.syncBatchSize, 1, 100_000);
+  const totalMessages = integerFlag('--sync-total', flags.syncTotal, 1);
+  const batchDelayMs = durationFlag('--sync-batch-delay', flags.syncBatchDelay);
+  const failureRate = rateFlag('--sync-failure-rate', flags.syncFailureRate);
+  const flagValue = booleanFlag('--flag', flags.flag);
+  const latencyMs = durationFlag('--inject-latency', flags.injectLatency);
+  const heartbeatIntervalMs = durationFlag('--heartbeat-interval', flags.heartbeatInterval);
+  if (heartbeatIntervalMs !== undefined && heartbeatIntervalMs < 10) throw new UsageError('BAD_FLAG', `Invalid --heartbeat-interval "${flags.heartbeatInterval}": use at least 10ms (25s is the default).`);
+  const options: ServerOptions = {
+    port: integerFlag('--port', flags.port, 0, 65_535),
+    host: flags.host,
+    heartbeatIntervalMs,
+    maxPayloadBytes: integerFlag('--max-payload', flags.maxPayload, 64),
+    rateLimit: integerFlag('--rate-limit', flags.rateLimit, 0),
+    slowConsumerBytes: integerFlag('--slow-consumer-bytes', flags.slowConsumerBytes, 1024),
+    maxConnections: integerFlag('--max-connections', flags.maxConnections, 0),
+    allowedOrigins: flags.allowedOrigin.map((origin) => urlFlag('--allowed-origin', origin, ['http:', 'https:'])),
+    replayBufferSize: integerFlag('--replay-buffer', flags.replayBuffer, 0, 1_000_000),
+    sync: { totalMessages, batchSize, batchDelayMs, failureRate },
+    flag: { value: flagValue, file: flags.flagFile },
+    faults: { latencyMs },
+    drainWindowMs: durationFlag('--drain-window', flags.drainWindow),
+    drainTimeoutMs: durationFlag('--drain-timeout', flags.drainTimeout),
+    wsEndpoint: flags.wsEndpoint === undefined ? undefined : urlFlag('--ws-endpoint', flags.wsEndpoint, ['ws:', 'wss:']),
+    token: readToken('--token-file', flags.tokenFile, 'WSMIG_TOKEN'),
+    adminToken: readToken('--admin-token-file', flags.adminTokenFile, 'WSMIG_ADMIN_TOKEN'),
+    store: flags.stateFile === undefined ? undefined : createFileStatusStore(flags.stateFile),
+  };
+  return options;
+}
+
+function printEvent(flags: ServerFlags, event: Record<string, unknown>, text: string): void {
+  process.stdout.write(flags.json ? `${JSON.stringify(event)}\n` : `${text}\n`);
+}
+
+/** Resolves when the server has stopped: the first SIGTERM/SIGINT drains it, a second stops it at once. */
+function stopOnSignals(server: ReferenceServer, flags: ServerFlags): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals += 1;
+      const stopping = signals === 1 ? server.drain() : server.close();
+      printEvent(flags, { event: signals === 1 ? 'draining' : 'closing', signal }, signals === 1 ? `${signal}: draining (send it again to stop at once)` : `${signal}: stopping now`);
+      stopping.then(
+        () => {
+          process.off('SIGTERM', onSignal);
+          process.off('SIGINT', onSignal);
+          printEvent(flags, { event: 'stopped' }, 'stopped');
+          resolve();
+        },
+        (error: unknown) => reject(error),
+      );
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
 
 /** Registers `wsmig server`. */
 export function registerServerCommand(program: Command): void {
-  void program;
+  program
+    .command('server')
+    .description('Run the reference WebSocket server (with the legacy SSE endpoints, /health, /metrics and /api/config). Tokens come from WSMIG_TOKEN / WSMIG_ADMIN_TOKEN or the --*-token-file flags.')
+    .option('--port <port>', 'TCP port (0 picks a free one)', '3000')
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--heartbeat-interval <duration>', 'protocol ping interval (default 25s)')
+    .option('--max-payload <bytes>', 'largest accepted frame (default 1048576)')
+    .option('--rate-limit <perSecond>', 'messages per second per connection, burst 2x; 0 disables (default 200)')
+    .option('--slow-consumer-bytes <bytes>', 'send-buffer watermark before closing with 4201 (default 4194304)')
+    .option('--max-connections <n>', 'open WebSocket connections before closing new ones with 4202 (default 50000)')
+    .option('--allowed-origin <url>', 'allowed browser Origin (repeat for several; default any)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--sync-total <n>', 'messages one simulated sync processes (default 100)')
+    .option('--sync-batch-size <n>', 'messages per batch, one progress event each (default 10)')
+    .option('--sync-batch-delay <duration>', 'simulated work per batch (default 50ms)')
+    .option('--sync-failure-rate <p>', 'probability a sync fails, 0 to 1 (default 0)')
+    .option('--replay-buffer <n>', 'events kept per channel for resume; 0 keeps none (default 1024)')
+    .option('--flag-file <path>', 'env file to follow for USE_NEW_WS_SYNC=true|false (rollback without a redeploy)')
+    .option('--flag <value>', 'initial USE_NEW_WS_SYNC, true or false (default: the environment variable)')
+    .option('--inject-latency <duration>', 'delay every reply and event by this much (fault drills; default 0ms)')
+    .option('--drain-window <duration>', 'window over which drained clients are told to come back (default 10s)')
+    .option('--drain-timeout <duration>', 'longest wait for clients to close during a drain (default 15s)')
+    .option('--state-file <path>', 'keep sync status in this JSON file, so a restart resumes interrupted syncs')
+    .option('--ws-endpoint <url>', 'WebSocket URL advertised by /api/config (default: this server)')
+    .option('--token-file <path>', 'file holding the bearer token clients must present (instead of WSMIG_TOKEN)')
+    .option('--admin-token-file <path>', 'file holding the bearer token for /admin/* (instead of WSMIG_ADMIN_TOKEN)')
+    .option('--json', 'print machine-readable JSON lines on stdout')
+    .action(async (flags: ServerFlags) => {
+      const options = serverOptionsFromFlags(flags);
+      const server = await createServer({ ...options, logger: createLogger({ name: 'wsmig-server' }) });
+      printEvent(
+        flags,
+        { event: 'listening', url: server.url, wsUrl: server.wsUrl, port: server.port, epoch: server.epoch },
+        `wsmig server listening on ${server.url} (WebSocket ${server.wsUrl}, transport ${server.flag ? 'ws' : 'sse'})`,
+      );
+      await stopOnSignals(server, flags);
+    });
 }

@@ -1,0 +1,123 @@
+/**
+ * One client of the reconnect-storm benchmark, on a bare `ws` socket: subscribes to its chat's sync
+ * channel, starts the sync, and after a disconnect reconnects (full-jitter backoff) and resubscribes
+ * with `fromSeq`/`epoch`, handling `resync`. It checks what it receives: within a subscription every
+ * event's seq is exactly the previous one plus 1, and the sync ends with a complete.
+ */
+import { WebSocket } from 'ws';
+import type { ResyncPayload, SubscribeReply, SyncProgressEvent, SyncStatusReply, WSMessage } from '../../reference/protocol/index.js';
+
+const BACKOFF_BASE_MS = 50;
+const BACKOFF_CAP_MS = 1_000;
+
+export class StormClient {
+  /** Seq gaps or repeats seen within a subscription (must stay 0). */
+  seqErrors = 0;
+  /** Progress events whose `processed` was not above what the client already knew (delivered again after a restart; SyncManager drops them). */
+  repeatedProgress = 0;
+  completed = false;
+  /** When the last resubscription was answered (ms, performance.now). */
+  resubscribedAtMs: number | undefined;
+  private lastSeq = 0;
+  private epoch: string | undefined;
+  private processed = 0;
+  private attempt = 0;
+  private ws: WebSocket | undefined;
+  private wantSeq: number | undefined;
+  private stopped = false;
+  private readonly channel: string;
+
+  constructor(
+    private readonly url: string,
+    private readonly chatId: number,
+    private readonly onResubscribed: (client: StormClient) => void,
+  ) {
+    this.channel = `sync:${chatId}`;
+  }
+
+  /** Connects, subscribes and starts the sync. */
+  start(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const ws = this.open();
+      ws.once('open', () => {
+        ws.send(JSON.stringify({ id: 's', channel: this.channel, type: 'subscribe', payload: null }));
+        ws.send(JSON.stringify({ id: 'start', channel: 'sync', type: 'sync:start', payload: { chatId: this.chatId } }));
+        resolve();
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ws?.terminate();
+  }
+
+  private open(): WebSocket {
+    const ws = new WebSocket(this.url, { perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('message', (data) => this.onMessage(JSON.parse(String(data)) as WSMessage));
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      if (!this.stopped && this.ws === ws) this.reconnectLater();
+    });
+    return ws;
+  }
+
+  private reconnectLater(): void {
+    // Full jitter, clamped first: a herd of clients spreads out instead of re-forming.
+    const delayMs = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
+    this.attempt += 1;
+    setTimeout(() => {
+      if (this.stopped) return;
+      const ws = this.open();
+      ws.once('open', () => {
+        const payload = this.epoch === undefined ? null : { fromSeq: this.lastSeq, epoch: this.epoch };
+        ws.send(JSON.stringify({ id: 'r', channel: this.channel, type: 'subscribe', payload }));
+      });
+    }, delayMs);
+  }
+
+  private onMessage(message: WSMessage): void {
+    if (message.channel !== this.channel) return;
+    switch (message.type) {
+      case 'reply': {
+        const reply = message.payload as SubscribeReply;
+        this.epoch = reply.epoch;
+        this.wantSeq = reply.seq + 1;
+        this.lastSeq = reply.seq;
+        if (message.id === 'r') {
+          this.attempt = 0;
+          this.resubscribedAtMs = performance.now();
+          this.onResubscribed(this);
+        }
+        return;
+      }
+      case 'resync': {
+        const resync = message.payload as ResyncPayload<SyncStatusReply>;
+        this.wantSeq = resync.seq + 1;
+        this.lastSeq = resync.seq;
+        if (resync.snapshot) {
+          this.processed = Math.max(this.processed, resync.snapshot.processed);
+          if (resync.snapshot.syncStatus === 'completed') this.completed = true;
+        }
+        return;
+      }
+      case 'sync:progress':
+      case 'sync:complete':
+      case 'sync:error': {
+        const seq = message.seq as number;
+        if (this.wantSeq !== undefined && seq !== this.wantSeq) this.seqErrors += 1;
+        this.wantSeq = seq + 1;
+        this.lastSeq = seq;
+        this.epoch = message.epoch;
+        if (message.type === 'sync:progress') {
+          const { processed } = message.payload as SyncProgressEvent;
+          if (processed <= this.processed) this.repeatedProgress += 1;
+          this.processed = Math.max(this.processed, processed);
+        } else if (message.type === 'sync:complete') this.completed = true;
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,208 @@
+import { Command, Option } from 'commander';
+import { formatDurationMs } from '../../lib/duration.js';
+import { UsageError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/logger.js';
+import { exitCodeOf, renderConsoleSummary } from '../../reports/index.js';
+import { describeScenarios, parseSetItems, resolveScenarioOptions, scenarioByName, type KnobOverride } from '../../scenarios/catalog/index.js';
+import { exportK6Scenario } from '../../scenarios/engines/k6/export.js';
+import { ENGINE_NAMES, SCENARIO_NAMES, runLoad, type LoadProgress, type RunnableEngine } from '../../scenarios/load-run.js';
+
+interface KnobFlags {
+  duration?: string;
+  connections?: string;
+  rate?: string;
+  rampUp?: string;
+  payloadBytes?: string;
+  set: string[];
+}
+
+interface RunFlags extends KnobFlags {
+  target?: string;
+  engine?: string;
+  thresholds?: string;
+  out: string;
+  workers?: string;
+  json?: boolean;
+}
+
+interface ExportFlags extends KnobFlags {
+  out: string;
+  operator?: boolean;
+  parallelism?: string;
+  target?: string;
+  thresholds?: string;
+  force?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+function addKnobOptions(command: Command): Command {
+  return command
+    .option('--duration <duration>', 'how long each scenario runs, e.g. 30s')
+    .option('--connections <n>', 'WebSocket (or HTTP) connections')
+    .option('--rate <perSecond>', 'requests started per second (open model)')
+    .option('--ramp-up <duration>', 'ramp-up time, e.g. 5s')
+    .option('--payload-bytes <n>', 'request payload size in bytes')
+    .option('--set <knob=value>', 'any scenario knob, e.g. --set cuts=5 or --set latency.syncs=10 (repeatable)', collect, [] as string[]);
+}
+
+/** The knob flags as overrides, in the order they apply (named flags first, then --set). */
+function overridesOf(flags: KnobFlags): KnobOverride[] {
+  const named: [keyof KnobFlags, string, string][] = [
+    ['duration', 'duration', '--duration'],
+    ['connections', 'connections', '--connections'],
+    ['rate', 'rate', '--rate'],
+    ['rampUp', 'rampUp', '--ramp-up'],
+    ['payloadBytes', 'payloadBytes', '--payload-bytes'],
+  ];
+  const overrides: KnobOverride[] = [];
+  for (const [flag, knob, source] of named) {
+    const value = flags[flag];
+    if (typeof value === 'string') overrides.push({ knob, value, source });
+  }
+  return [...overrides, ...parseSetItems(flags.set)];
+}
+
+/** Renders progress on stderr: one updating line on a TTY, a line every few seconds otherwise. */
+function progressPrinter(): { update(progress: LoadProgress): void; notice(text: string): void; end(): void } {
+  const tty = process.stderr.isTTY === true;
+  let lastLineAt = 0;
+  let drawn = false;
+  const clear = (): void => {
+    if (tty && drawn) process.stderr.write('\r\u001b[2K');
+    drawn = false;
+  };
+  return {
+    update(progress) {
+      const p99 = progress.p99Ms === undefined ? '' : ` · p99 ${progress.p99Metric} ${progress.p99Ms < 10 ? progress.p99Ms.toFixed(2) : progress.p99Ms.toFixed(0)} ms`;
+      const connections = progress.openConnections > 0 ? ` · ${progress.openConnections} connections` : '';
+      const line = `[${progress.scenarios.join(' + ')}] ${formatDurationMs(progress.elapsedMs)} / ${formatDurationMs(progress.plannedMs)}${connections}${p99}`;
+      if (tty) {
+        clear();
+        process.stderr.write(line);
+        drawn = true;
+      } else if (Date.now() - lastLineAt >= 5_000) {
+        lastLineAt = Date.now();
+        process.stderr.write(`${line}\n`);
+      }
+    },
+    notice(text) {
+      clear();
+      process.stderr.write(`wsmig: ${text}\n`);
+    },
+    end: clear,
+  };
+}
+
+function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a whole number of at least ${min}.`);
+  return Number(text);
+}
+
+/** Registers `wsmig load list`, `wsmig load run` and `wsmig load export k6`. */
+export function registerLoadCommand(program: Command): void {
+  const load = program.command('load').description('Load tests before rollout: scenarios, engines (native, k6, autocannon), rollback thresholds, reports.');
+
+  load
+    .command('list')
+    .description('List the scenarios, their knobs and defaults.')
+    .option('--json', 'machine-readable list on stdout')
+    .action((flags: { json?: boolean }) => {
+      const scenarios = describeScenarios();
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(scenarios, null, 2)}\n`);
+        return;
+      }
+      const lines: string[] = [];
+      for (const scenario of scenarios) {
+        lines.push(`${scenario.name} (${scenario.engines.join(', ')})${scenario.runsBeside ? ` — runs beside ${scenario.runsBeside}` : ''}`, `  ${scenario.description}`);
+        for (const knob of scenario.knobs) lines.push(`    ${`${knob.name}=${knob.default}`.padEnd(28)} ${knob.description}`);
+        lines.push('');
+      }
+      lines.push('With no scenario, `wsmig load run` is the pre-rollout check: short latency, reconnect-storm and sync-progress runs against the embedded server.');
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+
+  addKnobOptions(
+    load
+      .command('run')
+      .description('Run scenarios (none: the pre-rollout check) and judge them against the rollback thresholds. Exit 0 pass, 99 fail, 98 inconclusive.')
+      .argument('[scenario...]', `scenarios to run in order: ${SCENARIO_NAMES.join(', ')}`)
+      .option('--target <url>', 'WebSocket URL of the server to test, e.g. ws://localhost:3000/ws (default: start the embedded reference server)')
+      .addOption(new Option('--engine <engine>', 'load engine (default: each scenario\'s own)').choices(ENGINE_NAMES))
+      .option('--thresholds <file>', 'thresholds file, JSON or YAML in k6\'s grammar (default: scenarios/rollback-thresholds.json)')
+      .option('--out <dir>', 'where run folders are written', './wsmig-reports')
+      .option('--workers <n>', 'native engine worker threads (default: one per core)')
+      .option('--json', 'print the Result with its verdict as JSON on stdout'),
+  ).action(async (scenarios: string[], flags: RunFlags) => {
+    const workers = integerFlag('--workers', flags.workers, 1);
+    const printer = progressPrinter();
+    const interrupt = new AbortController();
+    const onSigint = (): void => {
+      printer.notice('interrupted: stopping the run and writing what was measured (press Ctrl-C again to quit at once)');
+      process.off('SIGINT', onSigint);
+      interrupt.abort();
+    };
+    process.on('SIGINT', onSigint);
+    let outcome;
+    try {
+      outcome = await runLoad({
+        scenarios,
+        ...(flags.target === undefined ? {} : { target: flags.target }),
+        ...(flags.engine === undefined ? {} : { engine: flags.engine as RunnableEngine }),
+        overrides: overridesOf(flags),
+        ...(flags.thresholds === undefined ? {} : { thresholdsFile: flags.thresholds }),
+        outDir: flags.out,
+        ...(workers === undefined ? {} : { workers }),
+        logger: createLogger({ name: 'wsmig-load' }),
+        signal: interrupt.signal,
+        onProgress: (progress) => printer.update(progress),
+        onNotice: (text) => printer.notice(text),
+      });
+    } finally {
+      printer.end();
+      process.off('SIGINT', onSigint);
+    }
+    const human = flags.json ? process.stderr : process.stdout;
+    for (const report of outcome.reports) {
+      human.write(renderConsoleSummary(report.result, { color: human.isTTY === true }));
+      human.write(`report: ${report.reportDir}\n`);
+    }
+    if (flags.json) {
+      const results = outcome.reports.map((report) => report.result);
+      process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
+    }
+    process.exitCode = Math.max(...outcome.reports.map((report) => exitCodeOf(report.result.verdict) ?? 98));
+  });
+
+  const exporter = load.command('export').description('Export a scenario for another tool.');
+  addKnobOptions(
+    exporter
+      .command('k6')
+      .description('Write a scenario as a k6 script with its options and thresholds (and a k6-operator TestRun with --operator).')
+      .argument('<scenario>', 'latency, reconnect-storm, sync-progress or soak')
+      .requiredOption('--out <dir>', 'folder to write into')
+      .option('--operator', 'also write a k6-operator TestRun manifest (distributed load)')
+      .option('--parallelism <n>', 'k6-operator runners (with --operator)')
+      .option('--target <url>', 'WebSocket URL the script loads (default ws://localhost:3000/ws; run.sh also reads WSMIG_TARGET)')
+      .option('--thresholds <file>', 'thresholds file; what k6 can evaluate is exported with the script')
+      .option('--force', 'overwrite files that exist'),
+  ).action(async (name: string, flags: ExportFlags) => {
+    const scenario = scenarioByName(name);
+    const parallelism = integerFlag('--parallelism', flags.parallelism, 1);
+    if (parallelism !== undefined && !flags.operator) throw new UsageError('BAD_FLAG', '--parallelism needs --operator (it sets the k6-operator TestRun\'s runners).');
+    const options = resolveScenarioOptions(scenario, overridesOf(flags));
+    const outcome = await exportK6Scenario(name, {
+      outDir: flags.out,
+      options,
+      ...(flags.target === undefined ? {} : { target: { wsUrl: flags.target } }),
+      ...(flags.thresholds === undefined ? {} : { thresholdsFile: flags.thresholds }),
+      ...(flags.operator ? { operator: true } : {}),
+      ...(parallelism === undefined ? {} : { parallelism }),
+      ...(flags.force ? { force: true } : {}),
+    });
+    const lines = [`wrote ${outcome.files.length} files to ${outcome.outDir}:`, ...outcome.files.map((file) => `  ${file}`), `run: ${outcome.runCommand}`, ...outcome.notes.map((note) => `note: ${note}`)];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  });
+}

@@ -1,0 +1,132 @@
+/**
+ * Import declarations: adding a named import once (reusing one that is there), computing the
+ * relative specifier of a repository file from the file being transformed, and dropping imports
+ * that a transform made unused.
+ */
+import path from 'node:path';
+import type { ASTPath, ImportDeclaration } from 'jscodeshift';
+import { countNameUses, declaredNames } from './bindings.js';
+import type { TransformContext } from './context.js';
+
+type Specifier = ImportDeclaration['specifiers'] extends (infer S)[] | undefined ? S : never;
+
+function importDeclarations(ctx: TransformContext): ASTPath<ImportDeclaration>[] {
+  return ctx.root.find(ctx.j.ImportDeclaration).paths() as ASTPath<ImportDeclaration>[];
+}
+
+function importedName(specifier: Specifier): string | undefined {
+  if (specifier.type !== 'ImportSpecifier') return undefined;
+  const imported = specifier.imported as { name?: string; value?: string };
+  return imported.name ?? imported.value;
+}
+
+function isTypeOnly(node: { importKind?: string | null }): boolean {
+  return node.importKind === 'type' || node.importKind === 'typeof';
+}
+
+/** The local name of `name` imported (as a value) from a module the predicate accepts. */
+export function findNamedImport(ctx: TransformContext, sourceMatches: (source: string) => boolean, name: string): string | undefined {
+  for (const declaration of importDeclarations(ctx)) {
+    const node = declaration.node;
+    if (isTypeOnly(node) || !sourceMatches(String(node.source.value))) continue;
+    for (const specifier of node.specifiers ?? []) {
+      if (importedName(specifier) === name && !isTypeOnly(specifier as { importKind?: string | null })) return specifier.local?.name as string;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Makes `name` from `source` available and returns its local name: reuses an existing import,
+ * adds the specifier to an existing declaration from that source, or adds a declaration after the
+ * last import. A local name already used by something else gets a `wsmig` prefix.
+ */
+export function ensureNamedImport(ctx: TransformContext, source: string, name: string, sourceMatches: (s: string) => boolean = (s) => s === source): string {
+  const existing = findNamedImport(ctx, sourceMatches, name);
+  if (existing) return existing;
+  const { j } = ctx;
+  const taken = declaredNames(j, ctx.root);
+  const local = taken.has(name) || countNameUses(j, ctx.root, name) > 0 ? `wsmig${name[0]?.toUpperCase()}${name.slice(1)}` : name;
+  const specifier = local === name ? j.importSpecifier(j.identifier(name)) : j.importSpecifier(j.identifier(name), j.identifier(local));
+  const target = importDeclarations(ctx).find((declaration) => sourceMatches(String(declaration.node.source.value)) && !isTypeOnly(declaration.node) && !(declaration.node.specifiers ?? []).some((s) => s.type === 'ImportNamespaceSpecifier'));
+  if (target) {
+    target.node.specifiers = [...(target.node.specifiers ?? []), specifier];
+    return local;
+  }
+  const declaration = j.importDeclaration([specifier], j.literal(source));
+  const body = (ctx.programPath().node as { body: unknown[] }).body;
+  const imports = importDeclarations(ctx).filter((p) => (p.parent as ASTPath).node.type === 'Program');
+  const last = imports[imports.length - 1];
+  body.splice(last ? body.indexOf(last.node) + 1 : 0, 0, declaration);
+  return local;
+}
+
+/** `.js`, `.ts` or no extension: how this file writes its relative imports (`auto` in the config). */
+export function importExtensionFor(ctx: TransformContext): '.js' | '.ts' | '' {
+  const configured = ctx.config.importExtension;
+  if (configured === 'none') return '';
+  if (configured !== 'auto') return configured;
+  const relative = importDeclarations(ctx)
+    .map((declaration) => String(declaration.node.source.value))
+    .filter((source) => source.startsWith('./') || source.startsWith('../'));
+  if (relative.some((source) => /\.[cm]?jsx?$/.test(source))) return '.js';
+  if (relative.some((source) => /\.[cm]?tsx?$/.test(source))) return '.ts';
+  return relative.length > 0 ? '' : '.js';
+}
+
+/** The specifier that imports the repository file `target` (absolute) from the file being transformed. */
+export function relativeSpecifier(ctx: TransformContext, target: string): string {
+  const withoutExtension = target.replace(/\.[cm]?[jt]sx?$/, '');
+  let relative = path.relative(path.dirname(ctx.file), withoutExtension).split(path.sep).join('/');
+  if (!relative.startsWith('.')) relative = `./${relative}`;
+  return `${relative}${importExtensionFor(ctx)}`;
+}
+
+/** True when an import specifier (as written in `fromFile`) points at the repository file `target`. */
+export function specifierResolvesTo(specifier: string, fromFile: string, target: string): boolean {
+  const targetStem = target.replace(/\.[cm]?[jt]sx?$/, '');
+  if (specifier.startsWith('./') || specifier.startsWith('../')) {
+    const stem = path.resolve(path.dirname(fromFile), specifier).replace(/\.[cm]?[jt]sx?$/, '');
+    return stem === targetStem || `${stem}/index` === targetStem;
+  }
+  // Path aliases such as `@/config/features` cannot be resolved here: compare the tail.
+  const tail = specifier.replace(/\.[cm]?[jt]sx?$/, '').replace(/^[@~#][^/]*\//, '');
+  return tail.includes('/') && targetStem.endsWith(`/${tail}`);
+}
+
+/**
+ * Removes import specifiers whose names were used before a transform and are not used any more
+ * (`usedBefore` holds the counts taken before it ran). Declarations left empty are removed, side-effect
+ * imports and names that were already unused are kept. Returns the removed local names.
+ */
+export function removeImportsMadeUnused(ctx: TransformContext, usedBefore: ReadonlyMap<string, number>): string[] {
+  const { j } = ctx;
+  const removed: string[] = [];
+  for (const declaration of importDeclarations(ctx)) {
+    const specifiers = declaration.node.specifiers ?? [];
+    if (specifiers.length === 0) continue;
+    const kept = specifiers.filter((specifier) => {
+      const local = specifier.local?.name as string | undefined;
+      if (!local || (usedBefore.get(local) ?? 0) === 0) return true;
+      if (countNameUses(j, ctx.root, local) > 0 || ctx.templateText.match(new RegExp(`\\b${local}\\b`))) return true;
+      removed.push(local);
+      return false;
+    });
+    if (kept.length === specifiers.length) continue;
+    if (kept.length === 0) j(declaration).remove();
+    else declaration.node.specifiers = kept;
+  }
+  return removed;
+}
+
+/** Reference counts of every imported local name, to compare after a transform with {@link removeImportsMadeUnused}. */
+export function importUsage(ctx: TransformContext): Map<string, number> {
+  const usage = new Map<string, number>();
+  for (const declaration of importDeclarations(ctx)) {
+    for (const specifier of declaration.node.specifiers ?? []) {
+      const local = specifier.local?.name as string | undefined;
+      if (local) usage.set(local, countNameUses(ctx.j, ctx.root, local));
+    }
+  }
+  return usage;
+}

@@ -1,0 +1,42 @@
+/**
+ * recast reprints only what a transform changed; new code is printed with these options, read
+ * from the file itself so that added lines look like their neighbours (quotes, indentation,
+ * line endings, trailing commas, parentheses around a single arrow parameter).
+ */
+
+export interface PrintOptions {
+  quote: 'single' | 'double';
+  tabWidth: number;
+  useTabs: boolean;
+  lineTerminator: string;
+  trailingComma: boolean;
+  arrowParensAlways: boolean;
+  wrapColumn: number;
+}
+
+function count(text: string, pattern: RegExp): number {
+  return text.match(pattern)?.length ?? 0;
+}
+
+/** The print options matching the style of `code`. */
+export function printOptionsFor(code: string): PrintOptions {
+  const singles = count(code, /(?:from|import|require\()\s*'[^'\n]*'/g) + count(code, /'[^'\n]*'/g) / 10;
+  const doubles = count(code, /(?:from|import|require\()\s*"[^"\n]*"/g) + count(code, /"[^"\n]*"/g) / 10;
+  const indents = [...code.matchAll(/^( +|\t+)\S/gm)].map((m) => m[1] ?? '');
+  const useTabs = indents.filter((i) => i.startsWith('\t')).length > indents.length / 2;
+  const spaceIndents = indents.filter((i) => i.startsWith(' ')).map((i) => i.length);
+  const tabWidth = spaceIndents.length === 0 ? 2 : Math.min(...spaceIndents) >= 4 ? 4 : 2;
+  const withTrailingComma = count(code, /,[ \t]*\r?\n[ \t]*[}\])]/g);
+  const withoutTrailingComma = count(code, /[\w$'"`)\]}][ \t]*\r?\n[ \t]*[}\]]/g);
+  const parenthesized = count(code, /\(\s*[A-Za-z_$][\w$]*\s*(?::[^()=]*)?\)\s*=>/g);
+  const bare = count(code, /(?:^|[\s(,=:])[A-Za-z_$][\w$]*\s*=>/g);
+  return {
+    quote: doubles > singles ? 'double' : 'single',
+    tabWidth,
+    useTabs,
+    lineTerminator: code.includes('\r\n') ? '\r\n' : '\n',
+    trailingComma: withTrailingComma > withoutTrailingComma / 2,
+    arrowParensAlways: parenthesized >= bare,
+    wrapColumn: 100,
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * `new EventSource('/api/sync/:chatId/events')` held in a local variable, with named listeners,
+ * `onerror`/`onopen` connection handlers and `close()` (in a React `useEffect`, a Vue composable, a
+ * plain function). The statements from the declaration to the variable's last use are put under the
+ * flag: the WebSocket branch declares the same name as a `runSync`/`watchSync` handle (which has
+ * `close()`), with the listeners turned into payload callbacks; the legacy branch is the original.
+ */
+import type { ASTPath } from 'jscodeshift';
+import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
+import { declaringScope, isValueReference, referencesTo, scopeOf } from '../lib/bindings.js';
+import { cloneNode } from '../lib/clone.js';
+import type { TransformContext } from '../lib/context.js';
+import { matchEndpoint } from './endpoint-match.js';
+import { callbackFromListener, isTransportOnly, listenerReadsData, unwrapExpression } from './payload-callbacks.js';
+import { isOpenSite } from './site-scope.js';
+import { type CallbackName, callbackForLegacyEvent, callbacksObject, chatParams, guardStatements, moveLeadingComments, runSyncCall, watchSyncCall } from './ws-code.js';
+
+type AnyNode = { type: string; [key: string]: unknown };
+
+const POLYFILL_PACKAGES = new Set(['eventsource', 'event-source-polyfill', 'extended-eventsource', 'reconnecting-eventsource', 'eventsource-client']);
+const GLOBAL_OBJECTS = new Set(['window', 'globalThis', 'self']);
+
+/** True for `new EventSource(…)`, `new window.EventSource(…)` and the common polyfills. */
+function isEventSourceConstruction(ctx: TransformContext, path: ASTPath): boolean {
+  const callee = unwrapExpression((path.node as AnyNode)['callee']);
+  if (callee.type === 'MemberExpression') {
+    const object = unwrapExpression(callee['object']);
+    return object.type === 'Identifier' && GLOBAL_OBJECTS.has(object['name'] as string) && (callee['property'] as AnyNode)['name'] === 'EventSource';
+  }
+  if (callee.type !== 'Identifier') return false;
+  const name = callee['name'] as string;
+  const binding = scopeOf(path)?.lookup(name)?.getBindings()[name]?.[0];
+  if (!binding) return name === 'EventSource';
+  const importDeclaration = (binding.parent as ASTPath | null)?.parent as ASTPath | null;
+  const source = (importDeclaration?.node as AnyNode | undefined)?.['source'] as AnyNode | undefined;
+  return (importDeclaration?.node as AnyNode | undefined)?.type === 'ImportDeclaration' && POLYFILL_PACKAGES.has(String(source?.['value']));
+}
+
+export function convertEventSources(ctx: TransformContext): void {
+  ctx.root
+    .find(ctx.j.NewExpression)
+    .filter((path: ASTPath) => isEventSourceConstruction(ctx, path))
+    .forEach((path: ASTPath) => {
+      if (!isOpenSite(ctx, path)) return;
+      const problem = convertEventSource(ctx, path);
+      if (problem) ctx.markManual(path, problem);
+    });
+}
+
+interface Handler {
+  event: string;
+  fn: unknown;
+  /** Index of the registering statement in the block. */
+  index: number;
+}
+
+/** The direct child of `blockNode` that contains `path`, as an index into its statements. */
+function statementIndexIn(path: ASTPath, blockNode: unknown, statements: readonly unknown[]): number {
+  for (let p: ASTPath | null = path; p; p = p.parent as ASTPath | null) {
+    if ((p.parent as ASTPath | null)?.node === blockNode) return statements.indexOf(p.node);
+  }
+  return -1;
+}
+
+/** What a reference to the source variable does; a string is a reason the site cannot be converted. */
+function classifyReference(reference: ASTPath, statements: readonly unknown[], blockNode: unknown): Handler | 'close' | string {
+  let use = reference;
+  while (['TSNonNullExpression', 'ParenthesizedExpression', 'TSAsExpression'].includes(((use.parent as ASTPath).node as AnyNode).type)) use = use.parent as ASTPath;
+  const parent = (use.parent as ASTPath).node as AnyNode;
+  const grand = (use.parent as ASTPath).parent as ASTPath;
+  if ((parent.type === 'MemberExpression' || parent.type === 'OptionalMemberExpression') && parent['object'] === use.node && !parent['computed']) {
+    const member = (parent['property'] as AnyNode)['name'] as string;
+    const grandNode = grand.node as AnyNode;
+    const isCall = (grandNode.type === 'CallExpression' || grandNode.type === 'OptionalCallExpression') && grandNode['callee'] === parent;
+    if (member === 'close' && isCall) return 'close';
+    const statement = grand.parent as ASTPath;
+    const direct = (statement.node as AnyNode).type === 'ExpressionStatement' && (statement.parent as ASTPath).node === blockNode;
+    const index = statements.indexOf(statement.node);
+    if (member === 'addEventListener' && isCall) {
+      if (!direct) return 'a listener is added conditionally or inside another statement';
+      const [name, fn, options] = grandNode['arguments'] as AnyNode[];
+      const event = name && (name.type === 'StringLiteral' || name.type === 'Literal') ? name['value'] : undefined;
+      if (typeof event !== 'string') return 'a listener is added for an event name computed at run time';
+      if (options) return `the "${event}" listener is added with options`;
+      return { event, fn, index };
+    }
+    if (/^on(message|error|open)$/.test(member) && grandNode.type === 'AssignmentExpression' && grandNode['left'] === parent) {
+      if (!direct || grandNode['operator'] !== '=') return `${member} is set inside another statement`;
+      return { event: member.slice(2), fn: grandNode['right'], index };
+    }
+    return `its "${member}" is used`;
+  }
+  if (parent.type === 'CallExpression' || parent.type === 'NewExpression') return 'the EventSource is passed to another function';
+  if (parent.type === 'ReturnStatement' || parent.type === 'ArrowFunctionExpression') return 'the EventSource is returned to the caller';
+  if (parent.type === 'AssignmentExpression') return parent['left'] === use.node ? 'its variable is reassigned (a hand-made reconnect?)' : 'the EventSource is stored in another variable';
+  return 'the EventSource is used in a way the codemod cannot follow';
+}
+
+/** Names the statements declare at their top level. */
+function topLevelDeclaredNames(statements: readonly AnyNode[]): string[] {
+  const names: string[] = [];
+  const collect = (pattern: AnyNode | null | undefined): void => {
+    if (!pattern) return;
+    if (pattern.type === 'Identifier') names.push(pattern['name'] as string);
+    else if (pattern.type === 'ObjectPattern') for (const p of pattern['properties'] as AnyNode[]) collect((p['value'] ?? p['argument']) as AnyNode);
+    else if (pattern.type === 'ArrayPattern') for (const e of pattern['elements'] as (AnyNode | null)[]) collect(e);
+    else if (pattern.type === 'RestElement') collect(pattern['argument'] as AnyNode);
+    else if (pattern.type === 'AssignmentPattern') collect(pattern['left'] as AnyNode);
+  };
+  for (const statement of statements) {
+    if (statement.type === 'VariableDeclaration') for (const d of statement['declarations'] as AnyNode[]) collect(d['id'] as AnyNode);
+    else if ((statement.type === 'FunctionDeclaration' || statement.type === 'ClassDeclaration') && statement['id']) collect(statement['id'] as AnyNode);
+  }
+  return names;
+}
+
+function convertEventSource(ctx: TransformContext, path: ASTPath): string | undefined {
+  const { j, config } = ctx;
+  const args = (path.node as AnyNode)['arguments'] as AnyNode[];
+  const match = matchEndpoint(ctx, args[0], path, config.endpoints.syncEvents);
+  if (match.kind === 'dynamic') return `the EventSource URL cannot be read: ${match.reason}`;
+  if (match.kind === 'other') return `EventSource on "${match.url}", which is not the sync events endpoint ${config.endpoints.syncEvents} (codemods.endpoints.syncEvents): its events have no known WebSocket channel`;
+  const extraQuery = [...match.query.keys()].filter((key) => key !== 'start');
+  if (extraQuery.length > 0) return `query parameter(s) ${extraQuery.map((k) => `"${k}"`).join(', ')} of the EventSource URL have no WebSocket equivalent`;
+  const start = ['1', 'true'].includes(match.query.get('start') ?? '');
+  const options = args[1];
+  if (options && !(options.type === 'ObjectExpression' && (options['properties'] as AnyNode[]).every((p) => (p['key'] as AnyNode | undefined)?.['name'] === 'withCredentials'))) {
+    return 'the EventSource options (headers?) are not carried over: WebSocket authentication is configured on the client (WSOptions.token)';
+  }
+  const chatId = match.params.get('chatId') as ExpressionKind;
+
+  const declarator = path.parent as ASTPath;
+  const declaratorNode = declarator.node as AnyNode;
+  if (declaratorNode.type === 'AssignmentExpression') return 'the EventSource is assigned to a variable declared elsewhere (a hand-made reconnect?): convert by hand';
+  if (declaratorNode.type !== 'VariableDeclarator' || (declaratorNode['id'] as AnyNode).type !== 'Identifier') return 'the EventSource is not kept in a local variable (it is passed on or returned), so what happens to it is unknown';
+  const declaration = declarator.parent as ASTPath;
+  if ((declaration.node as AnyNode)['declarations'] instanceof Array && ((declaration.node as AnyNode)['declarations'] as unknown[]).length !== 1) return 'the EventSource is declared together with other variables';
+  const block = declaration.parent as ASTPath;
+  const blockNode = block.node as AnyNode;
+  if (blockNode.type !== 'BlockStatement' && blockNode.type !== 'Program') return 'the EventSource variable is exported or declared outside a block';
+  const statements = blockNode['body'] as AnyNode[];
+  const name = (declaratorNode['id'] as AnyNode)['name'] as string;
+  if (ctx.templateText && new RegExp(`\\b${name}\\b`).test(ctx.templateText)) return `the template uses "${name}"`;
+
+  const startIndex = statements.indexOf(declaration.node as AnyNode);
+  let endIndex = startIndex;
+  const handlers: Handler[] = [];
+  for (const reference of referencesTo(j, ctx.root, name, declaringScope(declarator, name))) {
+    const index = statementIndexIn(reference, blockNode, statements);
+    if (index === -1) return `"${name}" is used outside the block it is declared in`;
+    endIndex = Math.max(endIndex, index);
+    const use = classifyReference(reference, statements, blockNode);
+    if (typeof use === 'string' && use !== 'close') return use;
+    if (typeof use === 'object') handlers.push(use);
+  }
+
+  const callbacks = new Map<CallbackName, ExpressionKind>();
+  const handlerStatements = new Set<number>();
+  for (const handler of handlers) {
+    handlerStatements.add(handler.index);
+    if (handler.event === 'message') return 'it handles unnamed events (onmessage), so which sync event they carry is app-specific';
+    if (handler.event === 'open' || (handler.event === 'error' && !listenerReadsData(ctx, handler.fn))) {
+      if (isTransportOnly(handler.fn, new Set([name]))) continue;
+      return `its "${handler.event}" handler does more than reconnect: WSClient reconnects and resumes by itself; decide what the UI should do on the client's "close"/"reconnecting" events and convert by hand`;
+    }
+    const callbackName = callbackForLegacyEvent(ctx, handler.event);
+    if (!callbackName) return `the "${handler.event}" event has no WebSocket equivalent in codemods.events`;
+    if (callbacks.has(callbackName)) return `two listeners handle the "${handler.event}" event`;
+    const result = callbackFromListener(ctx, handler.fn, handler.event);
+    if ('reason' in result) return result.reason;
+    callbacks.set(callbackName, result.callback);
+  }
+
+  const range = statements.slice(startIndex, endIndex + 1);
+  const after = statements.slice(endIndex + 1);
+  const hidden = topLevelDeclaredNames(range.filter((statement) => statement !== declaration.node));
+  for (const hiddenName of hidden) {
+    const usedAfter = after.some((statement) => j(statement as never).find(j.Identifier, { name: hiddenName }).filter((p: ASTPath) => isValueReference(p)).size() > 0);
+    if (usedAfter || (ctx.templateText && new RegExp(`\\b${hiddenName}\\b`).test(ctx.templateText))) return `putting the SSE code under the flag would hide "${hiddenName}", which is used after it`;
+  }
+
+  const callbacksExpression = callbacksObject(ctx, callbacks);
+  const handle = start ? runSyncCall(ctx, chatParams(ctx, cloneNode(chatId)), callbacksExpression) : watchSyncCall(ctx, cloneNode(chatId), callbacksExpression);
+  const wsStatements: StatementKind[] = [j.variableDeclaration('const', [j.variableDeclarator(j.identifier(name), handle)])];
+  range.forEach((statement, offset) => {
+    if (offset === 0 || handlerStatements.has(startIndex + offset)) return;
+    wsStatements.push(cloneNode(statement) as unknown as StatementKind);
+  });
+  const guard = guardStatements(ctx, wsStatements, range as unknown as StatementKind[]);
+  moveLeadingComments(range[0], guard);
+  statements.splice(startIndex, range.length, guard as unknown as AnyNode);
+  ctx.converted(guard);
+  return undefined;
+}

@@ -1,0 +1,340 @@
+/**
+ * The SSE stream read by hand: `const res = await fetch('/commands/sync', { method: 'POST', body })`,
+ * then `res.body.getReader()` in a loop that either feeds eventsource-parser's `createParser({ onEvent })`
+ * or splits `event:`/`data:` lines itself and dispatches on the event name. The whole region — the
+ * fetch, the reader, the parser, the loop — becomes `await runSync(…).done` under the flag, with the
+ * dispatch branches as callbacks. The region is only replaced when it provably does nothing else:
+ * no statement in it (other than the event handlers) may touch variables from outside it.
+ */
+import type { ASTPath } from 'jscodeshift';
+import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
+import { isValueReference, scopeOf } from '../lib/bindings.js';
+import { cloneNode } from '../lib/clone.js';
+import type { TransformContext } from '../lib/context.js';
+import { findNamedImport } from '../lib/imports.js';
+import { matchEndpoint, type UrlMatch } from './endpoint-match.js';
+import { dispatchBranches, isDispatchStatement, parsedDataAlias } from './event-dispatch.js';
+import { callbacksFromDispatchingHandler, controllerName, headersProblem, propertyFunction, stringifiedBody } from './fetch-event-source.js';
+import { callbackFromBranch, isTransportOnly, isTransportStatement, jsonParseArgument, unwrapExpression } from './payload-callbacks.js';
+import { isOpenSite } from './site-scope.js';
+import { dottedName } from './wrapper-calls.js';
+import { type CallbackName, callbackForLegacyEvent, callbacksObject, chatParams, doneOf, guardStatements, moveLeadingComments, runSyncCall, watchSyncCall } from './ws-code.js';
+
+type AnyNode = { type: string; [key: string]: unknown };
+
+export const EVENTSOURCE_PARSER_PACKAGE = 'eventsource-parser';
+const SHAPE = 'the SSE response is read in a shape the codemod does not know (it reads: const res = await fetch(…); res.body.getReader(); a read loop)';
+const IGNORED_FETCH_OPTIONS = new Set(['method', 'body', 'headers', 'signal', 'credentials', 'cache', 'mode']);
+
+interface StreamTarget {
+  post: boolean;
+  match: Extract<UrlMatch, { kind: 'match' }>;
+  init: AnyNode | undefined;
+}
+
+export function convertStreamReaders(ctx: TransformContext): void {
+  const { j } = ctx;
+  const handledParsers = new Set<unknown>();
+  ctx.root.find(j.CallExpression).forEach((path: ASTPath) => {
+    if (!isFetchCall(path)) return;
+    const target = sseTarget(ctx, path);
+    if (target === undefined || !isOpenSite(ctx, path)) return;
+    const problem = typeof target === 'string' ? target : convertFetchStream(ctx, path, target, handledParsers);
+    if (problem) ctx.markManual(path, problem);
+  });
+  const createParser = findNamedImport(ctx, (source) => source === EVENTSOURCE_PARSER_PACKAGE, 'createParser');
+  if (!createParser) return;
+  ctx.root
+    .find(j.CallExpression)
+    .filter((path: ASTPath) => ((path.node as AnyNode)['callee'] as AnyNode)['name'] === createParser && !handledParsers.has(path.node))
+    .forEach((path: ASTPath) => {
+      if (isOpenSite(ctx, path)) ctx.markManual(path, 'eventsource-parser is fed in a shape the codemod does not read (it reads: const res = await fetch(<sync endpoint>); a loop calling parser.feed())');
+    });
+}
+
+function isFetchCall(path: ASTPath): boolean {
+  const callee = unwrapExpression((path.node as AnyNode)['callee']);
+  if (callee.type === 'Identifier') return callee['name'] === 'fetch' && !scopeOf(path)?.lookup('fetch');
+  return callee.type === 'MemberExpression' && ['window', 'globalThis', 'self'].includes(String(unwrapExpression(callee['object'])['name'])) && (callee['property'] as AnyNode)['name'] === 'fetch';
+}
+
+function objectProperty(object: AnyNode | undefined, key: string): AnyNode | undefined {
+  if (object?.type !== 'ObjectExpression') return undefined;
+  for (const property of object['properties'] as AnyNode[]) {
+    const k = property['key'] as AnyNode | undefined;
+    if (k && !property['computed'] && (k['name'] === key || k['value'] === key)) return property;
+  }
+  return undefined;
+}
+
+/** The sync endpoint a fetch targets; a reason when it is an SSE request the codemod cannot map; `undefined` for other fetches. */
+function sseTarget(ctx: TransformContext, path: ASTPath): StreamTarget | string | undefined {
+  const [url, init] = (path.node as AnyNode)['arguments'] as AnyNode[];
+  const method = (objectProperty(init, 'method')?.['value'] as AnyNode | undefined)?.['value'];
+  const post = typeof method === 'string' && method.toUpperCase() === 'POST';
+  const headers = objectProperty(init, 'headers')?.['value'] as AnyNode | undefined;
+  const accept = (objectProperty(headers, 'Accept') ?? objectProperty(headers, 'accept'))?.['value'] as AnyNode | undefined;
+  const acceptsSse = typeof accept?.['value'] === 'string' && accept['value'].includes('text/event-stream');
+  const pattern = post ? ctx.config.endpoints.syncCommand : ctx.config.endpoints.syncEvents;
+  const match = matchEndpoint(ctx, url, path, pattern);
+  if (match.kind === 'match') return { post, match, init };
+  if (!acceptsSse) return undefined;
+  if (match.kind === 'dynamic') return `the SSE request URL cannot be read: ${match.reason}`;
+  return `SSE stream from "${match.url}", which is not the sync endpoint ${pattern} (codemods.endpoints): its events have no known WebSocket equivalent`;
+}
+
+/** True when the statement mentions any of the names. */
+function mentions(ctx: TransformContext, statement: unknown, names: ReadonlySet<string>): boolean {
+  return ctx.j(statement as never).find(ctx.j.Identifier).filter((p: ASTPath) => names.has((p.node as { name: string }).name) && isValueReference(p)).size() > 0;
+}
+
+function declaredNames(statement: AnyNode): string[] {
+  if (statement.type !== 'VariableDeclaration') return [];
+  return (statement['declarations'] as AnyNode[]).flatMap((d) => collectPatternNames(d['id'] as AnyNode));
+}
+
+function collectPatternNames(pattern: AnyNode | null | undefined): string[] {
+  if (!pattern) return [];
+  if (pattern.type === 'Identifier') return [pattern['name'] as string];
+  if (pattern.type === 'ObjectPattern') return (pattern['properties'] as AnyNode[]).flatMap((p) => collectPatternNames((p['value'] ?? p['argument']) as AnyNode));
+  if (pattern.type === 'ArrayPattern') return (pattern['elements'] as (AnyNode | null)[]).flatMap((e) => collectPatternNames(e));
+  if (pattern.type === 'RestElement') return collectPatternNames(pattern['argument'] as AnyNode);
+  if (pattern.type === 'AssignmentPattern') return collectPatternNames(pattern['left'] as AnyNode);
+  return [];
+}
+
+/** Every name declared anywhere inside the paths (variables, parameters, functions, catch parameters). */
+function namesDeclaredInside(ctx: TransformContext, paths: readonly ASTPath[]): Set<string> {
+  const names = new Set<string>();
+  for (const path of paths) {
+    ctx.j(path).find(ctx.j.VariableDeclarator).forEach((p: ASTPath) => collectPatternNames((p.node as AnyNode)['id'] as AnyNode).forEach((n) => names.add(n)));
+    ctx.j(path).find(ctx.j.Function).forEach((p) => ((p.node as unknown as AnyNode)['params'] as AnyNode[]).flatMap((param) => collectPatternNames(param)).forEach((n) => names.add(n)));
+    ctx.j(path).find(ctx.j.CatchClause).forEach((p: ASTPath) => collectPatternNames((p.node as AnyNode)['param'] as AnyNode).forEach((n) => names.add(n)));
+  }
+  return names;
+}
+
+/**
+ * The first variable from outside the region that code under `path` uses, skipping the subtrees
+ * in `skip` (the event handlers, which are meant to call app code). Globals are fine.
+ */
+function outsideVariableUsed(ctx: TransformContext, path: ASTPath, regionNames: ReadonlySet<string>, skip: ReadonlySet<unknown>): string | undefined {
+  let found: string | undefined;
+  ctx.j(path).find(ctx.j.Identifier).forEach((p: ASTPath) => {
+    if (found || !isValueReference(p)) return;
+    const name = (p.node as { name: string }).name;
+    if (regionNames.has(name)) return;
+    for (let q: ASTPath | null = p; q; q = q.parent as ASTPath | null) if (skip.has(q.node)) return;
+    if (scopeOf(p)?.lookup(name)) found = name;
+  });
+  return found;
+}
+
+function isLoop(statement: AnyNode): boolean {
+  return /^(While|DoWhile|For|ForOf|ForIn)StatementKind$/.test(statement.type);
+}
+
+function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: StreamTarget, handledParsers: Set<unknown>): string | undefined {
+  const { j } = ctx;
+  const awaitPath = fetchPath.parent as ASTPath;
+  const declarator = awaitPath.parent as ASTPath;
+  const declaration = declarator?.parent as ASTPath | undefined;
+  const block = declaration?.parent as ASTPath | undefined;
+  const declaratorNode = declarator?.node as AnyNode | undefined;
+  if ((awaitPath.node as AnyNode).type !== 'AwaitExpression' || declaratorNode?.type !== 'VariableDeclarator' || (declaratorNode['id'] as AnyNode).type !== 'Identifier') return SHAPE;
+  const blockNode = block?.node as AnyNode | undefined;
+  if (!declaration || !block || (blockNode?.type !== 'BlockStatement' && blockNode?.type !== 'Program')) return SHAPE;
+  const statements = blockNode['body'] as AnyNode[];
+  const fetchIndex = statements.indexOf(declaration.node as AnyNode);
+  const regionNames = new Set<string>([(declaratorNode['id'] as AnyNode)['name'] as string]);
+  const inRegion = new Set<number>([fetchIndex]);
+  let end = fetchIndex;
+  for (let i = fetchIndex + 1; i < statements.length; i++) {
+    if (!mentions(ctx, statements[i], regionNames)) continue;
+    inRegion.add(i);
+    end = i;
+    for (const name of declaredNames(statements[i] as AnyNode)) regionNames.add(name);
+  }
+  let start = fetchIndex;
+  for (let i = fetchIndex - 1; i >= 0; i--) {
+    const statement = statements[i] as AnyNode;
+    const names = new Set(declaredNames(statement));
+    if (names.size === 0) break;
+    const usedOutside = statements.some((other, index) => (index < i || index > end) && mentions(ctx, other, names));
+    const usedInside = statements.some((other, index) => index > i && index <= end && mentions(ctx, other, names));
+    if (usedOutside || !usedInside) break;
+    start = i;
+    inRegion.add(i);
+    names.forEach((name) => regionNames.add(name));
+  }
+
+  const statementPath = (index: number): ASTPath => block.get('body', index) as ASTPath;
+  const loops = [...inRegion].filter((index) => isLoop(statements[index] as AnyNode));
+  if (loops.length !== 1) return SHAPE;
+  const loopIndex = loops[0] as number;
+  const loopPath = statementPath(loopIndex);
+
+  const createParserLocal = findNamedImport(ctx, (source) => source === EVENTSOURCE_PARSER_PACKAGE, 'createParser');
+  let parserCall: AnyNode | undefined;
+  for (const index of inRegion) {
+    const statement = statements[index] as AnyNode;
+    if (index === loopIndex || index === fetchIndex) continue;
+    if (statement.type === 'VariableDeclaration') {
+      const init = unwrapExpression(((statement['declarations'] as AnyNode[])[0] as AnyNode)['init'] ?? { type: 'Identifier' });
+      if (init.type === 'CallExpression' && createParserLocal && (init['callee'] as AnyNode)['name'] === createParserLocal) {
+        parserCall = init;
+        handledParsers.add(init);
+      }
+      continue;
+    }
+    if ((statement.type === 'IfStatement' || statement.type === 'ExpressionStatement') && isTransportStatement(statement, regionNames)) continue;
+    return 'the code around the read loop does more than open, check and read the stream';
+  }
+  const regionPaths = [...inRegion].map(statementPath);
+  const localNames = namesDeclaredInside(ctx, regionPaths);
+  localNames.forEach((name) => regionNames.add(name));
+  const parserOptions = parserCall ? ((parserCall['arguments'] as AnyNode[])[0] as AnyNode | undefined) : undefined;
+  for (const path of regionPaths) {
+    if (path === loopPath) continue;
+    const outside = outsideVariableUsed(ctx, path, regionNames, new Set(parserOptions ? [parserOptions] : []));
+    if (outside) return `the code around the read loop also uses "${outside}"`;
+  }
+
+  const init = target.init;
+  for (const property of (init?.['properties'] as AnyNode[] | undefined) ?? []) {
+    const key = (property['key'] as AnyNode | undefined)?.['name'] ?? (property['key'] as AnyNode | undefined)?.['value'];
+    if (property.type === 'SpreadElement' || typeof key !== 'string') return 'the fetch options spread another object';
+    if (!IGNORED_FETCH_OPTIONS.has(key)) return `fetch option "${key}" has no WebSocket equivalent`;
+  }
+  const headers = headersProblem(objectProperty(init, 'headers')?.['value'] as AnyNode | undefined);
+  if (headers) return headers;
+  const signal = objectProperty(init, 'signal')?.['value'] as AnyNode | undefined;
+  const droppable = new Set([...regionNames, ...(controllerName(signal) ? [controllerName(signal) as string] : [])]);
+
+  const endsFunction = end === statements.length - 1 && blockNode.type === 'BlockStatement';
+  const callbacks = parserCall ? parserCallbacks(ctx, parserOptions, regionNames, droppable, loopPath) : handParserCallbacks(ctx, loopPath, regionNames, droppable, endsFunction);
+  if (typeof callbacks === 'string') return callbacks;
+
+  let handle: ExpressionKind;
+  const callbacksExpression = callbacksObject(ctx, callbacks);
+  const signalCopy = signal ? (cloneNode(signal) as unknown as ExpressionKind) : undefined;
+  if (target.post) {
+    const body = stringifiedBody(objectProperty(init, 'body')?.['value'] as AnyNode | undefined);
+    if (!body) return 'its request body is not JSON.stringify({ chatId, … }), so the sync to start is unknown';
+    handle = runSyncCall(ctx, cloneNode(body) as unknown as ExpressionKind, callbacksExpression, signalCopy);
+  } else {
+    if ([...target.match.query.keys()].some((key) => key !== 'start')) return 'query parameters of the URL have no WebSocket equivalent';
+    const chatId = cloneNode(target.match.params.get('chatId') as ExpressionKind);
+    handle = ['1', 'true'].includes(target.match.query.get('start') ?? '') ? runSyncCall(ctx, chatParams(ctx, chatId), callbacksExpression, signalCopy) : watchSyncCall(ctx, chatId, callbacksExpression, signalCopy);
+  }
+  const range = statements.slice(start, end + 1);
+  const wsStatements: StatementKind[] = [];
+  range.forEach((statement, offset) => {
+    if (!inRegion.has(start + offset)) wsStatements.push(cloneNode(statement) as unknown as StatementKind);
+  });
+  wsStatements.push(j.expressionStatement(j.awaitExpression(doneOf(ctx, handle))));
+  const guard = guardStatements(ctx, wsStatements, range as unknown as StatementKind[]);
+  moveLeadingComments(range[0], guard);
+  statements.splice(start, range.length, guard as unknown as AnyNode);
+  ctx.converted(guard);
+  return undefined;
+}
+
+/** Callbacks from eventsource-parser's `createParser({ onEvent(event) { … } })`; the loop must only feed it. */
+function parserCallbacks(ctx: TransformContext, options: AnyNode | undefined, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, loopPath: ASTPath): Map<CallbackName, ExpressionKind> | string {
+  if (options?.type !== 'ObjectExpression') return 'createParser() is called with a callback or options built elsewhere (eventsource-parser 1 and 2 style): convert by hand';
+  const outside = outsideVariableUsed(ctx, loopPath, regionNames, new Set());
+  if (outside) return `the read loop does more than feed the parser (it uses "${outside}")`;
+  let onEvent: AnyNode | undefined;
+  for (const property of options['properties'] as AnyNode[]) {
+    const key = (property['key'] as AnyNode | undefined)?.['name'];
+    const fn = propertyFunction(property);
+    if (key === 'onEvent' && fn) onEvent = fn;
+    else if ((key === 'onError' || key === 'onRetry' || key === 'onComment') && fn && isTransportOnly(fn, droppable)) continue;
+    else return `createParser option "${String(key)}" does more than the WebSocket client needs: convert by hand`;
+  }
+  if (!onEvent) return 'createParser() has no onEvent handler';
+  return callbacksFromDispatchingHandler(ctx, onEvent, 'onEvent', regionNames, droppable);
+}
+
+/**
+ * Callbacks from a hand-written parser: the loop must dispatch on one event-name variable in one
+ * place (a switch, an if/else-if chain, or consecutive ifs), and everything else in it may only
+ * touch the parser's own variables.
+ */
+function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, endsFunction: boolean): Map<CallbackName, ExpressionKind> | string {
+  const { j } = ctx;
+  const known = new Set([...Object.keys(ctx.config.events), 'message']);
+  let eventKey: string | undefined;
+  const comparesKnownEvent = (node: AnyNode): string | undefined => {
+    const test = unwrapExpression(node);
+    if (test.type === 'LogicalExpression') return comparesKnownEvent(test['left'] as AnyNode) ?? comparesKnownEvent(test['right'] as AnyNode);
+    if (test.type !== 'BinaryExpression' || !['===', '=='].includes(test['operator'] as string)) return undefined;
+    for (const [literal, other] of [[test['right'], test['left']], [test['left'], test['right']]] as [AnyNode, AnyNode][]) {
+      const value = unwrapExpression(literal)['value'];
+      if (typeof value === 'string' && known.has(value)) return dottedName(unwrapExpression(other));
+    }
+    return undefined;
+  };
+  const candidates = j(loopPath)
+    .find(j.Statement)
+    .filter((path) => {
+      const node = path.node as unknown as AnyNode;
+      const key = node.type === 'IfStatement' ? comparesKnownEvent(node['test'] as AnyNode) : node.type === 'SwitchStatement' ? ((node['cases'] as AnyNode[]).some((c) => known.has(String((c['test'] as AnyNode | null)?.['value']))) ? dottedName(unwrapExpression(node['discriminant'])) : undefined) : undefined;
+      if (!key) return false;
+      eventKey ??= key;
+      const parent = (path.parent as ASTPath).node as AnyNode;
+      return !(parent.type === 'IfStatement' && parent['alternate'] === path.node);
+    })
+    .paths() as ASTPath[];
+  if (!eventKey || candidates.length === 0) return 'the hand-written SSE parser has no dispatch on the event name the codemod can read';
+  const isEventName = (node: AnyNode): boolean => dottedName(node) === eventKey;
+  const first = candidates[0] as ASTPath;
+  const container = first.parent as ASTPath;
+  const siblings = ((container.node as AnyNode)['body'] ?? (container.node as AnyNode)['consequent']) as AnyNode[] | undefined;
+  if (!Array.isArray(siblings) || candidates.some((c) => c.parent !== container)) return 'the hand-written SSE parser dispatches on the event name in several places';
+  const indexes = candidates.map((c) => siblings.indexOf(c.node as AnyNode)).sort((a, b) => a - b);
+  if (indexes.some((index, i) => i > 0 && index !== (indexes[i - 1] as number) + 1)) return 'the hand-written SSE parser dispatches on the event name in several places';
+  const dispatchNodes = indexes.map((index) => siblings[index] as AnyNode);
+  const branches = new Map<string, StatementKind[]>();
+  for (const node of dispatchNodes) {
+    if (!isDispatchStatement(node, isEventName)) return 'the hand-written SSE parser dispatches on something other than one event-name variable';
+    const result = dispatchBranches(node, isEventName, branches);
+    if ('reason' in result) return `the hand-written SSE parser: ${result.reason}`;
+  }
+  let rawKey: string | undefined;
+  j(dispatchNodes as never[]).find(j.CallExpression).forEach((p: ASTPath) => {
+    const argument = jsonParseArgument(p.node);
+    if (argument !== undefined) rawKey ??= dottedName(unwrapExpression(argument));
+  });
+  const aliases = new Map<string, AnyNode | undefined>();
+  const firstIndex = indexes[0] as number;
+  for (const statement of siblings.slice(0, firstIndex)) {
+    const alias = parsedDataAlias(statement, (node) => {
+      const key = dottedName(node);
+      rawKey ??= key;
+      return key !== undefined && key === rawKey;
+    });
+    if (alias) aliases.set(alias.name, alias.cast);
+  }
+  const skip = new Set<unknown>(dispatchNodes.flatMap((node) => branchBodies(node)));
+  const outside = outsideVariableUsed(ctx, loopPath, regionNames, skip);
+  if (outside) return `the read loop does more than parse SSE (it uses "${outside}")`;
+  const forbidden = new Set([...regionNames].filter((name) => !aliases.has(name)));
+  const callbacks = new Map<CallbackName, ExpressionKind>();
+  for (const [event, statements] of branches) {
+    const callbackName = callbackForLegacyEvent(ctx, event);
+    if (!callbackName) return `the "${event}" event (hand-written SSE parser) has no WebSocket equivalent in codemods.events`;
+    const result = callbackFromBranch(ctx, statements, event, { isRaw: (node) => rawKey !== undefined && dottedName(node) === rawKey, aliases, forbidden, droppableObjects: droppable, allowReturn: endsFunction });
+    if (result && 'reason' in result) return result.reason;
+    if (result) callbacks.set(callbackName, result.callback);
+  }
+  return callbacks;
+}
+
+/** The statement lists a dispatch runs for each event (skipped when checking what the loop touches). */
+function branchBodies(node: AnyNode): unknown[] {
+  if (node.type === 'SwitchStatement') return (node['cases'] as AnyNode[]).flatMap((c) => c['consequent'] as unknown[]);
+  if (node.type !== 'IfStatement') return [node];
+  return [node['consequent'], ...(node['alternate'] ? branchBodies(node['alternate'] as AnyNode) : [])];
+}

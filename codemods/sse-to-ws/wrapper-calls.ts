@@ -1,0 +1,145 @@
+/**
+ * Calls of a project's own SSE wrapper, mapped in `codemods.wrappers`:
+ * `createConnection('/commands/sync', params, { onProgress, onComplete, onError })` becomes
+ * `features.useNewWSSync ? runSync(getSharedSyncManager(), params, { … }) : createConnection(…)`.
+ * The wrapper's definition is left alone: it is the legacy path.
+ */
+import type { ASTPath } from 'jscodeshift';
+import type { ExpressionKind, PropertyKind } from '../lib/ast-kinds.js';
+import type { WrapperConfig } from '../config.js';
+import { declaringScope, referencesTo } from '../lib/bindings.js';
+import { cloneNode } from '../lib/clone.js';
+import type { TransformContext } from '../lib/context.js';
+import { matchEndpoint } from './endpoint-match.js';
+import { isOpenSite } from './site-scope.js';
+import { callbackForLegacyEvent, type CallbackName, callbacksObject, doneOf, guardExpression, guardStatements, moveLeadingComments, runSyncCall } from './ws-code.js';
+
+type AnyNode = { type: string; [key: string]: unknown };
+
+/** `a.b.c` for an identifier or a chain of non-computed member expressions. */
+export function dottedName(node: unknown): string | undefined {
+  const n = node as AnyNode;
+  if (n.type === 'Identifier') return n['name'] as string;
+  if (n.type === 'MemberExpression' && !n['computed']) {
+    const object = dottedName(n['object']);
+    const property = (n['property'] as AnyNode)['name'];
+    return object && typeof property === 'string' ? `${object}.${property}` : undefined;
+  }
+  return undefined;
+}
+
+export function convertWrapperCalls(ctx: TransformContext): void {
+  const { j } = ctx;
+  const byCallee = new Map<string, WrapperConfig[]>();
+  for (const wrapper of ctx.config.wrappers) byCallee.set(wrapper.callee, [...(byCallee.get(wrapper.callee) ?? []), wrapper]);
+  if (byCallee.size === 0) return;
+  ctx.root.find(j.CallExpression).forEach((path: ASTPath) => {
+    const name = dottedName((path.node as AnyNode)['callee']);
+    const wrappers = name === undefined ? undefined : byCallee.get(name);
+    if (!wrappers || !isOpenSite(ctx, path)) return;
+    const problem = convertWrapperCall(ctx, path, name as string, wrappers);
+    if (problem) ctx.markManual(path, problem);
+  });
+}
+
+function pickWrapper(ctx: TransformContext, path: ASTPath, name: string, wrappers: readonly WrapperConfig[]): WrapperConfig | string {
+  const args = (path.node as AnyNode)['arguments'] as AnyNode[];
+  let dynamic: string | undefined;
+  let seen: string | undefined;
+  for (const wrapper of wrappers) {
+    if (wrapper.urlArg === null || !wrapper.urlPattern) return wrapper;
+    const match = matchEndpoint(ctx, args[wrapper.urlArg], path, wrapper.urlPattern);
+    if (match.kind === 'match') return wrapper;
+    if (match.kind === 'dynamic') dynamic = match.reason;
+    else seen = match.url;
+  }
+  if (dynamic) return `${name}() is mapped in codemods.wrappers by URL, but ${dynamic}`;
+  return `${name}("${seen}") matches no urlPattern of ${name} in codemods.wrappers: map it there or convert it by hand`;
+}
+
+function callbacksFor(ctx: TransformContext, handlers: AnyNode, wrapper: WrapperConfig, name: string): ExpressionKind | string {
+  const { j } = ctx;
+  if (handlers.type !== 'ObjectExpression') {
+    const identity = Object.entries(wrapper.handlers).every(([key, event]) => callbackForLegacyEvent(ctx, event) === key);
+    return identity ? (cloneNode(handlers) as unknown as ExpressionKind) : `the callbacks of ${name}() are built elsewhere and their names differ from onProgress/onComplete/onError`;
+  }
+  const callbacks = new Map<CallbackName, ExpressionKind | PropertyKind>();
+  for (const property of handlers['properties'] as AnyNode[]) {
+    if (property.type !== 'Property' && property.type !== 'ObjectProperty' && property.type !== 'ObjectMethod') return `the callbacks object of ${name}() spreads another object`;
+    const key = property['key'] as AnyNode;
+    const keyName = property['computed'] ? undefined : key.type === 'Identifier' ? (key['name'] as string) : typeof key['value'] === 'string' ? (key['value'] as string) : undefined;
+    if (keyName === undefined) return `the callbacks object of ${name}() has a computed key`;
+    const event = Object.hasOwn(wrapper.handlers, keyName) ? wrapper.handlers[keyName] : undefined;
+    if (event === undefined) return `callback "${keyName}" of ${name}() is not listed in its "handlers" in codemods.wrappers`;
+    const callbackName = callbackForLegacyEvent(ctx, event);
+    if (!callbackName) return `event "${event}" (callback "${keyName}" of ${name}()) has no WebSocket equivalent in codemods.events`;
+    const copy = cloneNode(property);
+    if (copy.type === 'ObjectMethod') {
+      copy['key'] = j.identifier(callbackName);
+      callbacks.set(callbackName, copy as unknown as PropertyKind);
+      continue;
+    }
+    const value = copy['value'] as AnyNode;
+    const renamed = j.property('init', j.identifier(callbackName), value as unknown as ExpressionKind);
+    if (value.type === 'Identifier' && value['name'] === callbackName) renamed.shorthand = true;
+    callbacks.set(callbackName, renamed);
+  }
+  return callbacksObject(ctx, callbacks);
+}
+
+/** Why the wrapper's result cannot be swapped for a handle, or `undefined` when it can. */
+function resultProblem(ctx: TransformContext, target: ASTPath, name: string): string | undefined {
+  const parent = (target.parent as ASTPath).node as AnyNode;
+  if (parent.type === 'MemberExpression' && parent['object'] === target.node) {
+    const member = (parent['property'] as AnyNode)['name'];
+    if (member === 'then' || member === 'catch' || member === 'finally') return `the result of ${name}() is used as a promise (.${String(member)})`;
+  }
+  if (parent.type !== 'VariableDeclarator') return undefined;
+  const id = parent['id'] as AnyNode;
+  if (id.type !== 'Identifier') return `the result of ${name}() is destructured`;
+  const variable = id['name'] as string;
+  const declarator = target.parent as ASTPath;
+  const references = referencesTo(ctx.j, ctx.root, variable, declaringScope(declarator, variable));
+  for (const reference of references) {
+    const use = (reference.parent as ASTPath).node as AnyNode;
+    if (use.type === 'AwaitExpression') return `the result of ${name}() is awaited later (await ${variable})`;
+    if (use.type === 'MemberExpression' && ['then', 'catch', 'finally'].includes(String((use['property'] as AnyNode)['name']))) return `the result of ${name}() is used as a promise (${variable}.${String((use['property'] as AnyNode)['name'])})`;
+  }
+  return undefined;
+}
+
+function convertWrapperCall(ctx: TransformContext, path: ASTPath, name: string, wrappers: readonly WrapperConfig[]): string | undefined {
+  const { j } = ctx;
+  const picked = pickWrapper(ctx, path, name, wrappers);
+  if (typeof picked === 'string') return picked;
+  const args = (path.node as AnyNode)['arguments'] as AnyNode[];
+  if (args.some((arg) => arg.type === 'SpreadElement')) return `${name}() is called with spread arguments`;
+  const params = args[picked.paramsArg];
+  const handlers = args[picked.handlersArg];
+  if (!params) return `${name}() has no parameters argument at position ${picked.paramsArg} (codemods.wrappers paramsArg)`;
+  if (!handlers) return `${name}() has no callbacks argument at position ${picked.handlersArg} (codemods.wrappers handlersArg)`;
+  const callbacks = callbacksFor(ctx, handlers, picked, name);
+  if (typeof callbacks === 'string') return callbacks;
+  const parent = (path.parent as ASTPath).node as AnyNode;
+  const awaited = parent.type === 'AwaitExpression';
+  const target = awaited ? (path.parent as ASTPath) : path;
+  const problem = resultProblem(ctx, target, name);
+  if (problem) return problem;
+  const ws = runSyncCall(ctx, cloneNode(params) as unknown as ExpressionKind, callbacks);
+  const wsValue = awaited ? doneOf(ctx, ws) : ws;
+  const holder = (target.parent as ASTPath).node as AnyNode;
+  if (holder.type === 'ExpressionStatement') {
+    const statementPath = target.parent as ASTPath;
+    const original = statementPath.node;
+    const wsStatement = j.expressionStatement(awaited ? j.awaitExpression(wsValue) : wsValue);
+    const guard = guardStatements(ctx, [wsStatement], [original as never]);
+    moveLeadingComments(original, guard);
+    j(statementPath).replaceWith(guard);
+    ctx.converted(guard);
+    return undefined;
+  }
+  const statement = ctx.statementOf(path);
+  j(path).replaceWith(guardExpression(ctx, awaited ? wsValue : ws, path.node as ExpressionKind));
+  ctx.converted(statement.node);
+  return undefined;
+}

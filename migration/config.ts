@@ -1,0 +1,233 @@
+/**
+ * `wsmig.config.json`: what the migration needs to know about a repository. The zod schema below is
+ * the single source of truth; `docs/config.md` embeds its JSON Schema (`configJsonSchema()`), and a
+ * test keeps the two equal.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { UsageError, messageOf } from '../lib/errors.js';
+import { parseDurationMs } from '../lib/duration.js';
+import { codemodsSectionSchema } from './codemods-section.js';
+
+/** The file name every command looks for, walking up from the working directory. */
+export const CONFIG_FILE_NAME = 'wsmig.config.json';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+const envName = z.string().regex(ENV_NAME, 'must be an environment variable name (letters, digits, "_"; not starting with a digit)');
+const repoPath = z
+  .string()
+  .min(1, 'must not be empty')
+  .describe('A path relative to the repository root (the folder holding wsmig.config.json); it must stay inside the repository.');
+const duration = z.string().refine(
+  (text) => {
+    try {
+      parseDurationMs(text);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a duration such as 500ms, 30s, 1m30s, 2h or 3d' },
+);
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+const wsUrl = z.url({ protocol: /^wss?$/, error: 'must be a ws:// or wss:// URL' });
+
+const flagSchema = z
+  .strictObject({
+    name: envName.default('USE_NEW_WS_SYNC').describe('The environment variable that turns the WebSocket path on (`true`) or off.'),
+    featuresFile: repoPath.default('config/features.ts').describe('The module exporting `features`; prepare creates it when absent.'),
+    featuresKey: z.string().regex(IDENTIFIER, 'must be a JavaScript identifier').default('useNewWSSync').describe('The key of `features` that reads the flag.'),
+  })
+  .prefault({});
+
+const wsEndpointSchema = z
+  .strictObject({
+    name: envName.default('WS_ENDPOINT').describe('The environment variable the app reads its WebSocket URL from.'),
+    value: wsUrl.default('ws://localhost:3000/ws').describe('The WebSocket URL prepare writes into the env files.'),
+  })
+  .prefault({});
+
+const serviceSchema = z.strictObject({
+  command: z
+    .array(z.string().min(1))
+    .min(1, 'must name a program, e.g. ["npm", "run", "dev:server"]')
+    .describe('How to start the WebSocket service, as an argv array (run without a shell), e.g. ["pnpm", "run", "dev:server"].'),
+  cwd: repoPath.default('.').describe('Where to run the command, relative to the repository root.'),
+  env: z.record(z.string(), z.string()).default({}).describe('Extra environment variables for the service.'),
+  baseUrl: httpUrl.default('http://localhost:3000').describe('The service\'s HTTP address: /health, /metrics, /api/config, /admin/flag and the legacy SSE endpoint live under it.'),
+  healthUrl: httpUrl.optional().describe('Overrides `<baseUrl>/health`.'),
+  metricsUrl: httpUrl.optional().describe('Overrides `<baseUrl>/metrics`.'),
+  startTimeout: duration.default('30s').describe('How long to wait for a started service to answer /health.'),
+  stopTimeout: duration.default('10s').describe('How long a stopping service may drain before it is killed.'),
+});
+
+const loadTestSchema = z
+  .strictObject({
+    scenarios: z.array(z.string().min(1)).min(1).default(['latency']).describe('Scenarios of `wsmig load run` for the baseline (prepare) and the gate (migrate).'),
+    duration: duration.default('15s').describe('Duration of each scenario.'),
+    connections: z.int().positive().optional().describe('Connections per scenario (the scenario default when absent).'),
+    rate: z.number().positive().optional().describe('Arrivals per second (the scenario default when absent).'),
+    set: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}).describe('Other scenario knobs, as `wsmig load run --set knob=value`.'),
+  })
+  .prefault({});
+
+const timelineSchema = z
+  .strictObject({
+    prepare: duration.default('3d').describe('Planned length of prepare (shown by `migrate status`; it does not block).'),
+    migrate: duration.default('7d').describe('Minimum time between the flag flip and stabilize: the gate out of migrate.'),
+    stabilize: duration.default('3d').describe('Planned length of stabilize (shown by `migrate status`).'),
+  })
+  .prefault({});
+
+const verifySchema = z
+  .strictObject({
+    sseSyncPath: z.string().startsWith('/', 'must be a path starting with "/"').default('/commands/sync').describe('The legacy streamed-POST sync endpoint a rollback proves works.'),
+    chatId: z.union([z.int(), z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/)]).default('wsmig-verify').describe('The chat id of the verification sync.'),
+    timeout: duration.default('30s').describe('How long the verification sync may take.'),
+  })
+  .prefault({});
+
+const watchSchema = z
+  .strictObject({
+    thresholds: repoPath.nullable().default(null).describe('Thresholds `wsmig watch` evaluates; null = the packaged migration/watch-thresholds.json.'),
+    interval: duration.default('10s').describe('How often watch reads the metrics.'),
+    failureLimit: z.int().positive().default(3).describe('Consecutive breaching evaluations before watch acts.'),
+  })
+  .prefault({});
+
+/** The schema of `wsmig.config.json`. */
+export const migrationConfigSchema = z.strictObject({
+  $schema: z.string().optional().describe('Editor hint; ignored.'),
+  version: z.literal(1).describe('Config format version.'),
+  flag: flagSchema,
+  envFiles: z.array(repoPath).min(1, 'must list at least one env file, e.g. [".env"]').default(['.env']).describe('Env files holding the flag and the WS endpoint; wsmig edits them in place (comments and order kept).'),
+  wsEndpoint: wsEndpointSchema,
+  service: serviceSchema,
+  legacyFiles: z.array(repoPath).min(1, 'must list the legacy SSE files stabilize removes').describe('The legacy SSE implementation: removed by stabilize, restored byte for byte by rollback.'),
+  codemodPaths: z.array(repoPath).min(1, 'must list where the frontend code lives').describe('Folders (or files) the sse-to-ws and remove-flag codemods run on.'),
+  codemods: codemodsSectionSchema,
+  thresholds: repoPath.nullable().default(null).describe('Thresholds for the baseline and the migrate gate; null = wsmig\'s scenarios/rollback-thresholds.json.'),
+  loadTest: loadTestSchema,
+  timeline: timelineSchema,
+  verify: verifySchema,
+  watch: watchSchema,
+});
+
+/** `wsmig.config.json` as written (defaults not yet applied). */
+export type MigrationConfigInput = z.input<typeof migrationConfigSchema>;
+/** `wsmig.config.json` with every default applied. */
+export type MigrationConfig = z.output<typeof migrationConfigSchema>;
+
+/** The JSON Schema of `wsmig.config.json` (what `docs/config.md` embeds). */
+export function configJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(migrationConfigSchema, { io: 'input' }) as Record<string, unknown>;
+}
+
+/** A loaded config and where it came from. */
+export interface LoadedConfig {
+  /** The repository root: the folder holding the config file. */
+  root: string;
+  file: string;
+  config: MigrationConfig;
+}
+
+/**
+ * Parses and validates a config text. Errors name the file, the field path and what to do.
+ * Paths are checked to stay inside `root` (no `..` escapes, no absolute paths).
+ */
+export function parseConfig(text: string, file: string, root: string): MigrationConfig {
+  const where = path.basename(file);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError('CONFIG_INVALID', `${file} is not valid JSON (${messageOf(error)}). Fix it, or recreate it with \`wsmig migrate init --force\`.`, { cause: error });
+  }
+  const parsed = migrationConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${where}: ${fieldPath(issue.path)}: ${issue.message}`);
+    throw new UsageError('CONFIG_INVALID', `${file} is invalid:\n${lines.join('\n')}\nFix these fields (see docs/config.md), or recreate the file with \`wsmig migrate init --force\`.`, {
+      details: { file, issues: parsed.error.issues.map((issue) => ({ path: fieldPath(issue.path), message: issue.message })) },
+    });
+  }
+  const config = parsed.data;
+  const problems = pathsOutsideRoot(config, root).map(({ field, value }) => `  ${where}: ${field}: "${value}" is outside the repository (${root}); use a path inside it, relative to the repository root`);
+  if (problems.length > 0) {
+    throw new UsageError('CONFIG_PATH_OUTSIDE_REPO', `${file} is invalid:\n${problems.join('\n')}`, { details: { file } });
+  }
+  return config;
+}
+
+/** Reads and validates the config of the repository at `root`. */
+export async function loadConfig(root: string): Promise<LoadedConfig> {
+  const file = path.join(root, CONFIG_FILE_NAME);
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    throw new UsageError('CONFIG_MISSING', `Cannot read ${file} (${messageOf(error)}). Run \`wsmig migrate init\` in the repository root to create it.`, { cause: error });
+  }
+  return { root, file, config: parseConfig(text, file, root) };
+}
+
+/**
+ * Finds the repository root: the nearest folder at or above `start` holding `wsmig.config.json`.
+ * @throws UsageError CONFIG_MISSING when there is none.
+ */
+export async function findRepoRoot(start: string): Promise<string> {
+  let dir = path.resolve(start);
+  for (;;) {
+    const exists = await fs.stat(path.join(dir, CONFIG_FILE_NAME)).then(
+      (stat) => stat.isFile(),
+      () => false,
+    );
+    if (exists) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) {
+      throw new UsageError('CONFIG_MISSING', `No ${CONFIG_FILE_NAME} in ${path.resolve(start)} or any folder above it. Run \`wsmig migrate init\` in the repository root, or pass --cwd <repo>.`);
+    }
+    dir = parent;
+  }
+}
+
+/** Resolves a config path against the root; the config was checked, so it stays inside. */
+export function repoFile(root: string, relative: string): string {
+  return path.resolve(root, relative);
+}
+
+/** The URL of an endpoint of the service, honouring the explicit overrides. */
+export function serviceUrl(config: MigrationConfig, endpoint: 'health' | 'metrics' | 'config' | 'flag' | 'faults' | 'sse'): string {
+  const { service } = config;
+  if (endpoint === 'health' && service.healthUrl) return service.healthUrl;
+  if (endpoint === 'metrics' && service.metricsUrl) return service.metricsUrl;
+  const paths = { health: '/health', metrics: '/metrics', config: '/api/config', flag: '/admin/flag', faults: '/admin/faults', sse: config.verify.sseSyncPath };
+  return new URL(paths[endpoint], service.baseUrl).href;
+}
+
+function fieldPath(segments: readonly PropertyKey[]): string {
+  if (segments.length === 0) return '(top level)';
+  return segments.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`)).join('');
+}
+
+function pathsOutsideRoot(config: MigrationConfig, root: string): { field: string; value: string }[] {
+  const fields: { field: string; value: string }[] = [
+    { field: 'flag.featuresFile', value: config.flag.featuresFile },
+    { field: 'service.cwd', value: config.service.cwd },
+    ...config.envFiles.map((value, index) => ({ field: `envFiles[${index}]`, value })),
+    ...config.legacyFiles.map((value, index) => ({ field: `legacyFiles[${index}]`, value })),
+    ...config.codemodPaths.map((value, index) => ({ field: `codemodPaths[${index}]`, value })),
+  ];
+  if (config.thresholds !== null) fields.push({ field: 'thresholds', value: config.thresholds });
+  if (config.watch.thresholds !== null) fields.push({ field: 'watch.thresholds', value: config.watch.thresholds });
+  return fields.filter(({ value }) => !isInside(root, value));
+}
+
+/** True when `relative` resolves inside `root` (the root itself counts). */
+export function isInside(root: string, relative: string): boolean {
+  if (path.isAbsolute(relative)) return false;
+  const resolved = path.relative(root, path.resolve(root, relative));
+  return resolved === '' || (!resolved.startsWith('..') && !path.isAbsolute(resolved));
+}

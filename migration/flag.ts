@@ -1,0 +1,96 @@
+/**
+ * Flipping `USE_NEW_WS_SYNC`: in every env file (comments and order kept, written atomically), in
+ * the features module where it hard-codes a default, and live on the running service through
+ * `POST /admin/flag` when the service answers it.
+ */
+import { inRepo, endpoints, type MigrationContext } from './context.js';
+import { readEnvFile, readEnvValue, updateEnvFile } from './env-file.js';
+import { inspectFeaturesFile, setFeaturesFlagDefault } from './features-file.js';
+import { request } from './http.js';
+
+export interface LiveFlagReport {
+  /** The service now runs with the wanted value. */
+  applied: boolean;
+  /** The value the service reported, when it answered. */
+  value: boolean | undefined;
+  detail: string;
+}
+
+export interface FlagFlipReport {
+  value: boolean;
+  envFiles: { file: string; changed: boolean }[];
+  featuresFileChanged: boolean;
+  live: LiveFlagReport;
+}
+
+/** The flag's value as the service reports it on `/api/config`, or undefined when it does not say. */
+export async function liveFlagValue(context: MigrationContext): Promise<boolean | undefined> {
+  const answer = await request(endpoints(context).config, { timeoutMs: 3_000 });
+  const value = (answer.json as { flag?: { value?: unknown } } | undefined)?.flag?.value;
+  return answer.ok && typeof value === 'boolean' ? value : undefined;
+}
+
+/** Sets the flag on the running service (`POST /admin/flag`). */
+export async function setLiveFlag(context: MigrationContext, value: boolean): Promise<LiveFlagReport> {
+  const url = endpoints(context).flag;
+  const answer = await request(url, { method: 'POST', body: { value }, timeoutMs: 3_000 });
+  if (answer.status === 0) return { applied: false, value: undefined, detail: `the service does not answer ${url} (${answer.error ?? 'no answer'})` };
+  if (!answer.ok) return { applied: false, value: undefined, detail: `${url} answered HTTP ${answer.status}: the service cannot change the flag live` };
+  const reported = (answer.json as { flag?: { value?: unknown } } | undefined)?.flag?.value;
+  if (typeof reported === 'boolean') {
+    return reported === value
+      ? { applied: true, value: reported, detail: `the service switched to ${value ? 'WebSocket' : 'SSE'} live` }
+      : { applied: false, value: reported, detail: `the service still reports ${context.config.flag.name}=${reported}` };
+  }
+  const after = await liveFlagValue(context);
+  return after === value
+    ? { applied: true, value: after, detail: `the service switched to ${value ? 'WebSocket' : 'SSE'} live` }
+    : { applied: false, value: after, detail: `${url} accepted the change but /api/config does not confirm it` };
+}
+
+/** Where the flag stands in the repository's files: each env file's value and the features module's form. */
+export async function flagInFiles(context: MigrationContext): Promise<{ envValues: { file: string; value: string | undefined }[]; featuresLiteral: boolean | undefined; featuresExists: boolean }> {
+  const { config } = context;
+  const envValues = [];
+  for (const file of config.envFiles) {
+    const { text } = await readEnvFile(inRepo(context, file));
+    envValues.push({ file, value: readEnvValue(text, config.flag.name) });
+  }
+  const features = await inspectFeaturesFile(inRepo(context, config.flag.featuresFile), config.flag.featuresKey, config.flag.name);
+  const featuresLiteral = features?.form.kind === 'literal' ? features.form.value : features?.form.kind === 'env-opt-out' ? true : undefined;
+  return { envValues, featuresLiteral, featuresExists: features !== undefined };
+}
+
+/** Whether the files already say `value` (every env file, and no hard-coded opposite default). */
+export async function filesSayFlag(context: MigrationContext, value: boolean): Promise<boolean> {
+  const state = await flagInFiles(context);
+  const text = value ? 'true' : 'false';
+  if (!state.envValues.every((entry) => entry.value === text)) return false;
+  return state.featuresLiteral === undefined || state.featuresLiteral === value;
+}
+
+/**
+ * Flips the flag in the env files and the features module, then live on the service. The files
+ * change first: a service that follows its env file (the reference server's `--flag-file`) or is
+ * restarted picks the value up from there.
+ */
+export async function flipFlag(context: MigrationContext, value: boolean): Promise<FlagFlipReport> {
+  const { config } = context;
+  const text = value ? 'true' : 'false';
+  const envFiles = [];
+  for (const file of config.envFiles) {
+    const change = await updateEnvFile(inRepo(context, file), { [config.flag.name]: text });
+    envFiles.push({ file, changed: change.changed });
+  }
+  const featuresFile = inRepo(context, config.flag.featuresFile);
+  const features = await inspectFeaturesFile(featuresFile, config.flag.featuresKey, config.flag.name);
+  const featuresFileChanged = features ? await setFeaturesFlagDefault(featuresFile, config.flag.featuresKey, config.flag.name, value) : false;
+  const live = await setLiveFlag(context, value);
+  return { value, envFiles, featuresFileChanged, live };
+}
+
+/** One line for people about a flip. */
+export function describeFlip(report: FlagFlipReport, flagName: string): string {
+  const files = report.envFiles.map((entry) => `${entry.file}${entry.changed ? '' : ' (already)'}`).join(', ');
+  return `${flagName}=${report.value} in ${files}${report.featuresFileChanged ? ' and the features default' : ''}; ${report.live.detail}`;
+}

@@ -1,0 +1,40 @@
+/** prepare's check that the service's `/metrics` serves what watch and the load-test gates read. */
+import { request } from './http.js';
+import { samplesFromText } from './watch/samples.js';
+import { SOURCE_NAMES } from './watch/interval-values.js';
+
+export interface MetricsCheck {
+  ok: boolean;
+  detail: string;
+  missing: string[];
+}
+
+/** The series watch maps to threshold metrics (the first name of each preference list). */
+const WANTED = [
+  SOURCE_NAMES.rssBytes[0],
+  SOURCE_NAMES.cpuSecondsTotal[0],
+  SOURCE_NAMES.connections[0],
+  SOURCE_NAMES.requestDurationBucket,
+  SOURCE_NAMES.connectionAttempts,
+];
+
+/** Reads `/metrics`: ok when it is Prometheus text with `wsmig_*` series; lists the series watch needs that are missing. */
+export async function checkMetrics(url: string): Promise<MetricsCheck> {
+  const answer = await request(url, { timeoutMs: 5_000 });
+  if (answer.status === 0) return { ok: false, detail: `${url} does not answer (${answer.error ?? 'no answer'})`, missing: WANTED };
+  if (!answer.ok) return { ok: false, detail: `${url} answered HTTP ${answer.status}`, missing: WANTED };
+  let names: Set<string>;
+  try {
+    names = new Set(samplesFromText(answer.text).map((sample) => sample.name));
+  } catch {
+    return { ok: false, detail: `${url} does not answer Prometheus text`, missing: WANTED };
+  }
+  const wsmigSeries = [...names].filter((name) => name.startsWith('wsmig_')).length;
+  if (wsmigSeries === 0) return { ok: false, detail: `${url} has no wsmig_* metrics`, missing: WANTED };
+  const missing = WANTED.filter((name) => !names.has(name));
+  return {
+    ok: true,
+    detail: missing.length === 0 ? `${url} serves every metric watch reads` : `${url} serves metrics, but not ${missing.join(', ')}: thresholds on what they feed will be inconclusive`,
+    missing,
+  };
+}

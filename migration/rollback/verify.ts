@@ -1,0 +1,93 @@
+/**
+ * Rollback's "verify the system state" (seed §4.2 step 3): the service is healthy, it says the
+ * transport is SSE, and one sync completes end to end over the legacy SSE endpoint.
+ */
+import { createParser } from 'eventsource-parser';
+import { parseDurationMs } from '../../lib/duration.js';
+import { messageOf } from '../../lib/errors.js';
+import { endpoints, type MigrationContext } from '../context.js';
+import { request } from '../http.js';
+import { checkHealth } from '../service.js';
+
+export interface VerificationCheck {
+  name: 'health' | 'transport' | 'sse-sync';
+  ok: boolean;
+  detail: string;
+  durationMs: number;
+}
+
+export interface Verification {
+  healthy: boolean;
+  checks: VerificationCheck[];
+}
+
+/** Runs every check (even after one failed: the incident report wants the whole picture). */
+export async function verifyLegacyTransport(context: MigrationContext): Promise<Verification> {
+  const urls = endpoints(context);
+  const checks: VerificationCheck[] = [];
+
+  let started = Date.now();
+  const health = await checkHealth(urls.health);
+  checks.push({ name: 'health', ok: health.healthy, detail: health.healthy ? `${urls.health} healthy` : `${urls.health}: ${health.problem ?? 'unhealthy'}`, durationMs: Date.now() - started });
+
+  started = Date.now();
+  const config = await request(urls.config, { timeoutMs: 3_000 });
+  const body = config.json as { transport?: unknown; flag?: { value?: unknown } } | undefined;
+  const transportOk = config.ok && body?.transport === 'sse';
+  checks.push({
+    name: 'transport',
+    ok: transportOk,
+    detail: transportOk
+      ? `${urls.config} says transport "sse" (${context.config.flag.name}=${String(body?.flag?.value ?? 'unknown')})`
+      : `${urls.config}: ${config.status === 0 ? (config.error ?? 'no answer') : `transport ${JSON.stringify(body?.transport ?? null)}`}`,
+    durationMs: Date.now() - started,
+  });
+
+  started = Date.now();
+  const sync = await syncOverSse(urls.sse, context.config.verify.chatId, parseDurationMs(context.config.verify.timeout, 'verify.timeout'));
+  checks.push({ name: 'sse-sync', ok: sync.ok, detail: sync.detail, durationMs: Date.now() - started });
+
+  return { healthy: checks.every((check) => check.ok), checks };
+}
+
+/**
+ * Starts (or joins) a sync with `POST <sse path>` and reads the event stream until `complete`.
+ * Succeeds only on a `complete` event; an `error` event, a stream that ends without one, or the
+ * timeout is a failure, with what was seen.
+ */
+export async function syncOverSse(url: string, chatId: string | number, timeoutMs: number): Promise<{ ok: boolean; detail: string; events: number }> {
+  let events = 0;
+  let progressEvents = 0;
+  let outcome: { ok: boolean; detail: string } | undefined;
+  const parser = createParser({
+    onEvent(event) {
+      events++;
+      if (event.event === 'progress') progressEvents++;
+      if (outcome) return;
+      if (event.event === 'complete') outcome = { ok: true, detail: `a sync of chat ${chatId} completed over SSE at ${url} (${progressEvents} progress events)` };
+      if (event.event === 'error') outcome = { ok: false, detail: `the sync of chat ${chatId} over SSE ended with an error event: ${event.data.slice(0, 300)}` };
+    },
+  });
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ chatId }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    if (!response.ok || !response.body) {
+      const text = await response.text().catch(() => '');
+      return { ok: false, detail: `POST ${url} answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, events };
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (!type.includes('text/event-stream')) return { ok: false, detail: `POST ${url} answered ${type || 'no content type'}, not an SSE stream`, events };
+    const decoder = new TextDecoder();
+    for await (const chunk of response.body) {
+      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+      if (outcome) break;
+    }
+  } catch (error) {
+    if (!outcome) return { ok: false, detail: `the sync over SSE at ${url} did not complete: ${messageOf(error)} (${events} events seen)`, events };
+  }
+  return { ...(outcome ?? { ok: false, detail: `the SSE stream at ${url} ended without a complete event (${events} events seen)` }), events };
+}

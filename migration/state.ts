@@ -1,0 +1,147 @@
+/**
+ * `.wsmig/state.json`: where the migration stands. Written atomically after every step, so an
+ * interrupted run leaves either the state before the step or after it; the journal holds the history.
+ */
+import { promises as fs } from 'node:fs';
+import { z } from 'zod';
+import { writeFileAtomic } from '../lib/atomic-write.js';
+import { WsmigError, messageOf } from '../lib/errors.js';
+
+export const STATE_SCHEMA = 'wsmig.state/v1';
+
+/** The three phases of the seed's timeline, in order. */
+export const PHASES = ['prepare', 'migrate', 'stabilize'] as const;
+export type PhaseName = (typeof PHASES)[number];
+
+const stepRecordSchema = z.object({
+  status: z.enum(['done', 'failed']),
+  at: z.string(),
+  detail: z.string().optional(),
+});
+
+const phaseRecordSchema = z.object({
+  status: z.enum(['running', 'done', 'failed', 'rolled-back']),
+  startedAt: z.string(),
+  lastRunAt: z.string(),
+  completedAt: z.string().optional(),
+  steps: z.record(z.string(), stepRecordSchema),
+  forced: z.array(z.object({ reason: z.string(), at: z.string(), gate: z.string() })).default([]),
+});
+
+const gateRecordSchema = z.object({
+  verdict: z.enum(['pass', 'fail', 'inconclusive']),
+  reportDir: z.string().nullable(),
+  at: z.string(),
+  summary: z.string(),
+});
+
+const serviceRecordSchema = z.object({
+  pid: z.number(),
+  command: z.array(z.string()),
+  startedAt: z.string(),
+  logFile: z.string(),
+});
+
+const stateSchema = z.object({
+  schema: z.literal(STATE_SCHEMA),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  phases: z.object({ prepare: phaseRecordSchema.optional(), migrate: phaseRecordSchema.optional(), stabilize: phaseRecordSchema.optional() }),
+  inProgress: z
+    .object({ runId: z.string(), command: z.string(), step: z.string().nullable(), pid: z.number(), startedAt: z.string(), paths: z.array(z.string()) })
+    .nullable(),
+  service: serviceRecordSchema.nullable(),
+  baseline: gateRecordSchema.nullable(),
+  migrateGate: gateRecordSchema.nullable(),
+  flagOnAt: z.string().nullable(),
+  commits: z.object({ prepare: z.string().optional(), migrate: z.string().optional(), stabilize: z.string().optional() }),
+  usageSnapshots: z.array(z.object({ file: z.string(), at: z.string() })),
+  rollbacks: z.array(
+    z.object({
+      at: z.string(),
+      trigger: z.string(),
+      incident: z.string(),
+      verified: z.boolean(),
+      commit: z.string().nullable(),
+    }),
+  ),
+});
+
+export type StepRecord = z.infer<typeof stepRecordSchema>;
+export type PhaseRecord = z.infer<typeof phaseRecordSchema>;
+export type GateRecord = z.infer<typeof gateRecordSchema>;
+/** A service wsmig started (detached): the process group it leads, and where its output goes. */
+export type ServiceRecord = z.infer<typeof serviceRecordSchema>;
+export type MigrationState = z.infer<typeof stateSchema>;
+/** The run that is applying steps now, or was when it was interrupted. */
+export type InProgress = NonNullable<MigrationState['inProgress']>;
+
+/** A state for a repository wsmig has not touched yet. */
+export function initialState(now: Date): MigrationState {
+  const at = now.toISOString();
+  return {
+    schema: STATE_SCHEMA,
+    createdAt: at,
+    updatedAt: at,
+    phases: {},
+    inProgress: null,
+    service: null,
+    baseline: null,
+    migrateGate: null,
+    flagOnAt: null,
+    commits: {},
+    usageSnapshots: [],
+    rollbacks: [],
+  };
+}
+
+/** Reads and writes `.wsmig/state.json`. One writer at a time: callers hold the lock. */
+export class StateStore {
+  private current: MigrationState | undefined;
+
+  constructor(
+    readonly file: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /** The state on disk, or a fresh one when there is none yet. */
+  async load(): Promise<MigrationState> {
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new WsmigError('STATE_UNREADABLE', `Cannot read ${this.file}: ${messageOf(error)}.`, { cause: error });
+      this.current = initialState(this.clock());
+      return this.current;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new WsmigError('STATE_INVALID', `${this.file} is not valid JSON (${messageOf(error)}). It is written atomically, so something else changed it: restore it from a backup, or move it away to start the state afresh (the journal beside it keeps the history).`, { cause: error });
+    }
+    const parsed = stateSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new WsmigError('STATE_INVALID', `${this.file} does not have the expected shape (${issue ? `${issue.path.join('.')}: ${issue.message}` : 'unknown problem'}). Move it away to start the state afresh (the journal beside it keeps the history).`);
+    }
+    this.current = parsed.data;
+    return this.current;
+  }
+
+  /** The last state loaded or saved. */
+  get(): MigrationState {
+    if (!this.current) throw new WsmigError('STATE_NOT_LOADED', 'internal: state read before load()');
+    return this.current;
+  }
+
+  /** Applies `change` to the state and writes it atomically. */
+  async update(change: (state: MigrationState) => void): Promise<MigrationState> {
+    const next = structuredClone(this.current ?? (await this.load()));
+    change(next);
+    next.updatedAt = this.clock().toISOString();
+    await writeFileAtomic(this.file, `${JSON.stringify(next, null, 2)}\n`);
+    this.current = next;
+    return next;
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The dirty-tree rule: a phase commits code, so it refuses to start over uncommitted changes that
+ * are not its own (they would end up mixed into its commit) unless `--force`. wsmig's own files
+ * never count: `.wsmig/` and the env files it edits in place. After an interrupted run, what the
+ * interrupted step may have written does not count either: the rerun finishes that work.
+ */
+import { WsmigError } from '../lib/errors.js';
+import type { MigrationContext } from './context.js';
+import { WSMIG_DIR } from './paths.js';
+
+/** True when `file` (repository-relative, forward slashes) is `prefix` or inside it. */
+export function isUnder(file: string, prefix: string): boolean {
+  const clean = prefix.replace(/^\.\/+/, '').replace(/\/+$/, '');
+  if (clean === '' || clean === '.') return true;
+  return file === clean || file.startsWith(`${clean}/`);
+}
+
+/** Uncommitted paths other than wsmig's own and the `allowed` ones. */
+export async function foreignChanges(context: MigrationContext, allowed: readonly string[]): Promise<string[]> {
+  const ignored = [WSMIG_DIR, ...context.config.envFiles, ...allowed];
+  const entries = await context.git.status();
+  return entries.map((entry) => entry.path).filter((file) => !ignored.some((prefix) => isUnder(file, prefix)));
+}
+
+/**
+ * Refuses a dirty tree unless forced.
+ * @throws WsmigError DIRTY_TREE listing the files.
+ */
+export async function assertCleanTree(context: MigrationContext, options: { force: boolean; allowed: readonly string[]; command: string }): Promise<string[]> {
+  const dirty = await foreignChanges(context, options.allowed);
+  if (dirty.length === 0 || options.force) return dirty;
+  const shown = dirty.slice(0, 10).map((file) => `  ${file}`);
+  if (dirty.length > 10) shown.push(`  … and ${dirty.length - 10} more`);
+  throw new WsmigError(
+    'DIRTY_TREE',
+    `The working tree has uncommitted changes that are not wsmig's:\n${shown.join('\n')}\n${options.command} commits its changes, and yours would be mixed in. Commit or stash them first, or rerun with --force to go ahead anyway.`,
+    { details: { dirty } },
+  );
+}

@@ -1,0 +1,74 @@
+/**
+ * One reading of a server's metrics as flat Prometheus samples (`name{labels} value`), whichever
+ * way it was read: the text exposition of `/metrics` or a Prometheus server's query API. Everything
+ * after this point computes the same way for both.
+ */
+import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+
+export interface MetricSample {
+  /** The sample name as Prometheus stores it: `wsmig_ws_request_duration_seconds_bucket`, `…_total`. */
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** Samples of one reading, and when it was taken (the watch's clock, ms). */
+export interface SampleSet {
+  atMs: number;
+  samples: MetricSample[];
+}
+
+/** Flattens a Prometheus text exposition (histograms become `_bucket{le}`, `_sum`, `_count` samples). */
+export function samplesFromText(text: string): MetricSample[] {
+  const samples: MetricSample[] = [];
+  for (const family of parsePrometheusTextFormat(text)) {
+    for (const metric of family.metrics) {
+      const labels = metric.labels ?? {};
+      if (family.type === 'HISTOGRAM') {
+        for (const [le, count] of Object.entries(metric.buckets ?? {})) samples.push({ name: `${family.name}_bucket`, labels: { ...labels, le }, value: Number(count) });
+        if (metric.count !== undefined) samples.push({ name: `${family.name}_count`, labels, value: Number(metric.count) });
+        if (metric.sum !== undefined) samples.push({ name: `${family.name}_sum`, labels, value: Number(metric.sum) });
+      } else if (family.type === 'SUMMARY') {
+        for (const [quantile, value] of Object.entries(metric.quantiles ?? {})) samples.push({ name: family.name, labels: { ...labels, quantile }, value: Number(value) });
+        if (metric.count !== undefined) samples.push({ name: `${family.name}_count`, labels, value: Number(metric.count) });
+        if (metric.sum !== undefined) samples.push({ name: `${family.name}_sum`, labels, value: Number(metric.sum) });
+      } else if (metric.value !== undefined) {
+        samples.push({ name: family.name, labels, value: Number(metric.value) });
+      }
+    }
+  }
+  return samples;
+}
+
+/** The answer of Prometheus' `GET /api/v1/query` (an instant vector). */
+export interface PrometheusQueryAnswer {
+  status: string;
+  error?: string;
+  data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
+}
+
+/** Flattens an instant-vector query answer; `__name__` becomes the sample name. */
+export function samplesFromQuery(answer: PrometheusQueryAnswer): MetricSample[] {
+  if (answer.status !== 'success' || !answer.data || answer.data.resultType !== 'vector') return [];
+  return answer.data.result.map(({ metric, value }) => {
+    const { __name__: name, ...labels } = metric;
+    return { name: name ?? '', labels, value: Number(value[1]) };
+  });
+}
+
+/** Labels that say which server a sample came from when Prometheus scrapes several. */
+const INSTANCE_LABELS = ['job', 'instance'];
+
+/** A key for the server a sample belongs to ('' when there is one, as with a plain /metrics). */
+export function instanceOf(sample: MetricSample): string {
+  return INSTANCE_LABELS.map((label) => sample.labels[label] ?? '').join('/');
+}
+
+/** A key for the whole series (name and every label). */
+export function seriesKey(sample: MetricSample): string {
+  const labels = Object.keys(sample.labels)
+    .sort()
+    .map((key) => `${key}=${JSON.stringify(sample.labels[key])}`)
+    .join(',');
+  return `${sample.name}{${labels}}`;
+}

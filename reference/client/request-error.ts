@@ -1,0 +1,38 @@
+import type { ErrorBody } from '../protocol/index.js';
+
+/**
+ * The typed outcome of a request that did not get a reply payload: the server's `error` reply
+ * (its `code`, e.g. `UNKNOWN_TYPE`), or a client-side outcome: `TIMEOUT`, `DISCONNECTED` (in flight
+ * when the connection closed: it may have been processed), `QUEUE_OVERFLOW` (dropped by the offline
+ * queue's overflow policy) or `CLIENT_CLOSED`.
+ */
+export class WSRequestError extends Error {
+  /** Stable machine code: a server `ErrorCode` or one of the client outcomes above. */
+  readonly code: string;
+  /** Whether sending the same request again may succeed. */
+  readonly retryable: boolean;
+  /** The request's `type` (e.g. `sync:start`). */
+  readonly requestType: string;
+  /** The request's frame id, when it had one. */
+  readonly requestId: string | undefined;
+
+  constructor(code: string, message: string, options: { retryable: boolean; requestType: string; requestId?: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'WSRequestError';
+    this.code = code;
+    this.retryable = options.retryable;
+    this.requestType = options.requestType;
+    this.requestId = options.requestId;
+  }
+
+  /** The error as the protocol's `{ code, message, retryable }` body. */
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message, retryable: this.retryable };
+  }
+}
+
+/** Whether `value` is a {@link WSRequestError}, optionally with one of `codes`. */
+export function isWSRequestError(value: unknown, ...codes: string[]): value is WSRequestError {
+  return value instanceof WSRequestError && (codes.length === 0 || codes.includes(value.code));
+}
+

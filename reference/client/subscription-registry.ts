@@ -1,0 +1,161 @@
+/**
+ * Channel subscriptions: who listens to which channel, and where each channel's stream stands
+ * (last `seq` delivered, `epoch`), so that after a reconnect every channel resumes where it stopped.
+ * One server subscription per channel; several handlers share it.
+ */
+import { MessageType, encodeFrame, type ResyncPayload, type SubscribePayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
+import type { SendIfOpen } from './request-tracker.js';
+
+/** Receives the events of a channel, in `seq` order, each once. */
+export type MessageHandler = (message: WSMessage) => void;
+
+/** Options of {@link WSClient.subscribe}. */
+export interface SubscribeOptions {
+  /** Resume after this `seq` (the last one the caller processed) instead of starting live. */
+  fromSeq?: number;
+  /** The epoch `fromSeq` belongs to. */
+  epoch?: string;
+  /** Called when the server cannot replay what was missed and sends the current state instead. */
+  onResync?: (payload: ResyncPayload) => void;
+  /** Called with the server's reply each time the subscription is (re)established. */
+  onSubscribed?: (reply: SubscribeReply) => void;
+}
+
+/** A `resync` as reported by the client's `resync` event. */
+export interface ResyncEvent extends ResyncPayload {
+  channel: string;
+}
+
+interface Subscriber {
+  readonly handler: MessageHandler;
+  readonly options: SubscribeOptions;
+}
+
+interface ChannelState {
+  readonly channel: string;
+  readonly subscribers: Set<Subscriber>;
+  lastSeq: number | undefined;
+  epoch: string | undefined;
+}
+
+export interface SubscriptionRegistryHooks {
+  nextId(prefix: string): string;
+  onResync(event: ResyncEvent): void;
+  onError(error: Error): void;
+}
+
+export class SubscriptionRegistry {
+  readonly #channels = new Map<string, ChannelState>();
+  /** Subscribe frames awaiting their reply, by frame id. */
+  readonly #pendingReplies = new Map<string, string>();
+  readonly #hooks: SubscriptionRegistryHooks;
+
+  constructor(hooks: SubscriptionRegistryHooks) {
+    this.#hooks = hooks;
+  }
+
+  /** Channels with at least one handler. */
+  get channels(): string[] {
+    return [...this.#channels.keys()];
+  }
+
+  /** Where a channel's stream stands, or `undefined` when nobody subscribes to it. */
+  positionOf(channel: string): { lastSeq: number | undefined; epoch: string | undefined } | undefined {
+    const state = this.#channels.get(channel);
+    return state && { lastSeq: state.lastSeq, epoch: state.epoch };
+  }
+
+  /** Adds a handler; subscribes on the server now when connected, else on the next open. */
+  add(channel: string, handler: MessageHandler, options: SubscribeOptions, sendIfOpen: SendIfOpen): () => void {
+    const subscriber: Subscriber = { handler, options };
+    let state = this.#channels.get(channel);
+    if (!state) {
+      state = { channel, subscribers: new Set(), lastSeq: options.fromSeq, epoch: options.epoch };
+      this.#channels.set(channel, state);
+      state.subscribers.add(subscriber);
+      this.#subscribe(state, sendIfOpen);
+    } else {
+      state.subscribers.add(subscriber);
+    }
+    const owned = state;
+    return () => this.#remove(owned, subscriber, sendIfOpen);
+  }
+
+  /** Subscribes every channel again, resuming from its last `seq` (after a reconnect). */
+  resubscribeAll(sendIfOpen: SendIfOpen): void {
+    this.#pendingReplies.clear();
+    for (const state of this.#channels.values()) this.#subscribe(state, sendIfOpen);
+  }
+
+  /** Handles the `reply`/`error` to a subscribe frame; returns false when it answers something else. */
+  settle(message: WSMessage): boolean {
+    const channel = this.#pendingReplies.get(message.id);
+    if (channel === undefined) return false;
+    this.#pendingReplies.delete(message.id);
+    const state = this.#channels.get(channel);
+    if (!state) return true;
+    if (message.type === 'error') {
+      this.#hooks.onError(new Error(`subscribing to "${channel}" failed: ${message.error?.code ?? 'ERROR'} ${message.error?.message ?? ''}`.trim()));
+      return true;
+    }
+    const reply = message.payload as SubscribeReply;
+    if (state.lastSeq === undefined && typeof reply?.seq === 'number') {
+      // A live subscription starts after the channel's newest event: resume from there next time.
+      state.lastSeq = reply.seq;
+      state.epoch = reply.epoch;
+    }
+    for (const subscriber of state.subscribers) subscriber.options.onSubscribed?.(reply);
+    return true;
+  }
+
+  /** Delivers an event to its channel's handlers; drops one already delivered. */
+  deliver(message: WSMessage): void {
+    const state = this.#channels.get(message.channel);
+    if (!state) return;
+    if (message.seq !== undefined) {
+      const sameEpoch = message.epoch === undefined || message.epoch === state.epoch;
+      if (sameEpoch && state.lastSeq !== undefined && message.seq <= state.lastSeq) return;
+      state.lastSeq = message.seq;
+      if (message.epoch !== undefined) state.epoch = message.epoch;
+    }
+    for (const subscriber of [...state.subscribers]) {
+      try {
+        subscriber.handler(message);
+      } catch (error) {
+        this.#hooks.onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+  }
+
+  /** Applies a `resync`: the channel continues after the resync's `seq`, in its `epoch`. */
+  resync(message: WSMessage): void {
+    const state = this.#channels.get(message.channel);
+    if (!state) return;
+    const payload = message.payload as ResyncPayload;
+    state.epoch = payload.epoch ?? message.epoch;
+    state.lastSeq = payload.seq ?? message.seq;
+    for (const subscriber of [...state.subscribers]) {
+      try {
+        subscriber.options.onResync?.(payload);
+      } catch (error) {
+        this.#hooks.onError(error instanceof Error ? error : new Error(String(error)));
+      }
+    }
+    this.#hooks.onResync({ ...payload, channel: message.channel });
+  }
+
+  #subscribe(state: ChannelState, sendIfOpen: SendIfOpen): void {
+    const id = this.#hooks.nextId('s');
+    const payload: SubscribePayload = {};
+    if (state.lastSeq !== undefined) payload.fromSeq = state.lastSeq;
+    if (state.epoch !== undefined) payload.epoch = state.epoch;
+    if (sendIfOpen(encodeFrame({ id, channel: state.channel, type: MessageType.subscribe, payload }))) this.#pendingReplies.set(id, state.channel);
+  }
+
+  #remove(state: ChannelState, subscriber: Subscriber, sendIfOpen: SendIfOpen): void {
+    if (!state.subscribers.delete(subscriber) || state.subscribers.size > 0) return;
+    if (this.#channels.get(state.channel) !== state) return;
+    this.#channels.delete(state.channel);
+    sendIfOpen(encodeFrame({ id: this.#hooks.nextId('u'), channel: state.channel, type: MessageType.unsubscribe, payload: null }));
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Which transport the server's feature flag selects: `GET <httpUrl>/api/config` →
+ * `{ transport: "ws" | "sse", … }`, read once at start and then every poll interval, so that a
+ * rollback (flag off) moves clients to the legacy SSE path without a redeploy, and back.
+ */
+import type { Clock, TimerHandle } from './clock.js';
+
+/** A transport for sync events. */
+export type SyncTransport = 'ws' | 'sse';
+
+/** The parts of `/api/config` the client uses. */
+export interface TransportConfig {
+  transport: SyncTransport;
+  wsEndpoint?: string;
+}
+
+/** Reads `/api/config`; rejects on a network error, a timeout, a non-2xx answer or an unexpected body. */
+export async function fetchTransportConfig(fetchImpl: typeof fetch, httpUrl: string, clock: Clock, timeoutMs: number): Promise<TransportConfig> {
+  const abort = new AbortController();
+  const timer = clock.setTimeout(() => abort.abort(), timeoutMs);
+  try {
+    const response = await fetchImpl(`${httpUrl}/api/config`, { headers: { Accept: 'application/json' }, signal: abort.signal });
+    if (!response.ok) throw new Error(`GET ${httpUrl}/api/config answered HTTP ${response.status}`);
+    const body = (await response.json()) as { transport?: unknown; wsEndpoint?: unknown };
+    if (body.transport !== 'ws' && body.transport !== 'sse') throw new Error(`GET ${httpUrl}/api/config: "transport" must be "ws" or "sse"`);
+    return typeof body.wsEndpoint === 'string' ? { transport: body.transport, wsEndpoint: body.wsEndpoint } : { transport: body.transport };
+  } finally {
+    clock.clearTimeout(timer);
+  }
+}
+
+export interface TransportConfigPollerOptions {
+  fetch: typeof fetch;
+  httpUrl: string;
+  clock: Clock;
+  intervalMs: number;
+  /** Timeout of one read, in ms. */
+  timeoutMs: number;
+  onConfig(config: TransportConfig): void;
+  onError(error: Error): void;
+}
+
+/** Polls `/api/config` on an interval; one read at a time. */
+export class TransportConfigPoller {
+  readonly #options: TransportConfigPollerOptions;
+  #timer: TimerHandle | undefined;
+  #stopped = true;
+
+  constructor(options: TransportConfigPollerOptions) {
+    this.#options = options;
+  }
+
+  /** Reads the config now; resolves with it, or `undefined` when it could not be read. */
+  async pollNow(): Promise<TransportConfig | undefined> {
+    const { fetch: fetchImpl, httpUrl, clock, timeoutMs } = this.#options;
+    try {
+      const config = await fetchTransportConfig(fetchImpl, httpUrl, clock, timeoutMs);
+      this.#options.onConfig(config);
+      return config;
+    } catch (error) {
+      this.#options.onError(error instanceof Error ? error : new Error(String(error)));
+      return undefined;
+    }
+  }
+
+  /** Polls every interval until {@link stop}. */
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    this.#schedule();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.#options.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(): void {
+    this.#timer = this.#options.clock.setTimeout(() => {
+      this.#timer = undefined;
+      void this.pollNow().finally(() => {
+        if (!this.#stopped) this.#schedule();
+      });
+    }, this.#options.intervalMs);
+  }
+}

@@ -1,0 +1,271 @@
+/**
+ * The legacy SSE endpoints apps are migrating away from, and which a rollback returns to:
+ * `POST /commands/sync` (fetch + stream reader) and `GET /api/sync/:chatId/events` (`EventSource`,
+ * `Last-Event-ID` resume). Both read the same channel hub as WebSocket subscriptions, so event ids
+ * (`<epoch>-<seq>`) are the WebSocket seqs and a client can switch transports mid-sync without loss.
+ */
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import {
+  ErrorCode,
+  SSE_EVENT_FOR_TYPE,
+  chatIdProblem,
+  formatEventId,
+  parseEventId,
+  syncChannel,
+  syncStartProblem,
+  type ChatId,
+  type ResyncPayload,
+  type SyncStartPayload,
+} from '../protocol/index.js';
+import { isWsmigError, messageOf } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import { DelayQueue } from './delay-queue.js';
+import { HttpError, readJsonBody, sendError } from './http-util.js';
+import type { ChannelEvent, ChannelHub, HubSubscriber, ResumePoint } from './hub.js';
+import type { ServerMetrics } from './metrics.js';
+import type { Faults, ResolvedServerOptions } from './options.js';
+import { formatSseComment, formatSseEvent } from './sse-format.js';
+import { chatIdFromText, isFinalStatus, type SyncService } from './sync-service.js';
+
+/** `endpoint` label values of `wsmig_sse_streams`. */
+export const SSE_ENDPOINT = { commands: '/commands/sync', events: '/api/sync/:chatId/events' } as const;
+type SseEndpoint = (typeof SSE_ENDPOINT)[keyof typeof SSE_ENDPOINT];
+
+export interface LegacySseContext {
+  readonly options: ResolvedServerOptions;
+  readonly metrics: ServerMetrics;
+  readonly hub: ChannelHub;
+  readonly sync: SyncService;
+  readonly faults: Faults;
+  readonly logger: Logger;
+  isDraining(): boolean;
+}
+
+const END = Symbol('end');
+
+/** One open event stream: a hub subscriber writing SSE frames, holding events back until it is opened. */
+class SseStream implements HubSubscriber {
+  /** When set, only this run's final event ends the stream. */
+  runId: string | undefined;
+  private opened = false;
+  private live = false;
+  private ended = false;
+  private pending: ChannelEvent[] | undefined;
+  private lastSeq = 0;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private delayed: DelayQueue<string | typeof END> | undefined;
+
+  constructor(
+    private readonly res: ServerResponse,
+    readonly channel: string,
+    private readonly endpoint: SseEndpoint,
+    private readonly ctx: LegacySseContext,
+    private readonly onEnd: (stream: SseStream) => void,
+  ) {
+    res.on('close', () => this.cleanUp());
+  }
+
+  deliver(event: ChannelEvent): void {
+    if (this.ended) return;
+    if (!this.live) (this.pending ??= []).push(event);
+    else this.writeEvent(event);
+  }
+
+  /** Sends the response head and starts the keep-alive comments. */
+  open(headers: OutgoingHttpHeaders): void {
+    if (this.ended || this.opened) return;
+    this.res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx buffers responses unless told not to.
+      'x-accel-buffering': 'no',
+    });
+    this.res.flushHeaders();
+    this.opened = true;
+    this.ctx.metrics.sseStreams.inc({ endpoint: this.endpoint });
+    this.keepAlive = setInterval(() => this.write(formatSseComment('keep-alive')), this.ctx.options.heartbeatIntervalMs);
+  }
+
+  /** Sends what arrived while the stream was being set up (after `afterSeq`), then delivers live. */
+  goLive(afterSeq: number): void {
+    this.lastSeq = Math.max(this.lastSeq, afterSeq);
+    this.live = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) for (const event of pending) this.writeEvent(event);
+  }
+
+  /** Writes an event, ending the stream after the run's final one. */
+  writeEvent(event: ChannelEvent): void {
+    if (this.ended || event.seq <= this.lastSeq) return;
+    this.lastSeq = event.seq;
+    const name = SSE_EVENT_FOR_TYPE[event.type as keyof typeof SSE_EVENT_FOR_TYPE] ?? event.type;
+    this.write(formatSseEvent({ id: formatEventId(event.epoch, event.seq), event: name, data: event.payloadJson }));
+    const final = event.type === 'sync:complete' || event.type === 'sync:error';
+    if (final && (this.runId === undefined || (event.payload as { runId?: string }).runId === this.runId)) this.end();
+  }
+
+  /** Writes a `resync` event: the client missed events it cannot get back; here is the current state. */
+  writeResync(payload: ResyncPayload): void {
+    this.lastSeq = Math.max(this.lastSeq, payload.seq);
+    this.write(formatSseEvent({ id: formatEventId(payload.epoch, payload.seq), event: 'resync', data: JSON.stringify(payload) }));
+  }
+
+  /** Ends the stream (after anything still delayed by an injected latency); one not opened yet is refused with 503. */
+  end(): void {
+    if (this.ended) return;
+    this.detach();
+    if (!this.opened) {
+      if (!this.res.headersSent) sendError(this.res, new HttpError(503, ErrorCode.draining, 'the server is stopping: retry in a moment'));
+      return;
+    }
+    if (this.delayed?.busy) this.delayed.push(END, 0);
+    else this.res.end();
+  }
+
+  /** Stops receiving events without answering: the handler answers the request itself. */
+  detach(): void {
+    this.ended = true;
+    this.ctx.hub.unsubscribe(this.channel, this);
+  }
+
+  private write(text: string): void {
+    const latencyMs = this.ctx.faults.latencyMs;
+    if (latencyMs > 0 || this.delayed?.busy) {
+      this.delayed ??= new DelayQueue((item) => (item === END ? this.res.end() : this.writeNow(item)));
+      this.delayed.push(text, latencyMs);
+      return;
+    }
+    this.writeNow(text);
+  }
+
+  private writeNow(text: string): void {
+    if (this.res.destroyed) return;
+    this.res.write(text);
+    if (this.res.writableLength > this.ctx.options.slowConsumerBytes) {
+      this.ctx.metrics.slowConsumerCloses.inc();
+      this.ctx.logger.warn({ endpoint: this.endpoint, channel: this.channel }, 'closing a slow SSE consumer');
+      this.res.destroy();
+    }
+  }
+
+  private cleanUp(): void {
+    this.ended = true;
+    this.ctx.hub.unsubscribe(this.channel, this);
+    clearInterval(this.keepAlive);
+    this.delayed?.clear();
+    if (this.opened) this.ctx.metrics.sseStreams.dec({ endpoint: this.endpoint });
+    this.onEnd(this);
+  }
+}
+
+/** A start refused because the server began draining meanwhile answers 503, like a request during a drain. */
+function httpErrorForDraining(error: unknown): never {
+  if (isWsmigError(error) && error.code === ErrorCode.draining) throw new HttpError(503, ErrorCode.draining, error.message);
+  throw error;
+}
+
+export class LegacySse {
+  private readonly streams = new Set<SseStream>();
+
+  constructor(private readonly ctx: LegacySseContext) {}
+
+  /** Open streams. */
+  get size(): number {
+    return this.streams.size;
+  }
+
+  /** Which SSE endpoint a request is for, if any. */
+  handles(method: string, pathname: string): 'commands' | 'events' | undefined {
+    if (pathname === '/commands/sync' && method === 'POST') return 'commands';
+    if (method === 'GET' && /^\/api\/sync\/[^/]+\/events$/.test(pathname)) return 'events';
+    return undefined;
+  }
+
+  /** `POST /commands/sync`: starts (or joins) the chat's sync and streams it to the end. */
+  async commandsSync(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders): Promise<void> {
+    this.refuseWhileDraining();
+    const body = await readJsonBody(req, this.ctx.options.maxPayloadBytes);
+    const problem = syncStartProblem(body);
+    if (problem !== undefined) throw new HttpError(400, ErrorCode.invalidPayload, `${problem}; send {"chatId": 42, "options": {...}}`);
+    const { chatId, options } = body as SyncStartPayload;
+    const stream = this.track(res, syncChannel(chatId), SSE_ENDPOINT.commands);
+    const outcome = await this.ctx.hub.subscribe(stream.channel, stream);
+    try {
+      const reply = await this.ctx.sync.start(chatId, options ?? {}).catch(httpErrorForDraining);
+      stream.runId = reply.runId;
+    } catch (error) {
+      stream.detach();
+      throw error;
+    }
+    stream.open(headers);
+    stream.goLive(outcome.seq);
+  }
+
+  /** `GET /api/sync/:chatId/events[?start=1]`: the chat's events, resumable with `Last-Event-ID`. */
+  async events(req: IncomingMessage, res: ServerResponse, url: URL, headers: OutgoingHttpHeaders): Promise<void> {
+    this.refuseWhileDraining();
+    const raw = decodeURIComponent(url.pathname.split('/')[3] ?? '');
+    const problem = chatIdProblem(raw);
+    if (problem !== undefined) throw new HttpError(400, ErrorCode.invalidPayload, `bad chat id in the path: ${problem}`);
+    const chatId = chatIdFromText(raw);
+    const start = ['1', 'true'].includes(url.searchParams.get('start') ?? '');
+    const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
+    const { hub, sync } = this.ctx;
+    // A malformed Last-Event-ID cannot be resumed from: an impossible epoch makes it a resync.
+    const parsed = lastEventId === undefined ? undefined : parseEventId(String(lastEventId));
+    const resume: ResumePoint | undefined = lastEventId === undefined ? undefined : parsed ? { fromSeq: parsed.seq, epoch: parsed.epoch } : { fromSeq: 0, epoch: '' };
+
+    const stream = this.track(res, syncChannel(chatId), SSE_ENDPOINT.events);
+    const outcome = await hub.subscribe(stream.channel, stream, resume);
+    const status = await sync.status(chatId);
+    const live = sync.isRunning(chatId);
+    const finished = isFinalStatus(status.syncStatus);
+    if (resume !== undefined && !live && finished && outcome.resync === undefined && outcome.replay.length === 0) {
+      // The client has seen the end of the run: 204 tells EventSource to stop reconnecting.
+      stream.detach();
+      res.writeHead(204, headers).end();
+      return;
+    }
+    if (start && !live && !(resume !== undefined && finished)) {
+      await sync.start(chatId, {}).catch((error: unknown) => {
+        stream.detach();
+        httpErrorForDraining(error);
+      });
+    }
+    if (outcome.resync !== undefined) this.ctx.metrics.resyncs.inc({ reason: outcome.resync });
+    if (outcome.replay.length > 0) this.ctx.metrics.replayedEvents.inc(outcome.replay.length);
+    stream.open(headers);
+    if (outcome.resync !== undefined) stream.writeResync({ reason: outcome.resync, epoch: outcome.epoch, seq: outcome.seq, snapshot: await sync.status(chatId) });
+    for (const event of outcome.replay) stream.writeEvent(event);
+    stream.goLive(outcome.seq);
+    if (outcome.resync !== undefined && finished && !sync.isRunning(chatId)) stream.end();
+  }
+
+  /** Ends every stream (drain, shutdown); clients reconnect with `Last-Event-ID`. */
+  endAll(): void {
+    for (const stream of this.streams) stream.end();
+  }
+
+  private refuseWhileDraining(): void {
+    if (this.ctx.isDraining()) throw new HttpError(503, ErrorCode.draining, 'the server is draining: retry on another instance or in a moment');
+  }
+
+  private track(res: ServerResponse, channel: string, endpoint: SseEndpoint): SseStream {
+    const stream = new SseStream(res, channel, endpoint, this.ctx, (ended) => this.streams.delete(ended));
+    this.streams.add(stream);
+    return stream;
+  }
+}
+
+/** Answers an SSE endpoint's failure as JSON (before the stream started) or ends the stream. */
+export function failSse(res: ServerResponse, error: unknown, logger: Logger, headers: OutgoingHttpHeaders): void {
+  if (res.headersSent) {
+    logger.error({ err: messageOf(error) }, 'SSE stream failed');
+    res.end();
+    return;
+  }
+  sendError(res, error instanceof HttpError ? error : new HttpError(500, ErrorCode.internal, `the server failed: ${messageOf(error)}`), headers);
+}

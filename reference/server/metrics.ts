@@ -1,0 +1,132 @@
+/**
+ * The server's Prometheus metrics, in a registry of its own (never prom-client's global one, so
+ * several servers can live in one process). Names are a contract: load tests and `wsmig watch`
+ * read them. Listed in docs/server.md.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { MessageType } from '../protocol/index.js';
+
+export const METRIC_PREFIX = 'wsmig_';
+
+/** Outcomes of a WebSocket upgrade attempt. */
+export type AttemptOutcome = 'accepted' | 'unauthorized' | 'forbidden_origin' | 'overloaded' | 'draining' | 'bad_request';
+const ATTEMPT_OUTCOMES: readonly AttemptOutcome[] = ['accepted', 'unauthorized', 'forbidden_origin', 'overloaded', 'draining', 'bad_request'];
+const SYNC_JOB_STATUSES = ['started', 'completed', 'failed', 'cancelled', 'resumed'] as const;
+const RESYNC_REASONS = ['epoch-changed', 'too-old', 'future-seq'] as const;
+
+/** Label set of message types is bounded: the protocol's types, and "other" for the rest. */
+const KNOWN_TYPES: ReadonlySet<string> = new Set(Object.values(MessageType));
+
+/** Label of a message type for metrics: itself when the protocol knows it, else `other`. */
+export function typeLabel(type: string): string {
+  return KNOWN_TYPES.has(type) ? type : 'other';
+}
+
+export interface ServerMetricsSources {
+  connections: () => number;
+  flag: () => { name: string; value: boolean };
+  injectedLatencyMs: () => number;
+}
+
+export class ServerMetrics {
+  readonly registry = new Registry();
+  readonly attempts: Counter<'outcome'>;
+  readonly disconnects: Counter<'code'>;
+  readonly requestDuration: Histogram<'type'>;
+  readonly syncJobs: Counter<'status'>;
+  readonly syncJobsRunning: Gauge;
+  readonly sseStreams: Gauge<'endpoint'>;
+  readonly replayedEvents: Counter;
+  readonly resyncs: Counter<'reason'>;
+  readonly badFrames: Counter;
+  readonly rateLimited: Counter;
+  readonly slowConsumerCloses: Counter;
+  /** Messages by direction and type label, counted in plain numbers on the hot path and published at scrape time. */
+  private readonly messageCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
+  private readonly durationByType = new Map<string, (seconds: number) => void>();
+
+  constructor(sources: ServerMetricsSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: METRIC_PREFIX });
+    new Gauge({
+      name: `${METRIC_PREFIX}ws_connections`,
+      help: 'Open WebSocket connections.',
+      registers,
+      collect() {
+        this.set(sources.connections());
+      },
+    });
+    this.attempts = new Counter({ name: `${METRIC_PREFIX}ws_connection_attempts_total`, help: 'WebSocket upgrade attempts by outcome.', labelNames: ['outcome'], registers });
+    for (const outcome of ATTEMPT_OUTCOMES) this.attempts.inc({ outcome }, 0);
+    this.disconnects = new Counter({ name: `${METRIC_PREFIX}ws_disconnects_total`, help: 'WebSocket connections closed, by close code (1006: terminated or lost).', labelNames: ['code'], registers });
+    const counts = this.messageCounts;
+    new Counter({
+      name: `${METRIC_PREFIX}ws_messages_total`,
+      help: 'WebSocket messages by direction (in, out) and type (protocol types; "other" for the rest).',
+      labelNames: ['direction', 'type'],
+      registers,
+      collect() {
+        this.reset();
+        for (const direction of ['in', 'out'] as const) {
+          for (const [type, count] of counts[direction]) this.inc({ direction, type }, count);
+        }
+      },
+    });
+    this.requestDuration = new Histogram({
+      name: `${METRIC_PREFIX}ws_request_duration_seconds`,
+      help: 'Time from receiving a request to handing its reply to the socket (injected latency included), by type.',
+      labelNames: ['type'],
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+    this.syncJobs = new Counter({ name: `${METRIC_PREFIX}sync_jobs_total`, help: 'Sync runs by status (started, completed, failed, cancelled, resumed).', labelNames: ['status'], registers });
+    for (const status of SYNC_JOB_STATUSES) this.syncJobs.inc({ status }, 0);
+    this.syncJobsRunning = new Gauge({ name: `${METRIC_PREFIX}sync_jobs_running`, help: 'Sync runs going now.', registers });
+    this.sseStreams = new Gauge({ name: `${METRIC_PREFIX}sse_streams`, help: 'Open legacy SSE streams by endpoint.', labelNames: ['endpoint'], registers });
+    this.replayedEvents = new Counter({ name: `${METRIC_PREFIX}replayed_events_total`, help: 'Events replayed to resuming subscribers (WebSocket and SSE).', registers });
+    this.resyncs = new Counter({ name: `${METRIC_PREFIX}resyncs_total`, help: 'Resumes that could not replay, by reason.', labelNames: ['reason'], registers });
+    for (const reason of RESYNC_REASONS) this.resyncs.inc({ reason }, 0);
+    this.badFrames = new Counter({ name: `${METRIC_PREFIX}bad_frames_total`, help: 'Frames that were not valid envelopes (BAD_FRAME).', registers });
+    this.rateLimited = new Counter({ name: `${METRIC_PREFIX}rate_limited_total`, help: 'Messages dropped for exceeding the per-connection rate (RATE_LIMITED).', registers });
+    this.slowConsumerCloses = new Counter({ name: `${METRIC_PREFIX}slow_consumer_closes_total`, help: 'Connections closed because their send buffer passed the watermark (4201).', registers });
+    new Gauge({
+      name: `${METRIC_PREFIX}feature_flag`,
+      help: 'Feature flags (1 on, 0 off); USE_NEW_WS_SYNC=1 selects WebSocket.',
+      labelNames: ['name'],
+      registers,
+      collect() {
+        const flag = sources.flag();
+        this.set({ name: flag.name }, flag.value ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}injected_latency_seconds`,
+      help: 'Latency injected before every reply and event (fault injection for rollback drills).',
+      registers,
+      collect() {
+        this.set(sources.injectedLatencyMs() / 1000);
+      },
+    });
+  }
+
+  /** Counts a message; `type` must already be a {@link typeLabel}. */
+  countMessage(direction: 'in' | 'out', type: string): void {
+    const counts = this.messageCounts[direction];
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+
+  /** Records how long a request took, in ms; `type` must already be a {@link typeLabel}. */
+  observeRequestMs(type: string, durationMs: number): void {
+    let observe = this.durationByType.get(type);
+    if (!observe) {
+      observe = this.requestDuration.labels(type).observe;
+      this.durationByType.set(type, observe);
+    }
+    observe(durationMs / 1000);
+  }
+
+  /** The text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

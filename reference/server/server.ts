@@ -1,0 +1,260 @@
+/**
+ * `createServer`: one HTTP server carrying the WebSocket service at `/ws`, the legacy SSE endpoints
+ * it replaces, `/health`, `/metrics`, `/api/config` and the operator endpoints. See docs/server.md.
+ */
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { Registry } from 'prom-client';
+import { WsmigError, messageOf } from '../../lib/errors.js';
+import { packageVersion } from '../../lib/package-info.js';
+import { FeatureFlag, followFlagFile, type Closable } from './feature-flag.js';
+import { createRequestHandler, type ApiConfig, type HealthReport, type HttpApp } from './http-routes.js';
+import { createMemoryHub, type ChannelHub } from './hub.js';
+import { LegacySse } from './legacy-sse.js';
+import { ServerMetrics } from './metrics.js';
+import { resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { createMemoryStatusStore, type StatusStore } from './status-store.js';
+import { SyncService } from './sync-service.js';
+import { WS_PATH, WsGateway } from './ws-gateway.js';
+
+/** A running reference server, returned by {@link createServer}. */
+export interface ReferenceServer {
+  /** `http://<host>:<port>` (loopback when listening on every interface). */
+  readonly url: string;
+  /** `ws://<host>:<port>/ws`. */
+  readonly wsUrl: string;
+  readonly port: number;
+  /** The current replay epoch (changes with each process: clients then resync). */
+  readonly epoch: string;
+  /** Open WebSocket connections. */
+  readonly connections: number;
+  /** This server's metrics registry (never prom-client's global one). */
+  readonly registry: Registry;
+  /** `USE_NEW_WS_SYNC`: true selects WebSocket, false the legacy SSE path. */
+  readonly flag: boolean;
+  /** Faults injected now. */
+  readonly faults: Readonly<Faults>;
+  /** True from the start of a drain or close. */
+  readonly draining: boolean;
+  /** Sets `USE_NEW_WS_SYNC` live (`/api/config` and `/health` reflect it at once). */
+  setFlag(value: boolean): void;
+  /** Injects faults live (rollback drills); omitted fields keep their value. Throws on invalid values. */
+  setFaults(faults: { latencyMs?: number; syncFailureRate?: number }): void;
+  /** Closes up to `count` WebSocket clients (all by default) with 4300; returns how many. */
+  kick(count?: number): number;
+  /**
+   * Graceful stop: refuses new connections (503) and syncs (`DRAINING`), tells each client when to
+   * come back (`retryAfterMs` spread over `windowMs`), closes them with 1012, ends SSE streams, waits
+   * at most `timeoutMs` for them to close, then stops everything (as {@link close}).
+   */
+  drain(options?: { windowMs?: number; timeoutMs?: number }): Promise<void>;
+  /**
+   * Immediate stop: terminates sockets, ends SSE streams, stops sync jobs (their stored status stays
+   * `running`, so a server restarted on the same store resumes them), closes the store and the port.
+   */
+  close(): Promise<void>;
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
+  if (host === '::') return '[::1]';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+function listen(server: Server, options: ResolvedServerOptions): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      if (error.code === 'EADDRINUSE') {
+        reject(new WsmigError('PORT_IN_USE', `Port ${options.port} on ${options.host} is already in use: stop the process using it, or choose another port (--port 0 picks a free one).`, { cause: error }));
+      } else if (error.code === 'EACCES') {
+        reject(new WsmigError('PORT_NOT_ALLOWED', `Not allowed to listen on port ${options.port} on ${options.host}: choose a port above 1023 or run with the needed privileges.`, { cause: error }));
+      } else {
+        reject(new WsmigError('LISTEN_FAILED', `Cannot listen on ${options.host}:${options.port}: ${error.message}.`, { cause: error }));
+      }
+    };
+    server.once('error', onError);
+    server.listen({ port: options.port, host: options.host, backlog: options.listenBacklog }, () => {
+      server.off('error', onError);
+      const address = server.address();
+      resolve(typeof address === 'object' && address !== null ? address.port : options.port);
+    });
+  });
+}
+
+class RunningServer implements ReferenceServer, HttpApp {
+  readonly metrics: ServerMetrics;
+  readonly sse: LegacySse | undefined;
+  readonly faults: Faults;
+  port = 0;
+  private readonly flagState: FeatureFlag;
+  private readonly hub: ChannelHub;
+  private readonly store: StatusStore;
+  private readonly sync: SyncService;
+  private readonly gateway: WsGateway;
+  private readonly http: Server;
+  private readonly startedAtMs = performance.now();
+  private flagFile: Closable | undefined;
+  private isDraining = false;
+  private drainPromise: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly options: ResolvedServerOptions) {
+    const { logger } = options;
+    this.faults = { ...options.faults };
+    this.flagState = new FeatureFlag(options.flag.name, options.flag.value, logger);
+    this.metrics = new ServerMetrics({
+      connections: () => this.gateway.size,
+      flag: () => ({ name: this.flagState.name, value: this.flagState.value }),
+      injectedLatencyMs: () => this.faults.latencyMs,
+    });
+    this.hub = createMemoryHub({ epoch: options.epoch, replayBufferSize: options.replayBufferSize, channelTtlMs: options.channelTtlMs, clock: options.clock });
+    this.store = options.store ?? createMemoryStatusStore();
+    const isDraining = (): boolean => this.isDraining;
+    this.sync = new SyncService({
+      hub: this.hub,
+      store: this.store,
+      settings: options.sync,
+      metrics: this.metrics,
+      logger,
+      random: options.random,
+      clock: options.clock,
+      injectedFailureRate: () => this.faults.syncFailureRate,
+      isDraining,
+    });
+    const shared = { options, metrics: this.metrics, hub: this.hub, sync: this.sync, faults: this.faults, logger, isDraining };
+    this.gateway = new WsGateway(shared);
+    this.sse = options.legacySse ? new LegacySse(shared) : undefined;
+    this.http = createHttpServer(createRequestHandler(this));
+    this.http.on('upgrade', (req, socket, head) => this.gateway.handleUpgrade(req, socket, head));
+    this.http.on('clientError', (error, socket) => {
+      logger.debug({ err: messageOf(error) }, 'bad HTTP request');
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+    });
+  }
+
+  async start(): Promise<void> {
+    const { options } = this;
+    try {
+      if (options.flag.file !== undefined) this.flagFile = await followFlagFile(options.flag.file, this.flagState, options.flag.pollIntervalMs, options.logger);
+      this.port = await listen(this.http, options);
+      const resumed = await this.sync.resumeOrphans();
+      options.logger.info({ url: this.url, wsUrl: this.wsUrl, epoch: this.epoch, flag: this.flag, resumedSyncs: resumed }, 'reference server listening');
+    } catch (error) {
+      await this.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  get url(): string {
+    return `http://${hostForUrl(this.options.host)}:${this.port}`;
+  }
+
+  get wsUrl(): string {
+    return `ws://${hostForUrl(this.options.host)}:${this.port}${WS_PATH}`;
+  }
+
+  get epoch(): string {
+    return this.hub.epoch;
+  }
+
+  get connections(): number {
+    return this.gateway.size;
+  }
+
+  get registry(): Registry {
+    return this.metrics.registry;
+  }
+
+  get flag(): boolean {
+    return this.flagState.value;
+  }
+
+  get draining(): boolean {
+    return this.isDraining;
+  }
+
+  config(): ApiConfig {
+    return {
+      transport: this.flag ? 'ws' : 'sse',
+      wsEndpoint: this.options.wsEndpoint ?? this.wsUrl,
+      flag: { name: this.flagState.name, value: this.flag },
+    };
+  }
+
+  health(): HealthReport {
+    return {
+      status: this.isDraining ? 'draining' : 'ok',
+      connections: this.gateway.size,
+      sseStreams: this.sse?.size ?? 0,
+      transport: this.flag ? 'ws' : 'sse',
+      uptimeSeconds: Math.round((performance.now() - this.startedAtMs) / 1000),
+      epoch: this.epoch,
+      version: packageVersion(),
+    };
+  }
+
+  setFlag(value: boolean): void {
+    this.flagState.set(value, 'api');
+  }
+
+  setFlagFromAdmin(value: boolean): void {
+    this.flagState.set(value, 'admin');
+  }
+
+  setFaults(faults: { latencyMs?: number; syncFailureRate?: number }): Faults {
+    Object.assign(this.faults, resolveFaults(faults, this.faults));
+    this.options.logger.warn({ faults: this.faults }, 'faults injected');
+    return { ...this.faults };
+  }
+
+  kick(count?: number): number {
+    const kicked = this.gateway.kick(count);
+    this.options.logger.info({ kicked }, 'kicked WebSocket clients');
+    return kicked;
+  }
+
+  drain(options: { windowMs?: number; timeoutMs?: number } = {}): Promise<void> {
+    if (this.closing) return this.closing;
+    this.drainPromise ??= this.runDrain(options.windowMs ?? this.options.drainWindowMs, options.timeoutMs ?? this.options.drainTimeoutMs);
+    return this.drainPromise;
+  }
+
+  private async runDrain(windowMs: number, timeoutMs: number): Promise<void> {
+    this.isDraining = true;
+    this.options.logger.info({ connections: this.gateway.size, sseStreams: this.sse?.size ?? 0, windowMs }, 'draining');
+    this.sse?.endAll();
+    await this.gateway.drain(windowMs, timeoutMs, this.options.random);
+    await this.close();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.runClose();
+    return this.closing;
+  }
+
+  private async runClose(): Promise<void> {
+    this.isDraining = true;
+    this.gateway.terminateAll();
+    this.gateway.stop();
+    this.sse?.endAll();
+    this.flagFile?.close();
+    const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeAllConnections();
+    await this.sync.stop();
+    this.hub.close();
+    await this.store.close();
+    await httpClosed;
+    this.options.logger.info('reference server stopped');
+  }
+}
+
+/**
+ * Starts a reference server and resolves once it is listening (and has resumed any sync runs its
+ * store says were running). Every option is optional; see {@link ServerOptions} and docs/server.md.
+ * Throws a `WsmigError` with code `PORT_IN_USE` when the port is taken, and a `UsageError` for a bad option.
+ */
+export async function createServer(options: ServerOptions = {}): Promise<ReferenceServer> {
+  const server = new RunningServer(resolveServerOptions(options));
+  await server.start();
+  return server;
+}

@@ -1,0 +1,50 @@
+import type { ScenarioDefinition } from './types.js';
+import { numberOption } from './types.js';
+import { commonKnobs, DEFAULT_RECONNECT, requestTimeoutKnob } from './knobs.js';
+
+/**
+ * `latency`: `echo` requests at a fixed arrival rate across the connections, while every connection
+ * is subscribed to a sync channel and `syncs` chats sync over and over. Request round trip from the
+ * intended send time, and event delivery latency.
+ */
+export const latencyScenario: ScenarioDefinition = {
+  name: 'latency',
+  description: 'Request round trip (open model, from the intended send time) and event delivery latency while syncs run.',
+  engines: ['native', 'k6'],
+  knobs: [
+    commonKnobs.connections(100),
+    commonKnobs.rate(200),
+    commonKnobs.duration(30_000),
+    commonKnobs.rampUp(2_000),
+    commonKnobs.payloadBytes(100),
+    commonKnobs.syncs(5, 'Chats kept syncing; every connection subscribes to one of their channels.'),
+    requestTimeoutKnob,
+  ],
+  metrics: [
+    'ws_rpc_duration',
+    'ws_event_latency',
+    'ws_connecting',
+    'ws_connect_success',
+    'ws_sessions',
+    'ws_msgs_sent',
+    'ws_msgs_received',
+    'ws_msgs_lost',
+    'ws_msgs_duplicated',
+    'ws_unexpected_disconnects',
+    'checks',
+    'iterations',
+    'dropped_iterations',
+  ],
+  workload: (options) => ({
+    kind: 'ws',
+    connections: numberOption(options, 'connections'),
+    ratePerSecond: numberOption(options, 'rate'),
+    payloadBytes: numberOption(options, 'payloadBytes'),
+    durationMs: numberOption(options, 'durationMs'),
+    rampUpMs: numberOption(options, 'rampUpMs'),
+    syncs: numberOption(options, 'syncs'),
+    requestTimeoutMs: numberOption(options, 'requestTimeoutMs'),
+    reconnect: DEFAULT_RECONNECT,
+    cuts: null,
+  }),
+};

@@ -1,0 +1,177 @@
+/**
+ * `wsmig load export k6 <scenario>`: everything needed to run a scenario with k6 elsewhere — the
+ * script and its helpers (flat, so the folder also fits a ConfigMap), the options it runs with,
+ * the thresholds k6 can evaluate, a `run.sh`, a README, and with `operator` a k6-operator
+ * `TestRun` manifest for distributed load.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../../../lib/atomic-write.js';
+import { UsageError } from '../../../lib/errors.js';
+import { packageVersion } from '../../../lib/package-info.js';
+import { readThresholdsFile } from '../../thresholds/index.js';
+import { k6EnvArguments, k6EnvFor, type K6Target } from './k6-env.js';
+import { k6ThresholdsFor } from './k6-thresholds.js';
+import { OPERATOR_SCRIPT_DIR, operatorManifest, resourceNameOf } from './operator-manifest.js';
+import { COMPILED_SCRIPTS_DIR, assertK6Scenario, flattenedScript, type ScriptFile } from './script-files.js';
+
+/** The target a script uses when none is given: the seed's `WS_ENDPOINT`. */
+export const DEFAULT_EXPORT_TARGET: K6Target = { wsUrl: 'ws://localhost:3000/ws' };
+
+export interface ExportK6Options {
+  outDir: string;
+  /** Resolved scenario options (the catalog's keys: `connections`, `durationMs`, …). */
+  options: Readonly<Record<string, number | string>>;
+  /** Where the load goes; default ws://localhost:3000/ws. `run.sh` also takes WSMIG_TARGET from its environment. */
+  target?: K6Target;
+  /** A wsmig thresholds file (JSON or YAML); what k6 can evaluate is written as thresholds.json. */
+  thresholdsFile?: string;
+  /** Also write a k6-operator manifest (ConfigMap + TestRun). */
+  operator?: boolean;
+  /** k6-operator runners (default 1). */
+  parallelism?: number;
+  /** Overwrite files that already exist. */
+  force?: boolean;
+  /** Where the compiled scripts are (default: this package's dist/scenarios/k6). */
+  scriptsDir?: string;
+}
+
+/** What was written. */
+export interface ExportK6Outcome {
+  outDir: string;
+  /** Files written, relative to `outDir`. */
+  files: string[];
+  /** The command that runs it (from `outDir`). */
+  runCommand: string;
+  /** Things to know: thresholds k6 cannot evaluate, how distributed thresholds behave. */
+  notes: string[];
+}
+
+/** Quotes a value for a POSIX shell. */
+function shellQuote(value: string): string {
+  return /^[\w@%+=:,./-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+function runScript(scenario: string, scriptFile: string, env: Readonly<Record<string, string>>, hasThresholds: boolean): string {
+  const lines = [
+    '#!/bin/sh',
+    `# wsmig scenario "${scenario}" for k6, exported by wsmig ${packageVersion()}.`,
+    '# Usage: ./run.sh [extra k6 arguments, e.g. -e WSMIG_CONNECTIONS=500]',
+    '# Environment: WSMIG_TARGET (WebSocket URL), WSMIG_HTTP (HTTP base), WSMIG_TOKEN, WSMIG_ADMIN_TOKEN,',
+    '# WSMIG_SUMMARY (where the summary goes, default summary.json). Then: wsmig report import summary.json',
+    'set -eu',
+    'cd "$(dirname "$0")"',
+    'exec k6 run --summary-export "${WSMIG_SUMMARY:-summary.json}" \\',
+  ];
+  for (const [name, value] of Object.entries(env)) {
+    if (name === 'WSMIG_TARGET' || name === 'WSMIG_HTTP') {
+      lines.push(`  -e ${name}="\${${name}:-${value.replace(/["$`\\]/g, '\\$&')}}" \\`);
+    } else if (name !== 'WSMIG_THRESHOLDS') {
+      lines.push(`  -e ${shellQuote(`${name}=${value}`)} \\`);
+    }
+  }
+  if (hasThresholds) lines.push('  -e WSMIG_THRESHOLDS="$PWD/thresholds.json" \\');
+  lines.push(`  "$@" ${shellQuote(scriptFile)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function readme(scenario: string, scriptFile: string, options: Readonly<Record<string, number | string>>, notes: readonly string[], operator: boolean): string {
+  const knobs = Object.entries(options)
+    .map(([key, value]) => `| \`${key}\` | \`${String(value)}\` |`)
+    .join('\n');
+  return `# wsmig scenario \`${scenario}\` for k6
+
+Exported by wsmig ${packageVersion()}. The script is a plain ES module that imports only k6
+modules and its own helpers (the \`wsmig-*.js\` files beside it).
+
+## Run it
+
+\`\`\`sh
+WSMIG_TARGET=ws://your-server:3000/ws ./run.sh
+wsmig report import summary.json --thresholds your-thresholds.json
+\`\`\`
+
+\`run.sh\` runs \`k6 run --summary-export summary.json ${scriptFile}\` with the options below as
+\`-e WSMIG_*\` variables; add \`-e WSMIG_<KNOB>=value\` to change one. \`wsmig report import\`
+turns the summary into a wsmig Result and evaluates the full threshold grammar (windows,
+\`minSamples\`), which k6 cannot.
+
+## Options
+
+| option | value |
+|---|---|
+${knobs}
+
+${notes.length > 0 ? `## Notes\n\n${notes.map((note) => `- ${note}`).join('\n')}\n` : ''}${
+    operator
+      ? `
+## Distributed, with the k6-operator
+
+\`\`\`sh
+kubectl apply -f k6-testrun.yaml
+\`\`\`
+
+\`k6-testrun.yaml\` holds a ConfigMap with these files (mounted at ${OPERATOR_SCRIPT_DIR}) and a
+\`TestRun\`. Each runner runs an equal share of the VUs and evaluates the thresholds **on its own
+share only**: a runner can pass while the whole run fails. Judge the whole run with wsmig: collect
+each runner's summary and \`wsmig report import\` it.
+`
+      : ''
+  }`;
+}
+
+/**
+ * Writes a scenario's k6 export into `outDir`. Every file is written atomically; nothing is
+ * written when one would overwrite an existing file without `force`.
+ * @throws UsageError for a scenario without a k6 script, an unbuilt script, an existing file,
+ *   a bad thresholds file or a bad parallelism.
+ */
+export async function exportK6Scenario(name: string, options: ExportK6Options): Promise<ExportK6Outcome> {
+  assertK6Scenario(name);
+  const parallelism = options.parallelism ?? 1;
+  if (options.parallelism !== undefined && !options.operator) {
+    throw new UsageError('BAD_PARALLELISM', '--parallelism applies to the k6-operator manifest: add --operator.');
+  }
+  const scriptFiles = await flattenedScript(name, options.scriptsDir ?? COMPILED_SCRIPTS_DIR);
+  const scriptFile = (scriptFiles[0] as ScriptFile).name;
+  const target = options.target ?? DEFAULT_EXPORT_TARGET;
+  const notes: string[] = [];
+
+  const files: ScriptFile[] = [...scriptFiles];
+  if (options.thresholdsFile !== undefined) {
+    const converted = k6ThresholdsFor(await readThresholdsFile(options.thresholdsFile));
+    notes.push(...converted.notes);
+    files.push({ name: 'thresholds.json', content: `${JSON.stringify(converted.thresholds, null, 2)}\n` });
+  }
+  const env = k6EnvFor(options.options, target, options.thresholdsFile === undefined ? undefined : 'thresholds.json');
+  files.push({
+    name: 'options.json',
+    content: `${JSON.stringify({ scenario: name, engine: 'k6', wsmig: packageVersion(), options: options.options, env }, null, 2)}\n`,
+  });
+  const configMapFiles = files.filter((file) => file.name !== 'options.json');
+  files.push({ name: 'run.sh', content: runScript(name, scriptFile, env, options.thresholdsFile !== undefined) });
+
+  if (options.operator) {
+    const operatorEnv = { ...env };
+    if (options.thresholdsFile !== undefined) operatorEnv['WSMIG_THRESHOLDS'] = `${OPERATOR_SCRIPT_DIR}/thresholds.json`;
+    const connections = Number(options.options['connections']);
+    if (Number.isFinite(connections) && connections < parallelism) {
+      notes.push(`Only ${connections} connections for ${parallelism} runners: some runners will hold none.`);
+    }
+    notes.push('k6-operator: each runner evaluates the thresholds on its own share of the load only; `wsmig report import` of the runners\' summaries judges the whole run.');
+    files.push({
+      name: 'k6-testrun.yaml',
+      content: operatorManifest({ name: resourceNameOf(name), scriptFile, files: configMapFiles, parallelism, arguments: k6EnvArguments(operatorEnv) }),
+    });
+  }
+  files.push({ name: 'README.md', content: readme(name, scriptFile, options.options, notes, options.operator === true) });
+
+  const existing = files.map((file) => file.name).filter((file) => existsSync(path.join(options.outDir, file)));
+  if (existing.length > 0 && !options.force) {
+    throw new UsageError('EXPORT_EXISTS', `${options.outDir} already has ${existing.join(', ')}: choose another --out folder, or pass --force to overwrite.`);
+  }
+  for (const file of files) {
+    await writeFileAtomic(path.join(options.outDir, file.name), file.content, file.name === 'run.sh' ? 0o755 : undefined);
+  }
+  return { outDir: options.outDir, files: files.map((file) => file.name), runCommand: './run.sh', notes };
+}

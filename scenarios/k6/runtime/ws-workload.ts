@@ -1,0 +1,136 @@
+/**
+ * A VU's share of a WebSocket workload: it opens its connections over the ramp-up, sends its lane
+ * of the open-model `echo` schedule, carries out the reconnect-storm cuts, and ends everything at
+ * the deadline. One iteration per VU lasts the whole scenario (k6's constant-vus executor).
+ */
+import { sleep } from 'k6';
+import exec from 'k6/execution';
+import http from 'k6/http';
+import { ArrivalLane } from '../lib/arrivals.js';
+import { echoPayloadOfBytes } from '../lib/envelope.js';
+import { chatsOfConnection, connectionsOfLane, cutOffsetsMs, openOffsetMs, vuCountOf, type K6CutMode, type WsWorkloadPlan } from '../lib/workload-plan.js';
+import { LoadConnection } from './connection.js';
+import { droppedIterations, wsMsgsDuplicated, wsMsgsLost, wsUnexpectedDisconnects, wsmigLateSends, wsmigSendLag } from './metrics.js';
+import type { Target } from './script-env.js';
+import { TimerSet } from './timers.js';
+
+/** A send more than this late counts as a late send (the generator fell behind its schedule). */
+const LATE_TOLERANCE_MS = 10;
+/** An arrival more than this overdue is dropped rather than sent in a burst that would hide the lag. */
+const MAX_LAG_MS = 1_000;
+const SWEEP_INTERVAL_MS = 1_000;
+
+/** What `setup()` decides once for every VU. */
+export interface WorkloadSetup {
+  /** Makes this run's chat ids unique, so runs against one server never share a channel. */
+  runTag: string;
+  /** The cut mode `auto` resolved to (reconnect-storm); null without cuts. */
+  cutMode: K6CutMode | null;
+}
+
+/**
+ * Runs once before the VUs start: picks the run tag, and resolves cut mode `auto` to `kick` when
+ * the target's /admin/kick answers (kicking no one), else `client-close`.
+ */
+export function setupWorkload(plan: WsWorkloadPlan, target: Target): WorkloadSetup {
+  const runTag = `k6${Date.now().toString(36)}`;
+  if (plan.cuts === null) return { runTag, cutMode: null };
+  if (plan.cuts.mode !== 'auto') return { runTag, cutMode: plan.cuts.mode };
+  const probe = http.post(`${target.httpUrl}/admin/kick`, JSON.stringify({ count: 0 }), { headers: target.adminHeaders, timeout: '5s' });
+  const cutMode: K6CutMode = probe.status === 200 ? 'kick' : 'client-close';
+  console.info(`wsmig: cut mode auto → ${cutMode} (POST /admin/kick answered ${probe.status})`);
+  return { runTag, cutMode };
+}
+
+function kickEveryone(target: Target): void {
+  http
+    .asyncRequest('POST', `${target.httpUrl}/admin/kick`, JSON.stringify({}), { headers: target.adminHeaders, timeout: '10s' })
+    .then((response) => {
+      if (response.status !== 200) console.warn(`wsmig: POST /admin/kick answered ${response.status}: the cut did not happen`);
+    });
+}
+
+/** The body of every VU's single iteration. */
+export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: Target, setup: WorkloadSetup): void {
+  const startMs = exec.scenario.startTime;
+  const deadlineMs = startMs + plan.durationMs;
+  // The VU's id across the whole test (unique on every k6-operator runner too) picks its connections.
+  const lane = exec.vu.idInTest - 1;
+  const lanes = vuCountOf(plan);
+  if (exec.vu.iterationInScenario > 0 || lane >= lanes || Date.now() >= deadlineMs) {
+    // A second iteration of a VU whose first ended early: its connections are gone; wait out the scenario.
+    const remainingMs = deadlineMs - Date.now();
+    if (remainingMs > 0) sleep(remainingMs / 1000);
+    return;
+  }
+  const tags = { scenario };
+  // k6 leaves a metric without samples out of its summary: a zero makes "no loss" distinguishable from "not measured".
+  for (const counter of [wsMsgsLost, wsMsgsDuplicated, wsUnexpectedDisconnects, droppedIterations, wsmigLateSends]) counter.add(0, tags);
+  const timers = new TimerSet();
+  const echoPayload = echoPayloadOfBytes(plan.payloadBytes);
+  const connections = connectionsOfLane(plan, lane).map((index) => {
+    const chats = chatsOfConnection(plan, index);
+    const chatId = (chat: number): string => `${setup.runTag}-${scenario}-${chat}`;
+    const connection = new LoadConnection({
+      url: target.wsUrl,
+      headers: target.wsHeaders,
+      tags,
+      index,
+      subscribeChats: chats.subscribe.map(chatId),
+      driveChats: chats.drive.map(chatId),
+      echoPayload,
+      requestTimeoutMs: plan.requestTimeoutMs,
+      reconnect: plan.reconnect,
+      kicksAreCuts: setup.cutMode === 'kick',
+      reconnectDeadlineMs: plan.cuts === null ? plan.requestTimeoutMs : plan.cuts.reconnectDeadlineMs,
+      timers,
+    });
+    timers.after(startMs + openOffsetMs(plan, index) - Date.now(), () => connection.connect());
+    return connection;
+  });
+
+  const arrivals = new ArrivalLane({ ratePerSecond: plan.ratePerSecond, rampUpMs: plan.rampUpMs, durationMs: plan.durationMs }, lane, lanes);
+  let nextConnection = 0;
+  const sendDue = (intendedMs: number): void => {
+    const lagMs = Date.now() - intendedMs;
+    wsmigSendLag.add(Math.max(0, lagMs), tags);
+    if (lagMs > LATE_TOLERANCE_MS) wsmigLateSends.add(1, tags);
+    let sent = false;
+    if (lagMs <= MAX_LAG_MS) {
+      for (let tried = 0; tried < connections.length && !sent; tried++) {
+        const connection = connections[nextConnection % connections.length];
+        nextConnection += 1;
+        sent = connection !== undefined && connection.sendEcho(intendedMs);
+      }
+    }
+    if (!sent) droppedIterations.add(1, tags);
+    scheduleNextArrival();
+  };
+  const scheduleNextArrival = (): void => {
+    const offsetMs = arrivals.next();
+    if (offsetMs === undefined) return;
+    const intendedMs = startMs + offsetMs;
+    timers.after(intendedMs - Date.now(), () => sendDue(intendedMs));
+  };
+  scheduleNextArrival();
+
+  const sweep = (): void => {
+    const nowMs = Date.now();
+    connections.forEach((connection) => connection.sweep(nowMs));
+    timers.after(SWEEP_INTERVAL_MS, sweep);
+  };
+  timers.after(SWEEP_INTERVAL_MS, sweep);
+
+  for (const offsetMs of cutOffsetsMs(plan)) {
+    timers.after(startMs + offsetMs - Date.now(), () => {
+      if (setup.cutMode === 'client-close') connections.forEach((connection) => connection.cutNow(Date.now()));
+      // One VU in the whole test kicks; the server closes every connection, on every runner.
+      else if (setup.cutMode === 'kick' && lane === 0) kickEveryone(target);
+    });
+  }
+
+  timers.after(deadlineMs - Date.now(), () => {
+    timers.clear();
+    connections.forEach((connection) => connection.stop());
+  });
+}

@@ -1,0 +1,293 @@
+/**
+ * The server a load run measures: the embedded reference server (started by wsmig as a child
+ * process running the real CLI, so its RSS and CPU are its own) or an external target given by URL.
+ * Also what a reconnect storm needs from it: a restart (embedded only) or an admin kick.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { WebSocket } from 'ws';
+import { UsageError, WsmigError, messageOf } from '../lib/errors.js';
+import { PACKAGE_ROOT } from '../lib/package-info.js';
+
+/** The server under test. */
+export interface LoadTarget {
+  /** WebSocket endpoint, e.g. `ws://127.0.0.1:3000/ws`. */
+  readonly wsUrl: string;
+  /** HTTP base, e.g. `http://127.0.0.1:3000` (SSE endpoints, /health, /metrics, /admin). */
+  readonly httpUrl: string;
+  /** True when wsmig started this server. */
+  readonly embedded: boolean;
+  /** True while the embedded server is being restarted: its /metrics is expected to be unreachable. */
+  readonly restarting: boolean;
+  /** Whether {@link restart} is possible (embedded servers only). */
+  readonly canRestart: boolean;
+  /** SIGTERM the server (it drains), wait for it to exit, and start it again on the same port with the same state. */
+  restart(): Promise<void>;
+  /**
+   * Whether a restart keeps the server's replay history (same epoch before and after), so a
+   * restart storm can be lossless. Known after the first restart; the embedded target restarts once
+   * to find out when asked before that. Always false for an external target.
+   */
+  restartKeepsHistory(): Promise<boolean>;
+  /**
+   * `POST /admin/kick`: the server closes every WebSocket with 4300.
+   * @returns how many it kicked.
+   * @throws WsmigError when the endpoint is missing or refuses.
+   */
+  kick(): Promise<number>;
+  /** Set when the embedded server died on its own during the run: every figure after that is suspect. */
+  readonly problem: string | undefined;
+  /** Stops the embedded server (nothing for an external target). */
+  close(): Promise<void>;
+}
+
+/** Options of the embedded reference server. */
+export interface EmbeddedTargetOptions {
+  /** Extra `wsmig server` flags. */
+  serverArgs?: readonly string[];
+  /**
+   * Window over which a draining server spreads its clients' reconnects. Short by default so a
+   * restart storm fits a short run; real deployments choose theirs (`wsmig server --drain-window`).
+   */
+  drainWindowMs?: number;
+  /** Longest wait for the server to start or stop, ms. */
+  startTimeoutMs?: number;
+}
+
+interface ListeningLine {
+  event: 'listening';
+  port: number;
+  url: string;
+  wsUrl: string;
+  epoch?: string;
+}
+
+const CLI = path.join(PACKAGE_ROOT, 'bin', 'wsmig.js');
+const STDERR_TAIL_LINES = 40;
+
+/**
+ * Starts the reference server as a child process (`wsmig server --port 0 --json --state-file …`)
+ * and resolves once it listens.
+ * @throws WsmigError when it does not start, with the tail of its stderr.
+ */
+export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): Promise<LoadTarget> {
+  const stateDir = await mkdtemp(path.join(tmpdir(), 'wsmig-load-'));
+  const stateFile = path.join(stateDir, 'state.json');
+  const drainWindowMs = options.drainWindowMs ?? 1_000;
+  const timeoutMs = options.startTimeoutMs ?? 20_000;
+  const argsFor = (port: number): string[] => [
+    CLI,
+    'server',
+    '--port',
+    String(port),
+    '--json',
+    '--state-file',
+    stateFile,
+    '--drain-window',
+    `${drainWindowMs}ms`,
+    '--drain-timeout',
+    `${Math.max(2_000, drainWindowMs * 2)}ms`,
+    ...(options.serverArgs ?? []),
+  ];
+  let server: RunningServer;
+  try {
+    server = await launch(argsFor(0), timeoutMs);
+  } catch (error) {
+    await rm(stateDir, { recursive: true, force: true });
+    throw error;
+  }
+  const port = server.listening.port;
+  let restarting = false;
+  let closed = false;
+  let problem: string | undefined;
+  let keepsHistory: boolean | undefined;
+  const watch = (running: RunningServer): void => {
+    void running.exited.then((code) => {
+      if (!closed && !restarting && running === server) {
+        problem = `the embedded server exited on its own (code ${String(code)}) during the run${running.stderrTail.length ? `; its last output:\n${running.stderrTail.slice(-10).join('\n')}` : ''}`;
+      }
+    });
+  };
+  watch(server);
+
+  const target: LoadTarget = {
+    wsUrl: server.listening.wsUrl,
+    httpUrl: server.listening.url,
+    embedded: true,
+    canRestart: true,
+    get restarting() {
+      return restarting;
+    },
+    get problem() {
+      return problem;
+    },
+    async restart() {
+      if (closed) throw new WsmigError('TARGET_CLOSED', 'The embedded server was already stopped.');
+      restarting = true;
+      try {
+        const epochBefore = server.listening.epoch;
+        await stop(server, 'SIGTERM', timeoutMs);
+        server = await launchOnPort(() => argsFor(port), timeoutMs);
+        watch(server);
+        keepsHistory = epochBefore !== undefined && server.listening.epoch === epochBefore;
+      } finally {
+        restarting = false;
+      }
+    },
+    async restartKeepsHistory() {
+      if (keepsHistory === undefined) await target.restart();
+      return keepsHistory === true;
+    },
+    kick: () => kickAll(server.listening.url),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await stop(server, 'SIGTERM', timeoutMs);
+      } finally {
+        await rm(stateDir, { recursive: true, force: true });
+      }
+    },
+  };
+  return target;
+}
+
+/**
+ * An external target, given as its WebSocket URL (`ws://host:port/ws`). Checks that a WebSocket
+ * opens there before anything is measured.
+ * @throws UsageError (exit 2) for a malformed or unreachable URL, saying what to check.
+ */
+export async function connectExternalTarget(url: string, options: { timeoutMs?: number } = {}): Promise<LoadTarget> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new UsageError('BAD_TARGET', `Invalid --target "${url}": give the WebSocket URL, e.g. ws://localhost:3000/ws.`, { cause: error });
+  }
+  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new UsageError('BAD_TARGET', `Invalid --target "${url}": it must start with ws:// or wss:// (the WebSocket endpoint, e.g. ws://localhost:3000/ws).`);
+  }
+  await probeWebSocket(parsed.href, options.timeoutMs ?? 5_000);
+  const httpUrl = `${parsed.protocol === 'wss:' ? 'https:' : 'http:'}//${parsed.host}`;
+  return {
+    wsUrl: parsed.href,
+    httpUrl,
+    embedded: false,
+    restarting: false,
+    canRestart: false,
+    problem: undefined,
+    restart: () => Promise.reject(new WsmigError('TARGET_CANNOT_RESTART', `wsmig did not start ${url}, so it cannot restart it: use cutMode kick or client-close.`)),
+    restartKeepsHistory: () => Promise.resolve(false),
+    kick: () => kickAll(httpUrl),
+    close: () => Promise.resolve(),
+  };
+}
+
+async function probeWebSocket(url: string, timeoutMs: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false });
+    socket.once('open', () => {
+      socket.close(1000);
+      resolve();
+    });
+    socket.once('unexpected-response', (_request, response) => {
+      socket.terminate();
+      reject(
+        new UsageError('TARGET_UNREACHABLE', `The target ${url} answered HTTP ${response.statusCode} instead of a WebSocket upgrade: check the path (usually /ws) and any token it needs.`),
+      );
+    });
+    socket.once('error', (error) => {
+      reject(
+        new UsageError('TARGET_UNREACHABLE', `Cannot open a WebSocket to ${url} (${messageOf(error)}): check that the server runs and the URL is right, or leave out --target to test the embedded reference server.`, { cause: error }),
+      );
+    });
+  });
+}
+
+async function kickAll(httpUrl: string): Promise<number> {
+  let response: Response;
+  try {
+    response = await fetch(`${httpUrl}/admin/kick`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(5_000) });
+  } catch (error) {
+    throw new WsmigError('KICK_FAILED', `POST ${httpUrl}/admin/kick failed (${messageOf(error)}).`, { cause: error });
+  }
+  const text = await response.text();
+  if (!response.ok) throw new WsmigError('KICK_FAILED', `POST ${httpUrl}/admin/kick answered HTTP ${response.status}: the target has no admin kick endpoint open to wsmig.`);
+  const kicked = (JSON.parse(text) as { kicked?: unknown }).kicked;
+  return typeof kicked === 'number' ? kicked : 0;
+}
+
+interface RunningServer {
+  child: ChildProcess;
+  listening: ListeningLine;
+  exited: Promise<number | null>;
+  stderrTail: string[];
+}
+
+async function launchOnPort(args: () => string[], timeoutMs: number): Promise<RunningServer> {
+  // The old process has exited, but the port can take a moment to be free again.
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await launch(args(), timeoutMs);
+    } catch (error) {
+      if (Date.now() > deadline || !/EADDRINUSE|in use/i.test(messageOf(error))) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+function launch(args: string[], timeoutMs: number): Promise<RunningServer> {
+  const child = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WSMIG_LOG_LEVEL: process.env['WSMIG_SERVER_LOG_LEVEL'] ?? 'warn' },
+  });
+  const stderrTail: string[] = [];
+  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
+    stderrTail.push(line);
+    if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise<RunningServer>((resolve, reject) => {
+    let settled = false;
+    const fail = (why: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new WsmigError('EMBEDDED_SERVER_FAILED', `The embedded reference server ${why}.${stderrTail.length ? `\nIts last output:\n${stderrTail.join('\n')}` : ''}`));
+    };
+    const timer = setTimeout(() => fail(`did not start within ${timeoutMs} ms`), timeoutMs);
+    const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+    lines.on('line', (line) => {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(line);
+      } catch {
+        return;
+      }
+      const event = parsed as Partial<ListeningLine>;
+      if (!settled && event.event === 'listening' && typeof event.port === 'number' && typeof event.url === 'string' && typeof event.wsUrl === 'string') {
+        settled = true;
+        clearTimeout(timer);
+        resolve({ child, listening: event as ListeningLine, exited, stderrTail });
+      }
+    });
+    child.once('error', (error) => fail(`could not be spawned (${error.message})`));
+    void exited.then((code) => fail(`exited with code ${String(code)} before listening`));
+  });
+}
+
+async function stop(server: RunningServer, signal: NodeJS.Signals, timeoutMs: number): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill(signal);
+  const timer = setTimeout(() => server.child.kill('SIGKILL'), timeoutMs);
+  try {
+    await server.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}

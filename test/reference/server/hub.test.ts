@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createMemoryHub, type ChannelEvent, type ChannelHub, type MemoryHubOptions } from '../../../reference/server/index.js';
+
+const hubs: ChannelHub[] = [];
+afterEach(() => {
+  for (const hub of hubs.splice(0)) hub.close();
+});
+
+function hub(options: Partial<MemoryHubOptions> = {}): ChannelHub {
+  const created = createMemoryHub({ epoch: 'e1', replayBufferSize: 4, channelTtlMs: 60_000, ...options });
+  hubs.push(created);
+  return created;
+}
+
+function collector(): { events: ChannelEvent[]; deliver(event: ChannelEvent): void } {
+  const events: ChannelEvent[] = [];
+  return { events, deliver: (event) => events.push(event) };
+}
+
+async function publishMany(target: ChannelHub, channel: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i += 1) await target.publish(channel, 'sync:progress', { i });
+}
+
+describe('memory hub', () => {
+  it('numbers events per channel from 1, strictly increasing, and delivers them live', async () => {
+    const h = hub();
+    const a = collector();
+    const outcome = await h.subscribe('sync:1', a);
+    expect(outcome).toEqual({ epoch: 'e1', seq: 0, replay: [], resync: undefined });
+    await publishMany(h, 'sync:1', 3);
+    await publishMany(h, 'sync:2', 2);
+    expect(a.events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(a.events.every((e) => e.epoch === 'e1' && e.channel === 'sync:1')).toBe(true);
+  });
+
+  it('replays exactly the events after fromSeq, then continues live without a gap or a repeat', async () => {
+    const h = hub();
+    await publishMany(h, 'c', 3);
+    const a = collector();
+    const outcome = await h.subscribe('c', a, { fromSeq: 1, epoch: 'e1' });
+    expect(outcome.resync).toBeUndefined();
+    expect(outcome.seq).toBe(3);
+    expect(outcome.replay.map((e) => e.seq)).toEqual([2, 3]);
+    await publishMany(h, 'c', 2);
+    expect([...outcome.replay, ...a.events].map((e) => e.seq)).toEqual([2, 3, 4, 5]);
+  });
+
+  it('replays from the ring buffer after it wrapped around', async () => {
+    const h = hub({ replayBufferSize: 4 });
+    await publishMany(h, 'c', 10);
+    const outcome = await h.subscribe('c', collector(), { fromSeq: 6, epoch: 'e1' });
+    expect(outcome.replay.map((e) => e.seq)).toEqual([7, 8, 9, 10]);
+    expect(outcome.replay.map((e) => (e.payload as { i: number }).i)).toEqual([6, 7, 8, 9]);
+  });
+
+  it('answers resync for each reason: epoch-changed, too-old, future-seq', async () => {
+    const h = hub({ replayBufferSize: 4 });
+    await publishMany(h, 'c', 10);
+    expect((await h.subscribe('c', collector(), { fromSeq: 9, epoch: 'old' })).resync).toBe('epoch-changed');
+    expect((await h.subscribe('c', collector(), { fromSeq: 5, epoch: 'e1' })).resync).toBe('too-old');
+    expect((await h.subscribe('c', collector(), { fromSeq: 11, epoch: 'e1' })).resync).toBe('future-seq');
+    const upToDate = await h.subscribe('c', collector(), { fromSeq: 10, epoch: 'e1' });
+    expect(upToDate.resync).toBeUndefined();
+    expect(upToDate.replay).toEqual([]);
+  });
+
+  it('with replayBufferSize 0 every resume behind the channel is a resync', async () => {
+    const h = hub({ replayBufferSize: 0 });
+    await publishMany(h, 'c', 2);
+    expect((await h.subscribe('c', collector(), { fromSeq: 1, epoch: 'e1' })).resync).toBe('too-old');
+    expect((await h.subscribe('c', collector(), { fromSeq: 2, epoch: 'e1' })).resync).toBeUndefined();
+  });
+
+  it('takes a resume point without an epoch to be in the current epoch', async () => {
+    const h = hub();
+    await publishMany(h, 'c', 2);
+    expect((await h.subscribe('c', collector(), { fromSeq: 1 })).replay.map((e) => e.seq)).toEqual([2]);
+  });
+
+  it('stops delivering after unsubscribe', async () => {
+    const h = hub();
+    const a = collector();
+    await h.subscribe('c', a);
+    await publishMany(h, 'c', 1);
+    h.unsubscribe('c', a);
+    await publishMany(h, 'c', 1);
+    expect(a.events.map((e) => e.seq)).toEqual([1]);
+  });
+
+  it('forgets idle channels after channelTtlMs but keeps their seq increasing, so old resume points resync', async () => {
+    let now = 1_000_000;
+    const h = hub({ channelTtlMs: 20, clock: () => now });
+    await publishMany(h, 'c', 3);
+    now += 1_000;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const outcome = await h.subscribe('c', collector(), { fromSeq: 2, epoch: 'e1' });
+    expect(outcome.resync).toBe('too-old');
+    expect(outcome.seq).toBe(3);
+    const event = await h.publish('c', 'sync:progress', {});
+    expect(event.seq).toBe(4);
+  });
+
+  it('builds each event frame for a subscription id without re-serializing per subscriber', async () => {
+    const h = hub();
+    const event = await h.publish('sync:7', 'sync:progress', { line: 'a\nb' });
+    expect(JSON.parse(event.frameFor('sub-"1"'))).toEqual({ id: 'sub-"1"', channel: 'sync:7', type: 'sync:progress', seq: 1, ts: event.ts, epoch: 'e1', payload: { line: 'a\nb' } });
+    expect(event.payloadJson).toBe('{"line":"a\\nb"}');
+  });
+});

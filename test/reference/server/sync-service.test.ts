@@ -1,0 +1,129 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { SyncStatusReply } from '../../../reference/protocol/index.js';
+import { silentLogger } from '../../../lib/logger.js';
+import { createMemoryHub, createMemoryStatusStore, createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import { ServerMetrics } from '../../../reference/server/metrics.js';
+import { SyncService } from '../../../reference/server/sync-service.js';
+import { RawClient } from './raw-client.js';
+
+let server: ReferenceServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+async function connected(options: ServerOptions = {}): Promise<RawClient> {
+  server = await createServer({ port: 0, ...options });
+  return RawClient.connect(server.wsUrl);
+}
+
+describe('sync:start, sync:status, sync:cancel', () => {
+  it('is idempotent while a run is going: the second start joins it (status running, same runId)', async () => {
+    const client = await connected({ sync: { batchDelayMs: 20 } });
+    const [a, b] = await Promise.all([client.request('sync:start', { chatId: 1 }), client.request('sync:start', { chatId: 1 })]);
+    const c = await client.request('sync:start', { chatId: 1, options: { batchSize: 50 } });
+    const statuses = [a, b, c].map((m) => (m.payload as { status: string }).status).sort();
+    expect(statuses).toEqual(['running', 'running', 'started']);
+    expect(new Set([a, b, c].map((m) => (m.payload as { runId: string }).runId)).size).toBe(1);
+    expect((await server?.registry.getSingleMetricAsString('wsmig_sync_jobs_total')) ?? '').toContain('wsmig_sync_jobs_total{status="started"} 1');
+    client.close();
+  });
+
+  it('reports idle for an unknown chat, running with progress during a run, completed after it', async () => {
+    const client = await connected({ sync: { totalMessages: 40, batchSize: 10, batchDelayMs: 30 }, clock: () => 1_700_000_000_000 });
+    const idle = await client.request('sync:status', { chatId: 'never' });
+    expect(idle.payload).toEqual({ chatId: 'never', syncStatus: 'idle', syncProgress: 0, processed: 0, total: 0, runId: null, updatedAt: 0 });
+    await client.request('subscribe', null, 'sync:2');
+    const started = (await client.request('sync:start', { chatId: 2 })).payload as { runId: string };
+    await client.next((m) => m.type === 'sync:progress' && (m.payload as { processed: number }).processed === 20);
+    const running = (await client.request('sync:status', { chatId: 2 })).payload as SyncStatusReply;
+    expect(running).toMatchObject({ chatId: 2, syncStatus: 'running', total: 40, runId: started.runId, updatedAt: 1_700_000_000_000 });
+    expect(running.processed).toBeGreaterThanOrEqual(20);
+    expect(running.syncProgress).toBe((running.processed * 100) / 40);
+    await client.next((m) => m.type === 'sync:complete');
+    expect((await client.request('sync:status', { chatId: 2 })).payload).toMatchObject({ syncStatus: 'completed', syncProgress: 100, processed: 40, runId: started.runId });
+    const again = (await client.request('sync:start', { chatId: 2 })).payload as { status: string; runId: string };
+    expect(again.status).toBe('started');
+    expect(again.runId).not.toBe(started.runId);
+    client.close();
+  });
+
+  it('cancels a running sync: the reply says so, subscribers get sync:error CANCELLED, the status is cancelled', async () => {
+    const client = await connected({ sync: { batchDelayMs: 50 } });
+    expect((await client.request('sync:cancel', { chatId: 3 })).payload).toEqual({ chatId: 3, cancelled: false });
+    await client.request('subscribe', null, 'sync:3');
+    await client.request('sync:start', { chatId: 3 });
+    expect((await client.request('sync:cancel', { chatId: 3 })).payload).toEqual({ chatId: 3, cancelled: true });
+    const error = await client.next((m) => m.type === 'sync:error');
+    expect(error.payload).toMatchObject({ chatId: 3, error: { code: 'CANCELLED', retryable: false } });
+    expect((await client.request('sync:status', { chatId: 3 })).payload).toMatchObject({ syncStatus: 'cancelled', error: { code: 'CANCELLED' } });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(client.events('sync:3').filter((m) => m.type !== 'sync:error').length).toBeLessThanOrEqual(1);
+    client.close();
+  });
+
+  it('fails runs at the configured failure rate with sync:error and a failed status', async () => {
+    const client = await connected({ sync: { batchDelayMs: 1, failureRate: 1 } });
+    await client.request('subscribe', null, 'sync:4');
+    await client.request('sync:start', { chatId: 4 });
+    const error = await client.next((m) => m.type === 'sync:error');
+    expect(error.payload).toMatchObject({ chatId: 4, error: { code: 'INTERNAL', retryable: true } });
+    expect((await client.request('sync:status', { chatId: 4 })).payload).toMatchObject({ syncStatus: 'failed' });
+    client.close();
+  });
+
+  it('fails about the configured share of runs (injected random), spread over the batches', async () => {
+    let state = 42;
+    // A small deterministic LCG: the same draws every run.
+    const random = (): number => {
+      state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const client = await connected({ sync: { totalMessages: 20, batchSize: 5, batchDelayMs: 1, failureRate: 0.3 }, random });
+    const runs = 60;
+    for (let chat = 0; chat < runs; chat += 1) {
+      await client.request('subscribe', null, `sync:${chat}`);
+      await client.request('sync:start', { chatId: chat });
+    }
+    const ends = await Promise.all(Array.from({ length: runs }, (_, chat) => client.next((m) => m.channel === `sync:${chat}` && (m.type === 'sync:complete' || m.type === 'sync:error'))));
+    const failed = ends.filter((m) => m.type === 'sync:error').length;
+    expect(failed).toBeGreaterThan(runs * 0.1);
+    expect(failed).toBeLessThan(runs * 0.55);
+    client.close();
+  });
+
+  it('applies an injected failure rate (setFaults) to runs already going', async () => {
+    const client = await connected({ sync: { totalMessages: 100, batchSize: 1, batchDelayMs: 5 } });
+    await client.request('subscribe', null, 'sync:5');
+    await client.request('sync:start', { chatId: 5 });
+    await client.next((m) => m.type === 'sync:progress');
+    server?.setFaults({ syncFailureRate: 1 });
+    expect((await client.next((m) => m.type === 'sync:error' || m.type === 'sync:complete')).type).toBe('sync:error');
+    client.close();
+  });
+});
+
+describe('SyncService while draining', () => {
+  it('refuses new runs with DRAINING but lets a caller join a running one', async () => {
+    let draining = false;
+    const hub = createMemoryHub({ epoch: 'e', replayBufferSize: 8, channelTtlMs: 60_000 });
+    const metrics = new ServerMetrics({ connections: () => 0, flag: () => ({ name: 'USE_NEW_WS_SYNC', value: true }), injectedLatencyMs: () => 0 });
+    const sync = new SyncService({
+      hub,
+      store: createMemoryStatusStore(),
+      settings: { totalMessages: 10, batchSize: 1, batchDelayMs: 50, failureRate: 0 },
+      metrics,
+      logger: silentLogger(),
+      random: Math.random,
+      clock: Date.now,
+      injectedFailureRate: () => 0,
+      isDraining: () => draining,
+    });
+    const first = await sync.start(1);
+    draining = true;
+    expect(await sync.start(1)).toEqual({ chatId: 1, status: 'running', runId: first.runId });
+    await expect(sync.start(2)).rejects.toMatchObject({ code: 'DRAINING' });
+    await sync.stop();
+    hub.close();
+  });
+});

@@ -1,0 +1,144 @@
+import { execa } from 'execa';
+import { existsSync } from 'node:fs';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { exportK6Scenario } from '../../../../scenarios/engines/k6/export.js';
+import { relativeImportsOf } from '../../../../scenarios/engines/k6/script-files.js';
+import { compileK6Scripts } from '../../k6/compiled-scripts.js';
+
+const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+const OPTIONS = { connections: 200, rate: 20, durationMs: 600_000, rampUpMs: 10_000, payloadBytes: 100, syncs: 2, requestTimeoutMs: 10_000 };
+const TARGET = { wsUrl: 'ws://chat.internal:3000/ws', httpUrl: 'http://chat.internal:3000' };
+
+let scripts: Awaited<ReturnType<typeof compileK6Scripts>>;
+let work: string;
+
+beforeAll(async () => {
+  scripts = await compileK6Scripts();
+  work = await mkdtemp(path.join(tmpdir(), 'wsmig-k6-export-'));
+}, 120_000);
+
+afterAll(async () => {
+  await scripts.remove();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('exportK6Scenario', () => {
+  it('writes a flat, self-contained script folder with its options and a run.sh', async () => {
+    const outDir = path.join(work, 'soak');
+    const outcome = await exportK6Scenario('soak', { outDir, options: OPTIONS, target: TARGET, scriptsDir: scripts.dir });
+    const names = await readdir(outDir);
+    expect(names.sort()).toEqual([...outcome.files].sort());
+    expect(names).toEqual(expect.arrayContaining(['soak.js', 'options.json', 'run.sh', 'README.md']));
+    expect(names.some((name) => name.startsWith('wsmig-lib-'))).toBe(true);
+    expect(names.some((name) => name.startsWith('wsmig-runtime-'))).toBe(true);
+    for (const name of names.filter((file) => file.endsWith('.js'))) {
+      for (const specifier of relativeImportsOf(await readFile(path.join(outDir, name), 'utf8'))) {
+        expect(specifier, `${name} imports ${specifier}`).toMatch(/^\.\/[^/]+\.js$/);
+        expect(existsSync(path.join(outDir, specifier)), `${name} imports ${specifier}`).toBe(true);
+      }
+    }
+    const options = JSON.parse(await readFile(path.join(outDir, 'options.json'), 'utf8')) as Record<string, unknown>;
+    expect(options).toMatchObject({ scenario: 'soak', engine: 'k6', options: OPTIONS, env: { WSMIG_TARGET: TARGET.wsUrl, WSMIG_DURATION: '600000ms', WSMIG_CONNECTIONS: '200' } });
+    expect((await stat(path.join(outDir, 'run.sh'))).mode & 0o111).not.toBe(0);
+    expect(outcome.runCommand).toBe('./run.sh');
+  });
+
+  it('writes a run.sh that runs k6 with the options, the target from the environment, and extra arguments', async () => {
+    const outDir = path.join(work, 'latency-sh');
+    const thresholdsFile = path.join(work, 'thresholds.json');
+    await writeFile(thresholdsFile, JSON.stringify({ ws_msgs_lost: ['count==0'] }));
+    await exportK6Scenario('latency', { outDir, options: { connections: 10, durationMs: 5_000 }, thresholdsFile, scriptsDir: scripts.dir });
+    const binDir = path.join(work, 'bin-sh');
+    await mkdir(binDir);
+    await copyFile(path.join(FIXTURES, 'fake-k6.mjs'), path.join(binDir, 'k6'));
+    await chmod(path.join(binDir, 'k6'), 0o755);
+    const record = path.join(work, 'run-sh-record.json');
+    const result = await execa(path.join(outDir, 'run.sh'), ['-e', 'WSMIG_CONNECTIONS=12'], {
+      env: {
+        PATH: [binDir, path.dirname(process.execPath), '/usr/bin', '/bin'].join(path.delimiter),
+        WSMIG_TARGET: 'ws://10.0.0.7:3000/ws',
+        WSMIG_SUMMARY: path.join(work, 'run-sh-summary.json'),
+        FAKE_K6_RECORD: record,
+        FAKE_K6_SUMMARY: path.join(FIXTURES, 'latency-summary-export.json'),
+      },
+      extendEnv: false,
+      reject: false,
+    });
+    expect(result.exitCode, String(result.stderr)).toBe(0);
+    const { args, thresholds } = JSON.parse(await readFile(record, 'utf8')) as { args: string[]; thresholds: unknown };
+    expect(args.slice(0, 3)).toEqual(['run', '--summary-export', path.join(work, 'run-sh-summary.json')]);
+    expect(args).toEqual(expect.arrayContaining(['WSMIG_TARGET=ws://10.0.0.7:3000/ws', 'WSMIG_CONNECTIONS=10', 'WSMIG_DURATION=5000ms', 'WSMIG_CONNECTIONS=12']));
+    // k6 keeps the last -e of a name: the extra argument wins.
+    expect(args.lastIndexOf('WSMIG_CONNECTIONS=12')).toBeGreaterThan(args.indexOf('WSMIG_CONNECTIONS=10'));
+    expect(args[args.length - 1]).toBe('latency.js');
+    expect(thresholds).toEqual({ ws_msgs_lost: ['count==0'] });
+    expect(existsSync(path.join(work, 'run-sh-summary.json'))).toBe(true);
+  });
+
+  it('adds a k6-operator TestRun and ConfigMap that parse as YAML and hold the whole script folder', async () => {
+    const outDir = path.join(work, 'storm-operator');
+    const thresholdsFile = path.join(work, 'storm-thresholds.json');
+    await writeFile(
+      thresholdsFile,
+      JSON.stringify({ ws_reconnect_success: ['rate>0.99'], server_cpu_percent: [{ threshold: 'value<85', window: '5s', consecutive: 3 }] }),
+    );
+    const outcome = await exportK6Scenario('reconnect-storm', {
+      outDir,
+      options: { connections: 2_000, durationMs: 60_000, rampUpMs: 5_000, syncs: 10, cuts: 3, cutMode: 'kick', reconnectDeadlineMs: 10_000, reconnectDelayMs: 500, maxReconnectDelayMs: 10_000 },
+      target: TARGET,
+      thresholdsFile,
+      operator: true,
+      parallelism: 4,
+      scriptsDir: scripts.dir,
+    });
+    const documents = parseAllDocuments(await readFile(path.join(outDir, 'k6-testrun.yaml'), 'utf8'));
+    expect(Array.isArray(documents)).toBe(true);
+    const [configMap, testRun] = (documents as ReturnType<typeof parseAllDocuments> & unknown[]).map((document) => (document as { toJS(): unknown }).toJS()) as [
+      { apiVersion: string; kind: string; metadata: { name: string }; data: Record<string, string> },
+      { apiVersion: string; kind: string; metadata: { name: string }; spec: { parallelism: number; script: { configMap: { name: string; file: string } }; arguments: string } },
+    ];
+    expect(configMap).toMatchObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'wsmig-reconnect-storm' } });
+    expect(testRun).toMatchObject({
+      apiVersion: 'k6.io/v1alpha1',
+      kind: 'TestRun',
+      metadata: { name: 'wsmig-reconnect-storm' },
+      spec: { parallelism: 4, script: { configMap: { name: 'wsmig-reconnect-storm', file: 'reconnect-storm.js' } } },
+    });
+    const jsFiles = outcome.files.filter((file) => file.endsWith('.js'));
+    expect(Object.keys(configMap.data).sort()).toEqual([...jsFiles, 'thresholds.json'].sort());
+    for (const file of jsFiles) expect(configMap.data[file], file).toBe(await readFile(path.join(outDir, file), 'utf8'));
+    expect(JSON.parse(configMap.data['thresholds.json'] as string)).toEqual({ ws_reconnect_success: ['rate>0.99'] });
+    const args = testRun.spec.arguments.split(' ');
+    expect(args).toEqual(expect.arrayContaining(['-e', 'WSMIG_TARGET=ws://chat.internal:3000/ws', 'WSMIG_THRESHOLDS=/test/thresholds.json', 'WSMIG_CUT_MODE=kick', 'WSMIG_DURATION=60000ms']));
+    expect(outcome.notes.join('\n')).toMatch(/each runner evaluates the thresholds on its own share/);
+    expect(outcome.notes.join('\n')).toMatch(/server_cpu_percent/);
+    const readme = await readFile(path.join(outDir, 'README.md'), 'utf8');
+    expect(readme).toContain('kubectl apply -f k6-testrun.yaml');
+    expect(readme).toContain('on its own\nshare only');
+  });
+
+  it('refuses to overwrite an export unless forced, and leaves the files as they were', async () => {
+    const outDir = path.join(work, 'again');
+    await exportK6Scenario('sync-progress', { outDir, options: { syncs: 5 }, scriptsDir: scripts.dir });
+    await writeFile(path.join(outDir, 'options.json'), 'edited by hand\n');
+    const failure = await exportK6Scenario('sync-progress', { outDir, options: { syncs: 6 }, scriptsDir: scripts.dir }).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'EXPORT_EXISTS', exitCode: 2 });
+    expect((failure as Error).message).toContain('--force');
+    expect(await readFile(path.join(outDir, 'options.json'), 'utf8')).toBe('edited by hand\n');
+    await exportK6Scenario('sync-progress', { outDir, options: { syncs: 6 }, scriptsDir: scripts.dir, force: true });
+    expect(JSON.parse(await readFile(path.join(outDir, 'options.json'), 'utf8'))).toMatchObject({ options: { syncs: 6 } });
+  });
+
+  it('refuses a bad parallelism, a scenario without a k6 script, and unbuilt scripts', async () => {
+    await expect(exportK6Scenario('latency', { outDir: path.join(work, 'p0'), options: {}, operator: true, parallelism: 0, scriptsDir: scripts.dir })).rejects.toMatchObject({ code: 'BAD_PARALLELISM' });
+    await expect(exportK6Scenario('latency', { outDir: path.join(work, 'p2'), options: {}, parallelism: 2, scriptsDir: scripts.dir })).rejects.toMatchObject({ code: 'BAD_PARALLELISM' });
+    await expect(exportK6Scenario('http-under-load', { outDir: path.join(work, 'h'), options: {}, scriptsDir: scripts.dir })).rejects.toMatchObject({ code: 'K6_NO_SCRIPT' });
+    await expect(exportK6Scenario('latency', { outDir: path.join(work, 'u'), options: {}, scriptsDir: path.join(work, 'nothing-here') })).rejects.toMatchObject({ code: 'K6_SCRIPT_NOT_BUILT' });
+    expect(existsSync(path.join(work, 'p0'))).toBe(false);
+  });
+});
