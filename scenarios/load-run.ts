@@ -124,7 +124,8 @@ export function planLoadRun(names: readonly string[], engine: RunnableEngine | u
     return { definition, options: resolveScenarioOptions(definition, overrides, base), engine: chosen };
   };
   const steps: PlannedStep[] = [];
-  const consumed = new Set<string>();
+  // A scenario another one runs beside is run in that one's step, not on its own.
+  const consumed = new Set(picked.flatMap((p) => (p.definition.runsBeside === undefined ? [] : [p.definition.runsBeside])));
   for (const { definition, base } of picked) {
     if (consumed.has(definition.name)) continue;
     const main = plan(definition, base, engine);
@@ -137,7 +138,6 @@ export function planLoadRun(names: readonly string[], engine: RunnableEngine | u
     const beside = named
       ? plan(named.definition, named.base, undefined)
       : plan(scenarioByName(besideName), { duration: `${String(main.options['durationMs'])}ms` }, undefined);
-    consumed.add(besideName);
     steps.push({ scenarios: [beside, main] });
   }
   if (engine === 'k6' && steps.some((step) => step.scenarios.length > 1)) {

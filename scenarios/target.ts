@@ -250,7 +250,17 @@ function launch(args: string[], timeoutMs: number): Promise<RunningServer> {
     stderrTail.push(line);
     if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // If wsmig itself ends abruptly (a crash), the server must not outlive it; SIGTERM lets it drain.
+  const stopWithParent = (): void => {
+    child.kill('SIGTERM');
+  };
+  process.once('exit', stopWithParent);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      process.off('exit', stopWithParent);
+      resolve(code);
+    }),
+  );
   return new Promise<RunningServer>((resolve, reject) => {
     let settled = false;
     const fail = (why: string): void => {

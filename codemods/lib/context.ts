@@ -67,6 +67,16 @@ export class TransformContext {
     this.sitesConverted++;
   }
 
+  /** Import sources a transform added declarations for (their blank-line gap is closed when printing). */
+  readonly addedImportSources = new Set<string>();
+  private lines: string[] | undefined;
+
+  /** A line of the block as parsed (1-based; '' outside it). */
+  sourceLine(line: number): string {
+    this.lines ??= this.block.code.split(/\r?\n/);
+    return this.lines[line - 1] ?? '';
+  }
+
   /** The path of the root `Program` node. */
   programPath(): ASTPath {
     return this.root.find(this.j.Program).paths()[0] as ASTPath;

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { API, FileInfo, Options, Transform } from 'jscodeshift';
 import { resolveCodemodsConfig, type ResolvedCodemodsConfig } from '../config.js';
 import { TransformContext } from './context.js';
+import { closeImportGaps } from './imports.js';
 import { IGNORE_FILE_PATTERN } from './markers.js';
 import { printOptionsFor } from './print-style.js';
 import { type FileRecord, writeFileRecord } from './report-channel.js';
@@ -71,7 +72,7 @@ export function defineTransform(run: BlockTransform): Transform {
         record.sitesConverted += ctx.sitesConverted;
         record.sitesIgnored += ctx.sitesIgnored;
         record.manual.push(...ctx.manual);
-        return ctx.sitesConverted > 0 || ctx.manual.length > 0 ? ctx.root.toSource(printOptionsFor(block.code)) : block.code;
+        return ctx.sitesConverted > 0 || ctx.manual.length > 0 ? closeImportGaps(ctx.root.toSource(printOptionsFor(block.code)), ctx.addedImportSources) : block.code;
       });
       const output = replaceBlocks(file.source, blocks, newCodes);
       record.outcome = output === file.source ? 'unchanged' : 'changed';

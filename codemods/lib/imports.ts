@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { ASTPath, ImportDeclaration } from 'jscodeshift';
 import { countNameUses, declaredNames } from './bindings.js';
 import type { TransformContext } from './context.js';
+import { printOptionsFor } from './print-style.js';
 
 type Specifier = ImportDeclaration['specifiers'] extends (infer S)[] | undefined ? S : never;
 
@@ -47,13 +48,16 @@ export function ensureNamedImport(ctx: TransformContext, source: string, name: s
   const { j } = ctx;
   const taken = declaredNames(j, ctx.root);
   const local = taken.has(name) || countNameUses(j, ctx.root, name) > 0 ? `wsmig${name[0]?.toUpperCase()}${name.slice(1)}` : name;
-  const specifier = local === name ? j.importSpecifier(j.identifier(name)) : j.importSpecifier(j.identifier(name), j.identifier(local));
+  const specifierText = local === name ? name : `${name} as ${local}`;
   const target = importDeclarations(ctx).find((declaration) => sourceMatches(String(declaration.node.source.value)) && !isTypeOnly(declaration.node) && !(declaration.node.specifiers ?? []).some((s) => s.type === 'ImportNamespaceSpecifier'));
   if (target) {
-    target.node.specifiers = [...(target.node.specifiers ?? []), specifier];
+    target.node.specifiers = [...(target.node.specifiers ?? []), j.importSpecifier(j.identifier(name), j.identifier(local))];
     return local;
   }
-  const declaration = j.importDeclaration([specifier], j.literal(source));
+  // Written as text so recast prints it as written, in the file's quote style.
+  const quote = printOptionsFor(ctx.block.code).quote === 'double' ? '"' : "'";
+  const declaration = (j(`import { ${specifierText} } from ${quote}${source}${quote};\n`).find(j.Program).paths()[0]?.node as { body: unknown[] }).body[0];
+  ctx.addedImportSources.add(source);
   const body = (ctx.programPath().node as { body: unknown[] }).body;
   const imports = importDeclarations(ctx).filter((p) => (p.parent as ASTPath).node.type === 'Program');
   const last = imports[imports.length - 1];
@@ -117,6 +121,19 @@ export function removeImportsMadeUnused(ctx: TransformContext, usedBefore: Reado
     else declaration.node.specifiers = kept;
   }
   return removed;
+}
+
+/**
+ * recast separates a statement it did not parse from its neighbours with a blank line; imports the
+ * transform added belong with the other imports.
+ */
+export function closeImportGaps(code: string, sources: ReadonlySet<string>): string {
+  let result = code;
+  for (const source of sources) {
+    const escaped = source.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    result = result.replace(new RegExp(`(^(?:import [^\\n]*|\\}[^\\n]* from [^\\n]*);[ \\t]*\\r?\\n)[ \\t]*\\r?\\n(import [^\\n]*from ['"]${escaped}['"];)`, 'm'), '$1$2');
+  }
+  return result;
 }
 
 /** Reference counts of every imported local name, to compare after a transform with {@link removeImportsMadeUnused}. */

@@ -8,12 +8,11 @@
 import type { ASTPath } from 'jscodeshift';
 import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import { declaringScope, isValueReference, referencesTo, scopeOf } from '../lib/bindings.js';
-import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
 import { matchEndpoint } from './endpoint-match.js';
 import { callbackFromListener, isTransportOnly, listenerReadsData, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
-import { type CallbackName, callbackForLegacyEvent, callbacksObject, chatParams, guardStatements, moveLeadingComments, runSyncCall, watchSyncCall } from './ws-code.js';
+import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -154,7 +153,7 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
     if (typeof use === 'object') handlers.push(use);
   }
 
-  const callbacks = new Map<CallbackName, ExpressionKind>();
+  const callbacks = new Map<CallbackName, CallbackEntry>();
   const handlerStatements = new Set<number>();
   for (const handler of handlers) {
     handlerStatements.add(handler.index);
@@ -168,7 +167,7 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
     if (callbacks.has(callbackName)) return `two listeners handle the "${handler.event}" event`;
     const result = callbackFromListener(ctx, handler.fn, handler.event);
     if ('reason' in result) return result.reason;
-    callbacks.set(callbackName, result.callback);
+    callbacks.set(callbackName, { text: `${callbackName}: ${result.text}` });
   }
 
   const range = statements.slice(startIndex, endIndex + 1);
@@ -179,14 +178,12 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
     if (usedAfter || (ctx.templateText && new RegExp(`\\b${hiddenName}\\b`).test(ctx.templateText))) return `putting the SSE code under the flag would hide "${hiddenName}", which is used after it`;
   }
 
-  const callbacksExpression = callbacksObject(ctx, callbacks);
-  const handle = start ? runSyncCall(ctx, chatParams(ctx, cloneNode(chatId)), callbacksExpression) : watchSyncCall(ctx, cloneNode(chatId), callbacksExpression);
-  const wsStatements: StatementKind[] = [j.variableDeclaration('const', [j.variableDeclarator(j.identifier(name), handle)])];
-  range.forEach((statement, offset) => {
-    if (offset === 0 || handlerStatements.has(startIndex + offset)) return;
-    wsStatements.push(cloneNode(statement) as unknown as StatementKind);
-  });
-  const guard = guardStatements(ctx, wsStatements, range as unknown as StatementKind[]);
+  const callbacksSource = callbacksText(ctx, callbacks);
+  const chatIdText = printNode(ctx, chatId);
+  const handle = start ? runSyncText(ctx, chatParamsText(chatIdText), callbacksSource) : watchSyncText(ctx, chatIdText, callbacksSource);
+  const rest = range.filter((_, offset) => offset > 0 && !handlerStatements.has(startIndex + offset));
+  const wsText = [`const ${name} = ${handle};`, ...statementsText(ctx, rest)].join('\n');
+  const guard = guardStatements(ctx, wsText, range as unknown as StatementKind[]);
   moveLeadingComments(range[0], guard);
   statements.splice(startIndex, range.length, guard as unknown as AnyNode);
   ctx.converted(guard);

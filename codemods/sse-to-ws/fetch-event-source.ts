@@ -6,14 +6,13 @@
  */
 import type { ASTPath } from 'jscodeshift';
 import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
-import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
 import { matchEndpoint } from './endpoint-match.js';
 import { readHandlerBody } from './event-dispatch.js';
 import { callbackFromBranch, isTransportOnly, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
-import { type CallbackName, callbackForLegacyEvent, callbacksObject, chatParams, doneOf, guardExpression, guardStatements, moveLeadingComments, runSyncCall, watchSyncCall } from './ws-code.js';
+import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardExpression, guardStatements, moveLeadingComments, printNode, runSyncText, watchSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -66,7 +65,7 @@ export function isParamMember(param: string, field: string): (node: AnyNode) => 
 }
 
 /** Callbacks from a handler that dispatches on `param.event` and parses `param.data`, or a reason. */
-export function callbacksFromDispatchingHandler(ctx: TransformContext, fn: AnyNode, what: string, extraForbidden: ReadonlySet<string>, droppable: ReadonlySet<string>): Map<CallbackName, ExpressionKind> | string {
+export function callbacksFromDispatchingHandler(ctx: TransformContext, fn: AnyNode, what: string, extraForbidden: ReadonlySet<string>, droppable: ReadonlySet<string>): Map<CallbackName, CallbackEntry> | string {
   const params = fn['params'] as AnyNode[];
   const param = params[0];
   if (params.length !== 1 || param?.type !== 'Identifier') return `${what} does not take a single event parameter`;
@@ -74,7 +73,7 @@ export function callbacksFromDispatchingHandler(ctx: TransformContext, fn: AnyNo
   const isRaw = isParamMember(paramName, 'data');
   const read = readHandlerBody(bodyStatements(ctx, fn), isParamMember(paramName, 'event'), isRaw);
   if ('reason' in read) return `${what}: ${read.reason}`;
-  const callbacks = new Map<CallbackName, ExpressionKind>();
+  const callbacks = new Map<CallbackName, CallbackEntry>();
   for (const [event, statements] of read.branches) {
     const callbackName = callbackForLegacyEvent(ctx, event);
     if (!callbackName) return `the "${event}" event (${what}) has no WebSocket equivalent in codemods.events`;
@@ -86,7 +85,7 @@ export function callbacksFromDispatchingHandler(ctx: TransformContext, fn: AnyNo
       allowReturn: true,
     });
     if (result && 'reason' in result) return result.reason;
-    if (result) callbacks.set(callbackName, result.callback);
+    if (result) callbacks.set(callbackName, { text: `${callbackName}: ${result.text}` });
   }
   return callbacks;
 }
@@ -152,11 +151,11 @@ function convertCall(ctx: TransformContext, path: ASTPath): string | undefined {
     }
     return `fetchEventSource option "${key}" has no WebSocket equivalent`;
   }
-  let params: ExpressionKind | undefined;
+  let paramsText: string | undefined;
   if (isPost) {
     const body = stringifiedBody(props.get('body')?.['value'] as AnyNode | undefined);
     if (!body) return 'its request body is not JSON.stringify({ chatId, … }), so the sync to start is unknown';
-    params = cloneNode(body) as unknown as ExpressionKind;
+    paramsText = printNode(ctx, body);
   } else if ([...match.query.keys()].some((key) => key !== 'start')) {
     return 'query parameters of the URL have no WebSocket equivalent';
   }
@@ -165,14 +164,14 @@ function convertCall(ctx: TransformContext, path: ASTPath): string | undefined {
   if (!fn) return 'its onmessage handler is defined elsewhere: which sync event it handles is unknown';
   const callbacks = callbacksFromDispatchingHandler(ctx, fn, 'onmessage', new Set(), closable);
   if (typeof callbacks === 'string') return callbacks;
-  const signalCopy = signal ? (cloneNode(signal) as unknown as ExpressionKind) : undefined;
-  const callbacksExpression = callbacksObject(ctx, callbacks);
-  const chatId = (): ExpressionKind => cloneNode(match.params.get('chatId') as ExpressionKind);
-  const handle = params
-    ? runSyncCall(ctx, params, callbacksExpression, signalCopy)
+  const signalText = signal ? printNode(ctx, signal) : undefined;
+  const callbacksSource = callbacksText(ctx, callbacks);
+  const chatIdText = (): string => printNode(ctx, match.params.get('chatId'));
+  const handle = paramsText
+    ? runSyncText(ctx, paramsText, callbacksSource, signalText)
     : ['1', 'true'].includes(match.query.get('start') ?? '')
-      ? runSyncCall(ctx, chatParams(ctx, chatId()), callbacksExpression, signalCopy)
-      : watchSyncCall(ctx, chatId(), callbacksExpression, signalCopy);
+      ? runSyncText(ctx, chatParamsText(chatIdText()), callbacksSource, signalText)
+      : watchSyncText(ctx, chatIdText(), callbacksSource, signalText);
   replaceStreamingCall(ctx, path, handle);
   return undefined;
 }
@@ -181,22 +180,21 @@ function convertCall(ctx: TransformContext, path: ASTPath): string | undefined {
  * Puts a call that returns a promise settled at the end of the stream under the flag: as an if/else
  * when it is a statement (`await fetchEventSource(…);`), else as a conditional expression on `handle.done`.
  */
-export function replaceStreamingCall(ctx: TransformContext, path: ASTPath, handle: ExpressionKind): void {
+export function replaceStreamingCall(ctx: TransformContext, path: ASTPath, handle: string): void {
   const { j } = ctx;
   const parent = (path.parent as ASTPath).node as AnyNode;
   const awaited = parent.type === 'AwaitExpression';
   const target = awaited ? (path.parent as ASTPath) : path;
   const holder = target.parent as ASTPath;
   if ((holder.node as AnyNode).type === 'ExpressionStatement') {
-    const original = holder.node;
-    const ws = j.expressionStatement(awaited ? j.awaitExpression(doneOf(ctx, handle)) : handle);
-    const guard = guardStatements(ctx, [ws], [original as never]);
+    const original = holder.node as StatementKind;
+    const guard = guardStatements(ctx, awaited ? `await ${handle}.done;` : `${handle};`, [original]);
     moveLeadingComments(original, guard);
     j(holder).replaceWith(guard);
     ctx.converted(guard);
     return;
   }
   const statement = ctx.statementOf(path);
-  j(path).replaceWith(guardExpression(ctx, doneOf(ctx, handle), path.node as ExpressionKind));
+  j(path).replaceWith(guardExpression(ctx, `${handle}.done`, path.node as ExpressionKind));
   ctx.converted(statement.node);
 }

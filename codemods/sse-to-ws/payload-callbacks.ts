@@ -9,8 +9,10 @@ import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import { declaringScope, isValueReference, scopeOf } from '../lib/bindings.js';
 import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
+import { indentBlock, printNode, statementsText } from './ws-code.js';
 
-export type CallbackResult = { callback: ExpressionKind } | { reason: string };
+/** A callback as source text (`(payload) => { … }`), or why there cannot be one. */
+export type CallbackResult = { text: string } | { reason: string };
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -120,7 +122,7 @@ export function callbackFromListener(ctx: TransformContext, handler: unknown, ev
   const copyCollection = j(copy as never);
   if (fn.type === 'FunctionExpression' && usesThis(ctx, copyCollection)) return { reason: `the "${eventName}" listener uses "this" (the EventSource)` };
   const param = params[0]?.['name'] as string | undefined;
-  if (!param) return { callback: copy as unknown as ExpressionKind };
+  if (!param) return { text: printNode(ctx, copy) };
   const rootPath = copyCollection.paths()[0] as ASTPath;
   const fnScope = scopeOf(rootPath);
   const isEventData = (node: AnyNode, path: ASTPath): boolean => {
@@ -143,7 +145,7 @@ export function callbackFromListener(ctx: TransformContext, handler: unknown, ev
   let newParam = replaced > 0 ? payloadName : undefined;
   if (body.type === 'BlockStatement' && newParam) newParam = simplifyLeadingAlias(body['body'] as StatementKind[], payloadName, replaced) ?? newParam;
   copy['params'] = newParam ? [j.identifier(newParam)] : [];
-  return { callback: copy as unknown as ExpressionKind };
+  return { text: printNode(ctx, copy) };
 }
 
 /** True when a listener `(event) => …` parses `event.data` (it handles a named SSE event, not a connection error). */
@@ -200,40 +202,40 @@ export function callbackFromBranch(ctx: TransformContext, statements: readonly S
   const blockCollection = j(block as never);
   const strayJump = blockCollection.find(j.BreakStatement).filter((path: ASTPath) => !insideLoopOrSwitch(path)).size() + blockCollection.find(j.ContinueStatement).filter((path: ASTPath) => !insideLoopOrSwitch(path)).size();
   if (strayJump > 0) return { reason: `the "${eventName}" branch leaves the read loop early` };
-  const taken = namesIn(j, blockCollection);
-  const payloadName = freshName(taken, ['payload', 'syncPayload', 'syncEvent']);
-  let uses = replaceParsedData(ctx, blockCollection, (node) => spec.isRaw(node), payloadName);
+  const payloadName = freshName(namesIn(j, blockCollection), ['payload', 'syncPayload', 'syncEvent']);
+  const directUses = replaceParsedData(ctx, blockCollection, (node) => spec.isRaw(node), payloadName);
   const declaredInside = new Set<string>();
   blockCollection.find(j.VariableDeclarator).forEach((path: ASTPath) => {
     const id = (path.node as AnyNode)['id'] as AnyNode;
     if (id.type === 'Identifier') declaredInside.add(id['name'] as string);
   });
-  const usedAliases: AnyNode[] = [];
-  for (const [alias, cast] of spec.aliases) {
-    const aliasUses = blockCollection.find(j.Identifier, { name: alias }).filter((path: ASTPath) => isValueReference(path)).size();
-    if (aliasUses === 0 || declaredInside.has(alias)) continue;
-    const init = cast ? j.tsAsExpression(j.identifier(payloadName), cloneNode(cast) as never) : j.identifier(payloadName);
-    usedAliases.push(j.variableDeclaration('const', [j.variableDeclarator(j.identifier(alias), init)]) as unknown as AnyNode);
-    uses++;
-  }
-  const rawLeft = blockCollection.find(j.Identifier).filter((path: ASTPath) => {
+  const usedAliases = [...spec.aliases].filter(([alias]) => !declaredInside.has(alias) && blockCollection.find(j.Identifier, { name: alias }).filter((path: ASTPath) => isValueReference(path)).size() > 0);
+  const leftover = blockCollection.find(j.Identifier).filter((path: ASTPath) => {
     const name = (path.node as { name: string }).name;
-    return isValueReference(path) && spec.forbidden.has(name) && !declaredInside.has(name);
+    return isValueReference(path) && spec.forbidden.has(name) && !declaredInside.has(name) && !spec.aliases.has(name);
   });
-  if (rawLeft.size() > 0) {
-    const name = (rawLeft.paths()[0]?.node as { name: string }).name;
+  if (leftover.size() > 0) {
+    const name = (leftover.paths()[0]?.node as { name: string }).name;
     return { reason: `the "${eventName}" branch uses "${name}", which belongs to the SSE parsing code` };
   }
-  const body = [...usedAliases, ...kept] as unknown as StatementKind[];
-  let param = uses > 0 ? payloadName : undefined;
-  if (param) param = simplifyLeadingAlias(body, payloadName, uses) ?? param;
-  return { callback: j.arrowFunctionExpression(param ? [j.identifier(param)] : [], j.blockStatement(body)) };
+  const body = (block as unknown as { body: StatementKind[] }).body;
+  let param = directUses + usedAliases.length > 0 ? payloadName : undefined;
+  let aliasLines = usedAliases.map(([alias, cast]) => `const ${alias} = ${payloadName}${cast ? ` as ${printNode(ctx, cast)}` : ''};`);
+  const onlyAlias = usedAliases[0];
+  if (directUses === 0 && usedAliases.length === 1 && onlyAlias && !onlyAlias[1]) {
+    param = onlyAlias[0];
+    aliasLines = [];
+  } else if (usedAliases.length === 0 && directUses > 0) {
+    param = simplifyLeadingAlias(body, payloadName, directUses) ?? param;
+  }
+  const lines = [...aliasLines, ...statementsText(ctx, body)];
+  return { text: `(${param ?? ''}) => {\n${indentBlock(ctx, lines.join('\n'))}\n}` };
 }
 
 function insideLoopOrSwitch(path: ASTPath): boolean {
   for (let p = path.parent as ASTPath | null; p && p.parent; p = p.parent as ASTPath | null) {
     const type = (p.node as AnyNode).type;
-    if (/^(For|ForIn|ForOf|While|DoWhile|Switch)StatementKind$/.test(type)) return true;
+    if (/^(For|ForIn|ForOf|While|DoWhile|Switch)Statement$/.test(type)) return true;
     if (/Function/.test(type)) return false;
   }
   return false;

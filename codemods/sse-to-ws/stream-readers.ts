@@ -9,7 +9,6 @@
 import type { ASTPath } from 'jscodeshift';
 import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import { isValueReference, scopeOf } from '../lib/bindings.js';
-import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
 import { matchEndpoint, type UrlMatch } from './endpoint-match.js';
@@ -18,7 +17,7 @@ import { callbacksFromDispatchingHandler, controllerName, headersProblem, proper
 import { callbackFromBranch, isTransportOnly, isTransportStatement, jsonParseArgument, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
 import { dottedName } from './wrapper-calls.js';
-import { type CallbackName, callbackForLegacyEvent, callbacksObject, chatParams, doneOf, guardStatements, moveLeadingComments, runSyncCall, watchSyncCall } from './ws-code.js';
+import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -131,7 +130,7 @@ function outsideVariableUsed(ctx: TransformContext, path: ASTPath, regionNames: 
 }
 
 function isLoop(statement: AnyNode): boolean {
-  return /^(While|DoWhile|For|ForOf|ForIn)StatementKind$/.test(statement.type);
+  return /^(While|DoWhile|For|ForOf|ForIn)Statement$/.test(statement.type);
 }
 
 function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: StreamTarget, handledParsers: Set<unknown>): string | undefined {
@@ -215,25 +214,22 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
   const callbacks = parserCall ? parserCallbacks(ctx, parserOptions, regionNames, droppable, loopPath) : handParserCallbacks(ctx, loopPath, regionNames, droppable, endsFunction);
   if (typeof callbacks === 'string') return callbacks;
 
-  let handle: ExpressionKind;
-  const callbacksExpression = callbacksObject(ctx, callbacks);
-  const signalCopy = signal ? (cloneNode(signal) as unknown as ExpressionKind) : undefined;
+  let handle: string;
+  const callbacksSource = callbacksText(ctx, callbacks);
+  const signalText = signal ? printNode(ctx, signal) : undefined;
   if (target.post) {
     const body = stringifiedBody(objectProperty(init, 'body')?.['value'] as AnyNode | undefined);
     if (!body) return 'its request body is not JSON.stringify({ chatId, … }), so the sync to start is unknown';
-    handle = runSyncCall(ctx, cloneNode(body) as unknown as ExpressionKind, callbacksExpression, signalCopy);
+    handle = runSyncText(ctx, printNode(ctx, body), callbacksSource, signalText);
   } else {
     if ([...target.match.query.keys()].some((key) => key !== 'start')) return 'query parameters of the URL have no WebSocket equivalent';
-    const chatId = cloneNode(target.match.params.get('chatId') as ExpressionKind);
-    handle = ['1', 'true'].includes(target.match.query.get('start') ?? '') ? runSyncCall(ctx, chatParams(ctx, chatId), callbacksExpression, signalCopy) : watchSyncCall(ctx, chatId, callbacksExpression, signalCopy);
+    const chatIdText = printNode(ctx, target.match.params.get('chatId'));
+    handle = ['1', 'true'].includes(target.match.query.get('start') ?? '') ? runSyncText(ctx, chatParamsText(chatIdText), callbacksSource, signalText) : watchSyncText(ctx, chatIdText, callbacksSource, signalText);
   }
   const range = statements.slice(start, end + 1);
-  const wsStatements: StatementKind[] = [];
-  range.forEach((statement, offset) => {
-    if (!inRegion.has(start + offset)) wsStatements.push(cloneNode(statement) as unknown as StatementKind);
-  });
-  wsStatements.push(j.expressionStatement(j.awaitExpression(doneOf(ctx, handle))));
-  const guard = guardStatements(ctx, wsStatements, range as unknown as StatementKind[]);
+  const appStatements = range.filter((_, offset) => !inRegion.has(start + offset));
+  const wsText = [...statementsText(ctx, appStatements), `await ${handle}.done;`].join('\n');
+  const guard = guardStatements(ctx, wsText, range as unknown as StatementKind[]);
   moveLeadingComments(range[0], guard);
   statements.splice(start, range.length, guard as unknown as AnyNode);
   ctx.converted(guard);
@@ -241,7 +237,7 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
 }
 
 /** Callbacks from eventsource-parser's `createParser({ onEvent(event) { … } })`; the loop must only feed it. */
-function parserCallbacks(ctx: TransformContext, options: AnyNode | undefined, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, loopPath: ASTPath): Map<CallbackName, ExpressionKind> | string {
+function parserCallbacks(ctx: TransformContext, options: AnyNode | undefined, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, loopPath: ASTPath): Map<CallbackName, CallbackEntry> | string {
   if (options?.type !== 'ObjectExpression') return 'createParser() is called with a callback or options built elsewhere (eventsource-parser 1 and 2 style): convert by hand';
   const outside = outsideVariableUsed(ctx, loopPath, regionNames, new Set());
   if (outside) return `the read loop does more than feed the parser (it uses "${outside}")`;
@@ -262,7 +258,7 @@ function parserCallbacks(ctx: TransformContext, options: AnyNode | undefined, re
  * place (a switch, an if/else-if chain, or consecutive ifs), and everything else in it may only
  * touch the parser's own variables.
  */
-function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, endsFunction: boolean): Map<CallbackName, ExpressionKind> | string {
+function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, endsFunction: boolean): Map<CallbackName, CallbackEntry> | string {
   const { j } = ctx;
   const known = new Set([...Object.keys(ctx.config.events), 'message']);
   let eventKey: string | undefined;
@@ -321,13 +317,13 @@ function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNam
   const outside = outsideVariableUsed(ctx, loopPath, regionNames, skip);
   if (outside) return `the read loop does more than parse SSE (it uses "${outside}")`;
   const forbidden = new Set([...regionNames].filter((name) => !aliases.has(name)));
-  const callbacks = new Map<CallbackName, ExpressionKind>();
+  const callbacks = new Map<CallbackName, CallbackEntry>();
   for (const [event, statements] of branches) {
     const callbackName = callbackForLegacyEvent(ctx, event);
     if (!callbackName) return `the "${event}" event (hand-written SSE parser) has no WebSocket equivalent in codemods.events`;
     const result = callbackFromBranch(ctx, statements, event, { isRaw: (node) => rawKey !== undefined && dottedName(node) === rawKey, aliases, forbidden, droppableObjects: droppable, allowReturn: endsFunction });
     if (result && 'reason' in result) return result.reason;
-    if (result) callbacks.set(callbackName, result.callback);
+    if (result) callbacks.set(callbackName, { text: `${callbackName}: ${result.text}` });
   }
   return callbacks;
 }

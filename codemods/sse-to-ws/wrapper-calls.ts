@@ -5,14 +5,14 @@
  * The wrapper's definition is left alone: it is the legacy path.
  */
 import type { ASTPath } from 'jscodeshift';
-import type { ExpressionKind, PropertyKind } from '../lib/ast-kinds.js';
+import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import type { WrapperConfig } from '../config.js';
 import { declaringScope, referencesTo } from '../lib/bindings.js';
 import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
 import { matchEndpoint } from './endpoint-match.js';
 import { isOpenSite } from './site-scope.js';
-import { callbackForLegacyEvent, type CallbackName, callbacksObject, doneOf, guardExpression, guardStatements, moveLeadingComments, runSyncCall } from './ws-code.js';
+import { type CallbackEntry, callbackEntry, callbackForLegacyEvent, type CallbackName, callbacksText, guardExpression, guardStatements, moveLeadingComments, printNode, runSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -57,13 +57,13 @@ function pickWrapper(ctx: TransformContext, path: ASTPath, name: string, wrapper
   return `${name}("${seen}") matches no urlPattern of ${name} in codemods.wrappers: map it there or convert it by hand`;
 }
 
-function callbacksFor(ctx: TransformContext, handlers: AnyNode, wrapper: WrapperConfig, name: string): ExpressionKind | string {
-  const { j } = ctx;
+/** The callbacks object as text, with the wrapper's callback names turned into the SyncManager's; or a reason. */
+function callbacksFor(ctx: TransformContext, handlers: AnyNode, wrapper: WrapperConfig, name: string): { text: string } | string {
   if (handlers.type !== 'ObjectExpression') {
     const identity = Object.entries(wrapper.handlers).every(([key, event]) => callbackForLegacyEvent(ctx, event) === key);
-    return identity ? (cloneNode(handlers) as unknown as ExpressionKind) : `the callbacks of ${name}() are built elsewhere and their names differ from onProgress/onComplete/onError`;
+    return identity ? { text: printNode(ctx, handlers) } : `the callbacks of ${name}() are built elsewhere and their names differ from onProgress/onComplete/onError`;
   }
-  const callbacks = new Map<CallbackName, ExpressionKind | PropertyKind>();
+  const callbacks = new Map<CallbackName, CallbackEntry>();
   for (const property of handlers['properties'] as AnyNode[]) {
     if (property.type !== 'Property' && property.type !== 'ObjectProperty' && property.type !== 'ObjectMethod') return `the callbacks object of ${name}() spreads another object`;
     const key = property['key'] as AnyNode;
@@ -73,18 +73,18 @@ function callbacksFor(ctx: TransformContext, handlers: AnyNode, wrapper: Wrapper
     if (event === undefined) return `callback "${keyName}" of ${name}() is not listed in its "handlers" in codemods.wrappers`;
     const callbackName = callbackForLegacyEvent(ctx, event);
     if (!callbackName) return `event "${event}" (callback "${keyName}" of ${name}()) has no WebSocket equivalent in codemods.events`;
-    const copy = cloneNode(property);
-    if (copy.type === 'ObjectMethod') {
-      copy['key'] = j.identifier(callbackName);
-      callbacks.set(callbackName, copy as unknown as PropertyKind);
+    if (callbacks.has(callbackName)) return `two callbacks of ${name}() receive the "${event}" event`;
+    if (property.type === 'ObjectMethod') {
+      const copy = cloneNode(property);
+      if (keyName !== callbackName) copy['key'] = ctx.j.identifier(callbackName);
+      callbacks.set(callbackName, { text: printNode(ctx, copy) });
       continue;
     }
-    const value = copy['value'] as AnyNode;
-    const renamed = j.property('init', j.identifier(callbackName), value as unknown as ExpressionKind);
-    if (value.type === 'Identifier' && value['name'] === callbackName) renamed.shorthand = true;
-    callbacks.set(callbackName, renamed);
+    const value = property['value'] as AnyNode;
+    const shorthand = value.type === 'Identifier' && value['name'] === callbackName;
+    callbacks.set(callbackName, shorthand ? { text: callbackName } : callbackEntry(ctx, callbackName, value));
   }
-  return callbacksObject(ctx, callbacks);
+  return { text: callbacksText(ctx, callbacks) };
 }
 
 /** Why the wrapper's result cannot be swapped for a handle, or `undefined` when it can. */
@@ -125,21 +125,19 @@ function convertWrapperCall(ctx: TransformContext, path: ASTPath, name: string, 
   const target = awaited ? (path.parent as ASTPath) : path;
   const problem = resultProblem(ctx, target, name);
   if (problem) return problem;
-  const ws = runSyncCall(ctx, cloneNode(params) as unknown as ExpressionKind, callbacks);
-  const wsValue = awaited ? doneOf(ctx, ws) : ws;
+  const ws = runSyncText(ctx, printNode(ctx, params), callbacks.text);
   const holder = (target.parent as ASTPath).node as AnyNode;
   if (holder.type === 'ExpressionStatement') {
     const statementPath = target.parent as ASTPath;
-    const original = statementPath.node;
-    const wsStatement = j.expressionStatement(awaited ? j.awaitExpression(wsValue) : wsValue);
-    const guard = guardStatements(ctx, [wsStatement], [original as never]);
+    const original = statementPath.node as StatementKind;
+    const guard = guardStatements(ctx, awaited ? `await ${ws}.done;` : `${ws};`, [original]);
     moveLeadingComments(original, guard);
     j(statementPath).replaceWith(guard);
     ctx.converted(guard);
     return undefined;
   }
   const statement = ctx.statementOf(path);
-  j(path).replaceWith(guardExpression(ctx, awaited ? wsValue : ws, path.node as ExpressionKind));
+  j(path).replaceWith(guardExpression(ctx, awaited ? `${ws}.done` : ws, path.node as ExpressionKind));
   ctx.converted(statement.node);
   return undefined;
 }

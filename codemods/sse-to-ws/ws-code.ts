@@ -1,14 +1,19 @@
 /**
  * The code `sse-to-ws` writes: calls to the client's legacy adapters (`runSync`, `watchSync` with
  * `getSharedSyncManager()`), the callbacks object, and the flag guard around both branches.
- * Imports are added once, only when something uses them.
+ *
+ * New code is written as text in the file's own style and parsed, so recast prints it exactly as
+ * written (its pretty printer would add blank lines and break one-property objects); the legacy
+ * branch keeps the original nodes, so it is printed byte for byte as it was. Imports are added once,
+ * only when something uses them.
  */
-import type { IfStatement, ObjectExpression } from 'jscodeshift';
-import type { ExpressionKind, PropertyKind, StatementKind } from '../lib/ast-kinds.js';
+import type { IfStatement } from 'jscodeshift';
 import type { SyncEventType } from '../config.js';
+import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import type { TransformContext } from '../lib/context.js';
-import { ensureFeaturesImport, flagExpression } from '../lib/flag.js';
+import { ensureFeaturesImport } from '../lib/flag.js';
 import { ensureNamedImport } from '../lib/imports.js';
+import { printOptionsFor } from '../lib/print-style.js';
 
 /** SyncManager callback names, in the order they are written. */
 export const CALLBACK_NAMES = ['onProgress', 'onComplete', 'onError'] as const;
@@ -26,65 +31,126 @@ export function callbackForLegacyEvent(ctx: TransformContext, eventName: string)
   return type ? CALLBACK_FOR_TYPE[type] : undefined;
 }
 
-/** `{ onProgress: …, onComplete: …, onError: … }` in the canonical order. */
-export function callbacksObject(ctx: TransformContext, callbacks: ReadonlyMap<CallbackName, ExpressionKind | PropertyKind>): ObjectExpression {
-  const { j } = ctx;
-  const properties = CALLBACK_NAMES.flatMap((name) => {
-    const value = callbacks.get(name);
-    if (!value) return [];
-    if ((value as { type: string }).type === 'ObjectMethod' || (value as { type: string }).type === 'Property' || (value as { type: string }).type === 'ObjectProperty') return [value as PropertyKind];
-    return [j.property('init', j.identifier(name), value as ExpressionKind)];
+/** Source text of a node: original text where recast can reuse it, continuation lines relative to the first. */
+export function printNode(ctx: TransformContext, node: unknown): string {
+  return ctx.j(node as never).toSource(printOptionsFor(ctx.block.code));
+}
+
+/** Indents every line but the first by `width` spaces (or tabs when the file uses tabs). */
+export function indentTail(ctx: TransformContext, text: string, width: number): string {
+  const unit = printOptionsFor(ctx.block.code).useTabs ? '\t'.repeat(Math.ceil(width / 2)) : ' '.repeat(width);
+  return text.replace(/\n(?=[^\n])/g, `\n${unit}`);
+}
+
+function indentUnit(ctx: TransformContext): number {
+  return printOptionsFor(ctx.block.code).tabWidth;
+}
+
+/**
+ * Source text of statements, one entry per statement, with an empty entry where the original had
+ * a blank line between two of them.
+ */
+export function statementsText(ctx: TransformContext, statements: readonly unknown[]): string[] {
+  const lines: string[] = [];
+  statements.forEach((statement, index) => {
+    const loc = (statement as { loc?: { start: { line: number } } | null }).loc;
+    const leading = ((statement as { comments?: { leading?: boolean; loc?: { start: { line: number } } }[] | null }).comments ?? []).filter((c) => c.leading && c.loc);
+    const startLine = Math.min(loc?.start.line ?? Infinity, ...leading.map((c) => c.loc?.start.line ?? Infinity));
+    if (index > 0 && Number.isFinite(startLine) && ctx.sourceLine(startLine - 1).trim() === '') lines.push('');
+    lines.push(printNode(ctx, statement));
   });
-  return j.objectExpression(properties);
+  return lines;
 }
 
-function clientFunction(ctx: TransformContext, name: string): ExpressionKind {
-  return ctx.j.identifier(ensureNamedImport(ctx, ctx.config.clientImport, name));
+/** Indents each line of a block body by one level (blank lines stay empty). */
+export function indentBlock(ctx: TransformContext, text: string): string {
+  const options = printOptionsFor(ctx.block.code);
+  const pad = options.useTabs ? '\t' : ' '.repeat(options.tabWidth);
+  return text
+    .split('\n')
+    .map((line) => (line.length > 0 ? `${pad}${line}` : line))
+    .join('\n');
 }
 
-function adapterOptions(ctx: TransformContext, signal: ExpressionKind | undefined): ExpressionKind[] {
-  const { j } = ctx;
-  return signal ? [j.objectExpression([j.property('init', j.identifier('signal'), signal)])] : [];
+/** A callback entry of the callbacks object: `onProgress: (payload) => …`, a method, or a shorthand. */
+export interface CallbackEntry {
+  /** The whole property as text. */
+  text: string;
+}
+
+/** `{ name: value }` entry text for a callback value. */
+export function callbackEntry(ctx: TransformContext, name: CallbackName, value: unknown): CallbackEntry {
+  return { text: `${name}: ${printNode(ctx, value)}` };
+}
+
+/** `{ onProgress: …, onComplete: …, onError: … }` in the canonical order, one callback per line. */
+export function callbacksText(ctx: TransformContext, callbacks: ReadonlyMap<CallbackName, CallbackEntry>): string {
+  const entries = CALLBACK_NAMES.flatMap((name) => {
+    const entry = callbacks.get(name);
+    return entry ? [entry.text] : [];
+  });
+  if (entries.length === 0) return '{}';
+  const inline = `{ ${entries.join(', ')} }`;
+  if (!inline.includes('\n') && inline.length <= 60) return inline;
+  const trailing = printOptionsFor(ctx.block.code).trailingComma ? ',' : '';
+  return `{\n${indentBlock(ctx, entries.join(',\n'))}${trailing}\n}`;
+}
+
+/** `{ chatId }`, or `{ chatId: <expression> }`. */
+export function chatParamsText(chatIdText: string): string {
+  return chatIdText === 'chatId' ? '{ chatId }' : `{ chatId: ${chatIdText} }`;
+}
+
+function adapterCall(ctx: TransformContext, adapter: 'runSync' | 'watchSync', args: readonly string[], signalText: string | undefined): string {
+  const source = ensureNamedImport(ctx, ctx.config.clientImport, adapter === 'runSync' ? 'getSharedSyncManager' : 'getSharedClient');
+  const local = ensureNamedImport(ctx, ctx.config.clientImport, adapter);
+  const all = [`${source}()`, ...args, ...(signalText ? [signalText === 'signal' ? '{ signal }' : `{ signal: ${signalText} }`] : [])];
+  return `${local}(${all.join(', ')})`;
 }
 
 /** `runSync(getSharedSyncManager(), params, callbacks[, { signal }])`: start or join the sync. */
-export function runSyncCall(ctx: TransformContext, params: ExpressionKind, callbacks: ExpressionKind, signal?: ExpressionKind): ExpressionKind {
-  const { j } = ctx;
-  const manager = j.callExpression(clientFunction(ctx, 'getSharedSyncManager'), []);
-  return j.callExpression(clientFunction(ctx, 'runSync'), [manager, params, callbacks, ...adapterOptions(ctx, signal)]);
+export function runSyncText(ctx: TransformContext, paramsText: string, callbacks: string, signalText?: string): string {
+  return adapterCall(ctx, 'runSync', [paramsText, callbacks], signalText);
 }
 
-/** `watchSync(getSharedSyncManager(), chatId, callbacks[, { signal }])`: follow the sync without starting it. */
-export function watchSyncCall(ctx: TransformContext, chatId: ExpressionKind, callbacks: ExpressionKind, signal?: ExpressionKind): ExpressionKind {
-  const { j } = ctx;
-  const manager = j.callExpression(clientFunction(ctx, 'getSharedSyncManager'), []);
-  return j.callExpression(clientFunction(ctx, 'watchSync'), [manager, chatId, callbacks, ...adapterOptions(ctx, signal)]);
+/** `watchSync(getSharedClient(), chatId, callbacks[, { signal }])`: follow the chat's sync channel without starting a sync. */
+export function watchSyncText(ctx: TransformContext, chatIdText: string, callbacks: string, signalText?: string): string {
+  return adapterCall(ctx, 'watchSync', [chatIdText, callbacks], signalText);
 }
 
-/** `{ chatId }` (shorthand when the expression is an identifier named `chatId`). */
-export function chatParams(ctx: TransformContext, chatId: ExpressionKind): ExpressionKind {
-  const { j } = ctx;
-  const property = j.property('init', j.identifier('chatId'), chatId);
-  if ((chatId as { type: string; name?: string }).type === 'Identifier' && (chatId as { name?: string }).name === 'chatId') property.shorthand = true;
-  return j.objectExpression([property]);
+/** `features.useNewWSSync`, importing `features` when needed. */
+export function flagText(ctx: TransformContext): string {
+  return `${ensureFeaturesImport(ctx)}.${ctx.config.flagKey}`;
 }
 
-/** `(await) x.done`: what the legacy stream's promise became. */
-export function doneOf(ctx: TransformContext, handle: ExpressionKind): ExpressionKind {
-  return ctx.j.memberExpression(handle, ctx.j.identifier('done'));
+/** Parses statements written as text (top-level `await` and `return` are allowed). */
+export function parseStatements(ctx: TransformContext, text: string): StatementKind[] {
+  const program = ctx.j(text).find(ctx.j.Program).paths()[0]?.node as { body: StatementKind[] } | undefined;
+  return program?.body ?? [];
 }
 
-/** `if (features.useNewWSSync) { ws } else { legacy }` */
-export function guardStatements(ctx: TransformContext, ws: StatementKind[], legacy: StatementKind[]): IfStatement {
-  const { j } = ctx;
-  const test = flagExpression(ctx, ensureFeaturesImport(ctx));
-  return j.ifStatement(test, j.blockStatement(ws), j.blockStatement(legacy));
+/** `if (features.useNewWSSync) { <ws text> } else { <legacy statements> }` */
+export function guardStatements(ctx: TransformContext, wsText: string, legacy: readonly StatementKind[]): IfStatement {
+  const guard = parseStatements(ctx, `if (${flagText(ctx)}) {\n${indentBlock(ctx, wsText)}\n} else {}\n`)[0] as IfStatement;
+  (guard.alternate as unknown as { body: StatementKind[] }).body.push(...legacy);
+  return guard;
 }
 
-/** `features.useNewWSSync ? ws : legacy` */
-export function guardExpression(ctx: TransformContext, ws: ExpressionKind, legacy: ExpressionKind): ExpressionKind {
-  const { j } = ctx;
-  return j.conditionalExpression(flagExpression(ctx, ensureFeaturesImport(ctx)), ws, legacy);
+/**
+ * `features.useNewWSSync ? <ws text> : <legacy expression>`, on several lines when either side is long.
+ * The legacy expression is re-indented as text (its content is unchanged), since recast would keep
+ * its continuation lines where they were.
+ */
+export function guardExpression(ctx: TransformContext, wsText: string, legacy: unknown): ExpressionKind {
+  const flag = flagText(ctx);
+  const legacyText = printNode(ctx, legacy);
+  const unit = indentUnit(ctx);
+  const multiline = wsText.includes('\n') || legacyText.includes('\n') || wsText.length + legacyText.length + flag.length > 80;
+  const margin = ' '.repeat(unit);
+  const text = multiline
+    ? `${flag}\n${margin}? ${indentTail(ctx, wsText, unit + 2)}\n${margin}: ${indentTail(ctx, legacyText, unit + 2)};`
+    : `${flag} ? ${wsText} : ${legacyText};`;
+  return (parseStatements(ctx, text)[0] as unknown as { expression: ExpressionKind }).expression;
 }
 
 /** Moves a statement's leading comments (except markers) to the guard that replaces it, so they outlive `remove-flag`. */

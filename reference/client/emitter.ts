@@ -44,11 +44,6 @@ export class TypedEmitter<Events> {
     }
   }
 
-  /** How many listeners `event` has. */
-  listenerCount(event: keyof Events): number {
-    return this.#listeners.get(event)?.size ?? 0;
-  }
-
   /** Removes every listener of every event. */
   removeAll(): void {
     this.#listeners.clear();

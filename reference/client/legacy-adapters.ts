@@ -2,8 +2,9 @@
  * Small adapters that let code written against the legacy SSE endpoints keep its shape on
  * WebSocket: start (or follow) a chat's sync, call legacy-style callbacks with the very same
  * payloads, and hand back something with `close()` — what an `EventSource`, a fetch stream or a
- * project wrapper gave before. The `sse-to-ws` codemod writes calls to these; they use only the
- * public SyncManager API (`startSync`, `track`).
+ * project wrapper gave before. The `sse-to-ws` codemod writes calls to these. They use only the
+ * public client API (`SyncManager.startSync`/`track`, `WSClient.subscribe`), typed structurally so
+ * that any SyncManager or WSClient fits.
  *
  * @example
  * const source = runSync(getSharedSyncManager(), { chatId: 42 }, {
@@ -12,7 +13,8 @@
  * });
  * await source.done;
  */
-import type { ChatId, SyncCompleteEvent, SyncErrorEvent, SyncOptions, SyncProgressEvent, SyncStartReply } from '../protocol/sync.js';
+import { MessageType } from '../protocol/message-types.js';
+import { syncChannel, type ChatId, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStartReply } from '../protocol/sync.js';
 
 /** Callbacks in the shape legacy SSE code used: one per event, each receiving the event's JSON payload. */
 export interface SyncCallbacks {
@@ -25,14 +27,23 @@ export interface SyncCallbacks {
 export interface SyncCallbacksHandle {
   /** Stops calling the callbacks. The sync itself goes on on the server (as closing an SSE stream did). */
   close(): void;
-  /** Settles after `onComplete` or `onError` ran, or when the handle is closed or its signal aborts. Never rejects. */
+  /**
+   * Resolves after `onComplete` or `onError` ran, or when the handle is closed or its signal aborts —
+   * when the legacy stream would have ended. Rejects with the error a callback threw (the callback
+   * error is also reported where the client reports listener errors), as a legacy stream read did.
+   */
   readonly done: Promise<void>;
 }
 
-/** The part of `SyncManager` the adapters use (any SyncManager fits). */
-export interface SyncTracker {
+/** The part of `SyncManager` {@link runSync} uses. */
+export interface SyncStarter {
   startSync(chatId: ChatId, options?: SyncOptions): Promise<SyncStartReply>;
   track(chatId: ChatId, handlers: SyncCallbacks): () => void;
+}
+
+/** The part of `WSClient` {@link watchSync} uses. */
+export interface ChannelSubscriber {
+  subscribe(channel: string, handler: (message: { type: string; payload: unknown }) => void): () => void;
 }
 
 /** Parameters of the legacy `POST /commands/sync` body. Extra fields the old endpoint took are ignored. */
@@ -54,72 +65,98 @@ export interface SyncCallbacksOptions {
  * `/api/sync/:chatId/events?start=1`. A start request that fails is reported to `onError` with the
  * request's error code, as a failed stream was.
  */
-export function runSync(manager: SyncTracker, params: SyncStartParams, callbacks: SyncCallbacks, options: SyncCallbacksOptions = {}): SyncCallbacksHandle {
-  const handle = followCallbacks(manager, params.chatId, callbacks, options);
-  if (!handle.settled()) {
+export function runSync(manager: SyncStarter, params: SyncStartParams, callbacks: SyncCallbacks, options: SyncCallbacksOptions = {}): SyncCallbacksHandle {
+  const follower = new CallbackFollower(callbacks, options);
+  follower.attach(manager.track(params.chatId, follower.handlers));
+  if (!follower.settled) {
     manager.startSync(params.chatId, params.options).catch((error: unknown) => {
-      handle.fail({ chatId: params.chatId, runId: '', processed: 0, error: errorBodyOf(error) });
+      follower.handlers.onError({ chatId: params.chatId, runId: '', processed: 0, error: errorBodyOf(error) });
     });
   }
-  return handle.public;
+  return follower.handle;
 }
 
 /**
- * Delivers the chat's sync events to the callbacks without starting a sync, until a run completes
- * or fails. Replaces an `EventSource` on `/api/sync/:chatId/events` (without `start`).
+ * Delivers the chat's sync events (`sync:<chatId>`) to the callbacks without starting a sync, until
+ * a run completes or fails. Replaces an `EventSource` on `/api/sync/:chatId/events` (without `start`).
  */
-export function watchSync(manager: SyncTracker, chatId: ChatId, callbacks: SyncCallbacks, options: SyncCallbacksOptions = {}): SyncCallbacksHandle {
-  return followCallbacks(manager, chatId, callbacks, options).public;
+export function watchSync(client: ChannelSubscriber, chatId: ChatId, callbacks: SyncCallbacks, options: SyncCallbacksOptions = {}): SyncCallbacksHandle {
+  const follower = new CallbackFollower(callbacks, options);
+  follower.attach(
+    client.subscribe(syncChannel(chatId), (message) => {
+      if (message.type === MessageType.syncProgress) follower.handlers.onProgress(message.payload as SyncProgressEvent);
+      else if (message.type === MessageType.syncComplete) follower.handlers.onComplete(message.payload as SyncCompleteEvent);
+      else if (message.type === MessageType.syncError) follower.handlers.onError(message.payload as SyncErrorEvent);
+    }),
+  );
+  return follower.handle;
 }
 
-interface FollowState {
-  public: SyncCallbacksHandle;
-  settled(): boolean;
-  fail(event: SyncErrorEvent): void;
-}
+/** Delivers events to the callbacks until the first `complete`/`error`, a close, an abort or a callback error. */
+class CallbackFollower {
+  settled = false;
+  readonly handle: SyncCallbacksHandle;
+  readonly handlers: Required<SyncCallbacks>;
+  #detach: (() => void) | undefined;
+  #resolve: () => void = () => undefined;
+  #reject: (error: unknown) => void = () => undefined;
+  readonly #callbacks: SyncCallbacks;
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.#finish(undefined);
 
-function followCallbacks(manager: SyncTracker, chatId: ChatId, callbacks: SyncCallbacks, options: SyncCallbacksOptions): FollowState {
-  let settled = false;
-  let resolveDone: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    resolveDone = resolve;
-  });
-  const finish = (): boolean => {
-    if (settled) return false;
-    settled = true;
-    untrack();
-    options.signal?.removeEventListener('abort', close);
-    return true;
-  };
-  const settleWith = <E>(callback: ((event: E) => void) | undefined, event: E): void => {
-    if (!finish()) return;
-    try {
-      callback?.(event);
-    } finally {
-      resolveDone();
-    }
-  };
-  function close(): void {
-    if (finish()) resolveDone();
+  constructor(callbacks: SyncCallbacks, options: SyncCallbacksOptions) {
+    this.#callbacks = callbacks;
+    this.#signal = options.signal;
+    const done = new Promise<void>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+    // Callers that never look at `done` must not see an unhandled rejection: the error is reported by the client too.
+    done.catch(() => undefined);
+    this.handle = { close: () => this.#finish(undefined), done };
+    this.handlers = {
+      onProgress: (event) => this.#call(() => this.#callbacks.onProgress?.(event), false),
+      onComplete: (event) => this.#call(() => this.#callbacks.onComplete?.(event), true),
+      onError: (event) => this.#call(() => this.#callbacks.onError?.(event), true),
+    };
+    if (this.#signal?.aborted) this.#finish(undefined);
+    else this.#signal?.addEventListener('abort', this.#onAbort, { once: true });
   }
-  const untrack = manager.track(chatId, {
-    onProgress: (event) => {
-      if (!settled) callbacks.onProgress?.(event);
-    },
-    onComplete: (event) => settleWith(callbacks.onComplete?.bind(callbacks), event),
-    onError: (event) => settleWith(callbacks.onError?.bind(callbacks), event),
-  });
-  if (options.signal?.aborted) close();
-  else options.signal?.addEventListener('abort', close, { once: true });
-  return {
-    public: { close, done },
-    settled: () => settled,
-    fail: (event) => settleWith(callbacks.onError?.bind(callbacks), event),
-  };
+
+  /** Takes the function that stops the event source; stops it at once when already settled. */
+  attach(detach: () => void): void {
+    if (this.settled) detach();
+    else this.#detach = detach;
+  }
+
+  #call(callback: () => void, final: boolean): void {
+    if (this.settled) return;
+    if (final) this.#stop();
+    try {
+      callback();
+    } catch (error) {
+      this.#finish(error);
+      throw error;
+    }
+    if (final) this.#resolve();
+  }
+
+  #stop(): void {
+    this.settled = true;
+    this.#detach?.();
+    this.#detach = undefined;
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+
+  #finish(error: unknown): void {
+    if (!this.settled) this.#stop();
+    if (error === undefined) this.#resolve();
+    else this.#reject(error);
+  }
 }
 
 function errorBodyOf(error: unknown): SyncErrorEvent['error'] {
-  const typed = error as { code?: unknown; message?: unknown; retryable?: unknown };
+  const typed = error as { code?: unknown; message?: unknown; retryable?: unknown } | null;
   return {
     code: typeof typed?.code === 'string' ? typed.code : 'INTERNAL',
     message: typeof typed?.message === 'string' ? typed.message : String(error),

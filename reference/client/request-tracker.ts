@@ -45,16 +45,6 @@ export class RequestTracker {
     this.#onOverflow = options.onOverflow;
   }
 
-  /** Requests sent and not yet answered. */
-  get inFlightCount(): number {
-    return this.#inFlight.size;
-  }
-
-  /** Requests waiting for a connection. */
-  get queuedCount(): number {
-    return this.#queued.size;
-  }
-
   /**
    * Sends a request now when `sendIfOpen` can, otherwise queues it. The promise settles exactly once:
    * with the reply payload, or a {@link WSRequestError}.

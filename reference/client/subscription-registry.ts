@@ -54,17 +54,6 @@ export class SubscriptionRegistry {
     this.#hooks = hooks;
   }
 
-  /** Channels with at least one handler. */
-  get channels(): string[] {
-    return [...this.#channels.keys()];
-  }
-
-  /** Where a channel's stream stands, or `undefined` when nobody subscribes to it. */
-  positionOf(channel: string): { lastSeq: number | undefined; epoch: string | undefined } | undefined {
-    const state = this.#channels.get(channel);
-    return state && { lastSeq: state.lastSeq, epoch: state.epoch };
-  }
-
   /** Adds a handler; subscribes on the server now when connected, else on the next open. */
   add(channel: string, handler: MessageHandler, options: SubscribeOptions, sendIfOpen: SendIfOpen): () => void {
     const subscriber: Subscriber = { handler, options };

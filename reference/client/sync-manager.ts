@@ -175,15 +175,16 @@ export class SyncManager {
     await this.#ready;
     this.#assertOpen('sync:start');
     const key = String(chatId);
-    let tracker = this.#trackers.get(key);
-    if (!tracker) {
-      tracker = new ChatSyncTracker(chatId, options, this.#clock.now(), this.#endedRunIdsOf(key));
-      this.#trackers.set(key, tracker);
-      this.#publishState(tracker);
-      if (this.#transport === 'ws') this.#link(tracker);
-    } else if (this.#transport === 'sse') {
-      return { chatId, status: 'running', runId: tracker.latestRunId };
+    const running = this.#trackers.get(key);
+    if (running) {
+      // Joining a sync this manager already follows: a failure here does not end it.
+      if (this.#transport === 'sse') return { chatId, status: 'running', runId: running.latestRunId };
+      return this.#ensureRunning(running);
     }
+    const tracker = new ChatSyncTracker(chatId, options, this.#clock.now(), this.#endedRunIdsOf(key));
+    this.#trackers.set(key, tracker);
+    this.#publishState(tracker);
+    if (this.#transport === 'ws') this.#link(tracker);
     try {
       return await this.#ensureRunning(tracker);
     } catch (error) {
@@ -283,10 +284,7 @@ export class SyncManager {
     const previous = this.#transport;
     if (previous === next) return;
     this.#transport = next;
-    for (const tracker of this.#trackers.values()) {
-      this.#unlink(String(tracker.chatId));
-      this.#link(tracker);
-    }
+    for (const tracker of this.#trackers.values()) this.#link(tracker);
     if (next === 'ws') {
       // An SSE start may not have reached the server: start over WebSocket (idempotent) to be sure.
       for (const [key, pending] of [...this.#pendingSseStarts]) {

@@ -400,7 +400,7 @@ export class WSClient {
   #connectFailed(generation: number, error: unknown): void {
     if (generation !== this.#generation) return;
     this.#events.emit('error', new Error(`could not start a connection: ${asError(error).message}`, { cause: error }));
-    this.#onClose(CloseCode.abnormal, 'token provider failed');
+    this.#onClose(CloseCode.abnormal, 'could not start a connection');
   }
 
   #onOpen(): void {

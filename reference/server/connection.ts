@@ -121,15 +121,14 @@ export class Connection {
     return this.closing;
   }
 
-  /** Sends a heartbeat ping; returns false (and terminates the peer) when the previous one got no pong. */
-  heartbeat(): boolean {
+  /** Sends a heartbeat ping, or terminates the peer when the previous one got no pong. */
+  heartbeat(): void {
     if (!this.alive) {
       this.terminate();
-      return false;
+      return;
     }
     this.alive = false;
     this.ws.ping();
-    return true;
   }
 
   /** Closes with a code (handshake); does nothing if already closing. */

@@ -109,6 +109,7 @@ class SseStream implements HubSubscriber {
 
   /** Writes a `resync` event: the client missed events it cannot get back; here is the current state. */
   writeResync(payload: ResyncPayload): void {
+    if (this.ended) return;
     this.lastSeq = Math.max(this.lastSeq, payload.seq);
     this.write(formatSseEvent({ id: formatEventId(payload.epoch, payload.seq), event: 'resync', data: JSON.stringify(payload) }));
   }
@@ -125,6 +126,11 @@ class SseStream implements HubSubscriber {
     else this.res.end();
   }
 
+  /** True once the stream was ended or detached (e.g. by a drain while its handler was waiting). */
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
   /** Stops receiving events without answering: the handler answers the request itself. */
   detach(): void {
     this.ended = true;
@@ -132,6 +138,7 @@ class SseStream implements HubSubscriber {
   }
 
   private write(text: string): void {
+    if (this.res.writableEnded) return;
     const latencyMs = this.ctx.faults.latencyMs;
     if (latencyMs > 0 || this.delayed?.busy) {
       this.delayed ??= new DelayQueue((item) => (item === END ? this.res.end() : this.writeNow(item)));
@@ -142,7 +149,7 @@ class SseStream implements HubSubscriber {
   }
 
   private writeNow(text: string): void {
-    if (this.res.destroyed) return;
+    if (this.res.destroyed || this.res.writableEnded) return;
     this.res.write(text);
     if (this.res.writableLength > this.ctx.options.slowConsumerBytes) {
       this.ctx.metrics.slowConsumerCloses.inc();
@@ -193,6 +200,7 @@ export class LegacySse {
     const { chatId, options } = body as SyncStartPayload;
     const stream = this.track(res, syncChannel(chatId), SSE_ENDPOINT.commands);
     const outcome = await this.ctx.hub.subscribe(stream.channel, stream);
+    if (stream.isEnded) return;
     try {
       const reply = await this.ctx.sync.start(chatId, options ?? {}).catch(httpErrorForDraining);
       stream.runId = reply.runId;
@@ -207,7 +215,12 @@ export class LegacySse {
   /** `GET /api/sync/:chatId/events[?start=1]`: the chat's events, resumable with `Last-Event-ID`. */
   async events(req: IncomingMessage, res: ServerResponse, url: URL, headers: OutgoingHttpHeaders): Promise<void> {
     this.refuseWhileDraining();
-    const raw = decodeURIComponent(url.pathname.split('/')[3] ?? '');
+    let raw: string;
+    try {
+      raw = decodeURIComponent(url.pathname.split('/')[3] ?? '');
+    } catch {
+      throw new HttpError(400, ErrorCode.invalidPayload, 'bad percent-encoding in the chat id');
+    }
     const problem = chatIdProblem(raw);
     if (problem !== undefined) throw new HttpError(400, ErrorCode.invalidPayload, `bad chat id in the path: ${problem}`);
     const chatId = chatIdFromText(raw);
@@ -223,6 +236,7 @@ export class LegacySse {
     const status = await sync.status(chatId);
     const live = sync.isRunning(chatId);
     const finished = isFinalStatus(status.syncStatus);
+    if (stream.isEnded) return;
     if (resume !== undefined && !live && finished && outcome.resync === undefined && outcome.replay.length === 0) {
       // The client has seen the end of the run: 204 tells EventSource to stop reconnecting.
       stream.detach();

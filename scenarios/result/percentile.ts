@@ -38,8 +38,3 @@ export function percentileOf(metric: PercentileSource, percentile: number): numb
   if (percentile === 100 && typeof values['max'] === 'number') return values['max'];
   return undefined;
 }
-
-/** The percentiles a trend without a histogram lists, for messages: `med, p(90), p(95)`. */
-export function listedPercentiles(values: MetricValues | Record<string, number>): string[] {
-  return Object.keys(values).filter((key) => key === 'med' || /^p\(/.test(key));
-}

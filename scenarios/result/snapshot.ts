@@ -160,6 +160,21 @@ export function mergeSeries<K extends MetricType>(type: K, a: IntervalState<Stat
  * @throws WsmigError when the two disagree on type, unit or value scale.
  */
 export function mergeMetricSnapshots(a: MetricSnapshot, b: MetricSnapshot, tags: Tags): MetricSnapshot {
+  assertSameKind(a, b);
+  const type = a.type;
+  return {
+    name: a.name,
+    type,
+    unit: a.unit,
+    tags,
+    valueScale: a.valueScale,
+    total: mergeState(type, a.total, b.total as typeof a.total),
+    series: mergeSeries(type, a.series, b.series as typeof a.series),
+  } as MetricSnapshot;
+}
+
+/** @throws WsmigError when two snapshots of one metric name disagree on type, unit or value scale. */
+function assertSameKind(a: MetricSnapshot, b: MetricSnapshot): void {
   if (a.type !== b.type) {
     throw new WsmigError(
       'RECORDER_METRIC_TYPE',
@@ -172,16 +187,6 @@ export function mergeMetricSnapshots(a: MetricSnapshot, b: MetricSnapshot, tags:
       `Metric "${a.name}" was recorded in ${a.unit} in one place and in ${b.unit} in another: record each metric name with one unit.`,
     );
   }
-  const type = a.type;
-  return {
-    name: a.name,
-    type,
-    unit: a.unit,
-    tags,
-    valueScale: a.valueScale,
-    total: mergeState(type, a.total, b.total as typeof a.total),
-    series: mergeSeries(type, a.series, b.series as typeof a.series),
-  } as MetricSnapshot;
 }
 
 /**
@@ -212,7 +217,7 @@ export function mergeSnapshots(snapshots: readonly RecorderSnapshot[]): Recorder
     for (const metric of snapshot.metrics) {
       const seen = types.get(metric.name);
       if (seen === undefined) types.set(metric.name, metric);
-      else if (seen.type !== metric.type || seen.unit !== metric.unit) mergeMetricSnapshots(seen, metric, metric.tags);
+      else assertSameKind(seen, metric);
       const key = `${metric.name}\u0000${tagsKey(metric.tags)}`;
       const existing = byKey.get(key);
       byKey.set(key, existing === undefined ? metric : mergeMetricSnapshots(existing, metric, existing.tags));

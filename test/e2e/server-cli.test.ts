@@ -16,6 +16,10 @@ function listeningLine(child: ReturnType<typeof spawnCli>): Promise<Listening> {
   return new Promise((resolve, reject) => {
     let text = '';
     const timer = setTimeout(() => reject(new Error(`no listening line within 20 s; stdout: ${text}`)), 20_000);
+    void child.then((result) => {
+      clearTimeout(timer);
+      reject(new Error(`wsmig server exited with ${result.exitCode} before listening: ${String(result.stderr)}`));
+    });
     child.stdout?.on('data', (chunk: Buffer) => {
       text += String(chunk);
       const line = text.split('\n').find((l) => l.includes('"listening"'));

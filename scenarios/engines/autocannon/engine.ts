@@ -1,8 +1,8 @@
 /**
  * The autocannon engine: the HTTP side of the load harness (legacy SSE sync completion, HTTP latency
- * under WebSocket load), run programmatically. Coordinated-omission "correction" is always off:
+ * under WebSocket load), run programmatically. Coordinated-omission "correction" is always off when a rate is set:
  * autocannon's assumes a 1 ms interval whenever a rate is set and invents samples that make latency
- * look better (FACTS.md). Every response is recorded from autocannon's own `response` event, and the
+ * look better (FACTS.md); without a rate there is no correction to turn off. Every response is recorded from autocannon's own `response` event, and the
  * latency sample count is checked against the responses.
  */
 import autocannon from 'autocannon';
@@ -55,8 +55,8 @@ async function runAutocannon(scenario: string, workload: HttpWorkload, context: 
     duration: workload.durationMs / 1000,
     timeout: workload.timeoutMs / 1000,
     requests,
-    ignoreCoordinatedOmission: true,
-    ...(workload.ratePerSecond > 0 ? { overallRate: workload.ratePerSecond } : {}),
+    // The correction applies only with a rate, and autocannon rejects the flag without one.
+    ...(workload.ratePerSecond > 0 ? { overallRate: workload.ratePerSecond, ignoreCoordinatedOmission: true } : {}),
   }, (error, result) => settle(error, result));
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     requestsMade.add(1);

@@ -15,6 +15,9 @@ import { k6ThresholdsFor } from './k6-thresholds.js';
 import { OPERATOR_SCRIPT_DIR, operatorManifest, resourceNameOf } from './operator-manifest.js';
 import { COMPILED_SCRIPTS_DIR, assertK6Scenario, flattenedScript, type ScriptFile } from './script-files.js';
 
+/** WebSocket connections per k6 VU when `socketsPerVu` is not given (the scripts' default). */
+export const DEFAULT_SOCKETS_PER_VU = 25;
+
 /** The target a script uses when none is given: the seed's `WS_ENDPOINT`. */
 export const DEFAULT_EXPORT_TARGET: K6Target = { wsUrl: 'ws://localhost:3000/ws' };
 
@@ -113,8 +116,11 @@ kubectl apply -f k6-testrun.yaml
 
 \`k6-testrun.yaml\` holds a ConfigMap with these files (mounted at ${OPERATOR_SCRIPT_DIR}) and a
 \`TestRun\`. Each runner runs an equal share of the VUs and evaluates the thresholds **on its own
-share only**: a runner can pass while the whole run fails. Judge the whole run with wsmig: collect
-each runner's summary and \`wsmig report import\` it.
+share only**: a runner can pass while the whole run fails, so k6's exit codes do not judge the
+run. Judge it with wsmig: have the runners write \`--summary-export\` files to a volume
+(\`spec.runner.volumes\`/\`volumeMounts\`) and \`wsmig report import\` them with your
+thresholds. Counts and rates add up across runners; percentiles do not combine from summaries —
+for exact whole-run percentiles, send every runner's samples to one output (e.g. Prometheus remote write).
 `
       : ''
   }`;
@@ -155,10 +161,12 @@ export async function exportK6Scenario(name: string, options: ExportK6Options): 
     const operatorEnv = { ...env };
     if (options.thresholdsFile !== undefined) operatorEnv['WSMIG_THRESHOLDS'] = `${OPERATOR_SCRIPT_DIR}/thresholds.json`;
     const connections = Number(options.options['connections']);
-    if (Number.isFinite(connections) && connections < parallelism) {
-      notes.push(`Only ${connections} connections for ${parallelism} runners: some runners will hold none.`);
+    const socketsPerVu = Number(options.options['socketsPerVu'] ?? DEFAULT_SOCKETS_PER_VU);
+    const vus = Math.ceil(connections / socketsPerVu);
+    if (Number.isFinite(vus) && vus < parallelism) {
+      notes.push(`${connections} connections make ${vus} k6 VUs (${socketsPerVu} connections each) for ${parallelism} runners: some runners will hold none; lower WSMIG_SOCKETS_PER_VU or the parallelism.`);
     }
-    notes.push('k6-operator: each runner evaluates the thresholds on its own share of the load only; `wsmig report import` of the runners\' summaries judges the whole run.');
+    notes.push('k6-operator: each runner evaluates the thresholds on its own share of the load only, so k6\'s exit codes do not judge the run; `wsmig report import` of the runners\' summaries, with your thresholds, does (see README.md).');
     files.push({
       name: 'k6-testrun.yaml',
       content: operatorManifest({ name: resourceNameOf(name), scriptFile, files: configMapFiles, parallelism, arguments: k6EnvArguments(operatorEnv) }),

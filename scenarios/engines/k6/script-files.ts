@@ -40,13 +40,6 @@ export function compiledScriptPath(name: K6ScenarioName, scriptsDir = COMPILED_S
 
 const RELATIVE_IMPORT = /(\bfrom\s*|\bimport\s*)(['"])(\.{1,2}\/[^'"]+)\2/g;
 
-/** Relative module specifiers a compiled ES module imports (`./lib/knobs.js`). */
-export function relativeImportsOf(code: string): string[] {
-  const specifiers: string[] = [];
-  for (const match of code.matchAll(RELATIVE_IMPORT)) specifiers.push(match[3] as string);
-  return specifiers;
-}
-
 /** The flat name of a compiled file, relative to the scripts folder: `lib/knobs.js` → `wsmig-lib-knobs.js`. */
 export function flatNameOf(relativePath: string): string {
   const posix = relativePath.split(path.sep).join('/');

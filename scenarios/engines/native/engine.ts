@@ -18,7 +18,7 @@ import type { ParentMessage, WorkerMessage, WorkerSpec, WorkerStats, WorkerStatu
 export interface NativeEngineOptions {
   /** Worker threads; default one per core, never more than connections. */
   workers?: number;
-  /** A send later than this (ms) counts as late. Default 25. */
+  /** A send later than this (ms) counts as late. Default 50: a stall a person would notice, not scheduler jitter. */
   lateToleranceMs?: number;
   /** An arrival more overdue than this (ms) is dropped. Default 1000. */
   maxLagMs?: number;
@@ -64,7 +64,7 @@ interface WorkerHandle {
 
 async function runNative(scenario: string, workload: WsWorkload, context: EngineContext, options: NativeEngineOptions): Promise<EngineOutcome> {
   const workerCount = Math.max(1, Math.min(options.workers ?? availableParallelism(), workload.connections));
-  const lateToleranceMs = options.lateToleranceMs ?? 25;
+  const lateToleranceMs = options.lateToleranceMs ?? 50;
   const maxLagMs = options.maxLagMs ?? 1_000;
   const warnings: string[] = [];
   const cutMode = workload.cuts ? await resolveCutMode(workload.cuts.mode, context, warnings) : undefined;

@@ -9,8 +9,10 @@ import type { WorkerStats } from './messages.js';
 
 /** Where a generator stops being trustworthy. */
 export const HEALTH_LIMITS = {
-  /** Share of sends allowed to leave later than the late tolerance. */
+  /** Share of sends allowed to leave later than the late tolerance… */
   lateShare: 0.01,
+  /** …and a floor, so one short stall in a small run (two sends 60 ms late) is not called an overload. */
+  lateFloor: 10,
   /** Share of scheduled iterations allowed to be dropped. */
   droppedShare: 0.001,
   /** Event-loop utilisation of a worker over the run above which its CPU counts as saturated. */
@@ -46,9 +48,9 @@ export function assessGenerator(inputs: HealthInputs): GeneratorHealth {
   }
   const sendLagP99Ms = lag.totalCount > 0 ? lag.getValueAtPercentile(99) / 1000 : 0;
   const problems: string[] = [];
-  if (started > 0 && late / started > HEALTH_LIMITS.lateShare) {
+  if (started > 0 && late > HEALTH_LIMITS.lateFloor && late / started > HEALTH_LIMITS.lateShare) {
     problems.push(
-      `${late} of ${started} sends (${percent(late / started)}) left more than ${inputs.lateToleranceMs} ms after their intended time (p99 lag ${sendLagP99Ms.toFixed(1)} ms): the generator could not keep its schedule; lower the rate or add cores.`,
+      `${late} of ${started} sends (${percent(late / started)}) left more than ${inputs.lateToleranceMs} ms after their intended time (p99 lag ${sendLagP99Ms.toFixed(1)} ms): the generator could not keep its schedule (its CPU was taken by other processes on this machine, or the load per core is too high); rerun on a quiet machine, lower the rate or add cores.`,
     );
   }
   if (scheduled > 0 && droppedBehind / scheduled > HEALTH_LIMITS.droppedShare) {

@@ -28,7 +28,7 @@ export function arrivalOffsetMs(k: number, plan: ArrivalPlan): number {
 
 /**
  * The arrivals of one lane (a VU) among `laneCount`: lane i takes arrivals i+1, i+1+laneCount, …
- * `next()` gives the next arrival's offset within the duration, or `undefined` when there is none left.
+ * `next()` gives the next arrival's offset before the end of the duration, or `undefined` when there is none left.
  */
 export class ArrivalLane {
   private k: number;
@@ -45,8 +45,8 @@ export class ArrivalLane {
   next(): number | undefined {
     if (!(this.plan.ratePerSecond > 0)) return undefined;
     const offsetMs = arrivalOffsetMs(this.k, this.plan);
-    // The tolerance keeps an arrival that falls exactly on the end despite floating-point error.
-    if (offsetMs > this.plan.durationMs + 1e-6) return undefined;
+    // Arrivals start within [0, duration), as k6's arrival-rate executors start iterations.
+    if (offsetMs >= this.plan.durationMs) return undefined;
     this.k += this.laneCount;
     return offsetMs;
   }

@@ -7,10 +7,8 @@
 /** Frame types the scripts send or handle (the same strings as reference/protocol's MessageType). */
 export const FrameType = {
   subscribe: 'subscribe',
-  ping: 'ping',
   reply: 'reply',
   error: 'error',
-  pong: 'pong',
   resync: 'resync',
   drain: 'drain',
   syncStart: 'sync:start',
@@ -20,7 +18,7 @@ export const FrameType = {
   syncError: 'sync:error',
 } as const;
 
-/** The channel for notices about the whole connection (`drain`) and application pings. */
+/** The channel for notices about the whole connection (`drain`). */
 export const SYSTEM_CHANNEL = 'sys';
 
 /** An error carried by an `error` frame. */
@@ -62,11 +60,6 @@ export function encodeRequest(id: string, channel: string, type: string, payload
 export function encodeSubscribe(id: string, channel: string, resume?: ResumePoint): string {
   const payload = resume === undefined ? {} : { fromSeq: resume.fromSeq, epoch: resume.epoch };
   return encodeRequest(id, channel, FrameType.subscribe, payload);
-}
-
-/** An application ping on the system channel (answered by `pong`). */
-export function encodePing(id: string): string {
-  return encodeRequest(id, SYSTEM_CHANNEL, FrameType.ping, null);
 }
 
 function isNonEmptyString(value: unknown): value is string {

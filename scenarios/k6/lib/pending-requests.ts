@@ -8,7 +8,6 @@
 /** A request waiting for its reply. */
 export interface PendingRequest {
   id: string;
-  type: string;
   /** When the open-model schedule wanted it sent (ms since the Unix epoch). */
   intendedMs: number;
 }

@@ -95,14 +95,15 @@ export interface HeldConnectionsScenario {
 
 /**
  * The k6 scenario holding a workload's connections. Each VU runs one iteration that lasts the
- * whole duration and ends itself; `gracefulStop` leaves time to close the sockets cleanly.
+ * whole duration and ends itself; `gracefulStop` leaves time for the requests still in flight at
+ * the end to be answered or time out, and for the sockets to close cleanly.
  */
 export function heldConnectionsScenario(plan: WsWorkloadPlan, exec: string): HeldConnectionsScenario {
   return {
     executor: 'constant-vus',
     vus: vuCountOf(plan),
     duration: k6Duration(plan.durationMs),
-    gracefulStop: k6Duration(Math.max(5_000, plan.requestTimeoutMs)),
+    gracefulStop: k6Duration(plan.requestTimeoutMs + 5_000),
     exec,
   };
 }

@@ -43,9 +43,8 @@ export interface ConnectionSettings {
   echoPayload: string;
   requestTimeoutMs: number;
   reconnect: BackoffPolicy;
-  /** Whether closes by an operator kick are this scenario's own cuts (reconnect-storm). */
-  kicksAreCuts: boolean;
-  reconnectDeadlineMs: number;
+  /** Reconnect-storm cuts: whether an operator kick is the cut, and how long a cut client may take to come back. */
+  cuts: { byKick: boolean; reconnectDeadlineMs: number } | null;
   timers: TimerSet;
 }
 
@@ -74,6 +73,7 @@ export class LoadConnection {
   private socket: WebSocket | undefined;
   private opened = false;
   private stopped = false;
+  private finishing = false;
   private attempt = 0;
   private requestCounter = 0;
   private awaitingSubscriptions = 0;
@@ -88,6 +88,11 @@ export class LoadConnection {
   constructor(private readonly settings: ConnectionSettings) {
     for (const chat of settings.subscribeChats) this.trackers.set(syncChannelOf(chat), new SeqTracker());
     for (const chat of settings.driveChats) this.driven.set(syncChannelOf(chat), { startedAtMs: undefined, startRequestId: undefined, runId: undefined });
+  }
+
+  /** True once closed for good (the run is over for this connection). */
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   /** Whether requests can be sent now. */
@@ -107,16 +112,15 @@ export class LoadConnection {
       const data = (event as { data?: unknown }).data;
       if (typeof data === 'string') this.onFrame(data, typeof event.timestamp === 'number' ? event.timestamp : Date.now());
     });
+    // k6 follows every error (a failed connect too) with a close event, which decides what happens next.
     socket.addEventListener('close', (event) => this.onClose(socket, (event as unknown as CloseEventLike).code));
-    // Errors are followed by a close event, which decides what happens next.
-    socket.addEventListener('error', () => undefined);
   }
 
   /** Sends one `echo` request due at `intendedMs`. False when the connection cannot send (the arrival is dropped). */
   sendEcho(intendedMs: number): boolean {
     if (!this.isOpen || this.socket === undefined) return false;
     const id = this.nextId('r');
-    this.pending.add({ id, type: FrameType.echo, intendedMs });
+    this.pending.add({ id, intendedMs });
     this.socket.send(encodeRequest(id, 'echo', FrameType.echo, this.settings.echoPayload));
     return true;
   }
@@ -139,16 +143,29 @@ export class LoadConnection {
     this.driven.forEach((sync, channel) => {
       if (sync.startedAtMs !== undefined && nowMs - sync.startedAtMs > STALLED_SYNC_MS) this.startSync(channel);
     });
+    this.stopIfFinished();
   }
 
   /**
-   * Closes for good: the run is over. Requests still in flight are neither answers nor failures.
-   * A socket still connecting is closed by `onOpen` (k6 cannot close a socket that is not open yet).
+   * The scenario's time is up: start nothing new, let the requests in flight be answered (or time
+   * out, see `sweep`), then close. Every scheduled request thus ends answered, failed or dropped.
    */
-  stop(): void {
+  finish(): void {
+    this.finishing = true;
+    if (this.pending.size === 0) this.stop();
+  }
+
+  /**
+   * Closes for good. A socket still connecting is closed by `onOpen` (k6 cannot close a socket
+   * that is not open yet).
+   */
+  private stop(): void {
     this.stopped = true;
-    this.pending.drop();
     if (this.socket !== undefined && this.socket.readyState === WebSocket.OPEN) this.socket.close(1000, 'wsmig run finished');
+  }
+
+  private stopIfFinished(): void {
+    if (this.finishing && !this.stopped && this.pending.size === 0) this.stop();
   }
 
   private nextId(prefix: string): string {
@@ -183,16 +200,17 @@ export class LoadConnection {
     if (cut !== undefined) {
       const durationMs = nowMs - cut.atMs;
       wsReconnectDuration.add(durationMs, this.settings.tags);
-      if (!cut.successRecorded) wsReconnectSuccess.add(durationMs <= this.settings.reconnectDeadlineMs, this.settings.tags);
+      if (!cut.successRecorded) wsReconnectSuccess.add(durationMs <= (this.settings.cuts?.reconnectDeadlineMs ?? Infinity), this.settings.tags);
       this.cut = undefined;
     }
   }
 
   private beginCut(atMs: number): void {
-    if (this.cut !== undefined) return;
+    const cuts = this.settings.cuts;
+    if (this.cut !== undefined || cuts === null) return;
     const cut: Cut = { atMs, successRecorded: false };
     this.cut = cut;
-    this.settings.timers.after(this.settings.reconnectDeadlineMs, () => {
+    this.settings.timers.after(cuts.reconnectDeadlineMs, () => {
       if (this.cut === cut && !cut.successRecorded && !this.stopped) {
         cut.successRecorded = true;
         wsReconnectSuccess.add(false, this.settings.tags);
@@ -241,6 +259,7 @@ export class LoadConnection {
     if (settled !== undefined) {
       wsRpcDuration.add(settled.durationMs, this.settings.tags);
       this.recordAnswered(true);
+      this.stopIfFinished();
       return;
     }
     this.driven.forEach((sync) => {
@@ -254,6 +273,7 @@ export class LoadConnection {
   private onErrorReply(frame: Envelope): void {
     if (this.pending.settle(frame.id, Date.now()) !== undefined) {
       this.recordAnswered(false);
+      this.stopIfFinished();
       return;
     }
     const subscribed = this.subscribeRequests.get(frame.id);
@@ -321,7 +341,7 @@ export class LoadConnection {
   private startSync(channel: string): void {
     const sync = this.driven.get(channel);
     if (sync === undefined) return;
-    if (!this.isOpen || this.socket === undefined) {
+    if (!this.isOpen || this.socket === undefined || this.finishing) {
       sync.startedAtMs = undefined;
       return;
     }
@@ -339,6 +359,11 @@ export class LoadConnection {
     if (this.stopped) return;
     if (!wasOpen) wsConnectSuccess.add(false, this.settings.tags);
     this.pending.drop().forEach(() => this.recordAnswered(false));
+    if (this.finishing) {
+      this.stopped = true;
+      if (wasOpen) wsUnexpectedDisconnects.add(1, this.settings.tags);
+      return;
+    }
     // Syncs this connection drives restart once it is back (their runs go on server-side meanwhile).
     this.driven.forEach((sync) => {
       sync.startedAtMs = sync.runId === undefined ? undefined : sync.startedAtMs;
@@ -346,7 +371,7 @@ export class LoadConnection {
     const nowMs = Date.now();
     if (this.closingForCut) {
       this.closingForCut = false;
-    } else if (wasOpen && code === KICKED && this.settings.kicksAreCuts) {
+    } else if (wasOpen && code === KICKED && this.settings.cuts?.byKick === true) {
       this.beginCut(nowMs);
     } else if (wasOpen) {
       wsUnexpectedDisconnects.add(1, this.settings.tags);

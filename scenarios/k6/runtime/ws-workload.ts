@@ -81,8 +81,7 @@ export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: 
       echoPayload,
       requestTimeoutMs: plan.requestTimeoutMs,
       reconnect: plan.reconnect,
-      kicksAreCuts: setup.cutMode === 'kick',
-      reconnectDeadlineMs: plan.cuts === null ? plan.requestTimeoutMs : plan.cuts.reconnectDeadlineMs,
+      cuts: plan.cuts === null ? null : { byKick: setup.cutMode === 'kick', reconnectDeadlineMs: plan.cuts.reconnectDeadlineMs },
       timers,
     });
     timers.after(startMs + openOffsetMs(plan, index) - Date.now(), () => connection.connect());
@@ -114,13 +113,6 @@ export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: 
   };
   scheduleNextArrival();
 
-  const sweep = (): void => {
-    const nowMs = Date.now();
-    connections.forEach((connection) => connection.sweep(nowMs));
-    timers.after(SWEEP_INTERVAL_MS, sweep);
-  };
-  timers.after(SWEEP_INTERVAL_MS, sweep);
-
   for (const offsetMs of cutOffsetsMs(plan)) {
     timers.after(startMs + offsetMs - Date.now(), () => {
       if (setup.cutMode === 'client-close') connections.forEach((connection) => connection.cutNow(Date.now()));
@@ -129,8 +121,18 @@ export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: 
     });
   }
 
+  // At the deadline nothing new starts; requests in flight get their answer or time out (the
+  // sweep), and the timers go once every connection has closed, which ends the iteration.
+  let finished = false;
+  const sweep = (): void => {
+    const nowMs = Date.now();
+    connections.forEach((connection) => connection.sweep(nowMs));
+    if (finished && connections.every((connection) => connection.isStopped)) timers.clear();
+    else timers.after(SWEEP_INTERVAL_MS, sweep);
+  };
+  timers.after(SWEEP_INTERVAL_MS, sweep);
   timers.after(deadlineMs - Date.now(), () => {
-    timers.clear();
-    connections.forEach((connection) => connection.stop());
+    finished = true;
+    connections.forEach((connection) => connection.finish());
   });
 }

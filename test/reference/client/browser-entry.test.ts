@@ -99,9 +99,9 @@ describe.skipIf(chromiumMissing !== undefined)('the reference client in a real b
     page.on('pageerror', (error) => errors.push(error.message));
     try {
       await page.goto(`${server.url}/client-test.html`);
-      await page.waitForFunction(() => (window as unknown as { clientReady?: boolean }).clientReady === true, undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => (globalThis as unknown as { clientReady?: boolean }).clientReady === true, undefined, { timeout: 15_000 });
       const result = await page.evaluate(
-        ([id, mode, secret]) => (window as unknown as { syncInBrowser(chatId: number, transport: string, token: string): Promise<unknown> }).syncInBrowser(id as number, mode as string, secret as string),
+        ([id, mode, secret]) => (globalThis as unknown as { syncInBrowser(chatId: number, transport: string, token: string): Promise<unknown> }).syncInBrowser(id as number, mode as string, secret as string),
         [chatId, transport, token] as const,
       );
       return { result: result as { processed: number[]; complete: { processed: number }; transport: string; echo: unknown }, errors };

@@ -118,16 +118,18 @@ describe('bad input gets the documented error, and the server keeps serving othe
   it('a flood over the rate limit gets RATE_LIMITED, then a 4200 close', async () => {
     const { wsUrl, registry } = await start({ rateLimit: { messagesPerSecond: 10, burst: 20 } });
     const client = await RawClient.connect(wsUrl);
+    const floodStarted = performance.now();
     for (let i = 0; i < 400; i += 1) client.send({ id: `f${i}`, channel: 'x', type: 'echo', payload: i });
     const closed = await client.closed;
+    const floodSeconds = (performance.now() - floodStarted) / 1000;
     expect(closed.code).toBe(4200);
     const limited = client.messages.filter((m) => m.error?.code === 'RATE_LIMITED');
     expect(limited.length).toBe(100);
     expect(limited[0]).toMatchObject({ type: 'error', channel: 'x', error: { retryable: true } });
     const replies = client.messages.filter((m) => m.type === 'reply');
-    // The burst passes; the rest is dropped, each drop answered with the request's id.
+    // The burst passes, then the refill rate; the rest is dropped, each drop answered with the request's id.
     expect(replies.length).toBeGreaterThanOrEqual(20);
-    expect(replies.length).toBeLessThan(40);
+    expect(replies.length).toBeLessThanOrEqual(20 + Math.ceil(10 * floodSeconds) + 1);
     expect(new Set(client.messages.map((m) => m.id)).size).toBe(client.messages.length);
     expect(await serves(wsUrl)).toBe(true);
     expect(await registry.getSingleMetricAsString('wsmig_rate_limited_total')).toMatch(/wsmig_rate_limited_total 100\b/);
@@ -237,5 +239,23 @@ describe('subscriptions, replay and resync over WebSocket', () => {
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(client.events('sync:3')).toHaveLength(11);
     client.close();
+  });
+});
+
+describe('slow consumers', () => {
+  it('closes a client that does not read with 4201 once its send buffer passes the watermark', async () => {
+    const s = await start({ slowConsumerBytes: 64 * 1024 });
+    const client = await RawClient.connect(s.wsUrl);
+    // Stop reading: replies pile up in the kernel buffers, then in the server's send buffer.
+    client.ws.pause();
+    const payload = 'x'.repeat(100_000);
+    for (let i = 0; i < 300; i += 1) client.send({ id: `big${i}`, channel: 'x', type: 'echo', payload });
+    const deadline = Date.now() + 20_000;
+    while (!(await s.registry.getSingleMetricAsString('wsmig_slow_consumer_closes_total')).endsWith(' 1') && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    client.ws.resume();
+    expect((await client.closed).code).toBe(4201);
+    expect(await serves(s.wsUrl)).toBe(true);
   });
 });

@@ -33,7 +33,7 @@ describe('file status store', () => {
     await second.close();
   });
 
-  it('gathers many quick changes into few writes and never leaves a partial file', async () => {
+  it('coalesces many quick changes into complete files holding the latest record of each chat', async () => {
     const file = path.join(dir, 'state.json');
     const store = createFileStatusStore(file, { flushDelayMs: 20 });
     await Promise.all(Array.from({ length: 200 }, (_, i) => store.set(record(i % 10, i))));

@@ -100,6 +100,18 @@ describe('memory hub', () => {
     expect(event.seq).toBe(4);
   });
 
+  it('moves to a new epoch when too many forgotten channels would have to be remembered', async () => {
+    let now = 1_000_000;
+    const h = hub({ channelTtlMs: 20, maxForgottenChannels: 1, clock: () => now });
+    await publishMany(h, 'a', 2);
+    await publishMany(h, 'b', 2);
+    now += 1_000;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(h.epoch).not.toBe('e1');
+    expect((await h.subscribe('a', collector(), { fromSeq: 1, epoch: 'e1' })).resync).toBe('epoch-changed');
+    expect((await h.publish('a', 'sync:progress', {})).epoch).toBe(h.epoch);
+  });
+
   it('builds each event frame for a subscription id without re-serializing per subscriber', async () => {
     const h = hub();
     const event = await h.publish('sync:7', 'sync:progress', { line: 'a\nb' });

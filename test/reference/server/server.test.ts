@@ -1,10 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { REDACT_PATHS } from '../../../lib/logger.js';
 import type { SyncProgressEvent, SyncStatusReply } from '../../../reference/protocol/index.js';
 import { createFileStatusStore, createServer, type ReferenceServer } from '../../../reference/server/index.js';
-import { RawClient } from './raw-client.js';
+import { RawClient, upgradeStatus } from './raw-client.js';
 
 const servers: ReferenceServer[] = [];
 afterEach(async () => {
@@ -50,6 +53,8 @@ describe('createServer', () => {
 describe('restart with a file store', () => {
   let dir: string | undefined;
   afterEach(async () => {
+    // The servers write into dir: stop them before removing it.
+    await Promise.all(servers.splice(0).map((s) => s.close()));
     if (dir) await rm(dir, { recursive: true, force: true });
     dir = undefined;
   });
@@ -68,7 +73,8 @@ describe('restart with a file store', () => {
     await first.close();
     const seenBefore = client.events('sync:1').map((m) => (m.payload as SyncProgressEvent).processed);
 
-    const second = await track(createServer({ port: 0, sync, store: createFileStatusStore(file) }));
+    // Slower batches after the restart leave ample time to look at the resumed run while it is going.
+    const second = await track(createServer({ port: 0, sync: { ...sync, batchDelayMs: 200 }, store: createFileStatusStore(file) }));
     const again = await RawClient.connect(second.wsUrl);
     const completed = (await again.request('sync:status', { chatId: 2 })).payload as SyncStatusReply;
     expect(completed).toMatchObject({ syncStatus: 'completed', processed: 100 });
@@ -77,14 +83,45 @@ describe('restart with a file store', () => {
     expect(resync.payload).toMatchObject({ reason: 'epoch-changed', snapshot: { chatId: 1, syncStatus: 'running', runId } });
     const join = (await again.request('sync:start', { chatId: 1 })).payload as { status: string; runId: string };
     expect(join).toEqual({ chatId: 1, status: 'running', runId });
-    await again.next((m) => m.type === 'sync:complete');
-    const after = again.events('sync:1', ['sync:progress']).map((m) => m.payload as SyncProgressEvent);
+    // Everything published since the restart, replayed from the start of the new epoch.
+    const fromStart = await again.request('subscribe', { fromSeq: 0, epoch: second.epoch }, 'sync:1');
+    await again.next((m) => m.id === fromStart.id && m.type === 'sync:complete');
+    const after = again.messages.filter((m) => m.id === fromStart.id && m.type === 'sync:progress').map((m) => m.payload as SyncProgressEvent);
     expect(after.every((e) => e.runId === runId)).toBe(true);
     // Resumed from the stored progress: it did not start over at 10.
     expect(after[0]?.processed).toBeGreaterThan(10);
     expect(after[0]?.processed).toBeLessThanOrEqual(Math.max(...seenBefore) + 10);
+    expect(after.map((e) => e.processed)).toEqual(Array.from({ length: after.length }, (_, i) => (after[0]?.processed ?? 0) + 10 * i));
     expect(after.at(-1)?.processed).toBe(100);
     expect(await second.registry.getSingleMetricAsString('wsmig_sync_jobs_total')).toContain('wsmig_sync_jobs_total{status="resumed"} 1');
     again.close();
+  });
+});
+
+describe('logs', () => {
+  it('never contain a token, whichever way it was presented', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logger = pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
+    const s = await track(createServer({ port: 0, logger, token: 'client-secret-1', adminToken: 'admin-secret-2', sync: { batchDelayMs: 1 } }));
+    expect(await upgradeStatus(`${s.wsUrl}?token=client-secret-1`)).toBe(101);
+    expect(await upgradeStatus(`${s.wsUrl}?token=wrong-secret-3`)).toBe(401);
+    const client = await RawClient.connect(s.wsUrl, { headers: { authorization: 'Bearer client-secret-1' } });
+    await client.request('sync:start', { chatId: 1 });
+    client.send('garbage');
+    client.close();
+    await fetch(`${s.url}/admin/flag`, { method: 'POST', headers: { authorization: 'Bearer admin-secret-2' }, body: '{"value":true}' });
+    await fetch(`${s.url}/admin/faults?token=admin-secret-2`, { method: 'POST', body: '{"latencyMs":1}' });
+    await fetch(`${s.url}/api/sync/1/events?token=client-secret-1&start=1`);
+    await s.close();
+    const text = lines.join('');
+    expect(text).toContain('reference server listening');
+    expect(text).toContain('feature flag USE_NEW_WS_SYNC changed to true');
+    for (const secret of ['client-secret-1', 'admin-secret-2', 'wrong-secret-3']) expect(text).not.toContain(secret);
   });
 });

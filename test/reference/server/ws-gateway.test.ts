@@ -69,12 +69,12 @@ describe('upgrade checks answered over HTTP before any WebSocket exists', () => 
 
 describe('heartbeat', () => {
   it('terminates a peer that does not answer pings, and keeps one that does', async () => {
-    const { wsUrl } = await start({ heartbeatIntervalMs: 100 });
+    const { wsUrl } = await start({ heartbeatIntervalMs: 400 });
     const silent = await RawClient.connect(wsUrl, { autoPong: false });
     const healthy = await RawClient.connect(wsUrl);
     const closed = await silent.closed;
     expect(closed.code).toBe(1006);
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
     expect((await healthy.request('echo', 'alive')).payload).toBe('alive');
     healthy.close();

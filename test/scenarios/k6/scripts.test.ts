@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metricDefinition } from '../../../scenarios/result/metric-catalog.js';
 import { K6_SCRIPT_METRICS } from '../../../scenarios/engines/k6/k6-thresholds.js';
 import { K6_SCENARIOS } from '../../../scenarios/engines/k6/script-files.js';
-import { DEFAULT_RECONNECT } from '../../../scenarios/k6/lib/scenario-knobs.js';
+import { DEFAULT_RECONNECT, SCRIPT_KNOBS } from '../../../scenarios/k6/lib/scenario-knobs.js';
 import { recordedMetricsOf } from '../../../scenarios/k6/lib/workload-plan.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 
@@ -64,6 +64,7 @@ describe('k6 scripts', () => {
   it('compile to ES modules importing only k6 modules and their own helpers', async () => {
     const result = await execa(process.execPath, [TSC, '-p', PROJECT, '--outDir', outDir], { reject: false });
     expect(result.exitCode, String(result.stdout)).toBe(0);
+    expect([...K6_SCENARIOS].sort()).toEqual(Object.keys(SCRIPT_KNOBS).sort());
     for (const scenario of K6_SCENARIOS) expect(existsSync(path.join(outDir, `${scenario}.js`)), scenario).toBe(true);
     const files = await jsFilesUnder(outDir);
     expect(files.length).toBeGreaterThan(K6_SCENARIOS.length);

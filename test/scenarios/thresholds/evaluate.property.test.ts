@@ -177,3 +177,41 @@ describe('thresholds: parser + evaluator against an independent evaluation', () 
     );
   });
 });
+
+describe('windows and consecutive breaches against an independent evaluation', () => {
+  it('breach exactly when `consecutive` windows in a row have their last reading over the limit', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 100 }), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.integer({ min: 0, max: 100 }),
+        (readings, windowSeconds, consecutive, limit) => {
+          const recorder = new MetricsRecorder({ startMs: START_MS });
+          readings.forEach((value, second) => recorder.gauge('server_cpu_percent').set(value, START_MS + second * 1000 + 250));
+          const result = buildResult(recorder.snapshot(), resultMeta(readings.length * 1000));
+          const [definition] = parseThresholds({ server_cpu_percent: [{ threshold: `value<${limit}`, window: `${windowSeconds}s`, consecutive }] }, 'generated.json');
+          const outcome = evaluateThresholds(result, [definition!], { source: null }).thresholds[0]!;
+
+          // Independent: chunk the readings, take each chunk's last, count failures in a row.
+          const lasts: number[] = [];
+          for (let i = 0; i < readings.length; i += windowSeconds) lasts.push(readings.slice(i, i + windowSeconds).at(-1)!);
+          const failed = lasts.map((last) => !(last < limit));
+          let run = 0;
+          let longest = 0;
+          let breachWindow = -1;
+          failed.forEach((f, i) => {
+            run = f ? run + 1 : 0;
+            longest = Math.max(longest, run);
+            if (run === consecutive && breachWindow === -1) breachWindow = i;
+          });
+          expect(outcome.status).toBe(longest >= consecutive ? 'fail' : 'pass');
+          expect(outcome.window).toMatchObject({ windows: lasts.length, failedWindows: failed.filter(Boolean).length, longestFailedRun: longest });
+          expect(outcome.window?.firstBreachAtMs).toBe(breachWindow === -1 ? null : Math.min((breachWindow + 1) * windowSeconds, readings.length) * 1000);
+          expect(outcome.observed).toBe(Math.max(...lasts));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

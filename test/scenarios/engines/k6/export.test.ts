@@ -6,9 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { exportK6Scenario } from '../../../../scenarios/engines/k6/export.js';
-import { relativeImportsOf } from '../../../../scenarios/engines/k6/script-files.js';
+import { DEFAULT_SOCKETS_PER_VU, exportK6Scenario } from '../../../../scenarios/engines/k6/export.js';
+import { SOCKETS_PER_VU } from '../../../../scenarios/k6/lib/scenario-knobs.js';
 import { compileK6Scripts } from '../../k6/compiled-scripts.js';
+
+/** Relative module specifiers in a compiled ES module (tsc writes `from './x.js'`). */
+function relativeImportsOf(code: string): string[] {
+  return [...code.matchAll(/\bfrom\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => match[1] as string);
+}
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 const OPTIONS = { connections: 200, rate: 20, durationMs: 600_000, rampUpMs: 10_000, payloadBytes: 100, syncs: 2, requestTimeoutMs: 10_000 };
@@ -120,6 +125,12 @@ describe('exportK6Scenario', () => {
     const readme = await readFile(path.join(outDir, 'README.md'), 'utf8');
     expect(readme).toContain('kubectl apply -f k6-testrun.yaml');
     expect(readme).toContain('on its own\nshare only');
+  });
+
+  it('warns when the VUs are too few for the runners', async () => {
+    expect(DEFAULT_SOCKETS_PER_VU).toBe(SOCKETS_PER_VU.default);
+    const outcome = await exportK6Scenario('latency', { outDir: path.join(work, 'few-vus'), options: { connections: 50 }, operator: true, parallelism: 4, scriptsDir: scripts.dir });
+    expect(outcome.notes.join('\n')).toContain('50 connections make 2 k6 VUs (25 connections each) for 4 runners');
   });
 
   it('refuses to overwrite an export unless forced, and leaves the files as they were', async () => {

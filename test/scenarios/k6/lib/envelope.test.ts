@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MessageType, SYSTEM_CHANNEL as PROTOCOL_SYSTEM_CHANNEL, decodeFrame, syncChannel } from '../../../../reference/protocol/index.js';
-import { FrameType, SYSTEM_CHANNEL, decodeEnvelope, echoPayloadOfBytes, encodePing, encodeRequest, encodeSubscribe, syncChannelOf } from '../../../../scenarios/k6/lib/envelope.js';
+import { FrameType, SYSTEM_CHANNEL, decodeEnvelope, echoPayloadOfBytes, encodeRequest, encodeSubscribe, syncChannelOf } from '../../../../scenarios/k6/lib/envelope.js';
 
 describe('k6 envelope helpers', () => {
   it('use the same frame types and system channel as the protocol module', () => {
@@ -16,7 +16,7 @@ describe('k6 envelope helpers', () => {
       encodeRequest('r1-1', 'echo', FrameType.echo, 'abc'),
       encodeSubscribe('s1-1', 'sync:7'),
       encodeSubscribe('s1-2', 'sync:7', { fromSeq: 17, epoch: 'k3j9x' }),
-      encodePing('p1'),
+      encodeRequest('y1-3', 'sync', FrameType.syncStart, { chatId: 'k6abc-latency-0' }),
     ];
     for (const frame of frames) expect(decodeFrame(frame).ok, frame).toBe(true);
     expect(JSON.parse(frames[2] as string)).toEqual({ id: 's1-2', channel: 'sync:7', type: 'subscribe', payload: { fromSeq: 17, epoch: 'k3j9x' } });

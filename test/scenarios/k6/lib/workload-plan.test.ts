@@ -71,7 +71,7 @@ describe('workload plan', () => {
 
   it('builds constant-vus options with the statistics thresholds need', () => {
     const scenario = heldConnectionsScenario(plan({ connections: 101, socketsPerVu: 25 }), 'holdConnections');
-    expect(scenario).toEqual({ executor: 'constant-vus', vus: 5, duration: '30000ms', gracefulStop: '10000ms', exec: 'holdConnections' });
+    expect(scenario).toEqual({ executor: 'constant-vus', vus: 5, duration: '30000ms', gracefulStop: '15000ms', exec: 'holdConnections' });
     const options = scriptOptions({ latency: scenario }, { ws_msgs_lost: ['count==0'] });
     expect(options.summaryTrendStats).toEqual(SUMMARY_TREND_STATS);
     expect(options.summaryTrendStats).toEqual(expect.arrayContaining(['p(99)', 'p(99.9)', 'med', 'count']));

@@ -8,7 +8,7 @@ export const sockets = { open: 0 };
 /** Tags k6 adds to every sample by itself. */
 export const systemTags = { scenario: '' };
 
-const NAME = /^[a-zA-Z_][a-zA-Z0-9_]{0,127}$/;
+const NAME = /^[a-zA-Z_][a-zA-Z0-9_]{1,128}$/;
 
 /** Registers a metric as k6 does: one type per name, names k6 accepts. */
 export function defineMetric(name, type, isTime) {

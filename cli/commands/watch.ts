@@ -1,0 +1,118 @@
+import type { Command } from 'commander';
+import { parseDurationMs } from '../../lib/duration.js';
+import { UsageError } from '../../lib/errors.js';
+import { createLogger } from '../../lib/logger.js';
+import { findRepoRoot, loadConfig, serviceUrl, type LoadedConfig } from '../../migration/config.js';
+import { inRepo, openContext, type ProgressEvent } from '../../migration/context.js';
+import { renderEvaluation, renderProgress, renderRollback } from '../../migration/render.js';
+import { defaultWatchThresholdsFile, runWatch } from '../../migration/watch/run.js';
+
+interface WatchOptions {
+  metrics?: string;
+  prometheus?: string;
+  prometheusSelector?: string;
+  thresholds?: string;
+  interval?: string;
+  failureLimit?: string;
+  rollback?: boolean;
+  maxDuration?: string;
+  cwd?: string;
+  json?: boolean;
+}
+
+function jsonLine(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+function printProgress(event: ProgressEvent): void {
+  const line = renderProgress(event);
+  if (line !== undefined) process.stderr.write(`${line}\n`);
+}
+
+/** The repository's config when there is one (watch works without it unless --rollback). */
+async function optionalConfig(cwd: string | undefined, required: boolean): Promise<LoadedConfig | undefined> {
+  try {
+    return await loadConfig(await findRepoRoot(cwd ?? process.cwd()));
+  } catch (error) {
+    if (required || (error as { code?: string }).code !== 'CONFIG_MISSING') throw error;
+    return undefined;
+  }
+}
+
+/** Registers `wsmig watch`. */
+export function registerWatchCommand(program: Command): void {
+  program
+    .command('watch')
+    .description('Evaluate the rollback thresholds against live metrics every interval; after --failure-limit breaches in a row, roll back (--rollback) or exit 99.')
+    .option('--metrics <url>', "the service's /metrics (Prometheus text); default: the config's service")
+    .option('--prometheus <url>', 'a Prometheus server scraping the service (its HTTP API)')
+    .option('--prometheus-selector <matchers>', 'label matchers narrowing the series, e.g. job="app"')
+    .option('--thresholds <file>', "thresholds file (default: the config's watch.thresholds, else wsmig's migration/watch-thresholds.json)")
+    .option('--interval <duration>', "how often to read the metrics (default: the config's watch.interval, else 10s)")
+    .option('--failure-limit <n>', "breaching evaluations in a row before acting (default: the config's watch.failureLimit, else 3)")
+    .option('--rollback', 'run `wsmig rollback` on a breach instead of exiting 99')
+    .option('--max-duration <duration>', 'end a healthy watch after this long (exit 0)')
+    .option('--cwd <dir>', 'where to look for wsmig.config.json (default: the working directory)')
+    .option('--json', 'print each evaluation as a JSON line on stdout')
+    .action(async (options: WatchOptions) => {
+      const loaded = await optionalConfig(options.cwd, options.rollback === true);
+      const watchConfig = loaded?.config.watch;
+      const intervalMs = parseDurationMs(options.interval ?? watchConfig?.interval ?? '10s', '--interval');
+      if (intervalMs < 100) throw new UsageError('BAD_INTERVAL', `--interval ${options.interval ?? ''} is too short: use 100ms or more (Prometheus scrapes every few seconds).`);
+      const failureLimit = options.failureLimit === undefined ? (watchConfig?.failureLimit ?? 3) : Number(options.failureLimit);
+      if (!Number.isInteger(failureLimit) || failureLimit < 1) throw new UsageError('BAD_FAILURE_LIMIT', `--failure-limit ${options.failureLimit ?? ''} must be a whole number ≥ 1.`);
+      const maxDurationMs = options.maxDuration === undefined ? null : parseDurationMs(options.maxDuration, '--max-duration');
+      const thresholdsFile = options.thresholds ?? (loaded && watchConfig?.thresholds ? inRepo(loaded, watchConfig.thresholds) : defaultWatchThresholdsFile());
+      const metricsUrl = options.metrics ?? (options.prometheus === undefined && loaded ? serviceUrl(loaded.config, 'metrics') : undefined);
+      const logger = createLogger({ name: 'wsmig' });
+      const rollbackContext = options.rollback ? await openContext({ logger, progress: printProgress, ...(options.cwd ? { cwd: options.cwd } : {}) }) : null;
+
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const result = await runWatch({
+          ...(metricsUrl === undefined ? {} : { metricsUrl }),
+          ...(options.prometheus === undefined ? {} : { prometheusUrl: options.prometheus }),
+          ...(options.prometheusSelector === undefined ? {} : { prometheusSelector: options.prometheusSelector }),
+          thresholdsFile,
+          intervalMs,
+          failureLimit,
+          maxDurationMs,
+          rollbackContext,
+          signal: stop.signal,
+          onEvaluation: (evaluation) => {
+            process.stderr.write(`${renderEvaluation(evaluation, failureLimit)}\n`);
+            if (options.json) jsonLine({ event: 'evaluation', ...evaluation });
+          },
+          onNotice: (text) => process.stderr.write(`» ${text}\n`),
+        });
+        const summary = {
+          event: 'end',
+          outcome: result.end.outcome,
+          evaluations: result.end.evaluations,
+          exitCode: result.exitCode,
+          source: result.source,
+          thresholds: result.thresholds,
+          ...(result.end.outcome === 'source-unreachable' ? { error: result.end.error } : {}),
+          ...(result.rollback ? { rollback: { verified: result.rollback.verified, incident: result.rollback.incident, restoreAndVerifyMs: result.rollback.restoreAndVerifyMs } } : {}),
+        };
+        if (options.json) jsonLine(summary);
+        if (result.end.outcome === 'source-unreachable') {
+          process.stderr.write(`wsmig: WATCH SOURCE UNREACHABLE for ${failureLimit} intervals in a row: ${result.end.error}. This is not a pass: nothing was evaluated, nothing was rolled back.\n`);
+        } else if (result.end.outcome === 'breached' && !result.rollback) {
+          process.stderr.write(`wsmig: thresholds breached ${failureLimit} times in a row; run \`wsmig rollback\` (or watch with --rollback).\n`);
+        } else if (result.end.outcome === 'inconclusive') {
+          process.stderr.write('wsmig: the watch ended without a passing evaluation (no data, or metrics it cannot observe): inconclusive, not healthy.\n');
+        } else if (result.end.outcome === 'healthy') {
+          process.stderr.write(`wsmig: healthy after ${result.end.evaluations} evaluations.\n`);
+        }
+        if (result.rollback && !options.json) process.stdout.write(`${renderRollback(result.rollback)}\n`);
+        process.exitCode = result.exitCode;
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
+      }
+    });
+}

@@ -1,0 +1,92 @@
+/**
+ * `wsmig migrate status`: where the timeline stands (day N of the phase's planned days), each
+ * phase's steps, the flag in the files and on the service, the service's health, and which gate
+ * blocks the next phase.
+ */
+import { parseDurationMs } from '../lib/duration.js';
+import { endpoints, type MigrationContext } from './context.js';
+import { flagInFiles, liveFlagValue } from './flag.js';
+import { gateOut, type GateStatus } from './gates.js';
+import { stepsOf } from './phase-runner.js';
+import { checkHealth, type HealthReport } from './service.js';
+import { PHASES, type InProgress, type MigrationState, type PhaseName } from './state.js';
+
+const DAY_MS = 86_400_000;
+
+export interface PhaseStatus {
+  name: PhaseName;
+  status: 'pending' | 'running' | 'done' | 'failed' | 'rolled-back';
+  startedAt: string | null;
+  completedAt: string | null;
+  /** Days into the phase (1-based), while it runs or waits on its gate. */
+  day: number | null;
+  plannedDays: number;
+  stepsDone: number;
+  stepsTotal: number;
+  forced: { reason: string; at: string; gate: string }[];
+}
+
+export interface StatusReport {
+  root: string;
+  /** The phase the migration is in: the first not done (or `done` when all are). */
+  current: PhaseName | 'done';
+  timeline: string;
+  phases: PhaseStatus[];
+  /** The gate out of the current phase (in front of the next one), with what blocks it. */
+  nextGate: GateStatus | null;
+  flag: { name: string; files: { file: string; value: string | undefined }[]; live: boolean | undefined };
+  service: { health: HealthReport; managedPid: number | null };
+  interrupted: InProgress | null;
+  commits: MigrationState['commits'];
+  lastRollback: MigrationState['rollbacks'][number] | null;
+}
+
+/** Builds the status report (reads only). */
+export async function migrationStatus(context: MigrationContext): Promise<StatusReport> {
+  const state = await context.state.load();
+  const now = context.clock();
+  const health = await checkHealth(endpoints(context).health);
+  const phases = PHASES.map((name): PhaseStatus => {
+    const record = state.phases[name];
+    const plannedMs = parseDurationMs(context.config.timeline[name], `timeline.${name}`);
+    const since = name === 'migrate' && state.flagOnAt ? state.flagOnAt : record?.startedAt;
+    const active = record && record.status !== 'rolled-back' && (record.status !== 'done' || name === current(state));
+    const steps = stepsOf(name, { start: true });
+    return {
+      name,
+      status: record?.status ?? 'pending',
+      startedAt: record?.startedAt ?? null,
+      completedAt: record?.completedAt ?? null,
+      day: active && since ? Math.floor((now.getTime() - Date.parse(since)) / DAY_MS) + 1 : null,
+      plannedDays: Math.round((plannedMs / DAY_MS) * 10) / 10,
+      stepsDone: record && record.status !== 'rolled-back' ? steps.filter((step) => record.steps[step.id]?.status === 'done').length : 0,
+      stepsTotal: steps.length,
+      forced: record?.forced ?? [],
+    };
+  });
+  const at = current(state);
+  const nextGate = at === 'done' ? null : gateOut(at, state, context.config, now, health);
+  const files = await flagInFiles(context);
+  return {
+    root: context.root,
+    current: at,
+    timeline: PHASES.map((name) => `${name} ${context.config.timeline[name]}`).join(' → '),
+    phases,
+    nextGate,
+    flag: { name: context.config.flag.name, files: files.envValues, live: await liveFlagValue(context) },
+    service: { health, managedPid: state.service?.pid ?? null },
+    interrupted: state.inProgress,
+    commits: state.commits,
+    lastRollback: state.rollbacks.at(-1) ?? null,
+  };
+}
+
+/** The phase the migration is in: the last one started and not rolled back, or prepare. */
+function current(state: MigrationState): PhaseName | 'done' {
+  if (state.phases.stabilize?.status === 'done') return 'done';
+  for (const name of [...PHASES].reverse()) {
+    const record = state.phases[name];
+    if (record && record.status !== 'rolled-back') return name;
+  }
+  return 'prepare';
+}

@@ -1,0 +1,82 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { featuresFileText, inspectFeaturesFile, setFeaturesFlagDefault, withFlagDefault } from '../../migration/features-file.js';
+
+const KEY = 'useNewWSSync';
+const FLAG = 'USE_NEW_WS_SYNC';
+
+describe('the features module', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-features-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function file(text: string, name = 'features.ts'): Promise<string> {
+    const target = path.join(dir, name);
+    await writeFile(target, text);
+    return target;
+  }
+
+  it('reads the module prepare writes as the seed\'s opt-in form', async () => {
+    const target = await file(featuresFileText(KEY, FLAG));
+    expect(await inspectFeaturesFile(target, KEY, FLAG)).toMatchObject({ form: { kind: 'env-opt-in' }, line: 3 });
+  });
+
+  it('is undefined for a missing file', async () => {
+    expect(await inspectFeaturesFile(path.join(dir, 'nope.ts'), KEY, FLAG)).toBeUndefined();
+  });
+
+  it.each([
+    ["export const features = { useNewWSSync: process.env['USE_NEW_WS_SYNC'] === 'true', other: 1 } as const;", 'env-opt-in'],
+    ["export const features = { 'useNewWSSync': 'true' === process.env.USE_NEW_WS_SYNC };", 'env-opt-in'],
+    ["export const features = { useNewWSSync: process.env.USE_NEW_WS_SYNC !== 'false' } satisfies Record<string, boolean>;", 'env-opt-out'],
+    ['export const features = { useNewWSSync: true };', 'literal'],
+  ])('recognises %s', async (text, kind) => {
+    const target = await file(text);
+    expect((await inspectFeaturesFile(target, KEY, FLAG))?.form.kind).toBe(kind);
+  });
+
+  it.each([
+    ['export const flags = { useNewWSSync: true };', 'does not export a `features` constant'],
+    ['export const features = loadFlags();', 'is not an object literal'],
+    ['export const features = { somethingElse: true };', 'has no `useNewWSSync` property'],
+    ['export const features = { useNewWSSync: process.env.OTHER === "true" };', 'is neither'],
+    ["export const features = { useNewWSSync: readFlag('USE_NEW_WS_SYNC') };", 'is neither'],
+    ['export const features = { useNewWSSync: true, useNewWSSync: false };', 'more than once'],
+  ])('refuses an unexpected shape with a clear error: %s', async (text, message) => {
+    const target = await file(text);
+    await expect(inspectFeaturesFile(target, KEY, FLAG)).rejects.toMatchObject({ code: 'FEATURES_FILE_UNEXPECTED', message: expect.stringContaining(message) });
+    await expect(inspectFeaturesFile(target, KEY, FLAG)).rejects.toThrow(/nothing was changed/);
+  });
+
+  it('says when the module does not parse', async () => {
+    const target = await file('export const features = { useNewWSSync: ');
+    await expect(inspectFeaturesFile(target, KEY, FLAG)).rejects.toMatchObject({ code: 'FEATURES_FILE_UNPARSABLE' });
+  });
+
+  it('flips a hard-coded default and keeps the rest of the file as it was', async () => {
+    const text = '// flags\nexport const features = {\n  useNewWSSync: true, // on for now\n  beta: false,\n};\n';
+    const target = await file(text);
+    expect(await setFeaturesFlagDefault(target, KEY, FLAG, false)).toBe(true);
+    expect(await readFile(target, 'utf8')).toBe(text.replace('useNewWSSync: true', 'useNewWSSync: false'));
+    expect(await setFeaturesFlagDefault(target, KEY, FLAG, false)).toBe(false);
+  });
+
+  it('turns an opt-out default into the opt-in form when turning the flag off, and leaves the env forms alone otherwise', () => {
+    const optOut = "export const features = { useNewWSSync: process.env.USE_NEW_WS_SYNC !== 'false' };\n";
+    expect(withFlagDefault(optOut, 'f.ts', KEY, FLAG, false)).toBe("export const features = { useNewWSSync: process.env.USE_NEW_WS_SYNC === 'true' };\n");
+    expect(withFlagDefault(optOut, 'f.ts', KEY, FLAG, true)).toBeUndefined();
+    expect(withFlagDefault(featuresFileText(KEY, FLAG), 'f.ts', KEY, FLAG, true)).toBeUndefined();
+    expect(withFlagDefault(featuresFileText(KEY, FLAG), 'f.ts', KEY, FLAG, false)).toBeUndefined();
+  });
+
+  it('parses JavaScript modules too', async () => {
+    const target = await file("export const features = { useNewWSSync: process.env.USE_NEW_WS_SYNC === 'true' };\n", 'features.js');
+    expect((await inspectFeaturesFile(target, KEY, FLAG))?.form.kind).toBe('env-opt-in');
+  });
+});

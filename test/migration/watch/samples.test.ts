@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { instanceOf, samplesFromQuery, samplesFromText } from '../../../migration/watch/samples.js';
+
+const TEXT = `# HELP wsmig_ws_connections Open WebSocket connections.
+# TYPE wsmig_ws_connections gauge
+wsmig_ws_connections 3
+# TYPE wsmig_ws_connection_attempts_total counter
+wsmig_ws_connection_attempts_total{outcome="accepted"} 10
+wsmig_ws_connection_attempts_total{outcome="overloaded"} 1
+# TYPE wsmig_ws_request_duration_seconds histogram
+wsmig_ws_request_duration_seconds_bucket{le="0.01",type="echo"} 4
+wsmig_ws_request_duration_seconds_bucket{le="+Inf",type="echo"} 5
+wsmig_ws_request_duration_seconds_sum{type="echo"} 0.3
+wsmig_ws_request_duration_seconds_count{type="echo"} 5
+`;
+
+describe('flat samples', () => {
+  it('flattens the text exposition, histograms into _bucket/_sum/_count samples', () => {
+    const samples = samplesFromText(TEXT);
+    expect(samples).toContainEqual({ name: 'wsmig_ws_connections', labels: {}, value: 3 });
+    expect(samples).toContainEqual({ name: 'wsmig_ws_connection_attempts_total', labels: { outcome: 'overloaded' }, value: 1 });
+    expect(samples).toContainEqual({ name: 'wsmig_ws_request_duration_seconds_bucket', labels: { type: 'echo', le: '0.01' }, value: 4 });
+    expect(samples).toContainEqual({ name: 'wsmig_ws_request_duration_seconds_bucket', labels: { type: 'echo', le: '+Inf' }, value: 5 });
+    expect(samples).toContainEqual({ name: 'wsmig_ws_request_duration_seconds_count', labels: { type: 'echo' }, value: 5 });
+  });
+
+  it('reads the same samples from a Prometheus instant-vector answer, keeping job and instance', () => {
+    const samples = samplesFromQuery({
+      status: 'success',
+      data: {
+        resultType: 'vector',
+        result: [
+          { metric: { __name__: 'wsmig_ws_connections', job: 'app', instance: 'a:1' }, value: [1, '3'] },
+          { metric: { __name__: 'wsmig_ws_request_duration_seconds_bucket', le: '+Inf', type: 'echo', job: 'app', instance: 'a:1' }, value: [1, '5'] },
+        ],
+      },
+    });
+    expect(samples[0]).toEqual({ name: 'wsmig_ws_connections', labels: { job: 'app', instance: 'a:1' }, value: 3 });
+    expect(instanceOf(samples[1] as never)).toBe('app/a:1');
+    expect(samplesFromQuery({ status: 'error', error: 'bad query' })).toEqual([]);
+  });
+});
