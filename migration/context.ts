@@ -13,7 +13,7 @@ import { StateStore } from './state.js';
 
 /** Progress a long command reports to the person running it (the CLI prints these on stderr). */
 export interface ProgressEvent {
-  kind: 'step-start' | 'step-done' | 'step-skip' | 'step-fail' | 'step-dry-run' | 'note' | 'warning';
+  kind: 'step-start' | 'step-done' | 'step-skip' | 'step-fail' | 'note' | 'warning';
   step?: string;
   title?: string;
   message: string;

@@ -84,12 +84,6 @@ export class Git {
     return entries;
   }
 
-  /** Whether git tracks this path (in the index). */
-  async isTracked(relativePath: string): Promise<boolean> {
-    const result = await this.run(['ls-files', '--error-unmatch', '--', relativePath]);
-    return result.exitCode === 0;
-  }
-
   /**
    * Commits exactly `paths` (with `--only` semantics: other staged changes stay staged and out of the
    * commit) with a `Wsmig-Phase` trailer and any extra trailers. Returns the new commit id.
@@ -127,6 +121,11 @@ export class Git {
     const out = await this.ok(['log', '-1', `--format=%(trailers:key=${key},valueonly)`, commit], 'log');
     const value = out.trim().split('\n')[0]?.trim();
     return value ? value : undefined;
+  }
+
+  /** Whether `path` exists in `commit`'s tree. */
+  async existsAt(commit: string, relativePath: string): Promise<boolean> {
+    return (await this.run(['cat-file', '-e', `${commit}:${relativePath}`])).exitCode === 0;
   }
 
   /** Whether `commit` exists in this repository. */

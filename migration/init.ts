@@ -34,6 +34,8 @@ const LOCKFILES: [string, string][] = [
   ['package-lock.json', 'npm'],
   ['npm-shrinkwrap.json', 'npm'],
 ];
+/** Libraries that mean the app already has a WebSocket server of its own. */
+const WS_LIBRARIES = ['ws', 'socket.io', 'uWebSockets.js', '@fastify/websocket', 'express-ws'];
 /** Scripts that start a server, best first (the seed runs `pnpm run dev:server`). */
 const SERVER_SCRIPTS = ['dev:server', 'start:server', 'server:dev', 'server', 'dev', 'start'];
 const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'build', 'out', 'coverage', '.next', '.turbo', '.wsmig', '.cache']);
@@ -50,14 +52,27 @@ export async function proposeConfig(root: string): Promise<InitProposal> {
   const warnings: string[] = [];
   const files = await listSourceFiles(root);
 
-  const packageManager = await detectPackageManager(root, findings);
-  const command = await detectStartCommand(root, packageManager, findings, warnings);
-
   const envFile = '.env';
   const { text: envText, exists: envExists } = await readEnvFile(path.join(root, envFile));
   findings.push({ field: 'envFiles', value: [envFile], because: envExists ? `${envFile} exists` : `${envFile} does not exist yet: prepare creates it` });
-  const port = Number(readEnvValue(envText, 'PORT') ?? '3000') || 3000;
-  findings.push({ field: 'service.baseUrl', value: `http://localhost:${port}`, because: envExists && readEnvValue(envText, 'PORT') ? `PORT=${port} in ${envFile}` : 'no PORT in the env file: the seed\'s port 3000' });
+  const appPort = Number(readEnvValue(envText, 'PORT') ?? '') || undefined;
+
+  const wsLibrary = await detectWebSocketLibrary(root);
+  let command: string[];
+  let port: number;
+  if (wsLibrary) {
+    // The app serves WebSocket itself: its server script is the service, on the app's port.
+    const packageManager = await detectPackageManager(root, findings);
+    command = await detectStartCommand(root, packageManager, findings, warnings);
+    port = appPort ?? 3000;
+    findings.push({ field: 'service.baseUrl', value: `http://localhost:${port}`, because: `${wsLibrary}; ${appPort ? `PORT=${port} in ${envFile}` : "no PORT in the env file: the seed's port 3000"}` });
+  } else {
+    // No WebSocket server in the repository yet: the service to deploy is wsmig's reference server.
+    port = appPort === 3000 ? 3100 : 3000;
+    command = ['npx', '--no-install', 'wsmig', 'server', '--port', String(port), '--flag-file', envFile];
+    findings.push({ field: 'service.command', value: command, because: `no WebSocket server library (ws, socket.io, …) in any package.json: the WebSocket service to deploy is wsmig's reference server, following ${envFile} for the flag${appPort ? `, on port ${port} beside the app's own ${appPort}` : ''}` });
+    warnings.push('service.command runs wsmig from this repository: install it first (npm install --save-dev wsmig), or change the command to your own WebSocket service.');
+  }
 
   const texts = new Map<string, string>();
   for (const file of files) texts.set(file, await fs.readFile(path.join(root, file), 'utf8').catch(() => ''));
@@ -99,6 +114,26 @@ export async function writeProposal(proposal: InitProposal, options: { force: bo
   // Validate what is written exactly as every command will read it.
   parseConfig(text, proposal.file, proposal.root);
   await writeFileAtomic(proposal.file, text);
+}
+
+/** The first WebSocket server library a package.json of the repository depends on, described for a finding. */
+async function detectWebSocketLibrary(root: string): Promise<string | undefined> {
+  const manifests = ['package.json'];
+  for (const workspace of ['packages', 'apps', 'services']) {
+    const entries = await fs.readdir(path.join(root, workspace), { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) if (entry.isDirectory()) manifests.push(`${workspace}/${entry.name}/package.json`);
+  }
+  for (const manifest of manifests) {
+    let json: { dependencies?: Record<string, string>; devDependencies?: Record<string, string> };
+    try {
+      json = JSON.parse(await fs.readFile(path.join(root, manifest), 'utf8')) as typeof json;
+    } catch {
+      continue;
+    }
+    const found = WS_LIBRARIES.find((name) => json.dependencies?.[name] !== undefined || json.devDependencies?.[name] !== undefined);
+    if (found) return `${manifest} depends on ${found}`;
+  }
+  return undefined;
 }
 
 async function detectPackageManager(root: string, findings: Finding[]): Promise<string> {

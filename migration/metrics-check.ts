@@ -1,6 +1,6 @@
 /** prepare's check that the service's `/metrics` serves what watch and the load-test gates read. */
 import { request } from './http.js';
-import { samplesFromText } from './watch/samples.js';
+import { declaredFamilies, samplesFromText } from './watch/samples.js';
 import { SOURCE_NAMES } from './watch/interval-values.js';
 
 export interface MetricsCheck {
@@ -9,13 +9,14 @@ export interface MetricsCheck {
   missing: string[];
 }
 
-/** The series watch maps to threshold metrics (the first name of each preference list). */
+/** The metric families watch maps to threshold metrics (the first name of each preference list). */
 const WANTED = [
   SOURCE_NAMES.rssBytes[0],
   SOURCE_NAMES.cpuSecondsTotal[0],
   SOURCE_NAMES.connections[0],
-  SOURCE_NAMES.requestDurationBucket,
+  SOURCE_NAMES.requestDurationBucket.replace(/_bucket$/, ''),
   SOURCE_NAMES.connectionAttempts,
+  SOURCE_NAMES.disconnects,
 ];
 
 /** Reads `/metrics`: ok when it is Prometheus text with `wsmig_*` series; lists the series watch needs that are missing. */
@@ -25,7 +26,7 @@ export async function checkMetrics(url: string): Promise<MetricsCheck> {
   if (!answer.ok) return { ok: false, detail: `${url} answered HTTP ${answer.status}`, missing: WANTED };
   let names: Set<string>;
   try {
-    names = new Set(samplesFromText(answer.text).map((sample) => sample.name));
+    names = new Set([...declaredFamilies(answer.text), ...samplesFromText(answer.text).map((sample) => sample.name)]);
   } catch {
     return { ok: false, detail: `${url} does not answer Prometheus text`, missing: WANTED };
   }

@@ -97,11 +97,15 @@ export async function runPhase(context: MigrationContext, phase: PhaseName, opti
     return { phase, dryRun: true, status: 'planned', outcomes: result.outcomes, gateIn, forcedReason, gateOut: await gateAfter(context, phase), next: `run \`wsmig migrate phase ${phase}\` to apply` };
   }
 
+  // Everything that can refuse the run reads only, before the lock and the state are written:
+  // bad input leaves the repository exactly as it was.
+  const resuming = state.inProgress !== null && state.inProgress.command === phase;
+  const allowed = resuming ? (state.inProgress?.paths ?? []) : [];
+  const dirty = await assertCleanTree(context, { force: options.force, allowed, command: `wsmig migrate phase ${phase}` });
+  await planSteps(context, steps);
+
   const lock = await acquireLock(context.paths.lock, { command: `migrate phase ${phase}`, logger: context.logger, clock: context.clock });
   try {
-    const resuming = state.inProgress !== null && state.inProgress.command === phase;
-    const allowed = resuming ? (state.inProgress?.paths ?? []) : [];
-    const dirty = await assertCleanTree(context, { force: options.force, allowed, command: `wsmig migrate phase ${phase}` });
     if (resuming) context.progress({ kind: 'note', message: `resuming the ${phase} run interrupted at ${state.inProgress?.step ?? 'its start'} (run ${state.inProgress?.runId ?? '?'})` });
     if (dirty.length > 0) context.progress({ kind: 'warning', message: `--force: going ahead with uncommitted changes in ${dirty.join(', ')}` });
     const stepPaths = [...new Set(steps.flatMap((step) => step.paths?.(context) ?? []))];

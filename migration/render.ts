@@ -15,7 +15,6 @@ const MARK: Record<ProgressEvent['kind'], string> = {
   'step-done': '✓',
   'step-skip': '·',
   'step-fail': '✗',
-  'step-dry-run': '○',
   note: '»',
   warning: '!',
 };
@@ -24,7 +23,7 @@ const MARK: Record<ProgressEvent['kind'], string> = {
 export function renderProgress(event: ProgressEvent): string | undefined {
   if (event.kind === 'step-start') return undefined;
   if (event.kind === 'note' || event.kind === 'warning') return `${MARK[event.kind]} ${event.message}`;
-  const label = event.kind === 'step-skip' ? 'already done: ' : event.kind === 'step-dry-run' ? 'would: ' : event.kind === 'step-fail' ? 'FAILED: ' : '';
+  const label = event.kind === 'step-skip' ? 'already done: ' : event.kind === 'step-fail' ? 'FAILED: ' : '';
   return `${MARK[event.kind]} ${event.title ?? event.step ?? ''} — ${label}${event.message}`;
 }
 

@@ -45,7 +45,7 @@ export async function restartManagedService(context: MigrationContext): Promise<
   const record = context.state.get().service;
   if (record) {
     const how = await stopProcessGroup(record.pid, parseDurationMs(context.config.service.stopTimeout, 'service.stopTimeout'));
-    context.logger.info({ pid: record.pid, how }, 'stopped the WebSocket service');
+    context.logger.debug({ pid: record.pid, how }, 'stopped the WebSocket service');
   }
   return startManagedService(context);
 }

@@ -74,7 +74,7 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   if (pid === undefined) {
     throw new WsmigError('SERVICE_START_FAILED', `Cannot start ${JSON.stringify(options.command)}: ${exited?.message ?? 'the program could not be spawned'}. Check service.command in wsmig.config.json.`);
   }
-  options.logger.info({ pid, command: options.command, log: options.logFile }, 'started the WebSocket service');
+  options.logger.debug({ pid, command: options.command, log: options.logFile }, 'started the WebSocket service');
   const deadline = Date.now() + options.startTimeoutMs;
   let last: HealthReport | undefined;
   while (Date.now() < deadline) {

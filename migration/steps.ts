@@ -1,9 +1,9 @@
 /**
  * The step engine. A phase (and a rollback) is a list of steps; each step answers "already done?"
  * (check), knows how to do itself (apply) and can say what it would change (describe). Running a
- * list is: check every step first (bad input stops the run before anything changed), then for each
- * step check → apply → record, with every event in the journal and the state written after each
- * step, so an interrupted run resumes where it stopped.
+ * list is, for each step, check → apply → record, with every event in the journal and the state
+ * written after each step, so an interrupted run resumes where it stopped. Callers run
+ * {@link planSteps} first as a pre-flight: bad input stops the run before anything changed.
  */
 import { WsmigError, isWsmigError, messageOf } from '../lib/errors.js';
 import type { MigrationContext } from './context.js';
@@ -29,10 +29,17 @@ export interface Step {
   apply: (context: StepRunContext) => Promise<string>;
 }
 
-/** What apply gets beyond the context: a checkpoint for deterministic interruption in tests. */
+/** What apply gets beyond the context. */
 export interface StepRunContext extends MigrationContext {
   /** Marks a point inside a step (journaled); see kill-point.ts. */
   checkpoint: (label: string) => Promise<void>;
+  /**
+   * Records, before changing them, repository paths the step is about to change that its `paths`
+   * could not name in advance: if the run is interrupted, the rerun accepts them as this step's
+   * unfinished work (not a dirty tree) and commits them. Returns every path claimed by the
+   * interrupted and the current run.
+   */
+  claimPaths: (paths: readonly string[]) => Promise<string[]>;
 }
 
 export interface StepOutcome {
@@ -84,17 +91,7 @@ export async function planSteps(context: MigrationContext, steps: readonly Step[
 
 /** Runs steps: check → apply → record each, journaled. */
 export async function runSteps(context: MigrationContext, steps: readonly Step[], options: RunStepsOptions): Promise<RunStepsResult> {
-  if (options.dryRun) {
-    const outcomes = await planSteps(context, steps);
-    for (const outcome of outcomes) {
-      context.progress({ kind: outcome.status === 'skipped' ? 'step-skip' : 'step-dry-run', step: outcome.id, title: outcome.title, message: outcome.status === 'skipped' ? outcome.detail : (outcome.changes ?? []).join('; ') });
-    }
-    return { outcomes };
-  }
-  // Pre-flight: every check first, so bad input (a features file of the wrong shape, a legacy path
-  // that does not exist) stops the run before any step changed anything.
-  for (const step of steps) await step.check(context);
-
+  if (options.dryRun) return { outcomes: await planSteps(context, steps) };
   const outcomes: StepOutcome[] = [];
   let firstError: WsmigError | undefined;
   const runContext: StepRunContext = {
@@ -102,6 +99,12 @@ export async function runSteps(context: MigrationContext, steps: readonly Step[]
     checkpoint: async (label) => {
       await context.journal.append({ runId: context.runId, command: options.command, event: 'step-checkpoint', step: currentStep, detail: label });
       killPointReached(`${currentStep}:${label}`);
+    },
+    claimPaths: async (paths) => {
+      const state = await context.state.update((draft) => {
+        if (draft.inProgress) draft.inProgress.paths = [...new Set([...draft.inProgress.paths, ...paths])];
+      });
+      return state.inProgress?.paths ?? [...paths];
     },
   };
   let currentStep = '';

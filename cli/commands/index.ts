@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerClientCommand } from './client.js';
+import { registerCodemodCommand } from './codemod.js';
 import { registerLoadCommand } from './load.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerReportCommand } from './report.js';
@@ -16,4 +17,5 @@ export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
   registerRollbackCommand(program);
   registerWatchCommand(program);
+  registerCodemodCommand(program);
 }

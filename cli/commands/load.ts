@@ -173,7 +173,8 @@ export function registerLoadCommand(program: Command): void {
       const results = outcome.reports.map((report) => report.result);
       process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
     }
-    process.exitCode = Math.max(...outcome.reports.map((report) => exitCodeOf(report.result.verdict) ?? 98));
+    // The worst verdict decides; nothing measured at all is inconclusive, never a pass.
+    process.exitCode = outcome.reports.length === 0 ? 98 : Math.max(...outcome.reports.map((report) => exitCodeOf(report.result.verdict) ?? 98));
   });
 
   const exporter = load.command('export').description('Export a scenario for another tool.');

@@ -117,8 +117,17 @@ export function removeImportsMadeUnused(ctx: TransformContext, usedBefore: Reado
       return false;
     });
     if (kept.length === specifiers.length) continue;
-    if (kept.length === 0) j(declaration).remove();
-    else declaration.node.specifiers = kept;
+    if (kept.length === 0) {
+      j(declaration).remove();
+      continue;
+    }
+    declaration.node.specifiers = kept;
+    // `import { type A }` with nothing else left reads better as `import type { A }`.
+    const inlineTypes = kept.every((specifier) => (specifier as { importKind?: string | null }).importKind === 'type');
+    if (inlineTypes && !isTypeOnly(declaration.node)) {
+      (declaration.node as { importKind?: string }).importKind = 'type';
+      for (const specifier of kept) (specifier as { importKind?: string | null }).importKind = null;
+    }
   }
   return removed;
 }

@@ -27,7 +27,8 @@ export function printOptionsFor(code: string): PrintOptions {
   const spaceIndents = indents.filter((i) => i.startsWith(' ')).map((i) => i.length);
   const tabWidth = spaceIndents.length === 0 ? 2 : Math.min(...spaceIndents) >= 4 ? 4 : 2;
   const withTrailingComma = count(code, /,[ \t]*\r?\n[ \t]*[}\])]/g);
-  const withoutTrailingComma = count(code, /[\w$'"`)\]}][ \t]*\r?\n[ \t]*[}\]]/g);
+  // The last element of a multi-line literal, then its closing bracket followed by `,`, `;` or `)` (block ends are not counted).
+  const withoutTrailingComma = count(code, /[\w$'"`)\]][ \t]*\r?\n[ \t]*[}\]][ \t]*[,;)]/g);
   const parenthesized = count(code, /\(\s*[A-Za-z_$][\w$]*\s*(?::[^()=]*)?\)\s*=>/g);
   const bare = count(code, /(?:^|[\s(,=:])[A-Za-z_$][\w$]*\s*=>/g);
   return {

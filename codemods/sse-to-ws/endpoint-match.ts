@@ -55,6 +55,7 @@ function partsOf(ctx: TransformContext, node: unknown, at: ASTPath, depth = 0): 
       return init ? partsOf(ctx, init, at, depth + 1) : undefined;
     }
     case 'TSAsExpression':
+    case 'TSTypeAssertion':
     case 'TSNonNullExpression':
     case 'ParenthesizedExpression':
       return partsOf(ctx, n.expression, at, depth);

@@ -12,6 +12,7 @@ import type { TransformContext } from '../lib/context.js';
 import { matchEndpoint } from './endpoint-match.js';
 import { callbackFromListener, isTransportOnly, listenerReadsData, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
+import { dottedName } from './wrapper-calls.js';
 import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
@@ -89,8 +90,11 @@ function classifyReference(reference: ASTPath, statements: readonly unknown[], b
     }
     return `its "${member}" is used`;
   }
-  if (parent.type === 'CallExpression' || parent.type === 'NewExpression') return 'the EventSource is passed to another function';
-  if (parent.type === 'ReturnStatement' || parent.type === 'ArrowFunctionExpression') return 'the EventSource is returned to the caller';
+  if (parent.type === 'CallExpression' || parent.type === 'NewExpression') {
+    const callee = dottedName(unwrapExpression(parent['callee']));
+    return `the EventSource is passed to ${callee ? `${callee}()` : 'another function'}, so what happens to it there is unknown`;
+  }
+  if (parent.type === 'ReturnStatement' || parent.type === 'ArrowFunctionExpression') return 'the EventSource is returned to the caller, so what happens to it there is unknown';
   if (parent.type === 'AssignmentExpression') return parent['left'] === use.node ? 'its variable is reassigned (a hand-made reconnect?)' : 'the EventSource is stored in another variable';
   return 'the EventSource is used in a way the codemod cannot follow';
 }
@@ -185,7 +189,8 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
   const wsText = [`const ${name} = ${handle};`, ...statementsText(ctx, rest)].join('\n');
   const guard = guardStatements(ctx, wsText, range as unknown as StatementKind[]);
   moveLeadingComments(range[0], guard);
-  statements.splice(startIndex, range.length, guard as unknown as AnyNode);
+  // Imports the guard needed may have been added to this very statement list: find the range again.
+  statements.splice(statements.indexOf(range[0] as AnyNode), range.length, guard as unknown as AnyNode);
   ctx.converted(guard);
   return undefined;
 }

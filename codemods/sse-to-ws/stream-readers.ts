@@ -14,7 +14,7 @@ import { findNamedImport } from '../lib/imports.js';
 import { matchEndpoint, type UrlMatch } from './endpoint-match.js';
 import { dispatchBranches, isDispatchStatement, parsedDataAlias } from './event-dispatch.js';
 import { callbacksFromDispatchingHandler, controllerName, headersProblem, propertyFunction, stringifiedBody } from './fetch-event-source.js';
-import { callbackFromBranch, isTransportOnly, isTransportStatement, jsonParseArgument, unwrapExpression } from './payload-callbacks.js';
+import { callbackFromBranch, isTransportOnly, isTransportStatement, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
 import { dottedName } from './wrapper-calls.js';
 import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
@@ -154,6 +154,14 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
     end = i;
     for (const name of declaredNames(statements[i] as AnyNode)) regionNames.add(name);
   }
+  // Declarations between the fetch and the loop used only inside the region (a TextDecoder, a buffer) belong to it.
+  for (let i = fetchIndex + 1; i < end; i++) {
+    const names = new Set(declaredNames(statements[i] as AnyNode));
+    if (inRegion.has(i) || names.size === 0) continue;
+    if (statements.some((other, index) => index > end && mentions(ctx, other, names))) continue;
+    inRegion.add(i);
+    names.forEach((name) => regionNames.add(name));
+  }
   let start = fetchIndex;
   for (let i = fetchIndex - 1; i >= 0; i--) {
     const statement = statements[i] as AnyNode;
@@ -192,10 +200,14 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
   const regionPaths = [...inRegion].map(statementPath);
   const localNames = namesDeclaredInside(ctx, regionPaths);
   localNames.forEach((name) => regionNames.add(name));
+  // The parser library goes away with the region.
+  if (createParserLocal) regionNames.add(createParserLocal);
   const parserOptions = parserCall ? ((parserCall['arguments'] as AnyNode[])[0] as AnyNode | undefined) : undefined;
+  // The fetch's URL and options become the runSync call; the parser's handlers become its callbacks.
+  const translated = new Set<unknown>([...((fetchPath.node as AnyNode)['arguments'] as unknown[]), ...(parserOptions ? [parserOptions] : [])]);
   for (const path of regionPaths) {
     if (path === loopPath) continue;
-    const outside = outsideVariableUsed(ctx, path, regionNames, new Set(parserOptions ? [parserOptions] : []));
+    const outside = outsideVariableUsed(ctx, path, regionNames, translated);
     if (outside) return `the code around the read loop also uses "${outside}"`;
   }
 
@@ -231,7 +243,8 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
   const wsText = [...statementsText(ctx, appStatements), `await ${handle}.done;`].join('\n');
   const guard = guardStatements(ctx, wsText, range as unknown as StatementKind[]);
   moveLeadingComments(range[0], guard);
-  statements.splice(start, range.length, guard as unknown as AnyNode);
+  // Imports the guard needed may have been added to this very statement list: find the range again.
+  statements.splice(statements.indexOf(range[0] as AnyNode), range.length, guard as unknown as AnyNode);
   ctx.converted(guard);
   return undefined;
 }
@@ -298,19 +311,11 @@ function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNam
     const result = dispatchBranches(node, isEventName, branches);
     if ('reason' in result) return `the hand-written SSE parser: ${result.reason}`;
   }
-  let rawKey: string | undefined;
-  j(dispatchNodes as never[]).find(j.CallExpression).forEach((p: ASTPath) => {
-    const argument = jsonParseArgument(p.node);
-    if (argument !== undefined) rawKey ??= dottedName(unwrapExpression(argument));
-  });
+  // In a hand-written parser every JSON.parse next to the dispatch reads the event's data.
+  const isRaw = (): boolean => true;
   const aliases = new Map<string, AnyNode | undefined>();
-  const firstIndex = indexes[0] as number;
-  for (const statement of siblings.slice(0, firstIndex)) {
-    const alias = parsedDataAlias(statement, (node) => {
-      const key = dottedName(node);
-      rawKey ??= key;
-      return key !== undefined && key === rawKey;
-    });
+  for (const statement of siblings.slice(0, indexes[0] as number)) {
+    const alias = parsedDataAlias(statement, isRaw);
     if (alias) aliases.set(alias.name, alias.cast);
   }
   const skip = new Set<unknown>(dispatchNodes.flatMap((node) => branchBodies(node)));
@@ -321,7 +326,7 @@ function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNam
   for (const [event, statements] of branches) {
     const callbackName = callbackForLegacyEvent(ctx, event);
     if (!callbackName) return `the "${event}" event (hand-written SSE parser) has no WebSocket equivalent in codemods.events`;
-    const result = callbackFromBranch(ctx, statements, event, { isRaw: (node) => rawKey !== undefined && dottedName(node) === rawKey, aliases, forbidden, droppableObjects: droppable, allowReturn: endsFunction });
+    const result = callbackFromBranch(ctx, statements, event, { isRaw, aliases, forbidden, droppableObjects: droppable, allowReturn: endsFunction });
     if (result && 'reason' in result) return result.reason;
     if (result) callbacks.set(callbackName, { text: `${callbackName}: ${result.text}` });
   }

@@ -59,15 +59,17 @@ export function stabilizeSteps(): Step[] {
         const commit = await activeStabilizeCommit(context);
         const present = await legacyFilesPresent(context);
         if (commit && present.length === 0) return { done: true, detail: `legacy code removed in ${commit.slice(0, 12)}` };
-        const tracked: string[] = [];
-        for (const file of context.config.legacyFiles) if (await context.git.isTracked(file)) tracked.push(file);
-        if (present.length === 0 && tracked.length === 0 && !commit) {
+        const committed: string[] = [];
+        for (const file of context.config.legacyFiles) if (await context.git.existsAt('HEAD', file)) committed.push(file);
+        if (present.length === 0 && committed.length === 0 && !commit) {
           throw new WsmigError('LEGACY_FILES_MISSING', `None of the legacy files (${context.config.legacyFiles.join(', ')}) exist, and no wsmig stabilize commit removed them. Check legacyFiles in wsmig.config.json; nothing was changed.`);
         }
         return { done: false, detail: `legacy files present: ${present.join(', ') || '(deleted, not committed)'}` };
       },
       async apply(context) {
+        // An interrupted run may already have detached the importers: they are in the claimed paths.
         const targets = await removeFlagTargets(context);
+        const claimed = await context.claimPaths(targets);
         const preview = await runCodemod(context, 'remove-flag', targets, { dry: true });
         if (preview.manual.length > 0 || preview.failed.length > 0) {
           const lines = [...preview.manual.map((site) => `  ${site.file}:${site.line}: ${site.reason}`), ...preview.failed.map((entry) => `  ${entry.file}: ${entry.message}`)];
@@ -89,7 +91,7 @@ export function stabilizeSteps(): Step[] {
         }
         await context.git.rm(context.config.legacyFiles);
         await context.checkpoint('after-git-rm');
-        const changed = await pendingUnder(context, [...targets, ...context.config.legacyFiles]);
+        const changed = await pendingUnder(context, [...claimed, ...context.config.legacyFiles]);
         await context.git.add(changed.filter((file) => !context.config.legacyFiles.includes(file)));
         const commit = await context.git.commitPaths({
           subject: 'wsmig: remove the legacy SSE implementation',

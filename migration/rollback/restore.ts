@@ -107,8 +107,16 @@ export async function restoreLegacyCode(context: MigrationContext, checkpoint: (
   } else {
     const toRestore: string[] = [];
     const toRemove: string[] = [];
+    const alreadyRestored: string[] = [];
     for (const entry of changed) {
       const isLegacy = context.config.legacyFiles.includes(entry.path);
+      // Content equal to the parent's is a restore already done (an interrupted rollback's own work).
+      const wanted = await context.git.fileAt(parent, entry.path);
+      const current = await fs.readFile(inRepo(context, entry.path)).catch(() => undefined);
+      if (wanted === undefined ? current === undefined : current !== undefined && current.equals(wanted)) {
+        alreadyRestored.push(entry.path);
+        continue;
+      }
       if (uncommitted.has(entry.path)) {
         manual.push({ path: entry.path, why: `has uncommitted changes; compare it with \`git show ${stabilize.slice(0, 12)}^:${entry.path}\`` });
         continue;
@@ -123,19 +131,22 @@ export async function restoreLegacyCode(context: MigrationContext, checkpoint: (
     }
     await context.git.restore(parent, toRestore);
     await context.git.rm(toRemove);
-    restored = [...toRestore, ...toRemove];
+    await context.git.add(alreadyRestored);
+    restored = [...toRestore, ...toRemove, ...alreadyRestored];
   }
   await checkpoint('after-restore');
 
+  // Only what differs from HEAD goes into the commit (a path can already hold its old content).
+  const toCommit = restored.length === 0 ? [] : (await context.git.ok(['diff', '--cached', '--name-only', '-z', 'HEAD', '--', ...restored], 'diff')).split('\0').filter(Boolean);
   let commit: string | null = null;
-  if (restored.length > 0) {
+  if (toCommit.length > 0) {
     commit = await context.git.commitPaths({
       subject: `wsmig: roll back to the legacy SSE implementation`,
       body: how === 'revert'
         ? `Reverts ${stabilize} (stabilize).`
         : `Restores from ${stabilize}^ the files stabilize changed that no later work touched (${why}).${manual.length > 0 ? `\n\nLeft for manual work:\n${manual.map((entry) => `  ${entry.path}: ${entry.why}`).join('\n')}` : ''}`,
       phase: 'rollback',
-      paths: restored,
+      paths: toCommit,
       trailers: { [REVERTS_TRAILER]: stabilize },
       noVerify: true,
     });

@@ -136,7 +136,6 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
 
   if (options.dryRun) {
     const outcomes = await planSteps(context, steps);
-    for (const outcome of outcomes) context.progress({ kind: outcome.status === 'skipped' ? 'step-skip' : 'step-dry-run', step: outcome.id, title: outcome.title, message: outcome.status === 'skipped' ? outcome.detail : (outcome.changes ?? []).join('; ') });
     return { dryRun: true, verified: false, outcomes, restore: null, verification: null, incident: null, restoreAndVerifyMs: 0, serviceRestartMs: 0, resume: [] };
   }
 

@@ -53,6 +53,7 @@ export function sourceOf(options: Pick<RunWatchOptions, 'metricsUrl' | 'promethe
 export async function runWatch(options: RunWatchOptions): Promise<RunWatchResult> {
   const source = sourceOf(options);
   const thresholds: ThresholdSet = await readThresholdsFile(options.thresholdsFile);
+  options.onNotice?.(`watching ${source.description} every ${options.intervalMs} ms against ${thresholds.source ?? 'inline thresholds'}; acting after ${options.failureLimit} breaching evaluations in a row${options.rollbackContext ? ' (rollback)' : ''}`);
   const end = await watchMetrics({
     source,
     thresholds,

@@ -18,26 +18,35 @@ export interface SampleSet {
   samples: MetricSample[];
 }
 
-/** Flattens a Prometheus text exposition (histograms become `_bucket{le}`, `_sum`, `_count` samples). */
+/**
+ * Flattens a Prometheus text exposition into one sample per line, labels kept.
+ *
+ * parse-prometheus-text-format folds a histogram or summary family into a single entry and keeps
+ * only the last label set (a histogram with a `type` label loses all but one type, and its
+ * `_count`/`_sum`). Declaring those families untyped before parsing makes it return every
+ * `_bucket`, `_sum`, `_count` and quantile line as a plain sample with its labels, which is the
+ * flat form needed here.
+ */
 export function samplesFromText(text: string): MetricSample[] {
   const samples: MetricSample[] = [];
-  for (const family of parsePrometheusTextFormat(text)) {
+  for (const family of parseFlat(text)) {
     for (const metric of family.metrics) {
-      const labels = metric.labels ?? {};
-      if (family.type === 'HISTOGRAM') {
-        for (const [le, count] of Object.entries(metric.buckets ?? {})) samples.push({ name: `${family.name}_bucket`, labels: { ...labels, le }, value: Number(count) });
-        if (metric.count !== undefined) samples.push({ name: `${family.name}_count`, labels, value: Number(metric.count) });
-        if (metric.sum !== undefined) samples.push({ name: `${family.name}_sum`, labels, value: Number(metric.sum) });
-      } else if (family.type === 'SUMMARY') {
-        for (const [quantile, value] of Object.entries(metric.quantiles ?? {})) samples.push({ name: family.name, labels: { ...labels, quantile }, value: Number(value) });
-        if (metric.count !== undefined) samples.push({ name: `${family.name}_count`, labels, value: Number(metric.count) });
-        if (metric.sum !== undefined) samples.push({ name: `${family.name}_sum`, labels, value: Number(metric.sum) });
-      } else if (metric.value !== undefined) {
-        samples.push({ name: family.name, labels, value: Number(metric.value) });
-      }
+      if (metric.value !== undefined) samples.push({ name: family.name, labels: metric.labels ?? {}, value: Number(metric.value) });
     }
   }
   return samples;
+}
+
+/**
+ * The metric families a text exposition declares, with or without samples (prom-client prints
+ * only the `# TYPE` line of a labelled metric that has not been observed yet).
+ */
+export function declaredFamilies(text: string): Set<string> {
+  return new Set(parseFlat(text).map((family) => family.name));
+}
+
+function parseFlat(text: string): ReturnType<typeof parsePrometheusTextFormat> {
+  return parsePrometheusTextFormat(text.replace(/^#\s*TYPE\s+(\S+)\s+(?:histogram|summary)\s*$/gim, '# TYPE $1 untyped'));
 }
 
 /** The answer of Prometheus' `GET /api/v1/query` (an instant vector). */

@@ -108,7 +108,8 @@ export async function watchMetrics(options: WatchOptions): Promise<WatchEnd> {
       }
     }
     if (reading !== undefined) previous = reading;
-    if (options.maxDurationMs !== null && now() - startedAtMs + options.intervalMs > options.maxDurationMs + 1) break;
+    // Stop when the next tick would fall past the maximum (half an interval of slack for timer drift).
+    if (options.maxDurationMs !== null && now() - startedAtMs + options.intervalMs > options.maxDurationMs + options.intervalMs / 2) break;
   }
   return last?.status === 'pass' ? { outcome: 'healthy', evaluations, last } : { outcome: 'inconclusive', evaluations, last };
 }

@@ -64,11 +64,6 @@ export class SyncService {
 
   constructor(private readonly options: SyncServiceOptions) {}
 
-  /** Number of runs going now. */
-  get running(): number {
-    return this.jobs.size;
-  }
-
   /** Whether a run is going for the chat in this process. */
   isRunning(chatId: ChatId): boolean {
     return this.jobs.has(chatKey(chatId));

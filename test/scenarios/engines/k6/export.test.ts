@@ -41,6 +41,7 @@ describe('exportK6Scenario', () => {
     expect(names).toEqual(expect.arrayContaining(['soak.js', 'options.json', 'run.sh', 'README.md']));
     expect(names.some((name) => name.startsWith('wsmig-lib-'))).toBe(true);
     expect(names.some((name) => name.startsWith('wsmig-runtime-'))).toBe(true);
+    expect(relativeImportsOf(await readFile(path.join(outDir, 'soak.js'), 'utf8'))).toEqual(expect.arrayContaining(['./wsmig-runtime-ws-workload.js', './wsmig-lib-knobs.js']));
     for (const name of names.filter((file) => file.endsWith('.js'))) {
       for (const specifier of relativeImportsOf(await readFile(path.join(outDir, name), 'utf8'))) {
         expect(specifier, `${name} imports ${specifier}`).toMatch(/^\.\/[^/]+\.js$/);

@@ -1,0 +1,11 @@
+export function notifications(onNote: (text: string) => void): () => void {
+  const source = new EventSource('/api/notifications/stream');
+  source.onmessage = (event) => onNote(event.data);
+  return () => source.close();
+}
+
+export function chatEvents(chatId: number, onAny: (data: unknown) => void): () => void {
+  const source = new EventSource(`/api/sync/${chatId}/events`);
+  source.onmessage = (event) => onAny(JSON.parse(event.data));
+  return () => source.close();
+}

@@ -1,0 +1,24 @@
+import { createConnection, type SyncHandlers } from './sse-connection.js';
+
+// Started from the chat header.
+export function startChatSync(chatId: number, render: (percent: number) => void) {
+  const conn = createConnection('/commands/sync', { chatId, options: { batchSize: 20 } }, {
+    onProgress: (event) => render(event.progress),
+    onComplete() {
+      render(100);
+    },
+  });
+  return () => conn.close();
+}
+
+export async function syncAll(chatIds: number[], handlers: SyncHandlers) {
+  for (const chatId of chatIds) {
+    await createConnection('/commands/sync', { chatId }, handlers).done;
+  }
+}
+
+export function warmUp(chatId: number) {
+  createConnection(`${BASE}/commands/sync`, { chatId }, { onError: (e) => console.warn(e.error) });
+}
+
+declare const BASE: string;

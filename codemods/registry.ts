@@ -1,0 +1,59 @@
+/**
+ * The codemods wsmig ships: their names, what they do, where their compiled transform is, and the
+ * cheap text test that decides whether a file is worth parsing at all.
+ */
+import { UsageError } from '../lib/errors.js';
+import type { CodemodsConfig } from './config.js';
+
+export interface CodemodDefinition {
+  name: string;
+  /** One line for `wsmig codemod list`. */
+  summary: string;
+  /** The compiled transform, relative to the package root (jscodeshift loads it without Babel). */
+  compiledTransform: string;
+  /** The source transform for the plain jscodeshift CLI (`npx jscodeshift -t <this>`), relative to the package root. */
+  sourceTransform: string;
+  /** A text pattern every file the transform could change contains; files without it are not parsed. */
+  preCheck(config: CodemodsConfig): RegExp;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** The static start of an endpoint pattern: `/api/sync/:chatId/events` → `/api/sync/`. */
+function staticPrefix(pattern: string): string {
+  const colon = pattern.indexOf(':');
+  return colon === -1 ? pattern : pattern.slice(0, colon);
+}
+
+export const CODEMODS: readonly CodemodDefinition[] = [
+  {
+    name: 'sse-to-ws',
+    summary: 'Rewrite legacy SSE consumers (EventSource, fetchEventSource, fetch stream readers, eventsource-parser, project wrappers) to the WebSocket client, behind the feature flag.',
+    compiledTransform: 'dist/codemods/sse-to-ws/transform.js',
+    sourceTransform: 'codemods/sse-to-ws.ts',
+    preCheck: (config) => {
+      const words = ['EventSource', 'fetchEventSource', 'eventsource-parser', 'getReader', 'text/event-stream', 'wsmig-codemod', staticPrefix(config.endpoints.syncCommand), staticPrefix(config.endpoints.syncEvents)];
+      for (const wrapper of config.wrappers) words.push(wrapper.callee.split('.').pop() as string);
+      return new RegExp(words.map(escapeRegExp).join('|'));
+    },
+  },
+  {
+    name: 'remove-flag',
+    summary: 'After full rollout: keep the WebSocket branch of every feature-flag guard, drop the legacy one and what only it used, and detach the legacy server modules.',
+    compiledTransform: 'dist/codemods/remove-flag/transform.js',
+    sourceTransform: 'codemods/remove-flag.ts',
+    preCheck: (config) => {
+      const words = [config.flagKey, 'wsmig-codemod', ...config.legacyModules.map((file) => (file.split('/').pop() as string).replace(/\.[cm]?[jt]sx?$/, ''))];
+      return new RegExp(words.map(escapeRegExp).join('|'));
+    },
+  },
+];
+
+/** The codemod called `name`. @throws UsageError naming the known ones. */
+export function codemodNamed(name: string): CodemodDefinition {
+  const found = CODEMODS.find((codemod) => codemod.name === name);
+  if (!found) throw new UsageError('CODEMOD_UNKNOWN', `there is no codemod "${name}": use one of ${CODEMODS.map((c) => c.name).join(', ')} (wsmig codemod list).`);
+  return found;
+}

@@ -1,0 +1,79 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { codemodsConfigSchema, loadCodemodsConfig, resolveCodemodsConfig } from '../../codemods/config.js';
+import { UsageError } from '../../lib/errors.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsmig-codemod-config-'));
+});
+afterEach(async () => {
+  await fs.rm(dir, { recursive: true, force: true });
+});
+
+async function writeConfig(content: unknown): Promise<string> {
+  const file = path.join(dir, 'wsmig.config.json');
+  await fs.writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+describe('codemods config', () => {
+  it('fills every default from an empty section', () => {
+    expect(codemodsConfigSchema.parse({})).toEqual({
+      wrappers: [],
+      events: { progress: 'sync:progress', complete: 'sync:complete', error: 'sync:error' },
+      endpoints: { syncCommand: '/commands/sync', syncEvents: '/api/sync/:chatId/events' },
+      featuresModule: 'config/features.ts',
+      featuresExport: 'features',
+      flagKey: 'useNewWSSync',
+      importExtension: 'auto',
+      clientImport: 'wsmig/client',
+      legacyModules: ['packages/server/src/legacy-sync.ts'],
+    });
+  });
+
+  it('reads the wrappers of the issue example with their defaults', async () => {
+    const config = await loadCodemodsConfig(await writeConfig({ migration: { other: true }, codemods: { wrappers: [{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync' }] } }));
+    expect(config.root).toBe(dir);
+    expect(config.wrappers).toEqual([{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync', urlArg: 0, paramsArg: 1, handlersArg: 2, handlers: { onProgress: 'progress', onComplete: 'complete', onError: 'error' } }]);
+  });
+
+  it('names the file, the field and the problem when a field is wrong', async () => {
+    const file = await writeConfig({ codemods: { wrappers: [{ callee: 'create connection', to: 'ws' }], events: { progress: 'progress' } } });
+    const error = await loadCodemodsConfig(file).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UsageError);
+    const message = (error as UsageError).message;
+    expect(message).toContain(file);
+    expect(message).toContain('codemods.wrappers[0].callee: must be a function name');
+    expect(message).toContain('codemods.wrappers[0].to:');
+    expect(message).toContain('codemods.events.progress:');
+    expect((error as UsageError).code).toBe('CODEMOD_CONFIG_INVALID');
+  });
+
+  it('rejects unknown fields (a typo would otherwise be ignored silently)', async () => {
+    const error = await loadCodemodsConfig(await writeConfig({ codemods: { flagkey: 'x' } })).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toMatch(/codemods: .*flagkey/);
+  });
+
+  it('refuses paths outside the repository and events endpoints without :chatId', async () => {
+    const error = await loadCodemodsConfig(await writeConfig({ codemods: { featuresModule: '../features.ts', legacyModules: ['/etc/passwd'], endpoints: { syncEvents: '/api/events' } } })).catch((e: unknown) => e as Error);
+    expect((error as Error).message).toContain('codemods.featuresModule: must be a path inside the repository');
+    expect((error as Error).message).toContain('codemods.legacyModules[0]: must be a path inside the repository');
+    expect((error as Error).message).toContain('codemods.endpoints.syncEvents: must contain a ":chatId" segment');
+  });
+
+  it('says what to do when the file is missing or not JSON', async () => {
+    await expect(loadCodemodsConfig(path.join(dir, 'nope.json'))).rejects.toMatchObject({ code: 'CODEMOD_CONFIG_MISSING' });
+    await expect(loadCodemodsConfig(await writeConfig('{ "codemods": '))).rejects.toThrow(/is not valid JSON/);
+  });
+
+  it('uses wsmig.config.json in the root when there is one, else the defaults', async () => {
+    expect((await resolveCodemodsConfig({ root: dir })).configFile).toBeUndefined();
+    await writeConfig({ codemods: { flagKey: 'wsSync' } });
+    const config = await resolveCodemodsConfig({ root: dir });
+    expect(config.flagKey).toBe('wsSync');
+    expect(config.configFile).toBe(path.join(dir, 'wsmig.config.json'));
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * Runs a transform over its `codemods/__testfixtures__/<name>/<case>.input.<ext>` / `.output.<ext>`
+ * pairs with jscodeshift's testUtils. testUtils gives the transform no `api.report`, so the
+ * transform reports through the side channel the runner uses (a JSON-lines file), read back here.
+ */
+import { promises as fs, readdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Transform } from 'jscodeshift';
+import { codemodsConfigSchema, type CodemodsConfigInput, type ResolvedCodemodsConfig } from '../../codemods/config.js';
+import { readFileRecords, type FileRecord } from '../../codemods/lib/report-channel.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+
+const testUtils = createRequire(import.meta.url)('jscodeshift/src/testUtils.js') as {
+  applyTransform(module: { default: Transform }, options: Record<string, unknown>, input: { path: string; source: string }): Promise<string>;
+};
+
+export const FIXTURES_ROOT = path.join(REPO_ROOT, 'codemods/__testfixtures__');
+
+/** The configuration every fixture runs with: the example app's wrapper, a legacy module next to the fixtures. */
+export function fixtureConfig(transform: string, overrides: CodemodsConfigInput = {}): ResolvedCodemodsConfig {
+  const section = codemodsConfigSchema.parse({
+    wrappers: [{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync' }],
+    legacyModules: ['legacy-sync.ts'],
+    ...overrides,
+  });
+  return { ...section, root: path.join(FIXTURES_ROOT, transform), configFile: undefined };
+}
+
+export interface FixtureCase {
+  name: string;
+  inputFile: string;
+  outputFile: string;
+}
+
+/** Every input/output pair of a transform's fixtures. */
+export function fixtureCases(transform: string): FixtureCase[] {
+  const dir = path.join(FIXTURES_ROOT, transform);
+  return readdirSync(dir)
+    .filter((file) => file.includes('.input.'))
+    .sort()
+    .map((file) => ({ name: file.slice(0, file.indexOf('.input.')), inputFile: path.join(dir, file), outputFile: path.join(dir, file.replace('.input.', '.output.')) }));
+}
+
+export interface TransformRun {
+  /** The transformed source, as testUtils returns it (trimmed; '' when the transform skipped the file). */
+  output: string;
+  record: FileRecord | undefined;
+}
+
+/** Applies the transform to `source` as if it were the file `file`. */
+export async function runTransform(transform: { default: Transform }, file: string, source: string, config: ResolvedCodemodsConfig): Promise<TransformRun> {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsmig-fixture-'));
+  const reportFile = path.join(dir, 'records.ndjson');
+  try {
+    const output = await testUtils.applyTransform(transform, { codemodConfig: config, reportFile }, { path: file, source });
+    const records = await readFileRecords(reportFile);
+    return { output, record: records[0] };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** How many `wsmig-codemod:` markers a source holds. */
+export function markerCount(source: string): number {
+  return source.match(/\/\* wsmig-codemod: /g)?.length ?? 0;
+}

@@ -1,0 +1,135 @@
+import { readFile, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { echoTraffic, envValue, foreignStatus, injectLatency, phaseCommits, readState, transport } from '../migration/helpers/flow.js';
+import { LEGACY_FILE, createMiniApp, type MiniApp } from '../migration/helpers/mini-app.js';
+import { stopRecordedService } from '../migration/helpers/service.js';
+import { exists, removeRepo } from '../migration/helpers/temp-repo.js';
+
+const ENV = { NODE_ENV: 'test' };
+
+/**
+ * The whole workflow on a real repository: prepare → migrate → stabilize, then a breach injected
+ * into the running service, and `wsmig watch --rollback` bringing the legacy SSE code back.
+ * The steps depend on each other, so they run in order on one repository.
+ */
+describe('a migration from prepare to a watch-triggered rollback', () => {
+  let app: MiniApp;
+  beforeAll(async () => {
+    app = await createMiniApp();
+  });
+  afterAll(async () => {
+    if (!app) return;
+    await stopRecordedService(app.root);
+    await removeRepo(app.root);
+  });
+
+  it('prepare configures the endpoint, adds the flag off, starts the service and passes the baseline', async () => {
+    const result = await runCli(['migrate', 'phase', 'prepare', '--yes', '--json'], { cwd: app.root, env: ENV, timeoutMs: 90_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { status: string; gateOut: { open: boolean } };
+    expect(report).toMatchObject({ status: 'done', gateOut: { open: true } });
+    expect(await envValue(app.root, 'WS_ENDPOINT')).toBe(`ws://127.0.0.1:${app.port}/ws`);
+    expect(await envValue(app.root, 'USE_NEW_WS_SYNC')).toBe('false');
+    expect(await readFile(path.join(app.root, 'config/features.ts'), 'utf8')).toContain("useNewWSSync: process.env.USE_NEW_WS_SYNC === 'true'");
+    expect(await transport(app.baseUrl)).toBe('sse');
+    expect(await phaseCommits(app.root, 'prepare')).toHaveLength(1);
+    expect(await foreignStatus(app.root)).toBe('');
+    const state = await readState(app.root);
+    expect(state.service?.pid).toBeGreaterThan(0);
+  });
+
+  it('prepare again changes nothing', async () => {
+    const result = await runCli(['migrate', 'phase', 'prepare', '--yes', '--json'], { cwd: app.root, env: ENV, timeoutMs: 60_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as { outcomes: { status: string }[] };
+    expect(report.outcomes.every((outcome) => outcome.status === 'skipped')).toBe(true);
+    expect(await phaseCommits(app.root, 'prepare')).toHaveLength(1);
+  });
+
+  it('migrate rewrites the consumers in one commit, turns the flag on live and passes the gate', async () => {
+    const result = await runCli(['migrate', 'phase', 'migrate', '--yes'], { cwd: app.root, env: ENV, timeoutMs: 90_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const [commit] = await phaseCommits(app.root, 'migrate');
+    expect(commit).toBeDefined();
+    const frontend = await readFile(path.join(app.root, 'packages/frontend/src/sync.ts'), 'utf8');
+    expect(frontend).toContain('features.useNewWSSync');
+    expect(frontend).toContain('new EventSource');
+    expect(await envValue(app.root, 'USE_NEW_WS_SYNC')).toBe('true');
+    expect(await transport(app.baseUrl)).toBe('ws');
+    expect((await readState(app.root)).flagOnAt).not.toBeNull();
+    expect(await foreignStatus(app.root)).toBe('');
+  });
+
+  it('migrate status shows the timeline and the open gate', async () => {
+    const result = await runCli(['migrate', 'status', '--json'], { cwd: app.root, env: ENV });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const status = JSON.parse(result.stdout) as { current: string; phases: { name: string; status: string }[] };
+    expect(status.current).toBe('migrate');
+    expect(status.phases.map((phase) => `${phase.name}:${phase.status}`)).toEqual(['prepare:done', 'migrate:done', 'stabilize:pending']);
+  });
+
+  it('stabilize removes the flag branches and the legacy file in one recorded commit', async () => {
+    const result = await runCli(['migrate', 'phase', 'stabilize', '--yes'], { cwd: app.root, env: ENV, timeoutMs: 90_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(await exists(path.join(app.root, LEGACY_FILE))).toBe(false);
+    const commits = await phaseCommits(app.root, 'stabilize');
+    expect(commits).toHaveLength(1);
+    expect((await readState(app.root)).commits['stabilize']).toBe(commits[0]);
+    expect(await readFile(path.join(app.root, 'packages/server/src/index.ts'), 'utf8')).not.toContain('legacy-sync');
+    expect(await readFile(path.join(app.root, 'packages/frontend/src/sync.ts'), 'utf8')).not.toContain('EventSource');
+    expect(await foreignStatus(app.root)).toBe('');
+  });
+
+  it('a breach on the running service makes watch --rollback restore SSE within the failure limit', async () => {
+    const traffic = echoTraffic(`ws://127.0.0.1:${app.port}/ws`);
+    try {
+      const watch = runCli(['watch', '--interval', '1s', '--failure-limit', '2', '--rollback', '--json', '--max-duration', '60s'], { cwd: app.root, env: ENV, timeoutMs: 90_000 });
+      // Let the watch see a couple of healthy intervals, then make every reply 400 ms late.
+      await new Promise((resolve) => setTimeout(resolve, 3_500));
+      await injectLatency(app.baseUrl, 400);
+      const breachAt = Date.now();
+      const result = await watch;
+      expect(result.exitCode, result.stderr).toBe(99);
+      const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; status?: string; at?: string; breachStreak?: number; rollback?: { verified: boolean; incident: { json: string; markdown: string } } });
+      const evaluations = lines.filter((line) => line.event === 'evaluation');
+      const failing = evaluations.filter((line) => line.status === 'fail');
+      expect(failing.length).toBe(2);
+      // Detected within two intervals of the breach becoming observable (plus scheduling slack).
+      expect(Date.parse(failing[0]?.at as string) - breachAt).toBeLessThan(2_000 + 1_500);
+      const end = lines.at(-1);
+      expect(end).toMatchObject({ event: 'end', outcome: 'breached', rollback: { verified: true } });
+
+      expect((await readFile(path.join(app.root, LEGACY_FILE))).equals(app.legacyBytes)).toBe(true);
+      expect(await envValue(app.root, 'USE_NEW_WS_SYNC')).toBe('false');
+      expect(await transport(app.baseUrl)).toBe('sse');
+      expect(await phaseCommits(app.root, 'rollback')).toHaveLength(1);
+      expect(await foreignStatus(app.root)).toBe('');
+
+      const incidents = await readdir(path.join(app.root, '.wsmig', 'incidents'));
+      expect(incidents.filter((file) => file.endsWith('.md'))).toHaveLength(1);
+      const incident = JSON.parse(await readFile(end?.rollback?.incident.json as string, 'utf8')) as {
+        trigger: { kind: string };
+        breaches: { metric: string; status: string }[];
+        verified: boolean;
+        verification: { checks: { name: string; ok: boolean }[] };
+      };
+      expect(incident.trigger.kind).toBe('watch');
+      expect(incident.breaches.map((breach) => breach.metric)).toContain('ws_rpc_duration');
+      expect(incident.verification.checks).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'sse-sync', ok: true })]));
+      expect(await readFile(end?.rollback?.incident.markdown as string, 'utf8')).toContain('## Resuming the migration');
+    } finally {
+      traffic.stop();
+    }
+  });
+
+  it('rolling back again is harmless and still verified', async () => {
+    const head = (await phaseCommits(app.root, 'rollback'))[0];
+    const result = await runCli(['rollback', '--reason', 'second time', '--json'], { cwd: app.root, env: ENV, timeoutMs: 60_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ verified: true });
+    expect(await phaseCommits(app.root, 'rollback')).toEqual([head]);
+    expect((await readFile(path.join(app.root, LEGACY_FILE))).equals(app.legacyBytes)).toBe(true);
+  });
+});

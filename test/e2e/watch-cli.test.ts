@@ -1,0 +1,89 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServer, type ReferenceServer } from '../../reference/server/index.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { echoTraffic } from '../migration/helpers/flow.js';
+import { freePort } from '../migration/helpers/service.js';
+
+interface Line {
+  event: string;
+  status?: string;
+  outcome?: string;
+  exitCode?: number;
+  verdict?: { thresholds: { metric: string; status: string; reason: string }[] } | null;
+}
+
+function lines(stdout: string): Line[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Line);
+}
+
+describe('wsmig watch against a live /metrics', () => {
+  let server: ReferenceServer;
+  let traffic: { stop: () => void } | undefined;
+  beforeEach(async () => {
+    server = await createServer({ port: 0 });
+    traffic = echoTraffic(server.wsUrl);
+  });
+  afterEach(async () => {
+    traffic?.stop();
+    await server.close();
+  });
+
+  it('ends a healthy watch at --max-duration with exit 0, logging every evaluation', async () => {
+    const result = await runCli(['watch', '--metrics', `${server.url}/metrics`, '--interval', '500ms', '--max-duration', '3s', '--json'], { timeoutMs: 30_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    const out = lines(result.stdout);
+    const evaluations = out.filter((line) => line.event === 'evaluation');
+    expect(evaluations.length).toBeGreaterThanOrEqual(4);
+    expect(evaluations.at(-1)?.status).toBe('pass');
+    expect(out.at(-1)).toMatchObject({ event: 'end', outcome: 'healthy', exitCode: 0 });
+    expect(result.stderr).toContain('watch #1');
+    expect(result.stderr).toContain('healthy after');
+  });
+
+  it('exits 99 after --failure-limit breaching evaluations in a row when not asked to roll back', async () => {
+    const watch = spawnCli(['watch', '--metrics', `${server.url}/metrics`, '--interval', '500ms', '--failure-limit', '3', '--max-duration', '30s', '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    server.setFaults({ latencyMs: 300 });
+    const result = await watch;
+    expect(result.exitCode, String(result.stderr)).toBe(99);
+    const evaluations = lines(String(result.stdout)).filter((line) => line.event === 'evaluation');
+    expect(evaluations.slice(-3).map((line) => line.status)).toEqual(['fail', 'fail', 'fail']);
+    const breach = evaluations.at(-1)?.verdict?.thresholds.find((outcome) => outcome.status === 'fail');
+    expect(breach?.metric).toBe('ws_rpc_duration');
+    expect(breach?.reason).toMatch(/p\(99\)=\d+/);
+    expect(String(result.stderr)).toContain('run `wsmig rollback`');
+  });
+
+  it('is inconclusive (98), never healthy, when the thresholds name metrics the server does not show', async () => {
+    const result = await runCli(['watch', '--metrics', `${server.url}/metrics`, '--thresholds', 'scenarios/rollback-thresholds.json', '--interval', '500ms', '--max-duration', '2s'], { timeoutMs: 30_000 });
+    expect(result.exitCode, result.stderr).toBe(98);
+    expect(result.stderr).toContain('ws_msgs_lost');
+    expect(result.stderr).toContain('inconclusive, not healthy');
+  });
+});
+
+describe('wsmig watch without a usable source', () => {
+  it('reports an unreachable source loudly with exit 98 after --failure-limit intervals', async () => {
+    const port = await freePort();
+    const result = await runCli(['watch', '--metrics', `http://127.0.0.1:${port}/metrics`, '--interval', '200ms', '--failure-limit', '3', '--json'], { timeoutMs: 30_000 });
+    expect(result.exitCode).toBe(98);
+    expect(result.stderr).toContain('WATCH SOURCE UNREACHABLE for 3 intervals');
+    expect(lines(result.stdout).at(-1)).toMatchObject({ event: 'end', outcome: 'source-unreachable', exitCode: 98 });
+  });
+
+  it.each([
+    [['watch', '--interval', '1s'], 'Say what to watch'],
+    [['watch', '--metrics', 'http://a/metrics', '--prometheus', 'http://b'], 'not both'],
+    [['watch', '--metrics', 'http://a/metrics', '--failure-limit', '0'], '--failure-limit'],
+    [['watch', '--metrics', 'http://a/metrics', '--interval', 'soon'], 'Invalid --interval'],
+    [['watch', '--metrics', 'http://a/metrics', '--thresholds', 'nope.json'], 'Cannot read thresholds file'],
+  ])('refuses bad usage with exit 2: %j', async (args, message) => {
+    const result = await runCli(args, { cwd: '/', timeoutMs: 20_000 });
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain(message);
+  });
+});

@@ -1,0 +1,87 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createServer, type ReferenceServer } from '../../reference/server/index.js';
+import { runCli, spawnCli } from '../helpers/cli.js';
+import { echoTraffic } from '../migration/helpers/flow.js';
+import { freePort } from '../migration/helpers/service.js';
+
+/** The Debian package's binary (`apt-get install prometheus`; .ci/run installs it best effort). */
+async function prometheusBinary(): Promise<string | undefined> {
+  const found = await execa('prometheus', ['--version'], { reject: false });
+  return found.exitCode === 0 ? 'prometheus' : undefined;
+}
+
+const binary = await prometheusBinary();
+if (!binary) process.stderr.write('watch-prometheus: skipped — no `prometheus` binary on PATH (install the Debian package: apt-get install -y prometheus)\n');
+
+interface QueryAnswer {
+  status: string;
+  data?: { result: { value: [number, string] }[] };
+}
+
+describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scraping the reference server', () => {
+  let server: ReferenceServer;
+  let prometheus: ResultPromise | undefined;
+  let dir: string;
+  let prometheusUrl: string;
+  let traffic: { stop: () => void };
+
+  beforeAll(async () => {
+    server = await createServer({ port: 0 });
+    traffic = echoTraffic(server.wsUrl);
+    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-prometheus-'));
+    const port = await freePort();
+    prometheusUrl = `http://127.0.0.1:${port}`;
+    await writeFile(
+      path.join(dir, 'prometheus.yml'),
+      ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: wsmig', '    static_configs:', `      - targets: ['127.0.0.1:${server.port}']`, ''].join('\n'),
+    );
+    prometheus = execa(binary as string, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { reject: false, cleanup: true });
+    // Ready once it has scraped the server a few times.
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const answer = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="wsmig"}[1m])')}`).then((r) => r.json() as Promise<QueryAnswer>, () => undefined);
+      if (answer?.status === 'success' && Number(answer.data?.result[0]?.value[1] ?? 0) >= 3) break;
+      if (Date.now() > deadline) throw new Error('Prometheus did not scrape the reference server within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }, 90_000);
+
+  afterAll(async () => {
+    traffic?.stop();
+    prometheus?.kill('SIGTERM');
+    await prometheus;
+    await server?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is healthy while the server is', async () => {
+    const result = await runCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="wsmig"', '--interval', '1s', '--max-duration', '4s', '--json'], { timeoutMs: 30_000 });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`watching prometheus ${prometheusUrl}`);
+    const end = JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as { outcome: string; evaluations: number };
+    expect(end).toMatchObject({ outcome: 'healthy', evaluations: 4 });
+  });
+
+  it('breaches when the server turns slow, reading the same wsmig_* series through the query API', async () => {
+    const watch = spawnCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="wsmig"', '--interval', '1s', '--failure-limit', '2', '--max-duration', '40s', '--json']);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    server.setFaults({ latencyMs: 400 });
+    const result = await watch;
+    server.setFaults({ latencyMs: 0 });
+    expect(result.exitCode, String(result.stderr)).toBe(99);
+    const end = JSON.parse(String(result.stdout).trim().split('\n').at(-1) as string) as { outcome: string; source: string };
+    expect(end).toMatchObject({ outcome: 'breached' });
+    expect(end.source).toContain('job="wsmig"');
+    expect(String(result.stderr)).toMatch(/fail +ws_rpc_duration p\(99\)<250: p\(99\)=\d/);
+  });
+
+  it('says so when Prometheus has no series for the selector', async () => {
+    const result = await runCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="nothing-here"', '--interval', '300ms', '--failure-limit', '2'], { timeoutMs: 30_000 });
+    expect(result.exitCode).toBe(98);
+    expect(result.stderr).toContain('has no series matching');
+  });
+});

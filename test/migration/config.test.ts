@@ -1,0 +1,84 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { configJsonSchema, findRepoRoot, isInside, loadConfig, parseConfig, serviceUrl } from '../../migration/config.js';
+import { REPO_ROOT } from '../helpers/cli.js';
+import { baseConfig } from './helpers/temp-repo.js';
+
+const ROOT = '/repo';
+const parse = (value: unknown) => parseConfig(JSON.stringify(value), '/repo/wsmig.config.json', ROOT);
+
+describe('wsmig.config.json', () => {
+  it('fills every default from a minimal config', () => {
+    const config = parse(baseConfig());
+    expect(config.flag).toEqual({ name: 'USE_NEW_WS_SYNC', featuresFile: 'config/features.ts', featuresKey: 'useNewWSSync' });
+    expect(config.wsEndpoint).toEqual({ name: 'WS_ENDPOINT', value: 'ws://localhost:3000/ws' });
+    expect(config.timeline).toEqual({ prepare: '3d', migrate: '7d', stabilize: '3d' });
+    expect(config.watch).toEqual({ thresholds: null, interval: '10s', failureLimit: 3 });
+    expect(config.service.startTimeout).toBe('30s');
+    expect(serviceUrl(config, 'health')).toBe('http://127.0.0.1:9/health');
+    expect(serviceUrl(config, 'sse')).toBe('http://127.0.0.1:9/commands/sync');
+  });
+
+  it('names the file, the field path and the problem for every invalid field', () => {
+    const bad = baseConfig({ service: { command: [] }, timeline: { migrate: 'a week' }, flag: { name: 'USE-NEW' }, extra: 1 });
+    let message = '';
+    try {
+      parse(bad);
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 });
+      message = (error as Error).message;
+    }
+    expect(message).toContain('/repo/wsmig.config.json is invalid');
+    expect(message).toContain('wsmig.config.json: service.command: must name a program');
+    expect(message).toContain('wsmig.config.json: timeline.migrate: must be a duration');
+    expect(message).toContain('wsmig.config.json: flag.name: must be an environment variable name');
+    expect(message).toContain('Unrecognized key: "extra"');
+    expect(message).toContain('docs/config.md');
+  });
+
+  it('rejects invalid JSON saying how to recover', () => {
+    expect(() => parseConfig('{ "version": 1,', '/repo/wsmig.config.json', ROOT)).toThrow(/is not valid JSON.*wsmig migrate init --force/);
+  });
+
+  it.each([['legacyFiles', ['../other/legacy-sync.ts']], ['legacyFiles', ['/etc/passwd']], ['codemodPaths', ['src/../../up']]])('refuses a %s path outside the repository: %j', (field, value) => {
+    expect(() => parse(baseConfig({ [field]: value }))).toThrow(expect.objectContaining({ code: 'CONFIG_PATH_OUTSIDE_REPO', message: expect.stringContaining(`${field}[0]: "${value[0]}" is outside the repository`) }));
+  });
+
+  it('knows what is inside', () => {
+    expect(isInside('/repo', '.')).toBe(true);
+    expect(isInside('/repo', 'a/../b')).toBe(true);
+    expect(isInside('/repo', '..')).toBe(false);
+    expect(isInside('/repo', '../repo2/x')).toBe(false);
+  });
+
+  describe('on disk', () => {
+    let dir: string;
+    beforeEach(async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'wsmig-config-'));
+    });
+    afterEach(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    it('is found by walking up from a subfolder', async () => {
+      await writeFile(path.join(dir, 'wsmig.config.json'), JSON.stringify(baseConfig()));
+      await mkdir(path.join(dir, 'packages', 'web'), { recursive: true });
+      expect(await findRepoRoot(path.join(dir, 'packages', 'web'))).toBe(dir);
+      expect((await loadConfig(dir)).config.legacyFiles).toEqual(['packages/server/src/legacy-sync.ts']);
+    });
+
+    it('says to run init when there is none', async () => {
+      await expect(findRepoRoot(dir)).rejects.toMatchObject({ code: 'CONFIG_MISSING', message: expect.stringContaining('wsmig migrate init') });
+      await expect(loadConfig(dir)).rejects.toMatchObject({ code: 'CONFIG_MISSING' });
+    });
+  });
+
+  it('is documented: docs/config.md embeds the current JSON Schema', async () => {
+    const doc = await readFile(path.join(REPO_ROOT, 'docs', 'config.md'), 'utf8');
+    const embedded = /```json schema\n([\s\S]*?)\n```/.exec(doc)?.[1];
+    expect(embedded, 'docs/config.md must hold the schema in a ```json schema block (print it with `wsmig migrate schema`)').toBeDefined();
+    expect(JSON.parse(embedded as string)).toEqual(configJsonSchema());
+  });
+});

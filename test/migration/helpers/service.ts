@@ -1,0 +1,46 @@
+/**
+ * The WebSocket service in migration tests: the reference server run by the real CLI (`wsmig
+ * server`), started by wsmig itself (prepare) on a port chosen here, and stopped by the tests.
+ */
+import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { CLI } from '../../helpers/cli.js';
+
+/** A TCP port that was free a moment ago (prepare's service needs a fixed port in its config). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** The `service` section that runs the reference server on `port`, following the repo's `.env`. */
+export function referenceService(port: number, extraArgs: string[] = []): Record<string, unknown> {
+  return {
+    command: [process.execPath, CLI, 'server', '--port', String(port), '--flag-file', '.env', '--sync-batch-delay', '20ms', '--drain-timeout', '2s', ...extraArgs],
+    baseUrl: `http://127.0.0.1:${port}`,
+    startTimeout: '20s',
+    stopTimeout: '5s',
+  };
+}
+
+/** Stops the service wsmig recorded in the repository's state (its process group), if any. */
+export async function stopRecordedService(root: string): Promise<void> {
+  let pid: number | undefined;
+  try {
+    pid = (JSON.parse(await readFile(path.join(root, '.wsmig', 'state.json'), 'utf8')) as { service?: { pid?: number } | null }).service?.pid;
+  } catch {
+    return;
+  }
+  if (pid === undefined) return;
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // Already gone.
+  }
+}
