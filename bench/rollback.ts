@@ -1,15 +1,15 @@
 /**
  * `npm run bench:rollback`: from a breach becoming observable to the rollback verified.
  *
- * A real repository (git, a legacy SSE module, a frontend consuming it) goes through prepare,
- * migrate and stabilize against the reference server run by the CLI; then, with echo traffic
+ * The example legacy app, in a fresh git repository, goes through prepare, migrate and stabilize
+ * against the reference server run by the CLI; then, with echo traffic
  * flowing, every reply is made 400 ms late (`POST /admin/faults`) while `watch --rollback` runs.
  * Measured per round: the time to the first breaching evaluation (target ≤ 2 intervals), to the
  * rollback starting (the failure limit's worth of evaluations), and restore + verify (target ≤ 5 s,
  * the service restart excluded). The floor measured in the same run — one `git revert` and commit
  * of the stabilize commit in a clone, plus one SSE sync — shows wsmig's own overhead as a ratio.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,6 +18,7 @@ import { WebSocket } from 'ws';
 import { silentLogger } from '../lib/logger.js';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
 import { openContext, type MigrationContext } from '../migration/context.js';
+import { proposeConfig } from '../migration/init.js';
 import { runPhase } from '../migration/phase-runner.js';
 import { syncOverSse } from '../migration/rollback/verify.js';
 import { stopProcessGroup } from '../migration/service.js';
@@ -56,34 +57,31 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
   return String((await execa('git', args, { cwd })).stdout);
 }
 
-/** The app: a server with a hand-written legacy SSE module, and a frontend using EventSource. */
+/**
+ * The example legacy app (examples/legacy-app) in a new git repository, with the config `init`
+ * would propose pointed at the reference server on `port`, a short timeline and a light load test.
+ */
 async function createRepository(port: number): Promise<string> {
+  const source = path.join(PACKAGE_ROOT, 'examples', 'legacy-app');
   const root = await mkdtemp(path.join(tmpdir(), 'wsmig-bench-rollback-'));
-  const files: Record<string, string> = {
-    'wsmig.config.json': JSON.stringify({
-      version: 1,
-      service: { command: [process.execPath, path.join(PACKAGE_ROOT, 'bin', 'wsmig.js'), 'server', '--port', String(port), '--flag-file', '.env', '--sync-batch-delay', '20ms'], baseUrl: `http://127.0.0.1:${port}`, stopTimeout: '5s' },
-      wsEndpoint: { value: `ws://127.0.0.1:${port}/ws` },
-      legacyFiles: ['packages/server/src/legacy-sync.ts'],
-      codemodPaths: ['packages/frontend/src'],
-      loadTest: { scenarios: ['latency'], duration: '2s' },
-      timeline: { migrate: '1s' },
-    }, null, 2),
-    '.env': `PORT=${port}\n`,
-    'packages/server/src/legacy-sync.ts': "import type { IncomingMessage, ServerResponse } from 'node:http';\n\nexport function handleLegacySync(req: IncomingMessage, res: ServerResponse): boolean {\n  if (req.url !== '/commands/sync') return false;\n  res.writeHead(200, { 'content-type': 'text/event-stream' });\n  res.end('event: complete\\ndata: {}\\n\\n');\n  return true;\n}\n",
-    'packages/server/src/index.ts': "import { createServer } from 'node:http';\nimport { handleLegacySync } from './legacy-sync.js';\n\nconst routes = [handleLegacySync];\n\nexport const server = createServer((req, res) => {\n  for (const route of routes) if (route(req, res)) return;\n  res.writeHead(404).end();\n});\n",
-    'packages/frontend/src/sync.ts': "export function watchSync(chatId: number, onProgress: (p: number) => void): () => void {\n  const source = new EventSource(`/api/sync/${chatId}/events?start=1`);\n  source.addEventListener('progress', (event) => onProgress(JSON.parse((event as MessageEvent).data).progress));\n  source.addEventListener('complete', () => source.close());\n  return () => source.close();\n}\n",
+  await cp(source, root, { recursive: true, filter: (file) => !/[\\/](node_modules|dist)([\\/]|$)/.test(path.relative(source, file)) });
+  const proposal = await proposeConfig(root);
+  const config = {
+    ...proposal.config,
+    service: { command: [process.execPath, path.join(PACKAGE_ROOT, 'bin', 'wsmig.js'), 'server', '--port', String(port), '--flag-file', '.env', '--sync-batch-delay', '20ms'], baseUrl: `http://127.0.0.1:${port}`, stopTimeout: '5s' },
+    wsEndpoint: { name: 'WS_ENDPOINT', value: `ws://127.0.0.1:${port}/ws` },
+    thresholds: 'load-thresholds.json',
+    loadTest: { scenarios: ['latency'], duration: '2s', connections: 4, rate: 30, set: { rampUp: '500ms', syncs: 2 } },
+    timeline: { prepare: '3d', migrate: '1s', stabilize: '3d' },
   };
-  for (const [file, content] of Object.entries(files)) {
-    await mkdir(path.dirname(path.join(root, file)), { recursive: true });
-    await writeFile(path.join(root, file), content);
-  }
+  await writeFile(path.join(root, 'wsmig.config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFile(path.join(root, 'load-thresholds.json'), `${JSON.stringify({ 'ws_rpc_duration{scenario:latency}': [{ threshold: 'p(99)<500', minSamples: 20 }], ws_connect_success: ['rate>0.99'], ws_msgs_lost: ['count==0'] })}\n`);
   await git(root, 'init', '-q', '-b', 'main');
   await git(root, 'config', 'user.email', 'bench@example.com');
   await git(root, 'config', 'user.name', 'wsmig bench');
   await git(root, 'config', 'commit.gpgsign', 'false');
   await git(root, 'add', '-A');
-  await git(root, 'commit', '-q', '-m', 'the app before the migration');
+  await git(root, 'commit', '-q', '-m', 'the legacy chat app, with its wsmig config');
   return root;
 }
 

@@ -4,6 +4,7 @@
  */
 import { UsageError } from '../lib/errors.js';
 import type { CodemodsConfig } from './config.js';
+import { staticPrefix } from './sse-to-ws/endpoint-match.js';
 
 export interface CodemodDefinition {
   name: string;
@@ -19,12 +20,6 @@ export interface CodemodDefinition {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
-
-/** The static start of an endpoint pattern: `/api/sync/:chatId/events` → `/api/sync/`. */
-function staticPrefix(pattern: string): string {
-  const colon = pattern.indexOf(':');
-  return colon === -1 ? pattern : pattern.slice(0, colon);
 }
 
 export const CODEMODS: readonly CodemodDefinition[] = [
@@ -45,11 +40,16 @@ export const CODEMODS: readonly CodemodDefinition[] = [
     compiledTransform: 'dist/codemods/remove-flag/transform.js',
     sourceTransform: 'codemods/remove-flag.ts',
     preCheck: (config) => {
-      const words = [config.flagKey, 'wsmig-codemod', ...config.legacyModules.map((file) => (file.split('/').pop() as string).replace(/\.[cm]?[jt]sx?$/, ''))];
+      const words = [config.flagKey, 'wsmig-codemod', ...legacyModuleNames(config)];
       return new RegExp(words.map(escapeRegExp).join('|'));
     },
   },
 ];
+
+/** The file names (without extension) of the legacy modules: how an import of one shows in the text. */
+export function legacyModuleNames(config: CodemodsConfig): string[] {
+  return config.legacyModules.map((file) => (file.split('/').pop() as string).replace(/\.[cm]?[jt]sx?$/, ''));
+}
 
 /** The codemod called `name`. @throws UsageError naming the known ones. */
 export function codemodNamed(name: string): CodemodDefinition {

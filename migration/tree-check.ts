@@ -1,10 +1,12 @@
 /**
  * The dirty-tree rule: a phase commits code, so it refuses to start over uncommitted changes that
  * are not its own (they would end up mixed into its commit) unless `--force`. wsmig's own files
- * never count: `.wsmig/` and the env files it edits in place. After an interrupted run, what the
+ * never count: `.wsmig/`, `wsmig.config.json` (init writes it, prepare commits it) and the env
+ * files it edits in place. After an interrupted run, what the
  * interrupted step may have written does not count either: the rerun finishes that work.
  */
 import { WsmigError } from '../lib/errors.js';
+import { CONFIG_FILE_NAME } from './config.js';
 import type { MigrationContext } from './context.js';
 import { WSMIG_DIR } from './paths.js';
 
@@ -17,7 +19,7 @@ export function isUnder(file: string, prefix: string): boolean {
 
 /** Uncommitted paths other than wsmig's own and the `allowed` ones. */
 export async function foreignChanges(context: MigrationContext, allowed: readonly string[]): Promise<string[]> {
-  const ignored = [WSMIG_DIR, ...context.config.envFiles, ...allowed];
+  const ignored = [WSMIG_DIR, CONFIG_FILE_NAME, ...context.config.envFiles, ...allowed];
   const entries = await context.git.status();
   return entries.map((entry) => entry.path).filter((file) => !ignored.some((prefix) => isUnder(file, prefix)));
 }

@@ -112,10 +112,8 @@ export interface PlannedStep {
 export function planLoadRun(names: readonly string[], engine: RunnableEngine | undefined, overrides: readonly KnobOverride[]): PlannedStep[] {
   const preRollout = names.length === 0;
   const picked = preRollout ? PRE_ROLLOUT_CHECK.map((entry) => ({ definition: scenarioByName(entry.scenario), base: entry.overrides })) : dedupe(names).map((name) => ({ definition: scenarioByName(name), base: {} }));
-  checkOverridesApply(
-    picked.map((p) => p.definition),
-    overrides,
-  );
+  const partners = picked.flatMap((p) => (p.definition.runsBeside === undefined ? [] : [scenarioByName(p.definition.runsBeside)]));
+  checkOverridesApply([...picked.map((p) => p.definition), ...partners], overrides);
   const plan = (definition: ScenarioDefinition, base: Readonly<Record<string, string>>, explicitEngine: RunnableEngine | undefined): PlannedScenario => {
     const chosen = explicitEngine ?? (definition.engines[0] as RunnableEngine);
     if (!definition.engines.includes(chosen)) {
@@ -227,16 +225,16 @@ async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, t
       runAbort.signal.addEventListener('abort', onRunAbort, { once: true });
       const plannedMs = Math.max(...step.scenarios.map((s) => s.options['durationMs'] as number));
       const ticker = setInterval(() => {
-        const current = [recorder.snapshot(), ...finished, ...latest.values()];
-        const merged = mergeSnapshots(current);
+        const stepSnapshots = [...latest.values()];
         request.onProgress?.({
           scenarios: names,
           elapsedMs: Date.now() - stepStart,
           plannedMs,
           openConnections: [...open.values()].reduce((a, b) => a + b, 0),
-          ...currentP99(merged),
+          ...(stepSnapshots.length > 0 ? currentP99(mergeSnapshots(stepSnapshots)) : { p99Ms: undefined, p99Metric: undefined }),
         });
         if (abortThresholds.length > 0 && abortedBy === undefined) {
+          const merged = mergeSnapshots([recorder.snapshot(), ...finished, ...stepSnapshots]);
           const decision = shouldAbort(buildResult(merged, metaFor(Date.now(), null)), abortThresholds, Date.now() - startMs);
           if (decision.abort) {
             abortedBy = decision.by;

@@ -106,21 +106,24 @@ export function referencesTo(j: JSCodeshift, within: Collection, name: string, s
 const TYPE_NAME_PARENTS = new Set(['TSTypeReference', 'TSExpressionWithTypeArguments', 'TSInterfaceHeritage', 'TSClassImplements', 'TSTypeQuery']);
 
 /**
- * How many times the file uses `name` as a value, a type or a JSX tag, whatever declares it
- * (shadowing counts too, which errs on the side of "still used").
+ * How many times the file uses each name as a value, a type or a JSX tag, whatever declares it
+ * (shadowing counts too, which errs on the side of "still used"). One walk of the tree.
  */
-export function countNameUses(j: JSCodeshift, root: Collection, name: string): number {
-  let count = 0;
-  root.find(j.Identifier, { name }).forEach((path: ASTPath) => {
+export function nameUses(j: JSCodeshift, root: Collection): Map<string, number> {
+  const uses = new Map<string, number>();
+  const add = (name: string): void => {
+    uses.set(name, (uses.get(name) ?? 0) + 1);
+  };
+  root.find(j.Identifier).forEach((path: ASTPath) => {
     const parent = (path.parent as ASTPath).node as { type: string; left?: unknown };
     const isTypeName = TYPE_NAME_PARENTS.has(parent.type) || (parent.type === 'TSQualifiedName' && parent.left === path.node);
-    if (isTypeName || isValueReference(path)) count++;
+    if (isTypeName || isValueReference(path)) add((path.node as { name: string }).name);
   });
-  root.find(j.JSXIdentifier, { name }).forEach((path: ASTPath) => {
+  root.find(j.JSXIdentifier).forEach((path: ASTPath) => {
     const parent = (path.parent as ASTPath).node as { type: string };
-    if (parent.type === 'JSXOpeningElement' || (parent.type === 'JSXMemberExpression' && path.name === 'object')) count++;
+    if (parent.type === 'JSXOpeningElement' || (parent.type === 'JSXMemberExpression' && path.name === 'object')) add((path.node as { name: string }).name);
   });
-  return count;
+  return uses;
 }
 
 /** Every name declared anywhere in the file (variables, functions, classes, parameters, imports). */

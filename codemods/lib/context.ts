@@ -79,6 +79,12 @@ export class TransformContext {
 
   /** The path of the root `Program` node. */
   programPath(): ASTPath {
-    return this.root.find(this.j.Program).paths()[0] as ASTPath;
+    const file = this.root.paths()[0] as ASTPath;
+    return (file.node.type === 'Program' ? file : file.get('program')) as ASTPath;
+  }
+
+  /** True when the block's text contains any of the words: detectors skip their tree walks otherwise. */
+  mentions(...words: readonly string[]): boolean {
+    return words.some((word) => this.block.code.includes(word));
   }
 }

@@ -13,7 +13,7 @@ import { closeImportGaps } from './imports.js';
 import { IGNORE_FILE_PATTERN } from './markers.js';
 import { printOptionsFor } from './print-style.js';
 import { type FileRecord, writeFileRecord } from './report-channel.js';
-import { replaceBlocks, sourceBlocks, vueTemplateText } from './source-blocks.js';
+import { type ParserName, replaceBlocks, sourceBlocks, vueTemplateText } from './source-blocks.js';
 
 /** Options the runner passes to a transform (plain jscodeshift users may pass `--config=<file>`). */
 export interface TransformOptions extends Options {
@@ -34,6 +34,16 @@ export type BlockTransform = (ctx: TransformContext) => void;
 const MAX_SOURCE_BYTES = 1_000_000;
 
 const configs = new Map<string, Promise<ResolvedCodemodsConfig>>();
+// Binding jscodeshift to a parser rebuilds its API each time: once per parser is enough.
+const boundParsers = new WeakMap<API['jscodeshift'], Map<ParserName, API['jscodeshift']>>();
+
+function withParser(jscodeshift: API['jscodeshift'], parser: ParserName): API['jscodeshift'] {
+  let byParser = boundParsers.get(jscodeshift);
+  if (!byParser) boundParsers.set(jscodeshift, (byParser = new Map()));
+  let bound = byParser.get(parser);
+  if (!bound) byParser.set(parser, (bound = jscodeshift.withParser(parser)));
+  return bound;
+}
 
 function configFor(options: TransformOptions): Promise<ResolvedCodemodsConfig> {
   if (options.codemodConfig) return Promise.resolve(options.codemodConfig);
@@ -66,7 +76,7 @@ export function defineTransform(run: BlockTransform): Transform {
       const templateText = vueTemplateText(absolute, file.source);
       const record: FileRecord = { ...base, outcome: 'unchanged' };
       const newCodes = blocks.map((block) => {
-        const j = api.jscodeshift.withParser(block.parser);
+        const j = withParser(api.jscodeshift, block.parser);
         const ctx = new TransformContext(j, j(block.code), absolute, block, config, templateText);
         run(ctx);
         record.sitesConverted += ctx.sitesConverted;

@@ -5,14 +5,21 @@
  */
 import path from 'node:path';
 import type { ASTPath, ImportDeclaration } from 'jscodeshift';
-import { countNameUses, declaredNames } from './bindings.js';
+import { declaredNames, nameUses } from './bindings.js';
 import type { TransformContext } from './context.js';
 import { printOptionsFor } from './print-style.js';
 
 type Specifier = ImportDeclaration['specifiers'] extends (infer S)[] | undefined ? S : never;
 
+/** The file's import declarations (always at the top level: no need to walk the whole tree). */
 function importDeclarations(ctx: TransformContext): ASTPath<ImportDeclaration>[] {
-  return ctx.root.find(ctx.j.ImportDeclaration).paths() as ASTPath<ImportDeclaration>[];
+  const program = ctx.programPath();
+  const body = (program.node as unknown as { body: { type: string }[] }).body;
+  const paths: ASTPath<ImportDeclaration>[] = [];
+  body.forEach((statement, index) => {
+    if (statement.type === 'ImportDeclaration') paths.push(program.get('body', index) as ASTPath<ImportDeclaration>);
+  });
+  return paths;
 }
 
 function importedName(specifier: Specifier): string | undefined {
@@ -47,7 +54,7 @@ export function ensureNamedImport(ctx: TransformContext, source: string, name: s
   if (existing) return existing;
   const { j } = ctx;
   const taken = declaredNames(j, ctx.root);
-  const local = taken.has(name) || countNameUses(j, ctx.root, name) > 0 ? `wsmig${name[0]?.toUpperCase()}${name.slice(1)}` : name;
+  const local = taken.has(name) || (nameUses(j, ctx.root).get(name) ?? 0) > 0 ? `wsmig${name[0]?.toUpperCase()}${name.slice(1)}` : name;
   const specifierText = local === name ? name : `${name} as ${local}`;
   const target = importDeclarations(ctx).find((declaration) => sourceMatches(String(declaration.node.source.value)) && !isTypeOnly(declaration.node) && !(declaration.node.specifiers ?? []).some((s) => s.type === 'ImportNamespaceSpecifier'));
   if (target) {
@@ -59,7 +66,7 @@ export function ensureNamedImport(ctx: TransformContext, source: string, name: s
   const declaration = (j(`import { ${specifierText} } from ${quote}${source}${quote};\n`).find(j.Program).paths()[0]?.node as { body: unknown[] }).body[0];
   ctx.addedImportSources.add(source);
   const body = (ctx.programPath().node as { body: unknown[] }).body;
-  const imports = importDeclarations(ctx).filter((p) => (p.parent as ASTPath).node.type === 'Program');
+  const imports = importDeclarations(ctx);
   const last = imports[imports.length - 1];
   body.splice(last ? body.indexOf(last.node) + 1 : 0, 0, declaration);
   return local;
@@ -106,13 +113,14 @@ export function specifierResolvesTo(specifier: string, fromFile: string, target:
 export function removeImportsMadeUnused(ctx: TransformContext, usedBefore: ReadonlyMap<string, number>): string[] {
   const { j } = ctx;
   const removed: string[] = [];
+  const uses = nameUses(j, ctx.root);
   for (const declaration of importDeclarations(ctx)) {
     const specifiers = declaration.node.specifiers ?? [];
     if (specifiers.length === 0) continue;
     const kept = specifiers.filter((specifier) => {
       const local = specifier.local?.name as string | undefined;
       if (!local || (usedBefore.get(local) ?? 0) === 0) return true;
-      if (countNameUses(j, ctx.root, local) > 0 || ctx.templateText.match(new RegExp(`\\b${local}\\b`))) return true;
+      if ((uses.get(local) ?? 0) > 0 || ctx.templateText.match(new RegExp(`\\b${local}\\b`))) return true;
       removed.push(local);
       return false;
     });
@@ -147,11 +155,12 @@ export function closeImportGaps(code: string, sources: ReadonlySet<string>): str
 
 /** Reference counts of every imported local name, to compare after a transform with {@link removeImportsMadeUnused}. */
 export function importUsage(ctx: TransformContext): Map<string, number> {
+  const uses = nameUses(ctx.j, ctx.root);
   const usage = new Map<string, number>();
   for (const declaration of importDeclarations(ctx)) {
     for (const specifier of declaration.node.specifiers ?? []) {
       const local = specifier.local?.name as string | undefined;
-      if (local) usage.set(local, countNameUses(ctx.j, ctx.root, local));
+      if (local) usage.set(local, uses.get(local) ?? 0);
     }
   }
   return usage;

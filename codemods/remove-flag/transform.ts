@@ -5,11 +5,13 @@
  * deleted. Anything it cannot do safely gets one marker comment and a report line. See docs/codemods.md.
  */
 import { defineTransform } from '../lib/define-transform.js';
+import { legacyModuleNames } from '../registry.js';
 import { inlineFlagBranches } from './flag-branches.js';
 import { detachLegacyModules } from './legacy-modules.js';
 import { removeCodeMadeUnused, usageBefore } from './unused-code.js';
 
 export default defineTransform((ctx) => {
+  if (!ctx.mentions(ctx.config.flagKey, ...legacyModuleNames(ctx.config))) return;
   const before = usageBefore(ctx);
   const inlined = inlineFlagBranches(ctx);
   const detached = detachLegacyModules(ctx);

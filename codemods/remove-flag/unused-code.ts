@@ -3,7 +3,7 @@
  * not exported (a hand-written SSE parser, a reconnect helper). Only names that were used before
  * the transform and are unused after it go; whatever was already unused is not this transform's business.
  */
-import { countNameUses } from '../lib/bindings.js';
+import { nameUses } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { importUsage, removeImportsMadeUnused } from '../lib/imports.js';
 
@@ -30,8 +30,9 @@ function topLevelDeclarations(ctx: TransformContext): Map<string, AnyNode> {
 }
 
 export function usageBefore(ctx: TransformContext): UsageBefore {
+  const uses = nameUses(ctx.j, ctx.root);
   const declarations = new Map<string, number>();
-  for (const name of topLevelDeclarations(ctx).keys()) declarations.set(name, countNameUses(ctx.j, ctx.root, name));
+  for (const name of topLevelDeclarations(ctx).keys()) declarations.set(name, uses.get(name) ?? 0);
   return { imports: importUsage(ctx), declarations };
 }
 
@@ -44,10 +45,10 @@ export function removeCodeMadeUnused(ctx: TransformContext, before: UsageBefore)
   for (;;) {
     const removedImports = removeImportsMadeUnused(ctx, before.imports);
     let removedDeclaration = false;
+    const uses = nameUses(ctx.j, ctx.root);
     for (const [name, statement] of topLevelDeclarations(ctx)) {
       if ((before.declarations.get(name) ?? 0) === 0 || usedByTemplate(ctx, name)) continue;
-      // The declaration's own name counts once (a function's id is not a use; a class's is not either).
-      if (countNameUses(ctx.j, ctx.root, name) > 0) continue;
+      if ((uses.get(name) ?? 0) > 0) continue;
       const body = (ctx.programPath().node as unknown as { body: AnyNode[] }).body;
       body.splice(body.indexOf(statement), 1);
       removedDeclaration = true;

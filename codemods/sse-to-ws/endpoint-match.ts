@@ -76,10 +76,49 @@ export function constInitializer(at: ASTPath, name: string): unknown {
   return declaratorNode.init ?? undefined;
 }
 
+/** The static start of an endpoint pattern: `/api/sync/:chatId/events` → `/api/sync/`. */
+export function staticPrefix(pattern: string): string {
+  const colon = pattern.indexOf(':');
+  return colon === -1 ? pattern : pattern.slice(0, colon);
+}
+
+/** `a.b.c` for an identifier or a chain of non-computed members. */
+function dotted(node: unknown): string | undefined {
+  const n = node as { type: string; name?: string; computed?: boolean; object?: unknown; property?: { name?: string } };
+  if (n.type === 'Identifier') return n.name;
+  if (n.type === 'MemberExpression' && !n.computed && n.property?.name) {
+    const object = n.object && dotted(n.object);
+    return object ? `${object}.${n.property.name}` : undefined;
+  }
+  if (n.type === 'ThisExpression') return 'this';
+  return undefined;
+}
+
+/** Says where a URL the codemod cannot read comes from. */
+function unreadableUrl(url: unknown, at: ASTPath): string {
+  const node = url as { type: string; name?: string; callee?: unknown } | undefined;
+  if (!node) return 'there is no URL argument';
+  if (node.type === 'Identifier' && node.name) {
+    const init = constInitializer(at, node.name) as { type: string; callee?: unknown } | undefined;
+    if (init?.type === 'CallExpression') return `the URL comes from ${dotted(init.callee) ?? 'a function call'}(…), which the codemod does not read`;
+    return `the URL is the variable "${node.name}", set at run time`;
+  }
+  if (node.type === 'CallExpression') return `the URL comes from ${dotted(node.callee) ?? 'a function call'}(…), which the codemod does not read`;
+  const name = dotted(node);
+  return name ? `the URL is read from ${name} at run time` : 'the URL is computed at run time';
+}
+
+/** `encodeURIComponent(id)`, `String(id)`: a path segment built from the id is the id itself. */
+function segmentValue(expression: ExpressionKind): ExpressionKind {
+  const node = expression as { type: string; callee?: { type: string; name?: string }; arguments?: ExpressionKind[] };
+  const wrapper = node.type === 'CallExpression' && node.callee?.type === 'Identifier' && ['encodeURIComponent', 'encodeURI', 'String'].includes(node.callee.name ?? '');
+  return wrapper && node.arguments?.length === 1 ? (node.arguments[0] as ExpressionKind) : expression;
+}
+
 /** Matches the URL expression `url` (found at `at`) against `pattern`. */
 export function matchEndpoint(ctx: TransformContext, url: unknown, at: ASTPath, pattern: string): UrlMatch {
   const parts = partsOf(ctx, url, at);
-  if (!parts) return { kind: 'dynamic', reason: 'the URL is computed at run time' };
+  if (!parts) return { kind: 'dynamic', reason: unreadableUrl(url, at) };
   const { j } = ctx;
   const queryAt = parts.text.indexOf('?');
   let pathText = queryAt === -1 ? parts.text : parts.text.slice(0, queryAt);
@@ -98,7 +137,7 @@ export function matchEndpoint(ctx: TransformContext, url: unknown, at: ASTPath, 
     const expected = patternSegments[i] ?? '';
     const hole = new RegExp(`^${HOLE}(\\d+)${HOLE}$`).exec(segment);
     if (expected.startsWith(':')) {
-      if (hole) params.set(expected.slice(1), parts.holes[Number(hole[1])] as ExpressionKind);
+      if (hole) params.set(expected.slice(1), segmentValue(parts.holes[Number(hole[1])] as ExpressionKind));
       else if (segment.length > 0) params.set(expected.slice(1), /^\d+$/.test(segment) ? j.literal(Number(segment)) : j.literal(decodeURIComponent(segment)));
       else return { kind: 'other', url: readable(pathText) };
     } else if (hole) {

@@ -37,6 +37,7 @@ function isEventSourceConstruction(ctx: TransformContext, path: ASTPath): boolea
 }
 
 export function convertEventSources(ctx: TransformContext): void {
+  if (!ctx.mentions('EventSource')) return;
   ctx.root
     .find(ctx.j.NewExpression)
     .filter((path: ASTPath) => isEventSourceConstruction(ctx, path))
@@ -134,7 +135,11 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
 
   const declarator = path.parent as ASTPath;
   const declaratorNode = declarator.node as AnyNode;
-  if (declaratorNode.type === 'AssignmentExpression') return 'the EventSource is assigned to a variable declared elsewhere (a hand-made reconnect?): convert by hand';
+  if (declaratorNode.type === 'AssignmentExpression') {
+    const target = unwrapExpression(declaratorNode['left']);
+    if (target.type === 'MemberExpression') return `the EventSource is stored in ${dottedName(target) ?? 'a property'}, so its other uses are out of the codemod's reach: convert by hand`;
+    return 'the EventSource is assigned to a variable declared elsewhere (a hand-made reconnect?): convert by hand';
+  }
   if (declaratorNode.type !== 'VariableDeclarator' || (declaratorNode['id'] as AnyNode).type !== 'Identifier') return 'the EventSource is not kept in a local variable (it is passed on or returned), so what happens to it is unknown';
   const declaration = declarator.parent as ASTPath;
   if ((declaration.node as AnyNode)['declarations'] instanceof Array && ((declaration.node as AnyNode)['declarations'] as unknown[]).length !== 1) return 'the EventSource is declared together with other variables';

@@ -20,6 +20,7 @@ export const FETCH_EVENT_SOURCE_PACKAGE = '@microsoft/fetch-event-source';
 const HARMLESS_HEADERS = new Set(['content-type', 'accept', 'cache-control']);
 
 export function convertFetchEventSourceCalls(ctx: TransformContext): void {
+  if (!ctx.mentions(FETCH_EVENT_SOURCE_PACKAGE)) return;
   const local = findNamedImport(ctx, (source) => source === FETCH_EVENT_SOURCE_PACKAGE, 'fetchEventSource');
   if (!local) return;
   ctx.root

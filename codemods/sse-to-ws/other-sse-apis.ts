@@ -10,6 +10,7 @@ import { isOpenSite } from './site-scope.js';
 import { EVENTSOURCE_PARSER_PACKAGE } from './stream-readers.js';
 
 export function reportOtherSseApis(ctx: TransformContext): void {
+  if (!ctx.mentions('useEventSource', 'EventSourceParserStream')) return;
   const { j } = ctx;
   const useEventSource = findNamedImport(ctx, (source) => source === '@vueuse/core', 'useEventSource');
   if (useEventSource) {

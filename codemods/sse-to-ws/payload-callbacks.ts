@@ -47,17 +47,35 @@ function freshName(taken: Set<string>, candidates: readonly string[]): string {
   return `payload${n}`;
 }
 
-/** Replaces every `JSON.parse(<raw>)` inside `within` by the identifier `payloadName`; returns how many. */
-function replaceParsedData(ctx: TransformContext, within: Collection, isRaw: (node: AnyNode, path: ASTPath) => boolean, payloadName: string): number {
+interface Replacements {
+  count: number;
+  /** Replacements not under a cast: the legacy code used `JSON.parse`'s `any` there. */
+  untyped: number;
+}
+
+/** Replaces every `JSON.parse(<raw>)` inside `within` by the identifier `payloadName`. */
+function replaceParsedData(ctx: TransformContext, within: Collection, isRaw: (node: AnyNode, path: ASTPath) => boolean, payloadName: string): Replacements {
   const { j } = ctx;
-  let replaced = 0;
+  const result = { count: 0, untyped: 0 };
   within.find(j.CallExpression).forEach((path: ASTPath) => {
     const argument = jsonParseArgument(path.node);
     if (argument === undefined || !isRaw(unwrapExpression(argument), path)) return;
+    const parent = (path.parent as ASTPath).node as AnyNode;
+    if (parent.type !== 'TSAsExpression' && parent.type !== 'TSTypeAssertion' && parent.type !== 'TSSatisfiesExpression') result.untyped++;
     j(path).replaceWith(j.identifier(payloadName));
-    replaced++;
+    result.count++;
   });
-  return replaced;
+  return result;
+}
+
+/**
+ * The callback's parameter, as text. Where the legacy code used the parsed JSON without a cast it
+ * had `JSON.parse`'s `any`; in TypeScript the parameter keeps that type, so code that compiled
+ * against `any` still compiles (with the SyncManager's precise type it might not: `chatId` is
+ * `number | string` there).
+ */
+function parameterText(ctx: TransformContext, name: string, untyped: boolean): string {
+  return untyped && ctx.block.parser !== 'babylon' ? `${name}: any` : name;
 }
 
 /**
@@ -133,7 +151,8 @@ export function callbackFromListener(ctx: TransformContext, handler: unknown, ev
   };
   const taken = namesIn(j, copyCollection);
   const payloadName = freshName(taken, ['payload', 'syncPayload', 'syncEvent']);
-  const replaced = replaceParsedData(ctx, copyCollection, isEventData, payloadName);
+  const replacements = replaceParsedData(ctx, copyCollection, isEventData, payloadName);
+  const replaced = replacements.count;
   const otherUses = copyCollection
     .find(j.Identifier, { name: param })
     .filter((path: ASTPath) => path.parent !== null && isValueReference(path) && declaringScope(path, param) === fnScope)
@@ -144,7 +163,9 @@ export function callbackFromListener(ctx: TransformContext, handler: unknown, ev
   const body = copy['body'] as AnyNode;
   let newParam = replaced > 0 ? payloadName : undefined;
   if (body.type === 'BlockStatement' && newParam) newParam = simplifyLeadingAlias(body['body'] as StatementKind[], payloadName, replaced) ?? newParam;
-  copy['params'] = newParam ? [j.identifier(newParam)] : [];
+  const newParamNode = newParam ? j.identifier(newParam) : undefined;
+  if (newParamNode && replacements.untyped > 0 && ctx.block.parser !== 'babylon') newParamNode.typeAnnotation = j.tsTypeAnnotation(j.tsAnyKeyword());
+  copy['params'] = newParamNode ? [newParamNode] : [];
   return { text: printNode(ctx, copy) };
 }
 
@@ -203,7 +224,8 @@ export function callbackFromBranch(ctx: TransformContext, statements: readonly S
   const strayJump = blockCollection.find(j.BreakStatement).filter((path: ASTPath) => !insideLoopOrSwitch(path)).size() + blockCollection.find(j.ContinueStatement).filter((path: ASTPath) => !insideLoopOrSwitch(path)).size();
   if (strayJump > 0) return { reason: `the "${eventName}" branch leaves the read loop early` };
   const payloadName = freshName(namesIn(j, blockCollection), ['payload', 'syncPayload', 'syncEvent']);
-  const directUses = replaceParsedData(ctx, blockCollection, (node) => spec.isRaw(node), payloadName);
+  const replacements = replaceParsedData(ctx, blockCollection, (node) => spec.isRaw(node), payloadName);
+  const directUses = replacements.count;
   const declaredInside = new Set<string>();
   blockCollection.find(j.VariableDeclarator).forEach((path: ASTPath) => {
     const id = (path.node as AnyNode)['id'] as AnyNode;
@@ -228,8 +250,9 @@ export function callbackFromBranch(ctx: TransformContext, statements: readonly S
   } else if (usedAliases.length === 0 && directUses > 0) {
     param = simplifyLeadingAlias(body, payloadName, directUses) ?? param;
   }
+  const untyped = replacements.untyped + usedAliases.filter(([, cast]) => !cast).length > 0;
   const lines = [...aliasLines, ...statementsText(ctx, body)];
-  return { text: `(${param ?? ''}) => {\n${indentBlock(ctx, lines.join('\n'))}\n}` };
+  return { text: `(${param ? parameterText(ctx, param, untyped) : ''}) => {\n${indentBlock(ctx, lines.join('\n'))}\n}` };
 }
 
 function insideLoopOrSwitch(path: ASTPath): boolean {

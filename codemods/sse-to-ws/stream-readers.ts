@@ -11,7 +11,7 @@ import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import { isValueReference, scopeOf } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
-import { matchEndpoint, type UrlMatch } from './endpoint-match.js';
+import { matchEndpoint, staticPrefix, type UrlMatch } from './endpoint-match.js';
 import { dispatchBranches, isDispatchStatement, parsedDataAlias } from './event-dispatch.js';
 import { callbacksFromDispatchingHandler, controllerName, headersProblem, propertyFunction, stringifiedBody } from './fetch-event-source.js';
 import { callbackFromBranch, isTransportOnly, isTransportStatement, unwrapExpression } from './payload-callbacks.js';
@@ -32,7 +32,9 @@ interface StreamTarget {
 }
 
 export function convertStreamReaders(ctx: TransformContext): void {
-  const { j } = ctx;
+  const { j, config } = ctx;
+  // A sync stream names its endpoint (or asks for text/event-stream) in this file, or uses eventsource-parser.
+  if (!ctx.mentions(staticPrefix(config.endpoints.syncCommand), staticPrefix(config.endpoints.syncEvents), 'text/event-stream', EVENTSOURCE_PARSER_PACKAGE)) return;
   const handledParsers = new Set<unknown>();
   ctx.root.find(j.CallExpression).forEach((path: ASTPath) => {
     if (!isFetchCall(path)) return;

@@ -20,6 +20,7 @@ type AnyNode = { type: string; [key: string]: unknown };
 export function dottedName(node: unknown): string | undefined {
   const n = node as AnyNode;
   if (n.type === 'Identifier') return n['name'] as string;
+  if (n.type === 'ThisExpression') return 'this';
   if (n.type === 'MemberExpression' && !n['computed']) {
     const object = dottedName(n['object']);
     const property = (n['property'] as AnyNode)['name'];
@@ -32,7 +33,7 @@ export function convertWrapperCalls(ctx: TransformContext): void {
   const { j } = ctx;
   const byCallee = new Map<string, WrapperConfig[]>();
   for (const wrapper of ctx.config.wrappers) byCallee.set(wrapper.callee, [...(byCallee.get(wrapper.callee) ?? []), wrapper]);
-  if (byCallee.size === 0) return;
+  if (byCallee.size === 0 || !ctx.mentions(...[...byCallee.keys()].map((callee) => callee.split('.').pop() as string))) return;
   ctx.root.find(j.CallExpression).forEach((path: ASTPath) => {
     const name = dottedName((path.node as AnyNode)['callee']);
     const wrappers = name === undefined ? undefined : byCallee.get(name);

@@ -29,8 +29,9 @@ export interface SyncCallbacksHandle {
   close(): void;
   /**
    * Resolves after `onComplete` or `onError` ran, or when the handle is closed or its signal aborts —
-   * when the legacy stream would have ended. Rejects with the error a callback threw (the callback
-   * error is also reported where the client reports listener errors), as a legacy stream read did.
+   * when the legacy stream would have ended. Rejects with the error a callback threw, as a legacy
+   * stream read did. While nobody has asked for `done`, such an error is rethrown instead, so the
+   * client reports it the way `EventTarget` reported an `EventSource` listener's error.
    */
   readonly done: Promise<void>;
 }
@@ -103,6 +104,7 @@ class CallbackFollower {
   readonly #callbacks: SyncCallbacks;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.#finish(undefined);
+  #doneObserved = false;
 
   constructor(callbacks: SyncCallbacks, options: SyncCallbacksOptions) {
     this.#callbacks = callbacks;
@@ -111,9 +113,16 @@ class CallbackFollower {
       this.#resolve = resolve;
       this.#reject = reject;
     });
-    // Callers that never look at `done` must not see an unhandled rejection: the error is reported by the client too.
+    // A rejection nobody asked for is reported by rethrowing (see #call), not as an unhandled rejection.
     done.catch(() => undefined);
-    this.handle = { close: () => this.#finish(undefined), done };
+    const follower = this;
+    this.handle = {
+      close: () => this.#finish(undefined),
+      get done() {
+        follower.#doneObserved = true;
+        return done;
+      },
+    };
     this.handlers = {
       onProgress: (event) => this.#call(() => this.#callbacks.onProgress?.(event), false),
       onComplete: (event) => this.#call(() => this.#callbacks.onComplete?.(event), true),
@@ -136,7 +145,7 @@ class CallbackFollower {
       callback();
     } catch (error) {
       this.#finish(error);
-      throw error;
+      if (!this.#doneObserved) throw error;
     }
     if (final) this.#resolve();
   }

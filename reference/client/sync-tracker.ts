@@ -8,7 +8,7 @@
 import { ErrorCode, type ChatId, type ErrorBody, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStatusReply } from '../protocol/index.js';
 
 /** Error code of the `sync:error` the reference server sends when a run is cancelled. */
-export const SYNC_CANCELLED_CODE = 'CANCELLED';
+export const SYNC_CANCELLED_CODE = ErrorCode.cancelled;
 
 /** Status of a chat's sync as kept in `SyncManager.activeSyncs` (the seed's shape). */
 export type ActiveSyncStatus = 'running' | 'completed' | 'failed' | 'cancelled';

@@ -19,6 +19,8 @@ export const ErrorCode = {
   draining: 'DRAINING',
   /** The server failed while handling the request. */
   internal: 'INTERNAL',
+  /** Carried by the `sync:error` event that ends a run stopped by `sync:cancel`. */
+  cancelled: 'CANCELLED',
   // client-side outcomes of a request
   /** No reply within the request's timeout. */
   timeout: 'TIMEOUT',

@@ -15,7 +15,7 @@ import type { SyncSettings } from './options.js';
 import { chatKey, type StatusStore } from './status-store.js';
 
 /** Error code of the `sync:error` event published when a run is cancelled (`sync:cancel`). */
-export const SYNC_CANCELLED = 'CANCELLED';
+export const SYNC_CANCELLED = ErrorCode.cancelled;
 
 export interface SyncServiceOptions {
   hub: ChannelHub;

@@ -4,7 +4,7 @@
  * scripts as environment variables (`WSMIG_<KNOB>`).
  */
 import { UsageError } from '../../lib/errors.js';
-import { formatDurationMs, parseDurationMs } from '../../lib/duration.js';
+import { parseDurationMs } from '../../lib/duration.js';
 import type { ReconnectSettings } from '../engines/types.js';
 
 export type KnobKind = 'integer' | 'number' | 'duration' | 'enum';
@@ -37,9 +37,12 @@ export function knobEnvVar(name: string): string {
   return `WSMIG_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-/** A knob's default as people read it (`30s`, `100`, `auto`). */
+/** A knob's value as people write it (`30s`, `1m`, `500ms`, `100`, `auto`), so it parses back to the same value. */
 export function formatKnobValue(knob: KnobDefinition, value: number | string = knob.default): string {
-  return knob.kind === 'duration' && typeof value === 'number' ? formatDurationMs(value) : String(value);
+  if (knob.kind !== 'duration' || typeof value !== 'number') return String(value);
+  if (value > 0 && value % 60_000 === 0) return `${value / 60_000}m`;
+  if (value > 0 && value % 1_000 === 0) return `${value / 1_000}s`;
+  return `${value}ms`;
 }
 
 /**

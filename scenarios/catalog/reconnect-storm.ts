@@ -26,7 +26,7 @@ export const reconnectStormScenario: ScenarioDefinition = {
       default: 'auto',
       values: CUT_MODES,
       description:
-        'restart (SIGTERM the embedded server and start it again on the same port), kick (POST /admin/kick), client-close (abrupt close by the client); auto: restart when wsmig started the server, else kick when /admin/kick answers, else client-close.',
+        'restart (SIGTERM the embedded server and start it again on the same port), kick (POST /admin/kick), client-close (abrupt close by the client); auto: restart when wsmig started the server and a restart keeps its replay history, else kick, else client-close when the kick is refused.',
     },
     { name: 'reconnectDeadline', kind: 'duration', default: 10_000, min: 1, description: 'A client not reconnected and resubscribed within this after a cut counts as a failed reconnect.' },
     { name: 'reconnectDelay', kind: 'duration', default: DEFAULT_RECONNECT.baseDelayMs, min: 1, description: 'Base reconnect delay (capped exponential backoff with full jitter, as the reference client).' },

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { echoTraffic, envValue, foreignStatus, injectLatency, phaseCommits, readState, transport } from '../migration/helpers/flow.js';
-import { LEGACY_FILE, createMiniApp, type MiniApp } from '../migration/helpers/mini-app.js';
+import { LEGACY_FILE, createExampleApp, typecheckServer, type ExampleApp } from '../migration/helpers/example-app.js';
 import { stopRecordedService } from '../migration/helpers/service.js';
 import { exists, removeRepo } from '../migration/helpers/temp-repo.js';
 
@@ -15,14 +15,22 @@ const ENV = { NODE_ENV: 'test' };
  * The steps depend on each other, so they run in order on one repository.
  */
 describe('a migration from prepare to a watch-triggered rollback', () => {
-  let app: MiniApp;
+  let app: ExampleApp;
   beforeAll(async () => {
-    app = await createMiniApp();
+    app = await createExampleApp();
   });
   afterAll(async () => {
     if (!app) return;
     await stopRecordedService(app.root);
     await removeRepo(app.root);
+  });
+
+  it('init proposed the legacy file, the frontend folder and the project\'s SSE wrapper', async () => {
+    const config = JSON.parse(await readFile(path.join(app.root, 'wsmig.config.json'), 'utf8')) as { legacyFiles: string[]; codemodPaths: string[]; codemods: { wrappers: { callee: string }[] }; envFiles: string[] };
+    expect(config.legacyFiles).toEqual([LEGACY_FILE]);
+    expect(config.codemodPaths).toEqual(['packages/frontend/src']);
+    expect(config.codemods.wrappers.map((wrapper) => wrapper.callee)).toEqual(['createConnection']);
+    expect(config.envFiles).toEqual(['.env']);
   });
 
   it('prepare configures the endpoint, adds the flag off, starts the service and passes the baseline', async () => {
@@ -53,7 +61,7 @@ describe('a migration from prepare to a watch-triggered rollback', () => {
     expect(result.exitCode, result.stderr).toBe(0);
     const [commit] = await phaseCommits(app.root, 'migrate');
     expect(commit).toBeDefined();
-    const frontend = await readFile(path.join(app.root, 'packages/frontend/src/sync.ts'), 'utf8');
+    const frontend = await readFile(path.join(app.root, 'packages/frontend/src/hooks/useChatSync.tsx'), 'utf8');
     expect(frontend).toContain('features.useNewWSSync');
     expect(frontend).toContain('new EventSource');
     expect(await envValue(app.root, 'USE_NEW_WS_SYNC')).toBe('true');
@@ -77,8 +85,10 @@ describe('a migration from prepare to a watch-triggered rollback', () => {
     const commits = await phaseCommits(app.root, 'stabilize');
     expect(commits).toHaveLength(1);
     expect((await readState(app.root)).commits['stabilize']).toBe(commits[0]);
-    expect(await readFile(path.join(app.root, 'packages/server/src/index.ts'), 'utf8')).not.toContain('legacy-sync');
-    expect(await readFile(path.join(app.root, 'packages/frontend/src/sync.ts'), 'utf8')).not.toContain('EventSource');
+    expect(await readFile(path.join(app.root, 'packages/server/src/index.ts'), 'utf8')).not.toContain("from './legacy-sync.js'");
+    const compiled = await typecheckServer(app.root);
+    expect(compiled.exitCode, compiled.output).toBe(0);
+    expect(await readFile(path.join(app.root, 'packages/frontend/src/hooks/useChatSync.tsx'), 'utf8')).not.toContain('EventSource');
     expect(await foreignStatus(app.root)).toBe('');
   });
 
@@ -106,6 +116,8 @@ describe('a migration from prepare to a watch-triggered rollback', () => {
       expect(await transport(app.baseUrl)).toBe('sse');
       expect(await phaseCommits(app.root, 'rollback')).toHaveLength(1);
       expect(await foreignStatus(app.root)).toBe('');
+      const compiled = await typecheckServer(app.root);
+      expect(compiled.exitCode, compiled.output).toBe(0);
 
       const incidents = await readdir(path.join(app.root, '.wsmig', 'incidents'));
       expect(incidents.filter((file) => file.endsWith('.md'))).toHaveLength(1);

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { envValue, foreignStatus, phaseCommits, readState, transport } from '../migration/helpers/flow.js';
-import { LEGACY_FILE, createMiniApp, type MiniApp } from '../migration/helpers/mini-app.js';
+import { LEGACY_FILE, createExampleApp, type ExampleApp } from '../migration/helpers/example-app.js';
 import { stopRecordedService } from '../migration/helpers/service.js';
 import { exists, git, removeRepo } from '../migration/helpers/temp-repo.js';
 
@@ -13,9 +13,9 @@ import { exists, git, removeRepo } from '../migration/helpers/temp-repo.js';
  * must finish the work, with each phase's commit made exactly once and nothing left uncommitted.
  */
 describe('a migration killed in the middle of each phase', () => {
-  let app: MiniApp;
+  let app: ExampleApp;
   beforeAll(async () => {
-    app = await createMiniApp();
+    app = await createExampleApp();
   });
   afterAll(async () => {
     if (!app) return;
@@ -55,11 +55,11 @@ describe('a migration killed in the middle of each phase', () => {
   it('migrate, killed after the codemod rewrote files and again after the flip, completes with one commit', async () => {
     const migrate = ['migrate', 'phase', 'migrate', '--yes'];
     await killedAt('migrate.codemod:after-codemod', migrate);
-    expect(await foreignStatus(app.root)).toContain('packages/frontend/src/sync.ts');
+    expect(await foreignStatus(app.root)).toContain('packages/frontend/src/hooks/useChatSync.tsx');
     await killedAt('migrate.flag-on:after-apply', migrate);
     await completes(migrate);
     expect(await phaseCommits(app.root, 'migrate')).toHaveLength(1);
-    const frontend = await readFile(path.join(app.root, 'packages/frontend/src/sync.ts'), 'utf8');
+    const frontend = await readFile(path.join(app.root, 'packages/frontend/src/hooks/useChatSync.tsx'), 'utf8');
     expect(frontend.match(/if \(features\.useNewWSSync\)/g)).toHaveLength(1);
     expect(await envValue(app.root, 'USE_NEW_WS_SYNC')).toBe('true');
     expect(await transport(app.baseUrl)).toBe('ws');
@@ -75,7 +75,7 @@ describe('a migration killed in the middle of each phase', () => {
     const commits = await phaseCommits(app.root, 'stabilize');
     expect(commits).toHaveLength(1);
     const changed = (await git(app.root, 'show', '--name-only', '--format=', commits[0] as string)).split('\n').sort();
-    expect(changed).toEqual(expect.arrayContaining([LEGACY_FILE, 'packages/frontend/src/sync.ts', 'packages/server/src/index.ts']));
+    expect(changed).toEqual(expect.arrayContaining([LEGACY_FILE, 'packages/frontend/src/hooks/useChatSync.tsx', 'packages/server/src/index.ts']));
     expect((await readState(app.root)).commits['stabilize']).toBe(commits[0]);
     expect(await foreignStatus(app.root)).toBe('');
   });

@@ -180,6 +180,49 @@ describe('runLoad', () => {
     expect(lost?.observed).toBeGreaterThan(0);
   });
 
+  it('runs http-under-load at the same time as a latency run, into one Result', async () => {
+    const server = await serve();
+    const outcome = await runLoad({
+      scenarios: ['http-under-load'],
+      target: server.wsUrl,
+      overrides: [
+        { knob: 'duration', value: '2s', source: 'test' },
+        { knob: 'connections', value: '5', source: 'test' },
+        { knob: 'rate', value: '40', source: 'test' },
+        { knob: 'rampUp', value: '0s', source: 'test' },
+      ],
+      outDir: await tempDir(),
+      logger: silentLogger(),
+    });
+    const result = outcome.reports[0]?.result as Result;
+    expect(result.scenarios.map((s) => [s.name, s.engine])).toEqual([
+      ['latency', 'native'],
+      ['http-under-load', 'autocannon'],
+    ]);
+    expect(result.scenarios[0]?.startOffsetMs).toBe(result.scenarios[1]?.startOffsetMs);
+    const samples = (name: string, scenario: string) => result.metrics.find((m) => m.name === name && m.tags['scenario'] === scenario)?.samples ?? 0;
+    expect(samples('http_req_duration', 'http-under-load')).toBeGreaterThan(20);
+    expect(samples('ws_rpc_duration', 'latency')).toBeGreaterThan(20);
+  });
+
+  it('records the server RSS growth slope for soak', async () => {
+    const server = await serve();
+    const outcome = await runLoad({
+      scenarios: ['soak'],
+      target: server.wsUrl,
+      overrides: [
+        { knob: 'duration', value: '3s', source: 'test' },
+        { knob: 'rampUp', value: '0s', source: 'test' },
+        { knob: 'connections', value: '10', source: 'test' },
+      ],
+      outDir: await tempDir(),
+      logger: silentLogger(),
+    });
+    const slope = outcome.reports[0]?.result.metrics.find((m) => m.name === 'server_rss_growth_bytes_per_minute' && m.tags['scenario'] === 'soak');
+    expect(slope?.samples).toBe(1);
+    expect(Number.isFinite((slope?.values as { value: number }).value)).toBe(true);
+  });
+
   it('says k6 is missing before starting anything', async () => {
     const path = process.env['PATH'];
     process.env['PATH'] = '/nonexistent';

@@ -9,10 +9,10 @@ export function useSyncStatus(chatId: Ref<number>) {
   watchEffect((onCleanup) => {
     if (features.useNewWSSync) {
       const source = watchSync(getSharedClient(), chatId.value, {
-        onProgress: (payload) => {
+        onProgress: (payload: any) => {
           percent.value = payload.progress;
         },
-        onError: (payload) => {
+        onError: (payload: any) => {
           failure.value = payload.error.message;
           source.close();
         }

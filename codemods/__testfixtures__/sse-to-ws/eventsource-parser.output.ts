@@ -6,7 +6,7 @@ export async function syncForOffline(chatId: number, onProgress: (percent: numbe
   let completed = false;
   if (features.useNewWSSync) {
     await runSync(getSharedSyncManager(), { chatId }, {
-      onProgress: (payload) => {
+      onProgress: (payload: any) => {
         onProgress(payload.progress);
       },
       onComplete: () => {

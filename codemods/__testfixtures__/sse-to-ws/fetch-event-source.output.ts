@@ -7,13 +7,13 @@ export async function syncBeforeExport(chatId: number, onProgress: (event: SyncP
   let result: SyncComplete | undefined;
   if (features.useNewWSSync) {
     await runSync(getSharedSyncManager(), { chatId, options: { incremental: true } }, {
-      onProgress: (data) => {
+      onProgress: (data: any) => {
         onProgress(data as SyncProgress);
       },
-      onComplete: (data) => {
+      onComplete: (data: any) => {
         result = data as SyncComplete;
       },
-      onError: (data) => {
+      onError: (data: any) => {
         throw new Error(data.error.message);
       },
     }, { signal: controller.signal }).done;

@@ -6,13 +6,13 @@ import { features } from './config/features.js';
 export async function streamSync(chatId: number, handlers: SyncHandlers): Promise<void> {
   if (features.useNewWSSync) {
     await runSync(getSharedSyncManager(), { chatId }, {
-      onProgress: (payload) => {
+      onProgress: (payload: any) => {
         handlers.onProgress(payload);
       },
-      onComplete: (payload) => {
+      onComplete: (payload: any) => {
         handlers.onComplete(payload);
       },
-      onError: (payload) => {
+      onError: (payload: any) => {
         handlers.onError(payload);
       },
     }).done;

@@ -42,9 +42,13 @@ export class SyncDriver {
     return dot > 1 && Number.isSafeInteger(index) ? index : undefined;
   }
 
-  /** The connection is (again) open and subscribed. */
+  /**
+   * The connection is (again) open and subscribed. A run under way is asked for again: `sync:start`
+   * joins it when it still runs, and resumes it when a restarted server orphaned it.
+   */
   onConnectionReady(): void {
     if (this.state === 'idle') this.start(false);
+    else if (this.state === 'running' || this.state === 'starting') this.start(true);
   }
 
   /** Checks for a stalled run or a pending retry. */

@@ -61,7 +61,7 @@ describe('sse-to-ws reporting', () => {
     const { output } = await runTransform({ default: transform }, cases[0]!.inputFile.replace(/[^/]+$/, 'custom.ts'), source, custom);
     expect(output).toContain("import { flags } from './config/features.js';");
     expect(output).toContain('if (flags.wsSync) {');
-    expect(output).toContain('onProgress: (payload) => show(payload.progress)');
+    expect(output).toContain('onProgress: (payload: any) => show(payload.progress)');
     const progressOnly = fixtureConfig('sse-to-ws', { events: { tick: 'sync:progress' } });
     const manual = await runTransform({ default: transform }, cases[0]!.inputFile.replace(/[^/]+$/, 'custom.ts'), source, progressOnly);
     expect(manual.record?.manual).toEqual([{ line: 2, reason: 'the "done" event has no WebSocket equivalent in codemods.events' }]);

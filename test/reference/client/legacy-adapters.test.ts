@@ -66,6 +66,16 @@ describe('runSync', () => {
     expect(seen).toEqual([]);
   });
 
+  it('reports an error thrown by a callback where the client reports listener errors, when nobody awaits done', async () => {
+    const reported = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
+    runSync(manager, { chatId: 13 }, {
+      onComplete: () => {
+        throw new Error('listener failed');
+      },
+    });
+    expect(await reported).toMatchObject({ message: 'listener failed' });
+  });
+
   it('rejects done with the error a callback threw, as a legacy stream read would have', async () => {
     const handle = runSync(manager, { chatId: 10 }, {
       onComplete: () => {

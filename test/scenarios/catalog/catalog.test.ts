@@ -36,6 +36,16 @@ describe('the scenario catalog', () => {
     expect(latency?.knobs.map((k) => k.env)).toContain('WSMIG_SYNCS');
   });
 
+  it('shows every default as a value that parses back to itself', () => {
+    for (const scenario of describeScenarios()) {
+      const definition = scenarioByName(scenario.name);
+      const reparsed = resolveScenarioOptions(definition, scenario.knobs.map((knob) => override(knob.name, knob.default)));
+      expect(reparsed).toEqual(resolveScenarioOptions(definition, []));
+    }
+    expect(describeScenarios().find((s) => s.name === 'soak')?.knobs.find((k) => k.name === 'duration')?.default).toBe('10m');
+    expect(describeScenarios().find((s) => s.name === 'reconnect-storm')?.knobs.find((k) => k.name === 'reconnectDelay')?.default).toBe('500ms');
+  });
+
   it('applies overrides: durations with units, scenario-targeted ones only to their scenario', () => {
     const latency = scenarioByName('latency');
     const options = resolveScenarioOptions(latency, [override('duration', '1m30s'), override('rate', '50', 'latency'), override('cuts', '9', 'reconnect-storm')]);
