@@ -148,11 +148,11 @@ export async function runCodemod(options: RunCodemodOptions): Promise<CodemodSum
   } finally {
     await fs.rm(workDir, { recursive: true, force: true });
   }
-  return summarize({ definition: definition.name, dry, config, files, candidates, records, errorCount, startedAt, captureOutput: options.captureOutput ?? false, logger });
+  return summarize({ codemod: definition.name, dry, config, files, candidates, records, errorCount, startedAt, captureOutput: options.captureOutput ?? false, logger });
 }
 
 interface SummaryInput {
-  definition: string;
+  codemod: string;
   dry: boolean;
   config: ResolvedCodemodsConfig;
   files: readonly string[];
@@ -168,7 +168,7 @@ function summarize(input: SummaryInput): CodemodSummary {
   const relative = (file: string): string => path.relative(input.config.root, file).split(path.sep).join('/') || '.';
   const byFile = new Map(input.records.map((record) => [record.file, record]));
   const summary: CodemodSummary = {
-    codemod: input.definition,
+    codemod: input.codemod,
     dry: input.dry,
     root: input.config.root,
     filesConsidered: input.files.length,

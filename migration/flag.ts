@@ -34,7 +34,7 @@ export async function liveFlagValue(context: MigrationContext): Promise<boolean 
 export async function setLiveFlag(context: MigrationContext, value: boolean): Promise<LiveFlagReport> {
   const url = endpoints(context).flag;
   const answer = await request(url, { method: 'POST', body: { value }, timeoutMs: 3_000 });
-  if (answer.status === 0) return { applied: false, value: undefined, detail: `the service does not answer ${url} (${answer.error ?? 'no answer'})` };
+  if (answer.status === 0) return { applied: false, value: undefined, detail: `no service answers ${url} (${answer.error ?? 'no answer'}); a service started later reads the env file` };
   if (!answer.ok) return { applied: false, value: undefined, detail: `${url} answered HTTP ${answer.status}: the service cannot change the flag live` };
   const reported = (answer.json as { flag?: { value?: unknown } } | undefined)?.flag?.value;
   if (typeof reported === 'boolean') {
@@ -85,8 +85,24 @@ export async function flipFlag(context: MigrationContext, value: boolean): Promi
   const featuresFile = inRepo(context, config.flag.featuresFile);
   const features = await inspectFeaturesFile(featuresFile, config.flag.featuresKey, config.flag.name);
   const featuresFileChanged = features ? await setFeaturesFlagDefault(featuresFile, config.flag.featuresKey, config.flag.name, value) : false;
-  const live = await setLiveFlag(context, value);
+  let live = await setLiveFlag(context, value);
+  if (!live.applied) live = await awaitEnvFilePickup(context, value, live);
   return { value, envFiles, featuresFileChanged, live };
+}
+
+/**
+ * A service that follows its env file (the reference server's `--flag-file`) switches within about
+ * a second of the file changing, even when it refuses `POST /admin/flag`: wait that long before
+ * calling for a restart.
+ */
+async function awaitEnvFilePickup(context: MigrationContext, value: boolean, refused: LiveFlagReport, timeoutMs = 1_500): Promise<LiveFlagReport> {
+  const deadline = Date.now() + timeoutMs;
+  let seen = await liveFlagValue(context);
+  while (seen !== undefined && seen !== value && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    seen = await liveFlagValue(context);
+  }
+  return seen === value ? { applied: true, value, detail: `${refused.detail}, but the service picked the value up from the env file` } : refused;
 }
 
 /** One line for people about a flip. */

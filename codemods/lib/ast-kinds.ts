@@ -7,4 +7,3 @@ import type { JSCodeshift } from 'jscodeshift';
 
 export type ExpressionKind = Parameters<JSCodeshift['expressionStatement']>[0];
 export type StatementKind = Parameters<JSCodeshift['blockStatement']>[0][number];
-export type PropertyKind = Parameters<JSCodeshift['objectExpression']>[0][number];

@@ -4,7 +4,6 @@
  */
 import path from 'node:path';
 import type { ASTPath } from 'jscodeshift';
-import type { ExpressionKind } from './ast-kinds.js';
 import type { TransformContext } from './context.js';
 import { ensureNamedImport, findNamedImport, relativeSpecifier, specifierResolvesTo } from './imports.js';
 
@@ -26,12 +25,6 @@ export function featuresLocalName(ctx: TransformContext): string | undefined {
 /** Imports the features export (once) and returns its local name. */
 export function ensureFeaturesImport(ctx: TransformContext): string {
   return ensureNamedImport(ctx, relativeSpecifier(ctx, featuresModulePath(ctx)), ctx.config.featuresExport, isFeaturesSource(ctx));
-}
-
-/** `features.useNewWSSync` with the given local name. */
-export function flagExpression(ctx: TransformContext, featuresLocal: string): ExpressionKind {
-  const { j } = ctx;
-  return j.memberExpression(j.identifier(featuresLocal), j.identifier(ctx.config.flagKey));
 }
 
 /** True when the node reads the flag: `features.useNewWSSync`, `features?.useNewWSSync` or `features['useNewWSSync']`. */

@@ -13,15 +13,33 @@ import { matchEndpoint } from './endpoint-match.js';
 import { callbackFromListener, isTransportOnly, listenerReadsData, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
 import { dottedName } from './wrapper-calls.js';
-import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
+import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
 const POLYFILL_PACKAGES = new Set(['eventsource', 'event-source-polyfill', 'extended-eventsource', 'reconnecting-eventsource', 'eventsource-client']);
 const GLOBAL_OBJECTS = new Set(['window', 'globalThis', 'self']);
 
-/** True for `new EventSource(…)`, `new window.EventSource(…)` and the common polyfills. */
-function isEventSourceConstruction(ctx: TransformContext, path: ASTPath): boolean {
+const EVENT_SOURCE_NAMES = new Set(['EventSource', 'EventSourcePolyfill', 'NativeEventSource', 'ReconnectingEventSource']);
+
+/** The package a local name was imported or required from, if any. */
+function packageOf(path: ASTPath, name: string): string | undefined {
+  const binding = scopeOf(path)?.lookup(name)?.getBindings()[name]?.[0];
+  for (let p: ASTPath | null = binding ?? null; p; p = p.parent as ASTPath | null) {
+    const node = p.node as AnyNode;
+    if (node.type === 'ImportDeclaration') return String((node['source'] as AnyNode)['value']);
+    if (node.type === 'VariableDeclarator') {
+      const init = unwrapExpression(node['init'] ?? { type: 'Identifier' });
+      const call = init.type === 'MemberExpression' ? unwrapExpression(init['object']) : init;
+      const argument = (call['arguments'] as AnyNode[] | undefined)?.[0];
+      return call.type === 'CallExpression' && (call['callee'] as AnyNode)['name'] === 'require' && typeof argument?.['value'] === 'string' ? argument['value'] : undefined;
+    }
+  }
+  return undefined;
+}
+
+/** True for `new EventSource(…)`, `new window.EventSource(…)` and the common polyfills, however they are imported. */
+function isEventSourceConstruction(path: ASTPath): boolean {
   const callee = unwrapExpression((path.node as AnyNode)['callee']);
   if (callee.type === 'MemberExpression') {
     const object = unwrapExpression(callee['object']);
@@ -29,18 +47,16 @@ function isEventSourceConstruction(ctx: TransformContext, path: ASTPath): boolea
   }
   if (callee.type !== 'Identifier') return false;
   const name = callee['name'] as string;
-  const binding = scopeOf(path)?.lookup(name)?.getBindings()[name]?.[0];
-  if (!binding) return name === 'EventSource';
-  const importDeclaration = (binding.parent as ASTPath | null)?.parent as ASTPath | null;
-  const source = (importDeclaration?.node as AnyNode | undefined)?.['source'] as AnyNode | undefined;
-  return (importDeclaration?.node as AnyNode | undefined)?.type === 'ImportDeclaration' && POLYFILL_PACKAGES.has(String(source?.['value']));
+  if (EVENT_SOURCE_NAMES.has(name)) return true;
+  const from = packageOf(path, name);
+  return from !== undefined && POLYFILL_PACKAGES.has(from);
 }
 
 export function convertEventSources(ctx: TransformContext): void {
   if (!ctx.mentions('EventSource')) return;
   ctx.root
     .find(ctx.j.NewExpression)
-    .filter((path: ASTPath) => isEventSourceConstruction(ctx, path))
+    .filter((path: ASTPath) => isEventSourceConstruction(path))
     .forEach((path: ASTPath) => {
       if (!isOpenSite(ctx, path)) return;
       const problem = convertEventSource(ctx, path);
@@ -187,6 +203,8 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
     if (usedAfter || (ctx.templateText && new RegExp(`\\b${hiddenName}\\b`).test(ctx.templateText))) return `putting the SSE code under the flag would hide "${hiddenName}", which is used after it`;
   }
 
+  const formatProblem = moduleFormatProblem(ctx);
+  if (formatProblem) return formatProblem;
   const callbacksSource = callbacksText(ctx, callbacks);
   const chatIdText = printNode(ctx, chatId);
   const handle = start ? runSyncText(ctx, chatParamsText(chatIdText), callbacksSource) : watchSyncText(ctx, chatIdText, callbacksSource);

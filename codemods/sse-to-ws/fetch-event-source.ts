@@ -12,7 +12,7 @@ import { matchEndpoint } from './endpoint-match.js';
 import { readHandlerBody } from './event-dispatch.js';
 import { callbackFromBranch, isTransportOnly, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
-import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardExpression, guardStatements, moveLeadingComments, printNode, runSyncText, watchSyncText } from './ws-code.js';
+import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardExpression, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText, watchSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -51,13 +51,13 @@ export function propertyFunction(property: AnyNode): AnyNode | undefined {
 }
 
 /** The statements of a function body (a concise arrow body counts as one expression statement). */
-export function bodyStatements(ctx: TransformContext, fn: AnyNode): AnyNode[] {
+function bodyStatements(ctx: TransformContext, fn: AnyNode): AnyNode[] {
   const body = fn['body'] as AnyNode;
   return body.type === 'BlockStatement' ? (body['body'] as AnyNode[]) : [ctx.j.expressionStatement(body as unknown as ExpressionKind) as unknown as AnyNode];
 }
 
 /** `ev.<field>` for the handler's parameter. */
-export function isParamMember(param: string, field: string): (node: AnyNode) => boolean {
+function isParamMember(param: string, field: string): (node: AnyNode) => boolean {
   return (node) => {
     if (node.type !== 'MemberExpression' || node['computed']) return false;
     const object = unwrapExpression(node['object']);
@@ -165,6 +165,8 @@ function convertCall(ctx: TransformContext, path: ASTPath): string | undefined {
   if (!fn) return 'its onmessage handler is defined elsewhere: which sync event it handles is unknown';
   const callbacks = callbacksFromDispatchingHandler(ctx, fn, 'onmessage', new Set(), closable);
   if (typeof callbacks === 'string') return callbacks;
+  const formatProblem = moduleFormatProblem(ctx);
+  if (formatProblem) return formatProblem;
   const signalText = signal ? printNode(ctx, signal) : undefined;
   const callbacksSource = callbacksText(ctx, callbacks);
   const chatIdText = (): string => printNode(ctx, match.params.get('chatId'));
@@ -181,7 +183,7 @@ function convertCall(ctx: TransformContext, path: ASTPath): string | undefined {
  * Puts a call that returns a promise settled at the end of the stream under the flag: as an if/else
  * when it is a statement (`await fetchEventSource(…);`), else as a conditional expression on `handle.done`.
  */
-export function replaceStreamingCall(ctx: TransformContext, path: ASTPath, handle: string): void {
+function replaceStreamingCall(ctx: TransformContext, path: ASTPath, handle: string): void {
   const { j } = ctx;
   const parent = (path.parent as ASTPath).node as AnyNode;
   const awaited = parent.type === 'AwaitExpression';

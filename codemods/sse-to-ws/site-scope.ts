@@ -19,7 +19,7 @@ function functionName(path: ASTPath): string | undefined {
 }
 
 /** True when the path lies inside the definition of a configured wrapper function. */
-export function isInsideWrapperDefinition(ctx: TransformContext, path: ASTPath): boolean {
+function isInsideWrapperDefinition(ctx: TransformContext, path: ASTPath): boolean {
   const wrapperNames = new Set(ctx.config.wrappers.map((wrapper) => wrapper.callee.split('.').pop()));
   if (wrapperNames.size === 0) return false;
   for (let p = path.parent as ASTPath | null; p; p = p.parent as ASTPath | null) {

@@ -17,7 +17,7 @@ import { callbacksFromDispatchingHandler, controllerName, headersProblem, proper
 import { callbackFromBranch, isTransportOnly, isTransportStatement, unwrapExpression } from './payload-callbacks.js';
 import { isOpenSite } from './site-scope.js';
 import { dottedName } from './wrapper-calls.js';
-import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
+import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -228,6 +228,8 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
   const callbacks = parserCall ? parserCallbacks(ctx, parserOptions, regionNames, droppable, loopPath) : handParserCallbacks(ctx, loopPath, regionNames, droppable, endsFunction);
   if (typeof callbacks === 'string') return callbacks;
 
+  const formatProblem = moduleFormatProblem(ctx);
+  if (formatProblem) return formatProblem;
   let handle: string;
   const callbacksSource = callbacksText(ctx, callbacks);
   const signalText = signal ? printNode(ctx, signal) : undefined;

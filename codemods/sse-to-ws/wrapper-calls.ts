@@ -12,7 +12,7 @@ import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
 import { matchEndpoint } from './endpoint-match.js';
 import { isOpenSite } from './site-scope.js';
-import { type CallbackEntry, callbackEntry, callbackForLegacyEvent, type CallbackName, callbacksText, guardExpression, guardStatements, moveLeadingComments, printNode, runSyncText } from './ws-code.js';
+import { type CallbackEntry, callbackEntry, callbackForLegacyEvent, type CallbackName, callbacksText, guardExpression, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -126,6 +126,8 @@ function convertWrapperCall(ctx: TransformContext, path: ASTPath, name: string, 
   const target = awaited ? (path.parent as ASTPath) : path;
   const problem = resultProblem(ctx, target, name);
   if (problem) return problem;
+  const formatProblem = moduleFormatProblem(ctx);
+  if (formatProblem) return formatProblem;
   const ws = runSyncText(ctx, printNode(ctx, params), callbacks.text);
   const holder = (target.parent as ASTPath).node as AnyNode;
   if (holder.type === 'ExpressionStatement') {

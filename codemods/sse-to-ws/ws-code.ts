@@ -118,6 +118,17 @@ export function watchSyncText(ctx: TransformContext, chatIdText: string, callbac
   return adapterCall(ctx, 'watchSync', [chatIdText, callbacks], signalText);
 }
 
+/**
+ * Why the converted code cannot be written into this file: a CommonJS module (`require`,
+ * `module.exports`, no `import`/`export`) would get ES `import` declarations it cannot hold.
+ */
+export function moduleFormatProblem(ctx: TransformContext): string | undefined {
+  const body = (ctx.programPath().node as unknown as { body: { type: string }[] }).body;
+  if (body.some((statement) => /^(Import|Export)/.test(statement.type))) return undefined;
+  const commonJs = /\brequire\s*\(|\bmodule\.exports\b|\bexports\.[A-Za-z_$]/.test(ctx.block.code);
+  return commonJs ? 'this file is a CommonJS module (require/module.exports) and the codemod writes ES imports: move it to ES modules and run again, or convert the site by hand' : undefined;
+}
+
 /** `features.useNewWSSync`, importing `features` when needed. */
 export function flagText(ctx: TransformContext): string {
   return `${ensureFeaturesImport(ctx)}.${ctx.config.flagKey}`;

@@ -10,7 +10,7 @@
  * | `server_connections` | `wsmig_ws_connections` | latest reading, summed over instances |
  * | `ws_rpc_duration` | `wsmig_ws_request_duration_seconds` histogram | bucket deltas → samples spread evenly inside each bucket (as Prometheus' `histogram_quantile` assumes). **Server-side time**: from receiving a request to handing its reply to the socket, not the client's round trip |
  * | `ws_connect_success` | `wsmig_ws_connection_attempts_total{outcome}` | deltas: `accepted` passes, every other outcome fails |
- * | `ws_unexpected_disconnects` | `wsmig_ws_disconnects_total{code}` | delta of codes 1006 and 1011 |
+ * | `ws_unexpected_disconnects` | `wsmig_ws_disconnects_total{code}` | delta of codes 1006 and 1011 (0 when the server exposes its attempts counter but no disconnect series yet) |
  *
  * A metric whose source series are absent is left out, so thresholds on it are inconclusive.
  * Counters that went down belong to a restarted process: their new value is the delta.

@@ -52,5 +52,7 @@ export type {
   SyncStatusReply,
   WSMessage,
 } from '../protocol/index.js';
+export { runSync, watchSync } from './legacy-adapters.js';
+export type * from './legacy-adapters.js';
 export { waitForOpen } from './wait-for-open.js';
 export type { WaitForOpenOptions } from './wait-for-open.js';

@@ -104,23 +104,25 @@ class CallbackFollower {
   readonly #callbacks: SyncCallbacks;
   readonly #signal: AbortSignal | undefined;
   readonly #onAbort = (): void => this.#finish(undefined);
-  #doneObserved = false;
+  /** Whether the caller asked for `done` (then it, not the client, gets a callback's error). */
+  readonly #done: { promise: Promise<void>; observed: boolean };
 
   constructor(callbacks: SyncCallbacks, options: SyncCallbacksOptions) {
     this.#callbacks = callbacks;
     this.#signal = options.signal;
-    const done = new Promise<void>((resolve, reject) => {
+    const promise = new Promise<void>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
     });
     // A rejection nobody asked for is reported by rethrowing (see #call), not as an unhandled rejection.
-    done.catch(() => undefined);
-    const follower = this;
+    promise.catch(() => undefined);
+    const done = { promise, observed: false };
+    this.#done = done;
     this.handle = {
       close: () => this.#finish(undefined),
       get done() {
-        follower.#doneObserved = true;
-        return done;
+        done.observed = true;
+        return done.promise;
       },
     };
     this.handlers = {
@@ -145,7 +147,7 @@ class CallbackFollower {
       callback();
     } catch (error) {
       this.#finish(error);
-      if (!this.#doneObserved) throw error;
+      if (!this.#done.observed) throw error;
     }
     if (final) this.#resolve();
   }

@@ -69,7 +69,18 @@ async function readStateFile(file: string): Promise<Map<string, SyncStatusReply>
   return records;
 }
 
-/** A {@link StatusStore} persisted to `file` (created on the first write, with its folder). */
+/** The file of each store made by {@link createFileStatusStore}: the server keeps its replay history beside it. */
+const storeFiles = new WeakMap<StatusStore, string>();
+
+/** The file a status store keeps its records in, when {@link createFileStatusStore} made it. */
+export function statusStoreFile(store: StatusStore): string | undefined {
+  return storeFiles.get(store);
+}
+
+/**
+ * A {@link StatusStore} persisted to `file` (created on the first write, with its folder).
+ * A server given this store also keeps its replay history beside it (see `hubStateFile`).
+ */
 export function createFileStatusStore(file: string, options: FileStatusStoreOptions = {}): StatusStore {
   const flushDelayMs = options.flushDelayMs ?? 100;
   let loaded: Promise<Map<string, SyncStatusReply>> | undefined;
@@ -101,7 +112,7 @@ export function createFileStatusStore(file: string, options: FileStatusStoreOpti
     return batch.promise;
   };
 
-  return {
+  const store: StatusStore = {
     get: async (chatId) => (await load()).get(chatKey(chatId)),
     set: async (record) => {
       (await load()).set(chatKey(record.chatId), record);
@@ -117,4 +128,6 @@ export function createFileStatusStore(file: string, options: FileStatusStoreOpti
       await writing;
     },
   };
+  storeFiles.set(store, file);
+  return store;
 }

@@ -5,7 +5,8 @@
  * can switch transports mid-sync without loss.
  *
  * {@link ChannelHub} is the seam for a shared implementation (e.g. Redis streams, so several
- * instances can replay each other's events); {@link createMemoryHub} is the in-memory one.
+ * instances can replay each other's events); {@link createMemoryHub} is the in-memory one, which
+ * can hand out a {@link HubSnapshot} of its history and start from one (see hub-state-file.ts).
  */
 import type { ResyncReason } from '../protocol/index.js';
 
@@ -25,9 +26,18 @@ export class ChannelEvent {
 
   /** The WebSocket frame of this event for the subscription `subscriptionId`. */
   frameFor(subscriptionId: string): string {
-    // `{"id":…,` + the rest, serialized once: fan-out does not re-serialize the payload.
+    return `{"id":${JSON.stringify(subscriptionId)},${this.tail()}`;
+  }
+
+  /** Everything after the object's `{`, serialized once: fan-out and snapshots do not re-serialize the payload. */
+  private tail(): string {
     this.tailJson ??= JSON.stringify({ channel: this.channel, type: this.type, seq: this.seq, ts: this.ts, epoch: this.epoch, payload: this.payload }).slice(1);
-    return `{"id":${JSON.stringify(subscriptionId)},${this.tailJson}`;
+    return this.tailJson;
+  }
+
+  /** The whole event as one JSON object (`channel`, `type`, `seq`, `ts`, `epoch`, `payload`), as kept in a hub state file. */
+  get json(): string {
+    return `{${this.tail()}`;
   }
 
   /** The payload as JSON (the `data:` of a legacy SSE event). */
@@ -75,7 +85,30 @@ export interface ChannelHub {
   close(): void;
 }
 
+/** One channel of a {@link HubSnapshot}. */
+export interface ChannelSnapshot {
+  /** The channel's newest seq. */
+  seq: number;
+  /** When it last had an event or a subscriber, ms since the Unix epoch (what its TTL counts from). */
+  lastActiveMs: number;
+  /** Its replay buffer, oldest first; the last one has seq `seq`. */
+  events: readonly ChannelEvent[];
+}
+
+/** A memory hub's whole history: what a restarted hub needs to go on with the same epoch and seqs. */
+export interface HubSnapshot {
+  epoch: string;
+  /** The epoch a rotation derives the next one from (`<baseEpoch>.<rotations>`). */
+  baseEpoch: string;
+  /** How many times the epoch rotated because too many forgotten channels were remembered. */
+  rotations: number;
+  channels: ReadonlyMap<string, ChannelSnapshot>;
+  /** The last seq of each channel forgotten after its TTL, so it continues from there if it comes back. */
+  forgotten: ReadonlyMap<string, number>;
+}
+
 export interface MemoryHubOptions {
+  /** The epoch of a new history (ignored when `restore` is given). */
   epoch: string;
   /** Events kept per channel; 0 keeps none. */
   replayBufferSize: number;
@@ -84,6 +117,16 @@ export interface MemoryHubOptions {
   /** Forgotten channels whose last seq is remembered, so their seq keeps increasing; beyond it the epoch rotates. */
   maxForgottenChannels?: number;
   clock?: () => number;
+  /** A history to go on from (epoch, seqs, replay buffers, TTL bookkeeping), e.g. read back after a restart. */
+  restore?: HubSnapshot;
+  /** Called after every change a snapshot would show (an event published, a channel forgotten): the cue to persist. */
+  onChange?: () => void;
+}
+
+/** A {@link ChannelHub} in this process's memory, whose history can be saved and restored. */
+export interface MemoryHub extends ChannelHub {
+  /** The hub's history now. Cheap: events are shared, not copied, and each serializes itself once. */
+  snapshot(): HubSnapshot;
 }
 
 interface Channel {
@@ -95,17 +138,23 @@ interface Channel {
   lastActiveMs: number;
 }
 
-/** An in-memory {@link ChannelHub}. Its history is lost with the process: give each process a new epoch. */
-export function createMemoryHub(options: MemoryHubOptions): ChannelHub {
+/**
+ * An in-memory {@link ChannelHub}. Its history lives as long as the process, unless it is saved
+ * ({@link MemoryHub.snapshot}) and given back (`restore`) to the next one; otherwise give each
+ * process a new epoch.
+ */
+export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
   const clock = options.clock ?? Date.now;
   const capacity = options.replayBufferSize;
   const maxForgotten = options.maxForgottenChannels ?? 100_000;
+  const changed = options.onChange ?? ((): void => undefined);
   const channels = new Map<string, Channel>();
   // A forgotten channel that comes back continues its seq, so an old resume point can never match a
   // different history; if too many are remembered, a new epoch makes every old resume point a resync.
-  const forgotten = new Map<string, number>();
-  let epoch = options.epoch;
-  let rotations = 0;
+  const forgotten = new Map<string, number>(options.restore?.forgotten);
+  const baseEpoch = options.restore?.baseEpoch ?? options.epoch;
+  let epoch = options.restore?.epoch ?? options.epoch;
+  let rotations = options.restore?.rotations ?? 0;
 
   const channelFor = (name: string): Channel => {
     let channel = channels.get(name);
@@ -137,19 +186,37 @@ export function createMemoryHub(options: MemoryHubOptions): ChannelHub {
     return events;
   };
 
+  const bufferOf = (channel: Channel): ChannelEvent[] => {
+    const count = channel.buffer.length;
+    const events = new Array<ChannelEvent>(count);
+    for (let i = 0; i < count; i += 1) events[i] = channel.buffer[(channel.start + i) % count] as ChannelEvent;
+    return events;
+  };
+
+  for (const [name, restored] of options.restore?.channels ?? []) {
+    const channel: Channel = { seq: restored.seq, buffer: [], start: 0, subscribers: new Set(), lastActiveMs: restored.lastActiveMs };
+    // A smaller buffer than the one that saved the history keeps the newest events.
+    for (const event of restored.events.slice(Math.max(0, restored.events.length - capacity))) remember(event, channel);
+    channels.set(name, channel);
+  }
+
   const sweep = (): void => {
     const idleSince = clock() - options.channelTtlMs;
+    let forgot = false;
     for (const [name, channel] of channels) {
       if (channel.subscribers.size > 0 || channel.lastActiveMs > idleSince) continue;
       channels.delete(name);
+      forgot = true;
       if (channel.seq > 0) forgotten.set(name, channel.seq);
     }
     if (forgotten.size > maxForgotten) {
       forgotten.clear();
       rotations += 1;
-      epoch = `${options.epoch}.${rotations}`;
+      epoch = `${baseEpoch}.${rotations}`;
     }
+    if (forgot) changed();
   };
+
   const sweepTimer = setInterval(sweep, Math.min(options.channelTtlMs, 60_000));
   sweepTimer.unref();
 
@@ -164,6 +231,7 @@ export function createMemoryHub(options: MemoryHubOptions): ChannelHub {
       const event = new ChannelEvent(name, type, channel.seq, channel.lastActiveMs, epoch, payload);
       remember(event, channel);
       for (const subscriber of channel.subscribers) subscriber.deliver(event);
+      changed();
       return event;
     },
     subscribe: async (name, subscriber, resume) => {
@@ -186,6 +254,15 @@ export function createMemoryHub(options: MemoryHubOptions): ChannelHub {
       if (!channel) return;
       channel.subscribers.delete(subscriber);
       channel.lastActiveMs = clock();
+    },
+    snapshot: () => {
+      const now = clock();
+      const saved = new Map<string, ChannelSnapshot>();
+      for (const [name, channel] of channels) {
+        // A channel someone is subscribed to is active until the moment of the snapshot.
+        saved.set(name, { seq: channel.seq, lastActiveMs: channel.subscribers.size > 0 ? now : channel.lastActiveMs, events: bufferOf(channel) });
+      }
+      return { epoch, baseEpoch, rotations, channels: saved, forgotten: new Map(forgotten) };
     },
     close: () => {
       clearInterval(sweepTimer);

@@ -41,6 +41,7 @@ export class ServerMetrics {
   readonly badFrames: Counter;
   readonly rateLimited: Counter;
   readonly slowConsumerCloses: Counter;
+  readonly hubStateWrites: Counter;
   /** Messages by direction and type label, counted in plain numbers on the hot path and published at scrape time. */
   private readonly messageCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
   private readonly durationByType = new Map<string, (seconds: number) => void>();
@@ -89,6 +90,7 @@ export class ServerMetrics {
     this.badFrames = new Counter({ name: `${METRIC_PREFIX}bad_frames_total`, help: 'Frames that were not valid envelopes (BAD_FRAME).', registers });
     this.rateLimited = new Counter({ name: `${METRIC_PREFIX}rate_limited_total`, help: 'Messages dropped for exceeding the per-connection rate (RATE_LIMITED).', registers });
     this.slowConsumerCloses = new Counter({ name: `${METRIC_PREFIX}slow_consumer_closes_total`, help: 'Connections closed because their send buffer passed the watermark (4201).', registers });
+    this.hubStateWrites = new Counter({ name: `${METRIC_PREFIX}hub_state_writes_total`, help: 'Writes of the replay history to the hub state file (none without one).', registers });
     new Gauge({
       name: `${METRIC_PREFIX}feature_flag`,
       help: 'Feature flags (1 on, 0 off); USE_NEW_WS_SYNC=1 selects WebSocket.',

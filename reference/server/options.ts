@@ -6,6 +6,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
 import { silentLogger, type Logger } from '../../lib/logger.js';
+import { statusStoreFile } from './file-status-store.js';
+import { hubStateFileBeside } from './hub-state-file.js';
 import type { StatusStore } from './status-store.js';
 
 /** The name of the feature flag that selects WebSocket (true) or the legacy SSE path (false). */
@@ -89,6 +91,16 @@ export interface ServerOptions {
   sync?: Partial<SyncSettings>;
   /** Where each chat's sync status is kept; the server closes it when it stops. Default: in memory. */
   store?: StatusStore;
+  /**
+   * A JSON file keeping the replay history (epoch, each channel's seq and buffered events), so a
+   * graceful restart is lossless for resuming clients and a crash is detected (then the epoch
+   * changes). Default: beside the status store's file when `store` was made by
+   * `createFileStatusStore` (`state.json` → `state.hub.json`), else none (memory only).
+   * `false`: none, even with a file store.
+   */
+  hubStateFile?: string | false;
+  /** Shortest time between two writes of `hubStateFile` while events keep coming, in ms. Default 200. */
+  hubStateIntervalMs?: number;
   /** The `USE_NEW_WS_SYNC` flag: initial value and an optional env file to follow. */
   flag?: FlagOptions;
   /** WebSocket URL advertised by `GET /api/config`. Default: this server's own `wsUrl`. */
@@ -103,7 +115,7 @@ export interface ServerOptions {
   legacySse?: boolean;
   /** App routes tried before the server's own (see {@link AppRoutes}). */
   routes?: AppRoutes;
-  /** Replay epoch. Default: random, so a restart with an in-memory hub tells clients to resync. */
+  /** Epoch of a new replay history. Default: random. A history restored from `hubStateFile` keeps its own. */
   epoch?: string;
   /** TCP listen backlog: a connect storm overflows the default 511. Default 4096. */
   listenBacklog?: number;
@@ -131,6 +143,8 @@ export interface ResolvedServerOptions {
   channelTtlMs: number;
   sync: SyncSettings;
   store: StatusStore | undefined;
+  hubStateFile: string | undefined;
+  hubStateIntervalMs: number;
   flag: { name: typeof FLAG_NAME; value: boolean; file: string | undefined; pollIntervalMs: number };
   wsEndpoint: string | undefined;
   drainWindowMs: number;
@@ -155,6 +169,7 @@ export const DEFAULTS = {
   maxConnections: 50_000,
   replayBufferSize: 1024,
   channelTtlMs: 600_000,
+  hubStateIntervalMs: 200,
   sync: { totalMessages: 100, batchSize: 10, batchDelayMs: 50, failureRate: 0 } satisfies SyncSettings,
   flagPollIntervalMs: 1_000,
   drainWindowMs: 10_000,
@@ -185,6 +200,22 @@ function resolveRateLimit(value: ServerOptions['rateLimit']): ResolvedServerOpti
   const burst = spec.burst ?? spec.messagesPerSecond * 2;
   if (!Number.isFinite(burst) || burst < 1) invalid('rateLimit.burst', 'a number of at least 1', spec.burst);
   return { messagesPerSecond: spec.messagesPerSecond, burst };
+}
+
+/** A fresh random epoch (letters, digits, `_`): the default epoch of a new replay history. */
+export function randomEpoch(): string {
+  return randomBytes(6).toString('base64url').replace(/-/g, '_');
+}
+
+function resolveHubStateFile(options: ServerOptions): string | undefined {
+  const { hubStateFile } = options;
+  if (hubStateFile === false) return undefined;
+  if (hubStateFile === undefined) {
+    const statusFile = options.store === undefined ? undefined : statusStoreFile(options.store);
+    return statusFile === undefined ? undefined : hubStateFileBeside(statusFile);
+  }
+  if (typeof hubStateFile !== 'string' || hubStateFile.length === 0) invalid('hubStateFile', 'a file path or false', hubStateFile);
+  return hubStateFile;
 }
 
 /** Applies defaults and checks every option; throws a UsageError naming the bad one. */
@@ -218,6 +249,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       failureRate: rate('sync.failureRate', sync.failureRate, 0),
     },
     store: options.store,
+    hubStateFile: resolveHubStateFile(options),
+    hubStateIntervalMs: integer('hubStateIntervalMs', options.hubStateIntervalMs, DEFAULTS.hubStateIntervalMs, 10, 60_000),
     flag: {
       name: FLAG_NAME,
       value: options.flag?.value ?? process.env[FLAG_NAME] === 'true',
@@ -230,7 +263,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     faults: resolveFaults(faults),
     legacySse: options.legacySse ?? true,
     routes: options.routes,
-    epoch: options.epoch ?? randomBytes(6).toString('base64url').replace(/[-]/g, '_'),
+    epoch: options.epoch ?? randomEpoch(),
     listenBacklog: integer('listenBacklog', options.listenBacklog, DEFAULTS.listenBacklog, 1),
     random: options.random ?? Math.random,
     clock: options.clock ?? Date.now,

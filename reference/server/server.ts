@@ -8,10 +8,11 @@ import { WsmigError, messageOf } from '../../lib/errors.js';
 import { packageVersion } from '../../lib/package-info.js';
 import { FeatureFlag, followFlagFile, type Closable } from './feature-flag.js';
 import { createRequestHandler, type ApiConfig, type HealthReport, type HttpApp } from './http-routes.js';
-import { createMemoryHub, type ChannelHub } from './hub.js';
+import { createMemoryHub, type MemoryHub } from './hub.js';
+import { HubStateWriter, historyToRestore, readHubStateFile, type StoredHubState } from './hub-state-file.js';
 import { LegacySse } from './legacy-sse.js';
 import { ServerMetrics } from './metrics.js';
-import { resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { randomEpoch, resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import { createMemoryStatusStore, type StatusStore } from './status-store.js';
 import { SyncService } from './sync-service.js';
 import { WS_PATH, WsGateway } from './ws-gateway.js';
@@ -23,7 +24,10 @@ export interface ReferenceServer {
   /** `ws://<host>:<port>/ws`. */
   readonly wsUrl: string;
   readonly port: number;
-  /** The current replay epoch (changes with each process: clients then resync). */
+  /**
+   * The current replay epoch. It stays the same across graceful restarts with a hub state file, and
+   * changes otherwise (each process without one; after a crash): resuming clients then resync.
+   */
   readonly epoch: string;
   /** Open WebSocket connections. */
   readonly connections: number;
@@ -86,7 +90,8 @@ class RunningServer implements ReferenceServer, HttpApp {
   readonly faults: Faults;
   port = 0;
   private readonly flagState: FeatureFlag;
-  private readonly hub: ChannelHub;
+  private readonly hub: MemoryHub;
+  private readonly hubState: HubStateWriter | undefined;
   private readonly store: StatusStore;
   private readonly sync: SyncService;
   private readonly gateway: WsGateway;
@@ -97,7 +102,11 @@ class RunningServer implements ReferenceServer, HttpApp {
   private drainPromise: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
-  constructor(readonly options: ResolvedServerOptions) {
+  /** `stored`: what the hub state file held at start, if there is one. */
+  constructor(
+    readonly options: ResolvedServerOptions,
+    private readonly stored: StoredHubState | undefined,
+  ) {
     const { logger } = options;
     this.faults = { ...options.faults };
     this.flagState = new FeatureFlag(options.flag.name, options.flag.value, logger);
@@ -106,7 +115,19 @@ class RunningServer implements ReferenceServer, HttpApp {
       flag: () => ({ name: this.flagState.name, value: this.flagState.value }),
       injectedLatencyMs: () => this.faults.latencyMs,
     });
-    this.hub = createMemoryHub({ epoch: options.epoch, replayBufferSize: options.replayBufferSize, channelTtlMs: options.channelTtlMs, clock: options.clock });
+    const hubStateFile = options.hubStateFile;
+    this.hubState =
+      hubStateFile === undefined
+        ? undefined
+        : new HubStateWriter(hubStateFile, () => this.hub.snapshot(), { intervalMs: options.hubStateIntervalMs, logger, clock: options.clock, onWrite: () => this.metrics.hubStateWrites.inc() });
+    this.hub = createMemoryHub({
+      epoch: options.epoch,
+      replayBufferSize: options.replayBufferSize,
+      channelTtlMs: options.channelTtlMs,
+      clock: options.clock,
+      ...(stored === undefined ? {} : { restore: historyToRestore(stored, stored.snapshot.epoch === options.epoch ? randomEpoch() : options.epoch) }),
+      ...(this.hubState === undefined ? {} : { onChange: () => this.hubState?.markChanged() }),
+    });
     this.store = options.store ?? createMemoryStatusStore();
     const isDraining = (): boolean => this.isDraining;
     this.sync = new SyncService({
@@ -136,12 +157,30 @@ class RunningServer implements ReferenceServer, HttpApp {
     const { options } = this;
     try {
       if (options.flag.file !== undefined) this.flagFile = await followFlagFile(options.flag.file, this.flagState, options.flag.pollIntervalMs, options.logger);
+      if (this.hubState) {
+        // Marks the history as in use before anything is published: a crash from here on is detected at the next start.
+        await this.hubState.write(false);
+        this.logRestoredHistory(this.hubState.file);
+      }
       this.port = await listen(this.http, options);
       const resumed = await this.sync.resumeOrphans();
       options.logger.info({ url: this.url, wsUrl: this.wsUrl, epoch: this.epoch, flag: this.flag, resumedSyncs: resumed }, 'reference server listening');
     } catch (error) {
       await this.close().catch(() => undefined);
       throw error;
+    }
+  }
+
+  private logRestoredHistory(file: string): void {
+    const { stored } = this;
+    const { logger } = this.options;
+    if (stored === undefined) logger.info({ hubStateFile: file, epoch: this.epoch }, 'no replay history saved yet: starting a new one');
+    else if (stored.clean) logger.info({ hubStateFile: file, epoch: this.epoch, channels: stored.snapshot.channels.size }, 'replay history restored: resuming clients get what they missed');
+    else {
+      logger.warn(
+        { hubStateFile: file, previousEpoch: stored.snapshot.epoch, epoch: this.epoch, savedAt: new Date(stored.writtenAtMs).toISOString() },
+        'the previous server did not stop cleanly: events after its last save may be lost, so the replay history goes on in a new epoch (resuming clients get a resync)',
+      );
     }
   }
 
@@ -241,20 +280,25 @@ class RunningServer implements ReferenceServer, HttpApp {
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
     await this.sync.stop();
+    // Nothing publishes any more: this last save is the complete history, marked clean.
+    const hubSaved = this.hubState?.close().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save the replay history: the next start will change the epoch'));
     this.hub.close();
-    await this.store.close();
+    await Promise.all([hubSaved, this.store.close()]);
     await httpClosed;
     this.options.logger.info('reference server stopped');
   }
 }
 
 /**
- * Starts a reference server and resolves once it is listening (and has resumed any sync runs its
- * store says were running). Every option is optional; see {@link ServerOptions} and docs/server.md.
- * Throws a `WsmigError` with code `PORT_IN_USE` when the port is taken, and a `UsageError` for a bad option.
+ * Starts a reference server and resolves once it is listening (and has restored its replay history
+ * and resumed any sync runs its store says were running). Every option is optional; see
+ * {@link ServerOptions} and docs/server.md. Throws a `WsmigError` with code `PORT_IN_USE` when the
+ * port is taken, `HUB_STATE_FILE_INVALID` when the hub state file is damaged, and a `UsageError` for a bad option.
  */
 export async function createServer(options: ServerOptions = {}): Promise<ReferenceServer> {
-  const server = new RunningServer(resolveServerOptions(options));
+  const resolved = resolveServerOptions(options);
+  const stored = resolved.hubStateFile === undefined ? undefined : await readHubStateFile(resolved.hubStateFile);
+  const server = new RunningServer(resolved, stored);
   await server.start();
   return server;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -96,5 +96,17 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
     const unconfirmed = await runUnchanged(root, ['migrate', 'init']);
     expect(unconfirmed.exitCode).toBe(2);
     expect(unconfirmed.stderr).toContain('--yes');
+  });
+
+  it('prepare --no-start with no service running fails at that step, and the state says where to resume', async () => {
+    const root = await createRepo();
+    roots.push(root);
+    const result = await runCli(['migrate', 'phase', 'prepare', '--yes', '--no-start'], { cwd: root, env: { NODE_ENV: 'test' } });
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('--no-start: no healthy service answers http://127.0.0.1:9/health');
+    const status = await runCli(['migrate', 'status', '--json'], { cwd: root });
+    const report = JSON.parse(status.stdout) as { interrupted: { command: string; step: string } | null; phases: { name: string; status: string }[] };
+    expect(report.interrupted).toMatchObject({ command: 'prepare', step: 'prepare.service' });
+    expect(report.phases[0]).toMatchObject({ name: 'prepare', status: 'failed' });
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -32,14 +32,17 @@ function judgedResult(p99Ms: number): Result {
 
 describe('wsmig rollback', () => {
   const roots: string[] = [];
+  const reports: string[] = [];
   afterEach(async () => {
     await Promise.all(roots.splice(0).map(removeRepo));
+    await Promise.all(reports.splice(0).map((file) => rm(file, { force: true })));
   });
 
   it('--from-report with a passing verdict rolls nothing back and exits 0', async () => {
     const root = await createRepo();
     roots.push(root);
     const report = path.join(root, '..', `${path.basename(root)}-pass.json`);
+    reports.push(report);
     await writeFile(report, JSON.stringify(judgedResult(20)));
     const before = await snapshotTree(root);
     const result = await runCli(['rollback', '--from-report', report], { cwd: root });
@@ -53,6 +56,7 @@ describe('wsmig rollback', () => {
     const root = await createRepo();
     roots.push(root);
     const report = path.join(root, '..', `${path.basename(root)}-fail.json`);
+    reports.push(report);
     await writeFile(report, JSON.stringify(judgedResult(900)));
     const result = await runCli(['rollback', '--from-report', report, '--json'], { cwd: root, timeoutMs: 60_000 });
     expect(result.exitCode, result.stderr).toBe(4);

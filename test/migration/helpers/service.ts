@@ -19,10 +19,15 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** The `service` section that runs the reference server on `port`, following the repo's `.env`. */
-export function referenceService(port: number, extraArgs: string[] = []): Record<string, unknown> {
+/**
+ * The `service` section that runs the reference server on `port`. By default it follows the repo's
+ * `.env` while it runs (`--flag-file`); with `followEnvFile: false` it reads `.env` only when it
+ * starts (`node --env-file`), like an app that needs a restart to see a new value.
+ */
+export function referenceService(port: number, options: { followEnvFile?: boolean } = {}): Record<string, unknown> {
+  const follow = options.followEnvFile ?? true;
   return {
-    command: [process.execPath, CLI, 'server', '--port', String(port), '--flag-file', '.env', '--sync-batch-delay', '20ms', '--drain-timeout', '2s', ...extraArgs],
+    command: [process.execPath, ...(follow ? [] : ['--env-file=.env']), CLI, 'server', '--port', String(port), ...(follow ? ['--flag-file', '.env'] : []), '--sync-batch-delay', '20ms', '--drain-timeout', '2s'],
     baseUrl: `http://127.0.0.1:${port}`,
     startTimeout: '20s',
     stopTimeout: '5s',
