@@ -69,8 +69,10 @@ const CLI = path.join(PACKAGE_ROOT, 'bin', 'wsmig.js');
 const STDERR_TAIL_LINES = 40;
 
 /**
- * Starts the reference server as a child process (`wsmig server --port 0 --json --state-file …`)
- * and resolves once it listens.
+ * Starts the reference server as a child process (`wsmig server --port 0 --json --state-file …`,
+ * in a temporary folder) and resolves once it listens. The state file makes a restart lossless: the
+ * server keeps its sync statuses there and its replay history beside it (`state.hub.json`), so
+ * after a SIGTERM and a start it has the same epoch and replays what resuming clients missed.
  * @throws WsmigError when it does not start, with the tail of its stderr.
  */
 export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): Promise<LoadTarget> {

@@ -6,9 +6,10 @@
  *
  * Crash safety: the file records whether a clean stop wrote it. A server rewrites it as not clean
  * before it publishes anything, so a file found not clean was left by a process that died and may
- * have published events after its last write, which clients may have seen. Its seqs cannot be
- * trusted to mean the same events again: the history restarts in a new epoch (seqs go on from the
- * saved ones, buffers are dropped), and every resume from before the crash gets an honest `resync`.
+ * have published events after its last write, which clients may have seen. Those seqs must never
+ * name other events in the same epoch: the saved history is restored under a new epoch (the same
+ * events and seqs, renamed), so every resume from before the crash gets an honest `resync`, and a
+ * client that then reads the new epoch from its start gets the saved events and what follows.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -36,13 +37,16 @@ const eventSchema = z.object({
   payload: z.unknown(),
 });
 
+/** What an epoch may contain: no `-`, which separates the two halves of an SSE event id. */
+const EPOCH_PATTERN = /^[A-Za-z0-9_.]+$/;
+
 // Channels are arrays of named entries, not objects keyed by name: a channel name is any client's string (even "__proto__").
 const fileSchema = z.object({
   version: z.literal(1),
   clean: z.boolean(),
   writtenAtMs: z.number(),
-  epoch: z.string().min(1),
-  baseEpoch: z.string().min(1),
+  epoch: z.string().regex(EPOCH_PATTERN),
+  baseEpoch: z.string().regex(EPOCH_PATTERN),
   rotations: z.number().int().min(0),
   channels: z.array(z.object({ name: z.string(), seq: z.number().int().min(0), lastActiveMs: z.number(), events: z.array(eventSchema) })),
   forgotten: z.array(z.tuple([z.string(), z.number().int().min(0)])),
@@ -98,13 +102,16 @@ export async function readHubStateFile(file: string): Promise<StoredHubState | u
 }
 
 /**
- * The history a server goes on with: the stored one after a clean stop; after a crash, the same
- * channels and seqs in a new epoch `crashEpoch` with empty replay buffers (see the module comment).
+ * The history a server goes on with: the stored one after a clean stop; after a crash, the stored
+ * one renamed to the new epoch `crashEpoch` (see the module comment).
  */
 export function historyToRestore(stored: StoredHubState, crashEpoch: string): HubSnapshot {
   if (stored.clean) return stored.snapshot;
   const channels = new Map<string, ChannelSnapshot>();
-  for (const [name, channel] of stored.snapshot.channels) channels.set(name, { seq: channel.seq, lastActiveMs: channel.lastActiveMs, events: [] });
+  for (const [name, channel] of stored.snapshot.channels) {
+    const events = channel.events.map((event) => new ChannelEvent(event.channel, event.type, event.seq, event.ts, crashEpoch, event.payload));
+    channels.set(name, { seq: channel.seq, lastActiveMs: channel.lastActiveMs, events });
+  }
   return { epoch: crashEpoch, baseEpoch: crashEpoch, rotations: 0, channels, forgotten: stored.snapshot.forgotten };
 }
 

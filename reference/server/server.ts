@@ -53,7 +53,8 @@ export interface ReferenceServer {
   drain(options?: { windowMs?: number; timeoutMs?: number }): Promise<void>;
   /**
    * Immediate stop: terminates sockets, ends SSE streams, stops sync jobs (their stored status stays
-   * `running`, so a server restarted on the same store resumes them), closes the store and the port.
+   * `running`, so a server restarted on the same store resumes them), saves the replay history
+   * (marked clean, when there is a hub state file), closes the store and the port.
    */
   close(): Promise<void>;
 }
@@ -125,6 +126,7 @@ class RunningServer implements ReferenceServer, HttpApp {
       replayBufferSize: options.replayBufferSize,
       channelTtlMs: options.channelTtlMs,
       clock: options.clock,
+      // After a crash the history needs an epoch of its own: an explicit `epoch` option may be the crashed one.
       ...(stored === undefined ? {} : { restore: historyToRestore(stored, stored.snapshot.epoch === options.epoch ? randomEpoch() : options.epoch) }),
       ...(this.hubState === undefined ? {} : { onChange: () => this.hubState?.markChanged() }),
     });
@@ -281,9 +283,9 @@ class RunningServer implements ReferenceServer, HttpApp {
     this.http.closeAllConnections();
     await this.sync.stop();
     // Nothing publishes any more: this last save is the complete history, marked clean.
-    const hubSaved = this.hubState?.close().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save the replay history: the next start will change the epoch'));
+    await this.hubState?.close().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save the replay history: the next start will change the epoch'));
     this.hub.close();
-    await Promise.all([hubSaved, this.store.close()]);
+    await this.store.close();
     await httpClosed;
     this.options.logger.info('reference server stopped');
   }

@@ -17,7 +17,7 @@ import {
   type WSMessage,
 } from '../../../reference/protocol/index.js';
 import type { ReconnectSettings } from '../types.js';
-import { reconnectDelayFor } from './backoff.js';
+import { reconnectDelayFor } from '../../../reference/client/backoff.js';
 import { ChannelTracker, type SeenSyncState } from './channel-tracker.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -330,7 +330,7 @@ export class LoadConnection {
       delayMs = this.drainRetryAfterMs + this.host.random() * Math.min(this.host.reconnect.baseDelayMs, 250);
       this.drainRetryAfterMs = undefined;
     } else {
-      delayMs = reconnectDelayFor(this.attempt, this.host.reconnect, () => this.host.random(), policy === 'reconnect-slow');
+      delayMs = reconnectDelayFor(this.attempt, { ...this.host.reconnect, random: () => this.host.random(), slow: policy === 'reconnect-slow' });
     }
     this.attempt += 1;
     this.state = 'waiting';

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryHub, type ChannelEvent, type ChannelHub, type MemoryHubOptions } from '../../../reference/server/index.js';
+import { createMemoryHub, type ChannelEvent, type ChannelHub, type MemoryHub, type MemoryHubOptions } from '../../../reference/server/index.js';
 
 const hubs: ChannelHub[] = [];
 afterEach(() => {
   for (const hub of hubs.splice(0)) hub.close();
 });
 
-function hub(options: Partial<MemoryHubOptions> = {}): ChannelHub {
+function hub(options: Partial<MemoryHubOptions> = {}): MemoryHub {
   const created = createMemoryHub({ epoch: 'e1', replayBufferSize: 4, channelTtlMs: 60_000, ...options });
   hubs.push(created);
   return created;
@@ -117,5 +117,56 @@ describe('memory hub', () => {
     const event = await h.publish('sync:7', 'sync:progress', { line: 'a\nb' });
     expect(JSON.parse(event.frameFor('sub-"1"'))).toEqual({ id: 'sub-"1"', channel: 'sync:7', type: 'sync:progress', seq: 1, ts: event.ts, epoch: 'e1', payload: { line: 'a\nb' } });
     expect(event.payloadJson).toBe('{"line":"a\\nb"}');
+  });
+});
+
+describe('memory hub snapshot and restore', () => {
+  it('goes on from a snapshot with the same epoch and seqs, replaying exactly what a client missed', async () => {
+    const before = hub({ replayBufferSize: 4 });
+    await publishMany(before, 'c', 6);
+    await publishMany(before, 'd', 1);
+    const after = hub({ epoch: 'other', replayBufferSize: 4, restore: before.snapshot() });
+    expect(after.epoch).toBe('e1');
+    const resumed = await after.subscribe('c', collector(), { fromSeq: 3, epoch: 'e1' });
+    expect(resumed.resync).toBeUndefined();
+    expect(resumed.replay.map((e) => (e.payload as { i: number }).i)).toEqual([3, 4, 5]);
+    expect((await after.publish('c', 'sync:progress', {})).seq).toBe(7);
+    expect((await after.publish('d', 'sync:progress', {})).seq).toBe(2);
+    expect((await after.subscribe('c', collector(), { fromSeq: 1, epoch: 'e1' })).resync).toBe('too-old');
+  });
+
+  it('keeps the newest events when restored with a smaller buffer', async () => {
+    const before = hub({ replayBufferSize: 8 });
+    await publishMany(before, 'c', 8);
+    const after = hub({ replayBufferSize: 2, restore: before.snapshot() });
+    expect((await after.subscribe('c', collector(), { fromSeq: 6, epoch: 'e1' })).replay.map((e) => e.seq)).toEqual([7, 8]);
+    expect((await after.subscribe('c', collector(), { fromSeq: 5, epoch: 'e1' })).resync).toBe('too-old');
+  });
+
+  it('remembers forgotten channels across a restore, so their seq keeps increasing', async () => {
+    let now = 1_000_000;
+    const before = hub({ channelTtlMs: 20, clock: () => now });
+    await publishMany(before, 'c', 3);
+    now += 1_000;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const snapshot = before.snapshot();
+    expect([...snapshot.channels.keys()]).toEqual([]);
+    const after = hub({ restore: snapshot });
+    expect((await after.publish('c', 'sync:progress', {})).seq).toBe(4);
+  });
+
+  it('signals a change on each publish and forgotten channel, not on subscribe', async () => {
+    let changes = 0;
+    let now = 1_000_000;
+    const h = hub({ channelTtlMs: 20, clock: () => now, onChange: () => (changes += 1) });
+    const a = collector();
+    await h.subscribe('c', a);
+    h.unsubscribe('c', a);
+    expect(changes).toBe(0);
+    await publishMany(h, 'c', 2);
+    expect(changes).toBe(2);
+    now += 1_000;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(changes).toBe(3);
   });
 });

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../../lib/logger.js';
-import type { SyncProgressEvent, SyncStatusReply } from '../../../reference/protocol/index.js';
+import type { SyncProgressEvent, SyncStatusReply, WSMessage } from '../../../reference/protocol/index.js';
 import { createFileStatusStore, createServer, type ReferenceServer } from '../../../reference/server/index.js';
 import { RawClient, upgradeStatus } from './raw-client.js';
 
@@ -51,30 +51,61 @@ describe('createServer', () => {
 });
 
 describe('restart with a file store', () => {
-  let dir: string | undefined;
+  let dir = '';
   afterEach(async () => {
     // The servers write into dir: stop them before removing it.
     await Promise.all(servers.splice(0).map((s) => s.close()));
     if (dir) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
+    dir = '';
   });
 
-  it('knows each chat status after a restart and resumes an orphaned run with the same runId from the stored progress', async () => {
+  const sync = { totalMessages: 100, batchSize: 10, batchDelayMs: 40 };
+  const processedOf = (messages: readonly WSMessage[]): number[] => messages.filter((m) => m.type === 'sync:progress').map((m) => (m.payload as SyncProgressEvent).processed);
+
+  it('keeps the replay history across a stop: same epoch, exactly the missed events replayed, the resumed run going on with the next seq', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-'));
     const file = path.join(dir, 'state.json');
-    const sync = { totalMessages: 100, batchSize: 10, batchDelayMs: 40 };
     const first = await createServer({ port: 0, sync, store: createFileStatusStore(file, { flushDelayMs: 1 }) });
+    const client = await RawClient.connect(first.wsUrl);
+    await client.request('subscribe', null, 'sync:1');
+    const { runId } = (await client.request('sync:start', { chatId: 1 })).payload as { runId: string };
+    await client.next((m) => m.type === 'sync:progress' && (m.payload as SyncProgressEvent).processed >= 30);
+    await first.close();
+    const before = client.events('sync:1');
+    const lastSeq = before.at(-1)?.seq as number;
+
+    const second = await track(createServer({ port: 0, sync, store: createFileStatusStore(file) }));
+    expect(second.epoch).toBe(first.epoch);
+    const again = await RawClient.connect(second.wsUrl);
+    const resumed = await again.request('subscribe', { fromSeq: lastSeq, epoch: first.epoch }, 'sync:1');
+    expect(resumed.payload).toMatchObject({ epoch: first.epoch });
+    await again.next((m) => m.id === resumed.id && m.type === 'sync:complete');
+    const after = again.events('sync:1');
+    expect(again.messages.some((m) => m.type === 'resync')).toBe(false);
+    // One stream across the restart: seqs 1..11 once each, progress 10..100 once each, one complete.
+    const stream = [...before, ...after];
+    expect(stream.map((m) => m.seq)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+    expect(processedOf(stream)).toEqual(Array.from({ length: 10 }, (_, i) => 10 * (i + 1)));
+    expect(stream.every((m) => m.epoch === first.epoch && (m.payload as { runId: string }).runId === runId)).toBe(true);
+    expect(stream.at(-1)?.type).toBe('sync:complete');
+    expect(await second.registry.getSingleMetricAsString('wsmig_sync_jobs_total')).toContain('wsmig_sync_jobs_total{status="resumed"} 1');
+    again.close();
+  });
+
+  it('without a hub state file, knows each chat status, resyncs resuming clients and resumes an orphaned run with the same runId from the stored progress', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-'));
+    const file = path.join(dir, 'state.json');
+    const first = await createServer({ port: 0, sync, hubStateFile: false, store: createFileStatusStore(file, { flushDelayMs: 1 }) });
     const client = await RawClient.connect(first.wsUrl);
     await client.request('subscribe', null, 'sync:1');
     await client.request('sync:start', { chatId: 2, options: { batchSize: 100 } });
     const { runId } = (await client.request('sync:start', { chatId: 1 })).payload as { runId: string };
     await client.next((m) => m.type === 'sync:progress' && (m.payload as SyncProgressEvent).processed >= 30);
-    // Crash-like stop: jobs end, the store still says "running".
     await first.close();
-    const seenBefore = client.events('sync:1').map((m) => (m.payload as SyncProgressEvent).processed);
+    const seenBefore = processedOf(client.events('sync:1'));
 
     // Slower batches after the restart leave ample time to look at the resumed run while it is going.
-    const second = await track(createServer({ port: 0, sync: { ...sync, batchDelayMs: 200 }, store: createFileStatusStore(file) }));
+    const second = await track(createServer({ port: 0, sync: { ...sync, batchDelayMs: 200 }, hubStateFile: false, store: createFileStatusStore(file) }));
     const again = await RawClient.connect(second.wsUrl);
     const completed = (await again.request('sync:status', { chatId: 2 })).payload as SyncStatusReply;
     expect(completed).toMatchObject({ syncStatus: 'completed', processed: 100 });
@@ -93,8 +124,30 @@ describe('restart with a file store', () => {
     expect(after[0]?.processed).toBeLessThanOrEqual(Math.max(...seenBefore) + 10);
     expect(after.map((e) => e.processed)).toEqual(Array.from({ length: after.length }, (_, i) => (after[0]?.processed ?? 0) + 10 * i));
     expect(after.at(-1)?.processed).toBe(100);
-    expect(await second.registry.getSingleMetricAsString('wsmig_sync_jobs_total')).toContain('wsmig_sync_jobs_total{status="resumed"} 1');
     again.close();
+  });
+
+  it('saves the replay history at most once per interval while events flow, and not while only subscriptions change', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-'));
+    const s = await track(createServer({ port: 0, sync: { totalMessages: 200, batchSize: 1, batchDelayMs: 5 }, hubStateIntervalMs: 100, hubStateFile: path.join(dir, 'history.json') }));
+    const writes = async (): Promise<number> => (await s.registry.getSingleMetric('wsmig_hub_state_writes_total')?.get())?.values[0]?.value ?? 0;
+    // The write at start, which marks the history as in use.
+    expect(await writes()).toBe(1);
+    const client = await RawClient.connect(s.wsUrl);
+    for (let i = 0; i < 20; i += 1) await client.request('subscribe', null, `sync:${i}`);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await writes()).toBe(1);
+
+    const startedMs = Date.now();
+    await client.request('sync:start', { chatId: 1 });
+    await client.next((m) => m.type === 'sync:complete', 20_000);
+    const elapsedMs = Date.now() - startedMs;
+    const during = (await writes()) - 1;
+    expect(during).toBeGreaterThanOrEqual(1);
+    // 201 events, at most one write per 100 ms (plus the one the last events schedule).
+    expect(during).toBeLessThanOrEqual(Math.ceil(elapsedMs / 100) + 1);
+    expect(during).toBeLessThan(201);
+    client.close();
   });
 });
 
