@@ -135,8 +135,28 @@ export async function loadCodemodsConfig(configFile: string): Promise<ResolvedCo
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new UsageError('CODEMOD_CONFIG_INVALID', `${absolute} must hold a JSON object such as { "codemods": { ... } }.`);
   }
-  const section = parseCodemodsConfig((json as Record<string, unknown>)['codemods'], absolute);
+  const section = parseCodemodsConfig(withMigrationFields(json as Record<string, unknown>), absolute);
   return { ...section, root: path.dirname(absolute), configFile: absolute };
+}
+
+/**
+ * The `codemods` section, completed from the fields a migration config keeps at the top level
+ * (`flag.featuresFile`, `flag.featuresKey`, `legacyFiles`; see docs/config.md), so that
+ * `wsmig codemod run` on a repository set up by `wsmig migrate init` rewrites exactly as the
+ * migration would. Values in the section itself win.
+ */
+function withMigrationFields(config: Record<string, unknown>): unknown {
+  const section = config['codemods'];
+  if (section !== undefined && (section === null || typeof section !== 'object' || Array.isArray(section))) return section;
+  const completed: Record<string, unknown> = { ...(section as Record<string, unknown> | undefined) };
+  const flag = config['flag'];
+  if (flag !== null && typeof flag === 'object' && !Array.isArray(flag)) {
+    const { featuresFile, featuresKey } = flag as Record<string, unknown>;
+    if (featuresFile !== undefined && completed['featuresModule'] === undefined) completed['featuresModule'] = featuresFile;
+    if (featuresKey !== undefined && completed['flagKey'] === undefined) completed['flagKey'] = featuresKey;
+  }
+  if (config['legacyFiles'] !== undefined && completed['legacyModules'] === undefined) completed['legacyModules'] = config['legacyFiles'];
+  return completed;
 }
 
 /**

@@ -40,6 +40,14 @@ describe('codemods config', () => {
     expect(config.wrappers).toEqual([{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync', urlArg: 0, paramsArg: 1, handlersArg: 2, handlers: { onProgress: 'progress', onComplete: 'complete', onError: 'error' } }]);
   });
 
+  it('takes the features module, flag key and legacy files from a migration config, unless the section sets them', async () => {
+    const migrationConfig = { flag: { name: 'USE_NEW_WS_SYNC', featuresFile: 'src/flags.ts', featuresKey: 'wsSync' }, legacyFiles: ['server/sse.ts'], codemods: { wrappers: [] } };
+    const fromTopLevel = await loadCodemodsConfig(await writeConfig(migrationConfig));
+    expect([fromTopLevel.featuresModule, fromTopLevel.flagKey, fromTopLevel.legacyModules]).toEqual(['src/flags.ts', 'wsSync', ['server/sse.ts']]);
+    const sectionWins = await loadCodemodsConfig(await writeConfig({ ...migrationConfig, codemods: { flagKey: 'other' } }));
+    expect(sectionWins.flagKey).toBe('other');
+  });
+
   it('names the file, the field and the problem when a field is wrong', async () => {
     const file = await writeConfig({ codemods: { wrappers: [{ callee: 'create connection', to: 'ws' }], events: { progress: 'progress' } } });
     const error = await loadCodemodsConfig(file).catch((e: unknown) => e);
