@@ -5,7 +5,7 @@
  * the SSE machinery.
  */
 import type { ASTPath, Collection } from 'jscodeshift';
-import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
+import type { StatementKind } from '../lib/ast-kinds.js';
 import { declaringScope, isValueReference, scopeOf } from '../lib/bindings.js';
 import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';

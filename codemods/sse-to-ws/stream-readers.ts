@@ -7,7 +7,7 @@
  * no statement in it (other than the event handlers) may touch variables from outside it.
  */
 import type { ASTPath } from 'jscodeshift';
-import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
+import type { StatementKind } from '../lib/ast-kinds.js';
 import { isValueReference, scopeOf } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
@@ -136,7 +136,6 @@ function isLoop(statement: AnyNode): boolean {
 }
 
 function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: StreamTarget, handledParsers: Set<unknown>): string | undefined {
-  const { j } = ctx;
   const awaitPath = fetchPath.parent as ASTPath;
   const declarator = awaitPath.parent as ASTPath;
   const declaration = declarator?.parent as ASTPath | undefined;

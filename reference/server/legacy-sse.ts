@@ -13,7 +13,6 @@ import {
   parseEventId,
   syncChannel,
   syncStartProblem,
-  type ChatId,
   type ResyncPayload,
   type SyncStartPayload,
 } from '../protocol/index.js';

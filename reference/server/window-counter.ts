@@ -8,7 +8,7 @@ export class WindowCounter {
   private count = 0;
 
   constructor(
-    private readonly limit: number,
+    limit: number,
     private readonly windowMs: number,
   ) {
     this.times = new Float64Array(limit + 1);

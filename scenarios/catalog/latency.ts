@@ -1,6 +1,6 @@
 import type { ScenarioDefinition } from './types.js';
-import { numberOption } from './types.js';
-import { commonKnobs, DEFAULT_RECONNECT, requestTimeoutKnob } from './knobs.js';
+import { wsWorkload } from './ws-workload.js';
+import { commonKnobs, requestTimeoutKnob } from './knobs.js';
 
 /**
  * `latency`: `echo` requests at a fixed arrival rate across the connections, while every connection
@@ -35,16 +35,5 @@ export const latencyScenario: ScenarioDefinition = {
     'iterations',
     'dropped_iterations',
   ],
-  workload: (options) => ({
-    kind: 'ws',
-    connections: numberOption(options, 'connections'),
-    ratePerSecond: numberOption(options, 'rate'),
-    payloadBytes: numberOption(options, 'payloadBytes'),
-    durationMs: numberOption(options, 'durationMs'),
-    rampUpMs: numberOption(options, 'rampUpMs'),
-    syncs: numberOption(options, 'syncs'),
-    requestTimeoutMs: numberOption(options, 'requestTimeoutMs'),
-    reconnect: DEFAULT_RECONNECT,
-    cuts: null,
-  }),
+  workload: (options) => wsWorkload(options),
 };

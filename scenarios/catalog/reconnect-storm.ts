@@ -1,4 +1,5 @@
 import type { ScenarioDefinition } from './types.js';
+import { wsWorkload } from './ws-workload.js';
 import { numberOption, stringOption } from './types.js';
 import { commonKnobs, DEFAULT_RECONNECT } from './knobs.js';
 
@@ -46,20 +47,13 @@ export const reconnectStormScenario: ScenarioDefinition = {
     'server_event_loop_lag_seconds',
     'server_connections',
   ],
-  workload: (options) => ({
-    kind: 'ws',
-    connections: numberOption(options, 'connections'),
-    ratePerSecond: 0,
-    payloadBytes: 0,
-    durationMs: numberOption(options, 'durationMs'),
-    rampUpMs: numberOption(options, 'rampUpMs'),
-    syncs: numberOption(options, 'syncs'),
-    requestTimeoutMs: 10_000,
-    reconnect: { baseDelayMs: numberOption(options, 'reconnectDelayMs'), maxDelayMs: numberOption(options, 'maxReconnectDelayMs') },
-    cuts: {
-      count: numberOption(options, 'cuts'),
-      mode: stringOption(options, 'cutMode') as (typeof CUT_MODES)[number],
-      reconnectDeadlineMs: numberOption(options, 'reconnectDeadlineMs'),
-    },
-  }),
+  workload: (options) =>
+    wsWorkload(options, {
+      reconnect: { baseDelayMs: numberOption(options, 'reconnectDelayMs'), maxDelayMs: numberOption(options, 'maxReconnectDelayMs') },
+      cuts: {
+        count: numberOption(options, 'cuts'),
+        mode: stringOption(options, 'cutMode') as (typeof CUT_MODES)[number],
+        reconnectDeadlineMs: numberOption(options, 'reconnectDeadlineMs'),
+      },
+    }),
 };

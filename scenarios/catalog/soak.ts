@@ -1,6 +1,6 @@
 import type { ScenarioDefinition } from './types.js';
-import { numberOption } from './types.js';
-import { commonKnobs, DEFAULT_RECONNECT, requestTimeoutKnob } from './knobs.js';
+import { wsWorkload } from './ws-workload.js';
+import { commonKnobs, requestTimeoutKnob } from './knobs.js';
 
 /**
  * `soak`: long-lived connections with light traffic. Unexpected disconnects, and the slope of the
@@ -20,16 +20,5 @@ export const soakScenario: ScenarioDefinition = {
     requestTimeoutKnob,
   ],
   metrics: ['ws_unexpected_disconnects', 'server_rss_growth_bytes_per_minute', 'server_rss_bytes', 'ws_rpc_duration', 'ws_event_latency', 'ws_msgs_lost'],
-  workload: (options) => ({
-    kind: 'ws',
-    connections: numberOption(options, 'connections'),
-    ratePerSecond: numberOption(options, 'rate'),
-    payloadBytes: numberOption(options, 'payloadBytes'),
-    durationMs: numberOption(options, 'durationMs'),
-    rampUpMs: numberOption(options, 'rampUpMs'),
-    syncs: numberOption(options, 'syncs'),
-    requestTimeoutMs: numberOption(options, 'requestTimeoutMs'),
-    reconnect: DEFAULT_RECONNECT,
-    cuts: null,
-  }),
+  workload: (options) => wsWorkload(options),
 };

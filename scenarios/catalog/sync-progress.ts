@@ -1,6 +1,6 @@
 import type { ScenarioDefinition } from './types.js';
-import { numberOption } from './types.js';
-import { commonKnobs, DEFAULT_RECONNECT } from './knobs.js';
+import { wsWorkload } from './ws-workload.js';
+import { commonKnobs } from './knobs.js';
 
 /**
  * `sync-progress`: `syncs` concurrent syncs over `connections`, each started again when it ends.
@@ -17,16 +17,5 @@ export const syncProgressScenario: ScenarioDefinition = {
     commonKnobs.rampUp(2_000, 'Connections open over this time.'),
   ],
   metrics: ['ws_sync_duration', 'ws_event_latency', 'ws_msgs_lost', 'ws_msgs_duplicated', 'ws_connecting', 'ws_connect_success', 'ws_unexpected_disconnects'],
-  workload: (options) => ({
-    kind: 'ws',
-    connections: numberOption(options, 'connections'),
-    ratePerSecond: 0,
-    payloadBytes: 0,
-    durationMs: numberOption(options, 'durationMs'),
-    rampUpMs: numberOption(options, 'rampUpMs'),
-    syncs: numberOption(options, 'syncs'),
-    requestTimeoutMs: 10_000,
-    reconnect: DEFAULT_RECONNECT,
-    cuts: null,
-  }),
+  workload: (options) => wsWorkload(options),
 };
