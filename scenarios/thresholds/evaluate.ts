@@ -217,7 +217,7 @@ function isWorse(a: number, b: number, definition: ThresholdDefinition): boolean
 
 /** `p(99)=312.4ms > 250 (n=18,233)`, with what it breached when it failed. */
 function comparison(definition: ThresholdDefinition, run: Observation, observed: number, passed: boolean): string {
-  const relation = observed < definition.value ? '<' : observed > definition.value ? '>' : '=';
+  const relation = observed < definition.value ? '<' : observed > definition.value ? '>' : '==';
   const text = `${methodText(definition)}=${formatValue(observed, run.unit)} ${relation} ${definition.value} (n=${run.samplesUnknown ? 'unknown' : formatCount(run.samples)})`;
   return passed ? text : `${text}: breaches ${definition.expression}`;
 }

@@ -276,11 +276,11 @@ export class LoadConnection {
     const tracker = this.trackers.get(message.channel);
     if (!tracker || message.seq === undefined) return;
     const verdict = tracker.onEvent(message.seq, message.epoch);
-    if (verdict.lost > 0) this.host.metrics.lost.add(verdict.lost);
-    if (verdict.duplicate) {
-      this.host.metrics.duplicated.add(1);
-      return;
-    }
+    // Every checked event is a sample of both counters (adding 0 when nothing is wrong), so a
+    // `count==0` verdict shows how many events it rests on.
+    this.host.metrics.lost.add(verdict.lost);
+    this.host.metrics.duplicated.add(verdict.duplicate ? 1 : 0);
+    if (verdict.duplicate) return;
     if (!verdict.replayed && message.ts !== undefined) this.host.metrics.eventLatency.add(Date.now() - message.ts);
     const seen = seenStateOf(message);
     if (seen) tracker.noteSyncState(seen);

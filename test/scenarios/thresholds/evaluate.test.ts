@@ -108,7 +108,7 @@ describe('inconclusive, never a pass', () => {
   it('but a counter created and never incremented is a measured zero', () => {
     const verdict = evaluate(result, { ws_msgs_lost: ['count==0'] });
     expect(verdict.status).toBe('pass');
-    expect(verdict.thresholds[0]?.reason).toBe('count=0 = 0 (n=0)');
+    expect(verdict.thresholds[0]?.reason).toBe('count=0 == 0 (n=0)');
   });
 
   it('fail beats inconclusive in the verdict', () => {
