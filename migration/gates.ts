@@ -26,7 +26,7 @@ export function gateOut(phase: PhaseName, state: MigrationState, config: Migrati
   if (record?.status !== 'done') blockers.push(`${phase} is not done${record ? ` (${record.status})` : ''}: run \`wsmig migrate phase ${phase}\``);
   if (phase === 'prepare') {
     if (health === undefined) blockers.push('the service health is unknown');
-    else if (!health.healthy) blockers.push(`the service is not healthy at ${health.url} (${health.problem ?? 'unknown'})`);
+    else if (!health.healthy) blockers.push(`the service is not healthy at ${health.url} (${health.problem ?? 'unknown'})${state.service?.stoppedAt ? `: stopped by \`${state.service.stoppedBy ?? 'wsmig'}\` at ${state.service.stoppedAt}; \`wsmig migrate service start\` starts it again` : ''}`);
     if (state.baseline?.verdict !== 'pass') blockers.push(state.baseline ? `the baseline load test was ${state.baseline.verdict} (${state.baseline.summary})` : 'no baseline load test recorded');
   }
   if (phase === 'migrate') {

@@ -14,12 +14,14 @@ export type JournalEvent =
   | 'step-skip'
   | 'step-fail'
   | 'gate'
+  | 'service-start'
+  | 'service-stop'
   | 'note';
 
 export interface JournalEntry {
   ts: string;
   runId: string;
-  /** The command that ran: `prepare`, `migrate`, `stabilize`, `rollback`. */
+  /** The command that ran: `prepare`, `migrate`, `stabilize`, `rollback`, `service start|stop|restart`. */
   command: string;
   event: JournalEvent;
   step?: string;

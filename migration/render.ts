@@ -6,6 +6,7 @@ import type { ProgressEvent } from './context.js';
 import type { GateStatus } from './gates.js';
 import type { PhaseReport } from './phase-runner.js';
 import type { RollbackResult } from './rollback/rollback.js';
+import { describeManaged, type ServiceCommandResult, type ServiceStatus } from './service-command.js';
 import type { StatusReport } from './status.js';
 import type { StepOutcome } from './steps.js';
 import type { WatchEvaluation } from './watch/watch.js';
@@ -66,7 +67,7 @@ export function renderStatus(status: StatusReport): string {
   }
   lines.push('');
   lines.push(`flag ${status.flag.name}: ${status.flag.files.map((entry) => `${entry.file}=${entry.value ?? '(unset)'}`).join(', ')}; service says ${status.flag.live === undefined ? 'nothing' : String(status.flag.live)}`);
-  lines.push(`service: ${status.service.health.healthy ? 'healthy' : `NOT healthy (${status.service.health.problem ?? 'unknown'})`} at ${status.service.health.url}${status.service.managedPid ? ` (started by wsmig, pid ${status.service.managedPid})` : ''}`);
+  lines.push(serviceLine(status.service));
   if (status.interrupted) lines.push(`interrupted: ${status.interrupted.command} at step ${status.interrupted.step ?? '(start)'} (run ${status.interrupted.runId}); rerun \`wsmig migrate phase ${status.interrupted.command}\` to finish it`);
   if (status.lastRollback) lines.push(`last rollback: ${status.lastRollback.at}, ${status.lastRollback.verified ? 'verified' : 'NOT verified'} (${status.lastRollback.trigger}); ${status.lastRollback.incident}`);
   if (status.nextGate) lines.push(renderGate(status.nextGate));
@@ -91,4 +92,31 @@ export function renderEvaluation(evaluation: WatchEvaluation, failureLimit: numb
   const streak = evaluation.status === 'fail' ? ` (${evaluation.breachStreak}/${failureLimit} in a row)` : '';
   const shown = (evaluation.verdict?.thresholds ?? []).filter((outcome) => evaluation.status === 'pass' || outcome.status !== 'pass');
   return `${head}${streak}${shown.map((outcome) => `\n    ${outcome.status.padEnd(12)} ${outcome.metric} ${outcome.expression}: ${outcome.reason}`).join('')}`;
+}
+
+/** The service in one line, as `migrate status` shows it. */
+function serviceLine(service: ServiceStatus): string {
+  const health = service.health.healthy ? 'healthy' : `NOT healthy (${service.health.problem ?? 'unknown'})`;
+  const whose = service.owner === 'wsmig' ? ` (started by wsmig, pid ${service.managed?.pid ?? '?'})` : service.owner === 'other' ? ' (not started by wsmig)' : '';
+  const history = service.owner !== 'wsmig' && service.managed ? `; ${describeManaged(service.managed)}` : '';
+  const hint = service.owner === 'none' ? '; `wsmig migrate service start` starts it' : '';
+  return `service: ${health} at ${service.health.url}${whose}${history}${hint}`;
+}
+
+/** `migrate service status` for people. */
+export function renderServiceStatus(service: ServiceStatus): string {
+  const lines = [`service: ${service.health.healthy ? 'healthy' : `NOT healthy (${service.health.problem ?? 'unknown'})`} at ${service.health.url}`];
+  const managed = service.managed;
+  if (managed) {
+    const how = managed.state === 'running' ? 'running' : managed.state === 'stopped' ? `stopped by \`${managed.stoppedBy ?? 'wsmig'}\` at ${managed.stoppedAt ?? '?'}` : 'no longer running: it exited on its own or was killed outside wsmig (see its log)';
+    lines.push(`started by wsmig: pid ${managed.pid}, since ${managed.startedAt}; ${how}`, `  command: ${JSON.stringify(managed.command)}`, `  log: ${managed.logFile}`);
+  }
+  if (service.owner === 'other') lines.push(`what answers was not started by wsmig: \`wsmig migrate service stop\` and \`restart\` leave it alone`);
+  if (service.owner === 'none') lines.push(managed ? 'start it again: `wsmig migrate service start`' : 'wsmig has not started the service here: `wsmig migrate service start` starts it');
+  return lines.join('\n');
+}
+
+/** The outcome of `migrate service start|stop|restart` for people. */
+export function renderServiceCommand(result: ServiceCommandResult): string {
+  return `${result.action}: ${result.message}`;
 }

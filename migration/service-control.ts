@@ -40,14 +40,45 @@ export async function startManagedService(context: MigrationContext): Promise<Se
   return record;
 }
 
+/**
+ * How the service wsmig started last stands: its process group `running`, `stopped` on purpose by
+ * wsmig, or `exited` on its own (a crash, or a kill from outside wsmig).
+ */
+export type ManagedServiceState = 'running' | 'stopped' | 'exited';
+
+export function managedServiceState(record: ServiceRecord): ManagedServiceState {
+  if (serviceAlive(record)) return 'running';
+  return record.stoppedAt === undefined ? 'exited' : 'stopped';
+}
+
+/**
+ * Stops the process group wsmig started (SIGTERM, up to `service.stopTimeout` to drain, then
+ * SIGKILL) and records in the state that it was stopped on purpose, and by which command, so that
+ * status does not take it for a crash. Only for a record whose process {@link serviceAlive} says is wsmig's.
+ */
+export async function stopManagedService(context: MigrationContext, record: ServiceRecord, stoppedBy: string): Promise<'stopped' | 'killed' | 'not-running'> {
+  const how = await stopProcessGroup(record.pid, stopTimeoutMs(context));
+  context.logger.debug({ pid: record.pid, how }, 'stopped the WebSocket service');
+  await context.state.update((state) => {
+    if (state.service?.pid !== record.pid) return;
+    state.service.stoppedAt = context.clock().toISOString();
+    state.service.stoppedBy = stoppedBy;
+  });
+  return how;
+}
+
 /** Stops the service wsmig started (if it still runs) and starts it again. */
 export async function restartManagedService(context: MigrationContext): Promise<ServiceRecord> {
   const record = context.state.get().service;
-  if (record) {
-    const how = await stopProcessGroup(record.pid, parseDurationMs(context.config.service.stopTimeout, 'service.stopTimeout'));
+  if (record && serviceAlive(record)) {
+    const how = await stopProcessGroup(record.pid, stopTimeoutMs(context));
     context.logger.debug({ pid: record.pid, how }, 'stopped the WebSocket service');
   }
   return startManagedService(context);
+}
+
+function stopTimeoutMs(context: MigrationContext): number {
+  return parseDurationMs(context.config.service.stopTimeout, 'service.stopTimeout');
 }
 
 /**

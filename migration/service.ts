@@ -11,7 +11,7 @@ import { WsmigError, messageOf } from '../lib/errors.js';
 import { formatDurationMs } from '../lib/duration.js';
 import type { Logger } from '../lib/logger.js';
 import { request } from './http.js';
-import { isProcessGroupAlive } from './process-liveness.js';
+import { isProcessGroupAlive, mayStillBe, processIdentity } from './process-liveness.js';
 import type { ServiceRecord } from './state.js';
 
 export interface HealthReport {
@@ -58,9 +58,11 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   const fd = openSync(options.logFile, 'a');
   let exited: { code: number | undefined; message: string } | undefined;
   let pid: number | undefined;
+  let identity: string | undefined;
   try {
     const child = spawnDetached(program, args, options.cwd, options.env, fd);
     pid = child.pid;
+    if (pid !== undefined) identity = processIdentity(pid);
     child.unref();
     child.once('exit', (code) => {
       exited = { code: code ?? undefined, message: code === null ? 'killed by a signal' : '' };
@@ -79,7 +81,7 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   let last: HealthReport | undefined;
   while (Date.now() < deadline) {
     last = await checkHealth(options.healthUrl, 2_000);
-    if (last.healthy) return { pid, command: [...options.command], startedAt, logFile: options.logFile };
+    if (last.healthy) return { pid, command: [...options.command], startedAt, logFile: options.logFile, ...(identity === undefined ? {} : { identity }) };
     if (exited !== undefined || !isProcessGroupAlive(pid)) break;
     await sleep(200);
   }
@@ -102,8 +104,9 @@ function spawnDetached(program: string, args: string[], cwd: string, env: Record
   return execa(program, args, { cwd, env, detached: true, cleanup: false, reject: false, stdin: 'ignore', stdout: logFd, stderr: logFd });
 }
 
-/** Whether the process group wsmig started is still alive. */
+/** Whether the process group wsmig started is still alive (and its pid not since reused by another process). */
 export function serviceAlive(record: ServiceRecord): boolean {
+  if (record.identity !== undefined && !mayStillBe(record.pid, record.identity)) return false;
   return isProcessGroupAlive(record.pid);
 }
 

@@ -40,6 +40,11 @@ const serviceRecordSchema = z.object({
   command: z.array(z.string()),
   startedAt: z.string(),
   logFile: z.string(),
+  /** Boot id and start time of the process (process-liveness.ts), so a reused pid is never taken for it. */
+  identity: z.string().optional(),
+  /** Set when wsmig stopped it on purpose (`wsmig migrate service stop`), as opposed to a crash. */
+  stoppedAt: z.string().optional(),
+  stoppedBy: z.string().optional(),
 });
 
 const stateSchema = z.object({

@@ -4,11 +4,11 @@
  * blocks the next phase.
  */
 import { parseDurationMs } from '../lib/duration.js';
-import { endpoints, type MigrationContext } from './context.js';
+import type { MigrationContext } from './context.js';
 import { flagInFiles, liveFlagValue } from './flag.js';
 import { gateOut, type GateStatus } from './gates.js';
 import { stepsOf } from './phase-runner.js';
-import { checkHealth, type HealthReport } from './service.js';
+import { serviceStatus, type ServiceStatus } from './service-command.js';
 import { PHASES, type InProgress, type MigrationState, type PhaseName } from './state.js';
 
 const DAY_MS = 86_400_000;
@@ -35,7 +35,8 @@ export interface StatusReport {
   /** The gate out of the current phase (in front of the next one), with what blocks it. */
   nextGate: GateStatus | null;
   flag: { name: string; files: { file: string; value: string | undefined }[]; live: boolean | undefined };
-  service: { health: HealthReport; managedPid: number | null };
+  /** The service's health, and whether wsmig started it and it still runs (see `wsmig migrate service status`). */
+  service: ServiceStatus;
   interrupted: InProgress | null;
   commits: MigrationState['commits'];
   lastRollback: MigrationState['rollbacks'][number] | null;
@@ -43,9 +44,9 @@ export interface StatusReport {
 
 /** Builds the status report (reads only). */
 export async function migrationStatus(context: MigrationContext): Promise<StatusReport> {
-  const state = await context.state.load();
+  const service = await serviceStatus(context);
+  const state = context.state.get();
   const now = context.clock();
-  const health = await checkHealth(endpoints(context).health);
   const phases = PHASES.map((name): PhaseStatus => {
     const record = state.phases[name];
     const plannedMs = parseDurationMs(context.config.timeline[name], `timeline.${name}`);
@@ -65,7 +66,7 @@ export async function migrationStatus(context: MigrationContext): Promise<Status
     };
   });
   const at = current(state);
-  const nextGate = at === 'done' ? null : gateOut(at, state, context.config, now, health);
+  const nextGate = at === 'done' ? null : gateOut(at, state, context.config, now, service.health);
   const files = await flagInFiles(context);
   return {
     root: context.root,
@@ -74,7 +75,7 @@ export async function migrationStatus(context: MigrationContext): Promise<Status
     phases,
     nextGate,
     flag: { name: context.config.flag.name, files: files.envValues, live: await liveFlagValue(context) },
-    service: { health, managedPid: state.service?.pid ?? null },
+    service,
     interrupted: state.inProgress,
     commits: state.commits,
     lastRollback: state.rollbacks.at(-1) ?? null,

@@ -7,7 +7,8 @@ import { configJsonSchema } from '../../migration/config.js';
 import { openContext, type ProgressEvent } from '../../migration/context.js';
 import { proposeConfig, writeProposal } from '../../migration/init.js';
 import { parsePhase, phaseExitCode, planPhase, runPhase } from '../../migration/phase-runner.js';
-import { renderPhaseReport, renderPlan, renderProgress, renderStatus } from '../../migration/render.js';
+import { renderPhaseReport, renderPlan, renderProgress, renderServiceCommand, renderServiceStatus, renderStatus } from '../../migration/render.js';
+import { parseServiceAction, runServiceAction, serviceStatus, serviceStatusExitCode } from '../../migration/service-command.js';
 import { migrationStatus } from '../../migration/status.js';
 
 interface CommonOptions {
@@ -37,9 +38,9 @@ async function confirm(question: string, yes: boolean | undefined): Promise<bool
   }
 }
 
-/** Registers `wsmig migrate` (init, plan, phase, status, schema). */
+/** Registers `wsmig migrate` (init, plan, phase, status, service, schema). */
 export function registerMigrateCommand(program: Command): void {
-  const migrate = program.command('migrate').description('Run the SSE → WebSocket migration in phases: init, plan, phase, status (docs/migration.md).');
+  const migrate = program.command('migrate').description('Run the SSE → WebSocket migration in phases: init, plan, phase, status, service (docs/migration.md).');
 
   migrate
     .command('init')
@@ -121,6 +122,25 @@ export function registerMigrateCommand(program: Command): void {
       const context = await openContext({ logger: createLogger({ name: 'wsmig' }), ...(options.cwd ? { cwd: options.cwd } : {}) });
       const status = await migrationStatus(context);
       print(options.json, status, renderStatus(status));
+    });
+
+  migrate
+    .command('service')
+    .argument('<action>', 'status, start, stop or restart')
+    .description('See, start, stop or restart the WebSocket service wsmig started; a service wsmig did not start is never stopped. status exits 1 when it is not healthy.')
+    .option('--cwd <dir>', 'where to look for wsmig.config.json (default: the working directory)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (actionName: string, options: CommonOptions) => {
+      const action = parseServiceAction(actionName);
+      const context = await openContext({ logger: createLogger({ name: 'wsmig' }), ...(options.cwd ? { cwd: options.cwd } : {}) });
+      if (action === 'status') {
+        const status = await serviceStatus(context);
+        print(options.json, status, renderServiceStatus(status));
+        process.exitCode = serviceStatusExitCode(status);
+        return;
+      }
+      const result = await runServiceAction(context, action);
+      print(options.json, result, renderServiceCommand(result));
     });
 
   migrate
