@@ -18,12 +18,13 @@ export const REDACT_PATHS = [
 
 /**
  * A pino logger writing JSON lines to stderr (stdout is kept for machine output).
- * `level` defaults to `WSMIG_LOG_LEVEL` or `info`.
+ * The level is `WSMIG_LOG_LEVEL` when set, else `defaultLevel` (`info`): one-shot commands that
+ * print for people pass `warn`, so routine events do not clutter their output.
  */
-export function createLogger(options: LoggerOptions & { name?: string } = {}): Logger {
+export function createLogger({ defaultLevel = 'info', ...options }: LoggerOptions & { name?: string; defaultLevel?: string } = {}): Logger {
   return pino(
     {
-      level: process.env['WSMIG_LOG_LEVEL'] ?? 'info',
+      level: process.env['WSMIG_LOG_LEVEL'] ?? defaultLevel,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       ...options,
     },

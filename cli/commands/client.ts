@@ -140,7 +140,7 @@ Examples:
   wsmig client ws://127.0.0.1:3000/ws request sync:status '{"chatId":42}'`)
     .action(async (rawUrl: string, action: string, args: string[], flags: ClientFlags) => {
       const url = checkedUrl(rawUrl);
-      const logger = createLogger({ name: 'wsmig-client' });
+      const logger = createLogger({ name: 'wsmig-client', defaultLevel: 'warn' });
       if (action === 'sync') {
         if (args.length > 1) throw new UsageError('TOO_MANY_ARGUMENTS', `sync takes one chat id, got ${args.length} arguments: wsmig client ${url} sync 42.`);
         await syncCommand(url, checkedChatId(args[0]), flags, logger);

@@ -35,7 +35,7 @@ export interface ExportK6Options {
   parallelism?: number;
   /** Overwrite files that already exist. */
   force?: boolean;
-  /** Where the compiled scripts are (default: this package's dist/scenarios/k6). */
+  /** Where the compiled scripts are (default: this package's dist/k6). */
   scriptsDir?: string;
 }
 

@@ -52,7 +52,7 @@ export interface RunK6Options {
   output?: NodeJS.WritableStream;
   /** The environment to find k6 in and to run it with (default: this process's). */
   env?: NodeJS.ProcessEnv;
-  /** Where the compiled scripts are (default: this package's dist/scenarios/k6). */
+  /** Where the compiled scripts are (default: this package's dist/k6). */
   scriptsDir?: string;
 }
 

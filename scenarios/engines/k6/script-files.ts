@@ -1,5 +1,5 @@
 /**
- * The compiled k6 scripts (`npm run build` compiles scenarios/k6 to dist/scenarios/k6) and the
+ * The compiled k6 scripts (`npm run build` compiles scenarios/k6 to dist/k6) and the
  * files each one needs. An exported script is laid out flat — `<scenario>.js` beside
  * `wsmig-lib-<helper>.js` and `wsmig-runtime-<helper>.js` — because a Kubernetes ConfigMap, which
  * the k6-operator mounts as the script folder, cannot hold sub-folders.
@@ -10,7 +10,7 @@ import { UsageError } from '../../../lib/errors.js';
 import { PACKAGE_ROOT } from '../../../lib/package-info.js';
 
 /** Where `npm run build` puts the compiled k6 scripts. */
-export const COMPILED_SCRIPTS_DIR = path.join(PACKAGE_ROOT, 'dist', 'scenarios', 'k6');
+export const COMPILED_SCRIPTS_DIR = path.join(PACKAGE_ROOT, 'dist', 'k6');
 
 /** The scenarios that have a k6 script. */
 export const K6_SCENARIOS = ['latency', 'reconnect-storm', 'sync-progress', 'soak'] as const;

@@ -18,7 +18,7 @@ import {
 } from '../../../reference/protocol/index.js';
 import type { ReconnectSettings } from '../types.js';
 import { reconnectDelayFor } from '../../../reference/client/backoff.js';
-import { ChannelTracker, type SeenSyncState } from './channel-tracker.js';
+import { SeqTracker, type SeenSyncState } from '../../k6/lib/seq-tracker.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 /** What a connection needs from the worker that owns it. */
@@ -52,7 +52,7 @@ export class LoadConnection {
   /** Requests in flight: id → intended send time (monotonic ms). Insertion order is send order. */
   readonly pending = new Map<string, number>();
   private socket: WebSocket | undefined;
-  private readonly trackers: Map<string, ChannelTracker>;
+  private readonly trackers: Map<string, SeqTracker>;
   private readonly subscribeIds: string[];
   private awaitingSubscribe = 0;
   private ready = false;
@@ -72,7 +72,7 @@ export class LoadConnection {
     readonly channels: readonly string[],
     private readonly host: ConnectionHost,
   ) {
-    this.trackers = new Map(channels.map((channel) => [channel, new ChannelTracker(channel)]));
+    this.trackers = new Map(channels.map((channel) => [channel, new SeqTracker()]));
     this.subscribeIds = channels.map((_, i) => `s${i}`);
   }
 
@@ -181,8 +181,9 @@ export class LoadConnection {
   }
 
   private subscribe(channel: string, i: number): void {
-    const tracker = this.trackers.get(channel) as ChannelTracker;
-    this.sendFrame({ id: this.subscribeIds[i] as string, channel, type: 'subscribe', payload: tracker.subscribePayload() });
+    const tracker = this.trackers.get(channel) as SeqTracker;
+    // No resume point: a first, live-only subscription.
+    this.sendFrame({ id: this.subscribeIds[i] as string, channel, type: 'subscribe', payload: tracker.resumePoint() ?? {} });
   }
 
   private becomeReady(): void {

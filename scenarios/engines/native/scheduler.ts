@@ -6,6 +6,7 @@
  */
 import type { Histogram } from 'hdr-histogram-js';
 import { newHistogram } from '../../result/histogram.js';
+import { arrivalOffsetMs, type ArrivalPlan } from '../../k6/lib/arrivals.js';
 
 /** A monotonic clock and timers; injectable so the scheduler is tested without real time. */
 export interface SchedulerClock {
@@ -32,24 +33,6 @@ export const systemSchedulerClock: SchedulerClock = {
     handle.cancel();
   },
 };
-
-/** How many arrivals and when: the rate ramps linearly from 0 to `ratePerSecond` over `rampUpMs`, then holds. */
-export interface ArrivalPlan {
-  ratePerSecond: number;
-  rampUpMs: number;
-  durationMs: number;
-}
-
-/**
- * Offset (ms from the start) of the k-th arrival, k = 1, 2, …: the inverse of the cumulative
- * arrival count N(t) = r·t²/(2R) during the ramp, r·R/2 + r·(t − R) after it.
- */
-export function arrivalOffsetMs(k: number, plan: ArrivalPlan): number {
-  const ratePerMs = plan.ratePerSecond / 1000;
-  const rampArrivals = (ratePerMs * plan.rampUpMs) / 2;
-  if (plan.rampUpMs > 0 && k <= rampArrivals) return Math.sqrt((2 * plan.rampUpMs * k) / ratePerMs);
-  return plan.rampUpMs + (k - rampArrivals) / ratePerMs;
-}
 
 /** Arrivals a plan schedules within its duration. */
 export function plannedArrivals(plan: ArrivalPlan): number {

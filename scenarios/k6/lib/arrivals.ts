@@ -1,14 +1,14 @@
 /**
- * Open-model arrivals inside a k6 VU. k6's arrival-rate executors start one *iteration* per
- * arrival, but a request over an already open WebSocket cannot be an iteration (an iteration
- * cannot borrow another VU's socket), so held-connection scenarios schedule their own arrivals:
- * the rate ramps linearly from 0 over `rampUpMs` and then holds, exactly like k6's
- * `ramping-arrival-rate` and the native engine. Arrivals are dealt round-robin to `lanes` (VUs),
- * so the whole test keeps the global schedule however many VUs share it.
- * No k6 imports: unit-tested in Node.
+ * Open-model arrival times, shared by the k6 scripts and the native engine's scheduler. k6's
+ * arrival-rate executors start one *iteration* per arrival, but a request over an already open
+ * WebSocket cannot be an iteration (an iteration cannot borrow another VU's socket), so
+ * held-connection scenarios schedule their own arrivals: the rate ramps linearly from 0 over
+ * `rampUpMs` and then holds, exactly like k6's `ramping-arrival-rate`. In k6, arrivals are dealt
+ * round-robin to `lanes` (VUs), so the whole test keeps the global schedule however many VUs share it.
+ * No k6 imports: compiled for k6 and for Node alike.
  */
 
-/** How many arrivals, and when. */
+/** How many arrivals and when: the rate ramps linearly from 0 to `ratePerSecond` over `rampUpMs`, then holds. */
 export interface ArrivalPlan {
   ratePerSecond: number;
   rampUpMs: number;

@@ -1,9 +1,10 @@
 /**
  * Completeness of one subscribed channel, judged by `seq` (docs/protocol.md, "Subscriptions"):
  * a gap is a loss, a repeat is a duplicate, and a `resync` (the server could not replay) counts the
- * events it skipped when they can be known, else one. The same rules as the native engine, so
+ * events it skipped when they can be known, else one. Pure: the connection feeds it frames, it
+ * answers what they mean. The k6 scripts and the native engine both use this one tracker, so
  * `ws_msgs_lost` and `ws_msgs_duplicated` mean the same thing whichever engine ran.
- * No k6 imports: unit-tested in Node.
+ * No k6 imports: compiled for k6 and for Node alike.
  */
 import type { ResumePoint } from './envelope.js';
 
@@ -31,20 +32,21 @@ export interface SeenSyncState {
 
 /** What one event meant. */
 export interface EventOutcome {
-  /** Events missing just before this one. */
+  /** Events missing just before this one (a gap in seq). */
   lost: number;
   duplicate: boolean;
   /** Delivered by a resume replay rather than live: its latency includes the disconnect. */
   replayed: boolean;
 }
 
-/** What a resync meant. */
+/** What a resync meant: events skipped, and whether that number is exact. */
 export interface ResyncOutcome {
   lost: number;
   /** False when the server's history changed and the number skipped could not be known (counted as 1). */
   knowable: boolean;
 }
 
+/** The position of one subscriber on one channel; one tracker per subscribed channel and connection. */
 export class SeqTracker {
   private epoch: string | undefined;
   private lastSeq: number | undefined;

@@ -24,6 +24,15 @@ describe('open-model arrivals', () => {
     expect((offsets[1] as number) - (offsets[0] as number)).toBeGreaterThan((offsets[99] as number) - (offsets[98] as number));
   });
 
+  it('places the k-th arrival by the ramp\'s quadratic arrival count, then at full rate', () => {
+    const plan = { ratePerSecond: 200, rampUpMs: 1_000, durationMs: 2_000 };
+    // 200/s ramped over 1 s: 100 arrivals in the ramp, a quarter of them in its first half.
+    expect(arrivalOffsetMs(25, plan)).toBeCloseTo(500);
+    expect(arrivalOffsetMs(100, plan)).toBeCloseTo(1_000);
+    expect(arrivalOffsetMs(101, plan)).toBeCloseTo(1_005);
+    expect(arrivalOffsetMs(300, plan)).toBeCloseTo(2_000);
+  });
+
   it('deals the global schedule to lanes without loss or overlap, whatever the rate, ramp and lanes', () => {
     fc.assert(
       fc.property(

@@ -46,6 +46,8 @@ describe('SeqTracker', () => {
     nothingMissed.onEvent(1, 'e1');
     nothingMissed.noteSyncState({ runId: 'r1', processed: 100, status: 'completed' });
     expect(nothingMissed.onResync({ reason: 'epoch-changed', epoch: 'e2', seq: 0, snapshot: { runId: 'r1', processed: 100, syncStatus: 'completed' } })).toEqual({ lost: 0, knowable: true });
+    // The new history's events then count from the resync's position.
+    expect(nothingMissed.onEvent(1, 'e2')).toEqual({ lost: 0, duplicate: false, replayed: false });
   });
 
   it('counts an event from another history without a resync as one unknowable loss', () => {
