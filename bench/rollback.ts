@@ -25,6 +25,7 @@ import { stopProcessGroup } from '../migration/service.js';
 import type { PhaseName } from '../migration/state.js';
 import { defaultWatchThresholdsFile, runWatch } from '../migration/watch/run.js';
 import type { WatchEvaluation } from '../migration/watch/watch.js';
+import { median } from './helpers/median.js';
 
 const ROUNDS = 3;
 const INTERVAL_MS = 1_000;
@@ -35,12 +36,6 @@ const TARGET_DETECT_INTERVALS = 2;
 const TARGET_RESTORE_VERIFY_MS = 5_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -193,11 +193,6 @@ export async function findRepoRoot(start: string): Promise<string> {
   }
 }
 
-/** Resolves a config path against the root; the config was checked, so it stays inside. */
-export function repoFile(root: string, relative: string): string {
-  return path.resolve(root, relative);
-}
-
 /** The URL of an endpoint of the service, honouring the explicit overrides. */
 export function serviceUrl(config: MigrationConfig, endpoint: 'health' | 'metrics' | 'config' | 'flag' | 'faults' | 'sse'): string {
   const { service } = config;

@@ -1,12 +1,13 @@
 /**
  * The features module (`config/features.ts`): created by prepare when absent, verified when present,
- * and its default flipped when it hard-codes one. Read with a real parser (jscodeshift's `ts`/`tsx`
- * parser, through recast so an edit keeps the rest of the file as it was), never with a regex.
+ * and its default flipped when it hard-codes one. Read with a real parser (jscodeshift's, chosen by
+ * extension as the codemods choose it, through recast so an edit keeps the rest of the file as it
+ * was), never with a regex.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import jscodeshift from 'jscodeshift';
 import type { ObjectExpression, ObjectProperty, Property } from 'jscodeshift';
+import { parserForFile } from '../codemods/lib/source-blocks.js';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { WsmigError, messageOf } from '../lib/errors.js';
 
@@ -37,13 +38,6 @@ export function featuresFileText(key: string, envName: string): string {
   ].join('\n');
 }
 
-function parserFor(file: string): 'ts' | 'tsx' | 'babel' {
-  const ext = path.extname(file);
-  if (ext === '.ts' || ext === '.mts' || ext === '.cts') return 'ts';
-  if (ext === '.tsx') return 'tsx';
-  return 'babel';
-}
-
 function unexpected(file: string, line: number | undefined, what: string, key: string, envName: string): WsmigError {
   const where = line === undefined ? file : `${file}:${line}`;
   return new WsmigError(
@@ -59,7 +53,7 @@ interface Located {
 }
 
 function locate(text: string, file: string, key: string, envName: string): { root: ReturnType<ReturnType<typeof jscodeshift.withParser>>; located: Located } {
-  const j = jscodeshift.withParser(parserFor(file));
+  const j = jscodeshift.withParser(parserForFile(file) ?? 'babylon');
   let root: ReturnType<typeof j>;
   try {
     root = j(text);

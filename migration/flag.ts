@@ -31,7 +31,7 @@ export async function liveFlagValue(context: MigrationContext): Promise<boolean 
 }
 
 /** Sets the flag on the running service (`POST /admin/flag`). */
-export async function setLiveFlag(context: MigrationContext, value: boolean): Promise<LiveFlagReport> {
+async function setLiveFlag(context: MigrationContext, value: boolean): Promise<LiveFlagReport> {
   const url = endpoints(context).flag;
   const answer = await request(url, { method: 'POST', body: { value }, timeoutMs: 3_000 });
   if (answer.status === 0) return { applied: false, value: undefined, detail: `no service answers ${url} (${answer.error ?? 'no answer'}); a service started later reads the env file` };

@@ -1,43 +1,24 @@
 /**
- * The git operations the migration needs, run through execa without a shell (arguments are never
- * interpreted). Commits wsmig makes carry a `Wsmig-Phase: <phase>` trailer so they can be found
- * again even when `.wsmig/state.json` is lost.
+ * The git operations the migration needs (on lib/git.ts: no shell, never prompting). Commits wsmig
+ * makes carry a `Wsmig-Phase: <phase>` trailer so they can be found again even when
+ * `.wsmig/state.json` is lost.
  */
+import { realpath } from 'node:fs/promises';
 import { execa } from 'execa';
 import { WsmigError, UsageError } from '../lib/errors.js';
+import { runGit, uncommittedChanges, type GitResult, type StatusEntry } from '../lib/git.js';
 
 /** The trailer key on every commit wsmig makes. */
 export const PHASE_TRAILER = 'Wsmig-Phase';
 /** The trailer a rollback commit uses to name the commit it reverted. */
 export const REVERTS_TRAILER = 'Wsmig-Reverts';
 
-export interface GitResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** One entry of `git status`: the two-letter XY code and the path (the new path for renames). */
-export interface StatusEntry {
-  code: string;
-  path: string;
-}
-
 export class Git {
   constructor(readonly root: string) {}
 
   /** Runs git; never throws on a non-zero exit. */
-  async run(args: readonly string[], options: { input?: string } = {}): Promise<GitResult> {
-    const result = await execa('git', args, {
-      cwd: this.root,
-      reject: false,
-      env: { GIT_TERMINAL_PROMPT: '0', GIT_EDITOR: 'true', GIT_MERGE_AUTOEDIT: 'no' },
-      ...(options.input === undefined ? {} : { input: options.input }),
-    });
-    if (result.failed && result.exitCode === undefined) {
-      throw new WsmigError('GIT_UNAVAILABLE', `Cannot run git (${result.shortMessage}). Install git and make sure it is on PATH.`, { cause: result });
-    }
-    return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
+  run(args: readonly string[], options: { input?: string } = {}): Promise<GitResult> {
+    return runGit(this.root, args, options);
   }
 
   /** Runs git and throws `GIT_FAILED` with git's own message on a non-zero exit. */
@@ -50,17 +31,23 @@ export class Git {
   }
 
   /**
-   * Checks that the root is the top of a git work tree with at least one commit.
-   * @throws UsageError NOT_A_GIT_REPO otherwise.
+   * Checks that the root is the top of a git work tree with at least one commit: git names files
+   * relative to the top (status, `commit:path`), and wsmig.config.json's paths are relative to the root.
+   * @throws UsageError NOT_A_GIT_REPO, NOT_REPOSITORY_TOP or NO_COMMITS otherwise.
    */
   async assertRepository(): Promise<void> {
-    const top = await this.run(['rev-parse', '--show-toplevel']);
-    if (top.exitCode !== 0) {
+    const result = await this.run(['rev-parse', '--show-toplevel']);
+    if (result.exitCode !== 0) {
       throw new UsageError('NOT_A_GIT_REPO', `${this.root} is not inside a git repository. wsmig commits each phase so that a rollback can restore the code exactly: run \`git init\` and commit your code first.`);
+    }
+    const top = result.stdout.trim();
+    const [realTop, realRoot] = await Promise.all([realpath(top), realpath(this.root)]);
+    if (realTop !== realRoot) {
+      throw new UsageError('NOT_REPOSITORY_TOP', `wsmig.config.json is in ${this.root}, a folder inside the git repository ${top}, not at its top. Move wsmig.config.json to ${top} and make its paths relative to that folder, then rerun.`);
     }
     const head = await this.run(['rev-parse', '--verify', '--quiet', 'HEAD']);
     if (head.exitCode !== 0) {
-      throw new UsageError('NO_COMMITS', `The git repository at ${top.stdout.trim()} has no commit yet. Commit your code first, so wsmig's changes can be told apart from yours.`);
+      throw new UsageError('NO_COMMITS', `The git repository at ${top} has no commit yet. Commit your code first, so wsmig's changes can be told apart from yours.`);
     }
   }
 
@@ -69,19 +56,8 @@ export class Git {
   }
 
   /** Working-tree changes, untracked files included (each file listed, not its folder). */
-  async status(): Promise<StatusEntry[]> {
-    const out = await this.ok(['status', '--porcelain=v1', '-z', '--untracked-files=all'], 'status');
-    const entries: StatusEntry[] = [];
-    const fields = out.split('\0');
-    for (let index = 0; index < fields.length; index++) {
-      const field = fields[index] as string;
-      if (field.length < 4) continue;
-      const code = field.slice(0, 2);
-      entries.push({ code, path: field.slice(3) });
-      // Renames and copies are followed by their source path.
-      if (code[0] === 'R' || code[0] === 'C') index++;
-    }
-    return entries;
+  status(): Promise<StatusEntry[]> {
+    return uncommittedChanges(this.root);
   }
 
   /**

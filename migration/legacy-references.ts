@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import jscodeshift from 'jscodeshift';
+import { parserForFile } from '../codemods/lib/source-blocks.js';
 import type { MigrationContext } from './context.js';
 
 const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
@@ -20,7 +21,7 @@ export interface LegacyReference {
 }
 
 /** Finds every import of a legacy file in the repository's source files (tracked and untracked, not ignored). */
-export async function findLegacyReferences(context: MigrationContext, legacyFiles: readonly string[], options: { only?: readonly string[] } = {}): Promise<LegacyReference[]> {
+export async function findLegacyReferences(context: MigrationContext, legacyFiles: readonly string[]): Promise<LegacyReference[]> {
   const listed = await context.git.ok(['ls-files', '--cached', '--others', '--exclude-standard', '-z'], 'ls-files');
   const files = [...new Set(listed.split('\0').filter((file) => file !== '' && SOURCE_EXTENSIONS.includes(path.extname(file))))];
   const legacyStems = new Map(legacyFiles.map((file) => [stem(path.resolve(context.root, file)), file]));
@@ -28,7 +29,6 @@ export async function findLegacyReferences(context: MigrationContext, legacyFile
   const references: LegacyReference[] = [];
   for (const file of files) {
     if (legacyFiles.includes(file)) continue;
-    if (options.only && !options.only.some((prefix) => file === prefix || file.startsWith(`${prefix.replace(/\/+$/, '')}/`))) continue;
     const absolute = path.resolve(context.root, file);
     const text = await fs.readFile(absolute, 'utf8').catch(() => undefined);
     // Cheap pre-check: a file that never spells a legacy module's name cannot import it.
@@ -56,11 +56,9 @@ function stem(file: string): string {
 }
 
 function importsOf(text: string, file: string): { specifier: string; line: number }[] | 'unparsable' {
-  const ext = path.extname(file);
-  const parser = ext === '.tsx' ? 'tsx' : ext === '.ts' || ext === '.mts' || ext === '.cts' ? 'ts' : 'babylon';
   let root;
   try {
-    root = jscodeshift.withParser(parser)(text);
+    root = jscodeshift.withParser(parserForFile(file) ?? 'babylon')(text);
   } catch {
     return 'unparsable';
   }

@@ -1,6 +1,6 @@
 /** prepare's check that the service's `/metrics` serves what watch and the load-test gates read. */
+import { declaredFamilies, samplesFromText } from '../lib/prometheus-text.js';
 import { request } from './http.js';
-import { declaredFamilies, samplesFromText } from './watch/samples.js';
 import { SOURCE_NAMES } from './watch/interval-values.js';
 
 export interface MetricsCheck {

@@ -30,6 +30,11 @@ export interface WsmigPaths {
   incidents: string;
 }
 
+/** A time as a file-name-safe, sortable stamp (incident reports, usage snapshots): `2025-01-01T12-00-00-000Z`. */
+export function fileNameTime(at: Date): string {
+  return at.toISOString().replace(/[:.]/g, '-');
+}
+
 /** The paths of wsmig's files in the repository at `root`. */
 export function wsmigPaths(root: string): WsmigPaths {
   const dir = path.join(root, WSMIG_DIR);

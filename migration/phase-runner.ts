@@ -3,14 +3,13 @@
  * between them, the lock, the dirty-tree rule, and the state and journal around the steps.
  */
 import { ExitCode, UsageError, WsmigError } from '../lib/errors.js';
-import type { MigrationContext } from './context.js';
+import { endpoints, type MigrationContext } from './context.js';
 import { gateOut, previousPhase, type GateStatus } from './gates.js';
 import { acquireLock } from './lock.js';
 import { migrateSteps } from './phases/migrate.js';
 import { prepareSteps } from './phases/prepare.js';
 import { stabilizeSteps } from './phases/stabilize.js';
 import { checkHealth } from './service.js';
-import { endpoints } from './context.js';
 import { PHASES, type PhaseName } from './state.js';
 import { planSteps, runSteps, type Step, type StepOutcome } from './steps.js';
 import { assertCleanTree } from './tree-check.js';
@@ -61,11 +60,9 @@ export async function planPhase(context: MigrationContext, phase: PhaseName, opt
 }
 
 /** The gate into a phase now (null for prepare, which has none). */
-export async function gateInto(context: MigrationContext, phase: PhaseName): Promise<GateStatus | null> {
+async function gateInto(context: MigrationContext, phase: PhaseName): Promise<GateStatus | null> {
   const previous = previousPhase(phase);
-  if (!previous) return null;
-  const health = previous === 'prepare' ? await checkHealth(endpoints(context).health) : undefined;
-  return gateOut(previous, context.state.get(), context.config, context.clock(), health);
+  return previous ? gateAfter(context, previous) : null;
 }
 
 /**
@@ -163,6 +160,7 @@ export async function runPhase(context: MigrationContext, phase: PhaseName, opti
   }
 }
 
+/** The gate out of a phase now (prepare's needs the service's health). */
 async function gateAfter(context: MigrationContext, phase: PhaseName): Promise<GateStatus> {
   const health = phase === 'prepare' ? await checkHealth(endpoints(context).health) : undefined;
   return gateOut(phase, context.state.get(), context.config, context.clock(), health);

@@ -11,7 +11,7 @@ import { checkHealth, type HealthReport } from './service.js';
 import { managedServiceState, restartManagedService, startManagedService, stopManagedService, type ManagedServiceState } from './service-control.js';
 import type { ServiceRecord } from './state.js';
 
-export const SERVICE_ACTIONS = ['start', 'stop', 'restart'] as const;
+const SERVICE_ACTIONS = ['start', 'stop', 'restart'] as const;
 /** What `wsmig migrate service` can do besides `status`. */
 export type ServiceAction = (typeof SERVICE_ACTIONS)[number];
 
@@ -61,7 +61,7 @@ export async function serviceStatus(context: MigrationContext): Promise<ServiceS
  * @throws WsmigError SERVICE_NOT_MANAGED when something wsmig did not start answers unhealthy (a second one would collide with it);
  *   SERVICE_START_FAILED from the start itself; LOCKED when another wsmig run holds the lock.
  */
-export async function startServiceCommand(context: MigrationContext): Promise<ServiceCommandResult> {
+async function startServiceCommand(context: MigrationContext): Promise<ServiceCommandResult> {
   return underLock(context, 'start', async () => {
     const before = await serviceStatus(context);
     if (before.health.healthy) {
@@ -84,7 +84,7 @@ export async function startServiceCommand(context: MigrationContext): Promise<Se
  * and nothing of wsmig's running is a success with nothing to do.
  * @throws WsmigError SERVICE_NOT_MANAGED when what answers is not a process wsmig started: it is never signalled.
  */
-export async function stopServiceCommand(context: MigrationContext): Promise<ServiceCommandResult> {
+async function stopServiceCommand(context: MigrationContext): Promise<ServiceCommandResult> {
   return underLock(context, 'stop', async () => {
     const before = await serviceStatus(context);
     if (before.owner === 'other') throw notWsmigs(before, 'stop');
@@ -103,7 +103,7 @@ export async function stopServiceCommand(context: MigrationContext): Promise<Ser
  * Stops the service wsmig started (when it runs) and starts it again; starts it when nothing runs.
  * @throws WsmigError SERVICE_NOT_MANAGED when what answers is not a process wsmig started.
  */
-export async function restartServiceCommand(context: MigrationContext): Promise<ServiceCommandResult> {
+async function restartServiceCommand(context: MigrationContext): Promise<ServiceCommandResult> {
   return underLock(context, 'restart', async () => {
     const before = await serviceStatus(context);
     if (before.owner === 'other') throw notWsmigs(before, 'restart');

@@ -72,8 +72,6 @@ const stateSchema = z.object({
   ),
 });
 
-export type StepRecord = z.infer<typeof stepRecordSchema>;
-export type PhaseRecord = z.infer<typeof phaseRecordSchema>;
 export type GateRecord = z.infer<typeof gateRecordSchema>;
 /** A service wsmig started (detached): the process group it leads, and where its output goes. */
 export type ServiceRecord = z.infer<typeof serviceRecordSchema>;
@@ -82,7 +80,7 @@ export type MigrationState = z.infer<typeof stateSchema>;
 export type InProgress = NonNullable<MigrationState['inProgress']>;
 
 /** A state for a repository wsmig has not touched yet. */
-export function initialState(now: Date): MigrationState {
+function initialState(now: Date): MigrationState {
   const at = now.toISOString();
   return {
     schema: STATE_SCHEMA,

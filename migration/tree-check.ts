@@ -6,6 +6,7 @@
  * interrupted step may have written does not count either: the rerun finishes that work.
  */
 import { WsmigError } from '../lib/errors.js';
+import { listChangedFiles } from '../lib/git.js';
 import { CONFIG_FILE_NAME } from './config.js';
 import type { MigrationContext } from './context.js';
 import { WSMIG_DIR } from './paths.js';
@@ -15,6 +16,12 @@ export function isUnder(file: string, prefix: string): boolean {
   const clean = prefix.replace(/^\.\/+/, '').replace(/\/+$/, '');
   if (clean === '' || clean === '.') return true;
   return file === clean || file.startsWith(`${clean}/`);
+}
+
+/** Uncommitted paths that are `prefixes` or inside them: what a step that changed them has to commit. */
+export async function uncommittedUnder(context: MigrationContext, prefixes: readonly string[]): Promise<string[]> {
+  const entries = await context.git.status();
+  return entries.map((entry) => entry.path).filter((file) => prefixes.some((prefix) => isUnder(file, prefix)));
 }
 
 /** Uncommitted paths other than wsmig's own and the `allowed` ones. */
@@ -31,11 +38,9 @@ export async function foreignChanges(context: MigrationContext, allowed: readonl
 export async function assertCleanTree(context: MigrationContext, options: { force: boolean; allowed: readonly string[]; command: string }): Promise<string[]> {
   const dirty = await foreignChanges(context, options.allowed);
   if (dirty.length === 0 || options.force) return dirty;
-  const shown = dirty.slice(0, 10).map((file) => `  ${file}`);
-  if (dirty.length > 10) shown.push(`  … and ${dirty.length - 10} more`);
   throw new WsmigError(
     'DIRTY_TREE',
-    `The working tree has uncommitted changes that are not wsmig's:\n${shown.join('\n')}\n${options.command} commits its changes, and yours would be mixed in. Commit or stash them first, or rerun with --force to go ahead anyway.`,
+    `The working tree has uncommitted changes that are not wsmig's:\n${listChangedFiles(dirty)}\n${options.command} commits its changes, and yours would be mixed in. Commit or stash them first, or rerun with --force to go ahead anyway.`,
     { details: { dirty } },
   );
 }

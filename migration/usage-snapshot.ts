@@ -6,9 +6,10 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../lib/atomic-write.js';
 import { WsmigError } from '../lib/errors.js';
+import { samplesFromText, type MetricSample } from '../lib/prometheus-text.js';
 import { endpoints, relativeToRepo, type MigrationContext } from './context.js';
 import { request } from './http.js';
-import { samplesFromText, type MetricSample } from './watch/samples.js';
+import { fileNameTime } from './paths.js';
 
 export interface UsageSummary {
   takenAt: string;
@@ -21,7 +22,7 @@ export interface UsageSummary {
 }
 
 /** Summarises the series that say how the feature is used. */
-export function summariseUsage(samples: readonly MetricSample[], takenAt: string, metricsUrl: string): UsageSummary {
+function summariseUsage(samples: readonly MetricSample[], takenAt: string, metricsUrl: string): UsageSummary {
   const sum = (name: string): number | null => {
     const found = samples.filter((sample) => sample.name === name);
     return found.length === 0 ? null : found.reduce((total, sample) => total + sample.value, 0);
@@ -47,9 +48,9 @@ export async function snapshotUsage(context: MigrationContext): Promise<string> 
   const url = endpoints(context).metrics;
   const answer = await request(url, { timeoutMs: 5_000 });
   if (!answer.ok) throw new WsmigError('USAGE_SNAPSHOT_FAILED', `Cannot read ${url} for the usage snapshot (${answer.error ?? `HTTP ${answer.status}`}). Check the service, then rerun: finished steps are skipped.`);
-  const takenAt = context.clock().toISOString();
-  const stamp = takenAt.replace(/[:.]/g, '-');
-  const base = path.join(context.paths.reports, `${stamp}-usage`);
+  const now = context.clock();
+  const takenAt = now.toISOString();
+  const base = path.join(context.paths.reports, `${fileNameTime(now)}-usage`);
   await writeFileAtomic(`${base}.prom`, answer.text);
   const summary = summariseUsage(samplesFromText(answer.text), takenAt, url);
   await writeFileAtomic(`${base}.json`, `${JSON.stringify(summary, null, 2)}\n`);

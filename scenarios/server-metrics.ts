@@ -4,8 +4,8 @@
  * and open connections. A /metrics that cannot be read is a warning in the Result (the server_*
  * thresholds then have no samples and are inconclusive), never a crash.
  */
-import parsePrometheusTextFormat, { type PrometheusMetricFamily } from 'parse-prometheus-text-format';
 import { messageOf } from '../lib/errors.js';
+import { samplesFromText } from '../lib/prometheus-text.js';
 import type { MetricsRecorder, Tags } from './result/recorder.js';
 
 /** The Prometheus names read, in order of preference (the reference server's, prefixed `wsmig_`). */
@@ -26,16 +26,14 @@ export interface ServerReading {
   connections: number | undefined;
 }
 
-/** Reads the figures wsmig records from a Prometheus text exposition. */
+/** Reads the figures wsmig records from a Prometheus text exposition (labelled series of one name are summed). */
 export function readServerFigures(text: string): ServerReading {
-  const families = new Map<string, PrometheusMetricFamily>();
-  for (const family of parsePrometheusTextFormat(text)) families.set(family.name, family);
+  const samples = samplesFromText(text);
   const first = (names: readonly string[]): number | undefined => {
     for (const name of names) {
-      const family = families.get(name);
-      if (!family || family.metrics.length === 0) continue;
-      let sum = 0;
-      for (const sample of family.metrics) sum += Number(sample.value);
+      const found = samples.filter((sample) => sample.name === name);
+      if (found.length === 0) continue;
+      const sum = found.reduce((total, sample) => total + sample.value, 0);
       if (Number.isFinite(sum)) return sum;
     }
     return undefined;

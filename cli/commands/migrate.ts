@@ -16,7 +16,8 @@ interface CommonOptions {
   json?: boolean;
 }
 
-function printProgress(event: ProgressEvent): void {
+/** Prints a migration progress line on stderr (also for `wsmig rollback` and `wsmig watch --rollback`). */
+export function printProgress(event: ProgressEvent): void {
   const line = renderProgress(event);
   if (line !== undefined) process.stderr.write(`${line}\n`);
 }

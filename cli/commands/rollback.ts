@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
 import { ExitCode } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
-import { openContext, type ProgressEvent } from '../../migration/context.js';
-import { renderProgress, renderRollback } from '../../migration/render.js';
+import { openContext } from '../../migration/context.js';
+import { renderRollback } from '../../migration/render.js';
 import { manualTrigger, rollback, triggerFromReport } from '../../migration/rollback/rollback.js';
-
-function printProgress(event: ProgressEvent): void {
-  const line = renderProgress(event);
-  if (line !== undefined) process.stderr.write(`${line}\n`);
-}
+import { printProgress } from './migrate.js';
 
 /** Registers `wsmig rollback`. */
 export function registerRollbackCommand(program: Command): void {

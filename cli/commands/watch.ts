@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../lib/duration.js';
-import { UsageError } from '../../lib/errors.js';
+import { UsageError, isWsmigError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { findRepoRoot, loadConfig, serviceUrl, type LoadedConfig } from '../../migration/config.js';
-import { inRepo, openContext, type ProgressEvent } from '../../migration/context.js';
-import { renderEvaluation, renderProgress, renderRollback } from '../../migration/render.js';
+import { inRepo, openContext } from '../../migration/context.js';
+import { renderEvaluation, renderRollback } from '../../migration/render.js';
 import { defaultWatchThresholdsFile, runWatch } from '../../migration/watch/run.js';
+import { printProgress } from './migrate.js';
 
 interface WatchOptions {
   metrics?: string;
@@ -24,17 +25,12 @@ function jsonLine(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-function printProgress(event: ProgressEvent): void {
-  const line = renderProgress(event);
-  if (line !== undefined) process.stderr.write(`${line}\n`);
-}
-
 /** The repository's config when there is one (watch works without it unless --rollback). */
 async function optionalConfig(cwd: string | undefined, required: boolean): Promise<LoadedConfig | undefined> {
   try {
     return await loadConfig(await findRepoRoot(cwd ?? process.cwd()));
   } catch (error) {
-    if (required || (error as { code?: string }).code !== 'CONFIG_MISSING') throw error;
+    if (required || !isWsmigError(error) || error.code !== 'CONFIG_MISSING') throw error;
     return undefined;
   }
 }

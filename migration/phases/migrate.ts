@@ -4,13 +4,13 @@
  * snapshot taken. Gate out: the timeline's migrate duration and the load-test gate green.
  */
 import { runCodemod, describeManualWork } from '../codemod.js';
-import { endpoints, type MigrationContext } from '../context.js';
+import { endpoints } from '../context.js';
 import { WsmigError } from '../../lib/errors.js';
 import { describeFlip, filesSayFlag, flipFlag, liveFlagValue } from '../flag.js';
 import { describeLoadGate, runLoadGate } from '../load-gate.js';
 import { ensureServiceHealthy, restartManagedService, viewService } from '../service-control.js';
 import type { Step } from '../steps.js';
-import { isUnder } from '../tree-check.js';
+import { uncommittedUnder } from '../tree-check.js';
 import { snapshotUsage } from '../usage-snapshot.js';
 
 /** The step that checks (and, when wsmig manages it, restarts) the service: every later phase starts with it. */
@@ -74,7 +74,7 @@ export function migrateSteps(): Step[] {
         const commits = await context.git.commitsWithPhase('migrate');
         if (commits.length > 0) return { done: true, detail: `committed as ${(commits[0] as string).slice(0, 12)}` };
         const preview = await runCodemod(context, 'sse-to-ws', context.config.codemodPaths, { dry: true });
-        const pending = await pendingUnder(context, context.config.codemodPaths);
+        const pending = await uncommittedUnder(context, context.config.codemodPaths);
         if (preview.changed.length === 0 && pending.length === 0) return { done: true, detail: 'nothing left to convert' };
         return { done: false, detail: `${preview.changed.length} file(s) to convert` };
       },
@@ -86,7 +86,7 @@ export function migrateSteps(): Step[] {
         await context.checkpoint('after-codemod');
         // Commit what is uncommitted under the codemod's paths: the tree was clean there when the
         // phase started (or holds this step's own interrupted work), so this is the codemod's output.
-        const changed = await pendingUnder(context, context.config.codemodPaths);
+        const changed = await uncommittedUnder(context, context.config.codemodPaths);
         if (changed.length === 0) return 'nothing to convert';
         await context.git.add(changed);
         const commit = await context.git.commitPaths({
@@ -131,10 +131,4 @@ export function migrateSteps(): Step[] {
       },
     },
   ];
-}
-
-/** Uncommitted paths under the given prefixes. */
-export async function pendingUnder(context: MigrationContext, prefixes: readonly string[]): Promise<string[]> {
-  const entries = await context.git.status();
-  return entries.map((entry) => entry.path).filter((file) => prefixes.some((prefix) => isUnder(file, prefix)));
 }

@@ -15,7 +15,7 @@ import { checkMetrics } from '../metrics-check.js';
 import { WSMIG_GITIGNORE } from '../paths.js';
 import { ensureServiceHealthy, viewService } from '../service-control.js';
 import type { Step } from '../steps.js';
-import { isUnder } from '../tree-check.js';
+import { uncommittedUnder } from '../tree-check.js';
 import { WsmigError } from '../../lib/errors.js';
 
 export interface PrepareOptions {
@@ -103,11 +103,11 @@ export function prepareSteps(options: PrepareOptions): Step[] {
       paths: (context) => committedPaths(context),
       describe: (context) => [`commit ${committedPaths(context).join(', ')} (trailer Wsmig-Phase: prepare), where they changed`],
       async check(context) {
-        const pending = await pendingPaths(context);
+        const pending = await uncommittedUnder(context, committedPaths(context));
         return pending.length === 0 ? { done: true, detail: 'nothing of prepare\'s left to commit' } : { done: false, detail: `uncommitted: ${pending.join(', ')}` };
       },
       async apply(context) {
-        const pending = await pendingPaths(context);
+        const pending = await uncommittedUnder(context, committedPaths(context));
         await context.git.add(pending);
         const commit = await context.git.commitPaths({
           subject: 'wsmig: prepare the WebSocket migration',
@@ -169,10 +169,4 @@ export function prepareSteps(options: PrepareOptions): Step[] {
       },
     },
   ];
-}
-
-async function pendingPaths(context: MigrationContext): Promise<string[]> {
-  const wanted = committedPaths(context);
-  const entries = await context.git.status();
-  return entries.map((entry) => entry.path).filter((file) => wanted.some((prefix) => isUnder(file, prefix)));
 }

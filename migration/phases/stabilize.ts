@@ -3,14 +3,16 @@
  * and detaches the legacy modules, and the legacy files are removed with `git rm` — all in one
  * commit, whose id is recorded so that a rollback can bring the legacy code back exactly.
  */
+import { promises as fs } from 'node:fs';
 import { WsmigError } from '../../lib/errors.js';
 import { describeManualWork, runCodemod } from '../codemod.js';
 import { endpoints, inRepo, type MigrationContext } from '../context.js';
+import { REVERTS_TRAILER } from '../git.js';
 import { findLegacyReferences } from '../legacy-references.js';
 import { request } from '../http.js';
 import type { Step } from '../steps.js';
-import { flagOnStep, pendingUnder, serviceStep } from './migrate.js';
-import { promises as fs } from 'node:fs';
+import { flagOnStep, serviceStep } from './migrate.js';
+import { uncommittedUnder } from '../tree-check.js';
 
 /** Where remove-flag runs: the frontend paths, and every file importing a legacy module. */
 async function removeFlagTargets(context: MigrationContext): Promise<string[]> {
@@ -24,7 +26,7 @@ export async function activeStabilizeCommit(context: MigrationContext): Promise<
   const candidates = recorded ? [recorded, ...(await context.git.commitsWithPhase('stabilize'))] : await context.git.commitsWithPhase('stabilize');
   const reverted = new Set<string>();
   for (const rollback of await context.git.commitsWithPhase('rollback')) {
-    const target = await context.git.trailer(rollback, 'Wsmig-Reverts');
+    const target = await context.git.trailer(rollback, REVERTS_TRAILER);
     if (target) reverted.add(target);
   }
   for (const commit of candidates) {
@@ -34,12 +36,13 @@ export async function activeStabilizeCommit(context: MigrationContext): Promise<
   return undefined;
 }
 
-async function legacyFilesPresent(context: MigrationContext): Promise<string[]> {
-  const present: string[] = [];
+/** The configured legacy files that are not in the working tree. */
+export async function missingLegacyFiles(context: MigrationContext): Promise<string[]> {
+  const missing: string[] = [];
   for (const file of context.config.legacyFiles) {
-    if (await fs.stat(inRepo(context, file)).then(() => true, () => false)) present.push(file);
+    if (!(await fs.stat(inRepo(context, file)).then(() => true, () => false))) missing.push(file);
   }
-  return present;
+  return missing;
 }
 
 export function stabilizeSteps(): Step[] {
@@ -57,7 +60,8 @@ export function stabilizeSteps(): Step[] {
       ],
       async check(context) {
         const commit = await activeStabilizeCommit(context);
-        const present = await legacyFilesPresent(context);
+        const missing = await missingLegacyFiles(context);
+        const present = context.config.legacyFiles.filter((file) => !missing.includes(file));
         if (commit && present.length === 0) return { done: true, detail: `legacy code removed in ${commit.slice(0, 12)}` };
         const committed: string[] = [];
         for (const file of context.config.legacyFiles) if (await context.git.existsAt('HEAD', file)) committed.push(file);
@@ -91,7 +95,7 @@ export function stabilizeSteps(): Step[] {
         }
         await context.git.rm(context.config.legacyFiles);
         await context.checkpoint('after-git-rm');
-        const changed = await pendingUnder(context, [...claimed, ...context.config.legacyFiles]);
+        const changed = await uncommittedUnder(context, [...claimed, ...context.config.legacyFiles]);
         await context.git.add(changed.filter((file) => !context.config.legacyFiles.includes(file)));
         const commit = await context.git.commitPaths({
           subject: 'wsmig: remove the legacy SSE implementation',

@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
+import { markdownCell } from '../../reports/markdown.js';
 import type { ThresholdOutcome, Verdict } from '../../scenarios/result/types.js';
 import type { StepOutcome } from '../steps.js';
 import type { RestoreOutcome } from './restore.js';
@@ -54,17 +55,8 @@ export async function writeIncident(dir: string, report: IncidentReport): Promis
   return { json: `${base}.json`, markdown: `${base}.md` };
 }
 
-/** A file-name-safe id from a time: `2025-01-01T12-00-00-000Z`. */
-export function incidentId(at: Date): string {
-  return at.toISOString().replace(/[:.]/g, '-');
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-}
-
 /** The Markdown rendering of an incident. */
-export function renderIncident(report: IncidentReport): string {
+function renderIncident(report: IncidentReport): string {
   const lines: string[] = [];
   lines.push(`# Rollback ${report.startedAt}: ${report.verified ? 'verified on SSE' : 'NOT VERIFIED'}`, '');
   lines.push(`- Started: ${report.startedAt}, ended: ${report.endedAt} (${report.durationMs} ms)`);
@@ -76,10 +68,10 @@ export function renderIncident(report: IncidentReport): string {
   if (trigger.kind === 'watch') lines.push(`\`wsmig watch\` on ${trigger.source}: ${trigger.breachStreak} breaching evaluations in a row (failure limit ${trigger.failureLimit}, interval ${trigger.intervalMs} ms). ${trigger.reason}`);
   if (report.breaches.length > 0) {
     lines.push('', '| metric | threshold | observed | samples | why |', '|---|---|---|---|---|');
-    for (const breach of report.breaches) lines.push(`| ${cell(breach.metric)} | ${cell(breach.expression)} | ${breach.observed ?? '—'} | ${breach.samples} | ${cell(breach.reason)} |`);
+    for (const breach of report.breaches) lines.push(`| ${markdownCell(breach.metric)} | ${markdownCell(breach.expression)} | ${breach.observed ?? '—'} | ${breach.samples} | ${markdownCell(breach.reason)} |`);
   }
   lines.push('', '## Steps taken', '', '| step | status | time | detail |', '|---|---|---|---|');
-  for (const step of report.steps) lines.push(`| ${cell(step.title)} | ${step.status} | ${step.durationMs} ms | ${cell(step.detail)} |`);
+  for (const step of report.steps) lines.push(`| ${markdownCell(step.title)} | ${step.status} | ${step.durationMs} ms | ${markdownCell(step.detail)} |`);
   if (report.restore) {
     lines.push('', '## Code restored', '', report.restore.detail);
     if (report.restore.commit) lines.push('', `Rollback commit: \`${report.restore.commit}\``);

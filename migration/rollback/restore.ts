@@ -12,7 +12,7 @@
 import { promises as fs } from 'node:fs';
 import { inRepo, type MigrationContext } from '../context.js';
 import { REVERTS_TRAILER } from '../git.js';
-import { activeStabilizeCommit } from '../phases/stabilize.js';
+import { activeStabilizeCommit, missingLegacyFiles } from '../phases/stabilize.js';
 
 export interface RestorePlan {
   /** What will happen (or happened). */
@@ -45,16 +45,8 @@ export async function planRestore(context: MigrationContext): Promise<RestorePla
   return { action: 'nothing-to-restore', stabilizeCommit: reverted ?? null, detail: `no wsmig stabilize commit in effect, but ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: restore ${missing.length === 1 ? 'it' : 'them'} by hand` };
 }
 
-async function missingLegacyFiles(context: MigrationContext): Promise<string[]> {
-  const missing: string[] = [];
-  for (const file of context.config.legacyFiles) {
-    if (!(await fs.stat(inRepo(context, file)).then(() => true, () => false))) missing.push(file);
-  }
-  return missing;
-}
-
 /** Compares each legacy file's bytes with its content in `commit`. */
-export async function compareLegacyFiles(context: MigrationContext, commit: string): Promise<{ path: string; identical: boolean }[]> {
+async function compareLegacyFiles(context: MigrationContext, commit: string): Promise<{ path: string; identical: boolean }[]> {
   const out: { path: string; identical: boolean }[] = [];
   for (const file of context.config.legacyFiles) {
     const expected = await context.git.fileAt(commit, file);

@@ -9,10 +9,11 @@ import { readResultFile } from '../../scenarios/result/schema.js';
 import { endpoints, type MigrationContext } from '../context.js';
 import { describeFlip, filesSayFlag, flipFlag, liveFlagValue } from '../flag.js';
 import { acquireLock } from '../lock.js';
+import { fileNameTime } from '../paths.js';
 import { checkHealth } from '../service.js';
 import { restartManagedService } from '../service-control.js';
 import { planSteps, runSteps, type Step, type StepOutcome } from '../steps.js';
-import { breachesOf, incidentId, writeIncident, type IncidentReport, type RollbackTrigger } from './incident.js';
+import { INCIDENT_SCHEMA, breachesOf, writeIncident, type IncidentReport, type RollbackTrigger } from './incident.js';
 import { planRestore, restoreLegacyCode, type RestoreOutcome } from './restore.js';
 import { verifyLegacyTransport, type Verification } from './verify.js';
 
@@ -150,8 +151,8 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
     const totalMs = Date.now() - started;
     const restored = restore as RestoreOutcome | null;
     const report: IncidentReport = {
-      schema: 'wsmig.incident/v1',
-      id: incidentId(startedAt),
+      schema: INCIDENT_SCHEMA,
+      id: fileNameTime(startedAt),
       startedAt: startedAt.toISOString(),
       endedAt: endedAt.toISOString(),
       durationMs: totalMs,

@@ -5,6 +5,7 @@
 import { createParser } from 'eventsource-parser';
 import { parseDurationMs } from '../../lib/duration.js';
 import { messageOf } from '../../lib/errors.js';
+import { SSE_EVENT_FOR_TYPE } from '../../reference/protocol/index.js';
 import { endpoints, type MigrationContext } from '../context.js';
 import { request } from '../http.js';
 import { checkHealth } from '../service.js';
@@ -62,10 +63,10 @@ export async function syncOverSse(url: string, chatId: string | number, timeoutM
   const parser = createParser({
     onEvent(event) {
       events++;
-      if (event.event === 'progress') progressEvents++;
+      if (event.event === SSE_EVENT_FOR_TYPE['sync:progress']) progressEvents++;
       if (outcome) return;
-      if (event.event === 'complete') outcome = { ok: true, detail: `a sync of chat ${chatId} completed over SSE at ${url} (${progressEvents} progress events)` };
-      if (event.event === 'error') outcome = { ok: false, detail: `the sync of chat ${chatId} over SSE ended with an error event: ${event.data.slice(0, 300)}` };
+      if (event.event === SSE_EVENT_FOR_TYPE['sync:complete']) outcome = { ok: true, detail: `a sync of chat ${chatId} completed over SSE at ${url} (${progressEvents} progress events)` };
+      if (event.event === SSE_EVENT_FOR_TYPE['sync:error']) outcome = { ok: false, detail: `the sync of chat ${chatId} over SSE ended with an error event: ${event.data.slice(0, 300)}` };
     },
   });
   try {

@@ -10,7 +10,7 @@ import type { Result, ThresholdOutcome, Verdict } from '../../scenarios/result/t
 import type { IntervalValues } from './interval-values.js';
 
 /** How many intervals a threshold needs: one without a window, `ceil(window / interval) × consecutive` with one. */
-export function intervalsNeeded(definition: ThresholdDefinition, intervalMs: number): number {
+function intervalsNeeded(definition: ThresholdDefinition, intervalMs: number): number {
   if (definition.windowMs === null) return 1;
   return Math.max(1, Math.ceil(definition.windowMs / intervalMs)) * definition.consecutive;
 }

@@ -16,7 +16,8 @@
  * Counters that went down belong to a restarted process: their new value is the delta.
  */
 import { SCRAPED_NAMES } from '../../scenarios/server-metrics.js';
-import { instanceOf, seriesKey, type MetricSample, type SampleSet } from './samples.js';
+import type { MetricSample } from '../../lib/prometheus-text.js';
+import { instanceOf, seriesKey, type SampleSet } from './samples.js';
 
 export const SOURCE_NAMES = {
   rssBytes: SCRAPED_NAMES.rssBytes,

@@ -42,9 +42,9 @@ export interface RunWatchResult {
 }
 
 /** Builds the metrics source from the options. */
-export function sourceOf(options: Pick<RunWatchOptions, 'metricsUrl' | 'prometheusUrl' | 'prometheusSelector'>): MetricsSource {
+function sourceOf(options: Pick<RunWatchOptions, 'metricsUrl' | 'prometheusUrl' | 'prometheusSelector'>): MetricsSource {
   if (options.metricsUrl && options.prometheusUrl) throw new UsageError('WATCH_TWO_SOURCES', 'Give either --metrics URL or --prometheus URL, not both.');
-  if (options.prometheusUrl) return prometheusSource(options.prometheusUrl, options.prometheusSelector ? { selector: options.prometheusSelector } : {});
+  if (options.prometheusUrl) return prometheusSource(options.prometheusUrl, options.prometheusSelector);
   if (options.metricsUrl) return metricsEndpointSource(options.metricsUrl);
   throw new UsageError('WATCH_NO_SOURCE', 'Say what to watch: --metrics http://host:port/metrics (the service itself) or --prometheus http://host:9090 (a Prometheus server scraping it).');
 }

@@ -3,7 +3,12 @@
  * server's HTTP API (`/api/v1/query`, the same `wsmig_*` series). Both yield flat samples.
  */
 import { messageOf } from '../../lib/errors.js';
-import { samplesFromQuery, samplesFromText, type MetricSample, type PrometheusQueryAnswer } from './samples.js';
+import { samplesFromText, type MetricSample } from '../../lib/prometheus-text.js';
+import { request } from '../http.js';
+import { samplesFromQuery, type PrometheusQueryAnswer } from './samples.js';
+
+/** How long one reading may take. */
+const READ_TIMEOUT_MS = 5_000;
 
 export interface MetricsSource {
   /** For logs and reports: `http://host:3000/metrics` or `prometheus http://host:9090 {job="app"}`. */
@@ -13,22 +18,16 @@ export interface MetricsSource {
 }
 
 /** Reads a `/metrics` endpoint. */
-export function metricsEndpointSource(url: string, options: { timeoutMs?: number; fetch?: typeof fetch } = {}): MetricsSource {
-  const fetchImpl = options.fetch ?? fetch;
+export function metricsEndpointSource(url: string): MetricsSource {
   return {
     description: url,
     async read() {
-      let response: Response;
-      try {
-        response = await fetchImpl(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });
-      } catch (error) {
-        throw new Error(`cannot reach ${url}: ${describeFetchError(error)}`);
-      }
-      if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}`);
-      const text = await response.text();
+      const answer = await request(url, { timeoutMs: READ_TIMEOUT_MS });
+      if (answer.status === 0) throw new Error(`cannot reach ${url}: ${answer.error ?? 'no answer'}`);
+      if (!answer.ok) throw new Error(`${url} answered HTTP ${answer.status}`);
       let samples: MetricSample[];
       try {
-        samples = samplesFromText(text);
+        samples = samplesFromText(answer.text);
       } catch (error) {
         throw new Error(`${url} did not answer Prometheus text: ${messageOf(error)}`);
       }
@@ -42,36 +41,22 @@ export function metricsEndpointSource(url: string, options: { timeoutMs?: number
  * Reads the `wsmig_*` series from a Prometheus server. `selector` narrows them with label matchers,
  * e.g. `job="app"` (several instances are combined: counters summed, resource gauges per instance).
  */
-export function prometheusSource(baseUrl: string, options: { selector?: string; timeoutMs?: number; fetch?: typeof fetch } = {}): MetricsSource {
-  const fetchImpl = options.fetch ?? fetch;
-  const matchers = ['__name__=~"wsmig_.*"', ...(options.selector ? [options.selector] : [])].join(',');
+export function prometheusSource(baseUrl: string, selector: string | undefined): MetricsSource {
+  const matchers = ['__name__=~"wsmig_.*"', ...(selector ? [selector] : [])].join(',');
   const query = `{${matchers}}`;
   const url = new URL('api/v1/query', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   url.searchParams.set('query', query);
   return {
     description: `prometheus ${baseUrl} ${query}`,
     async read() {
-      let response: Response;
-      try {
-        response = await fetchImpl(url, { signal: AbortSignal.timeout(options.timeoutMs ?? 5_000) });
-      } catch (error) {
-        throw new Error(`cannot reach Prometheus at ${baseUrl}: ${describeFetchError(error)}`);
-      }
-      let answer: PrometheusQueryAnswer;
-      try {
-        answer = (await response.json()) as PrometheusQueryAnswer;
-      } catch {
-        throw new Error(`${url.href} answered HTTP ${response.status} without JSON: is ${baseUrl} a Prometheus server?`);
-      }
-      if (answer.status !== 'success') throw new Error(`Prometheus refused the query ${query}: ${answer.error ?? `HTTP ${response.status}`}`);
-      const samples = samplesFromQuery(answer);
+      const answer = await request(url.href, { timeoutMs: READ_TIMEOUT_MS });
+      if (answer.status === 0) throw new Error(`cannot reach Prometheus at ${baseUrl}: ${answer.error ?? 'no answer'}`);
+      const body = answer.json as PrometheusQueryAnswer | undefined;
+      if (body === undefined) throw new Error(`${url.href} answered HTTP ${answer.status} without JSON: is ${baseUrl} a Prometheus server?`);
+      if (body.status !== 'success') throw new Error(`Prometheus refused the query ${query}: ${body.error ?? `HTTP ${answer.status}`}`);
+      const samples = samplesFromQuery(body);
       if (samples.length === 0) throw new Error(`Prometheus at ${baseUrl} has no series matching ${query} (is it scraping the service?)`);
       return samples;
     },
   };
-}
-
-function describeFetchError(error: unknown): string {
-  const cause = (error as { cause?: unknown }).cause;
-  return cause === undefined ? messageOf(error) : `${messageOf(error)} (${messageOf(cause)})`;
 }

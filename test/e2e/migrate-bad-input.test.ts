@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { realpath, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { baseConfig, createRepo, removeRepo, snapshotTree, writeFiles } from '../migration/helpers/temp-repo.js';
+import { makeTempDir, removedAfterEachTest } from '../helpers/temp-dir.js';
+import { baseConfig, createRepo, git, snapshotTree, writeFiles } from '../migration/helpers/temp-repo.js';
 
 /** Runs wsmig in `root` and asserts that it changed nothing at all. */
 async function runUnchanged(root: string, args: string[]) {
@@ -14,14 +14,10 @@ async function runUnchanged(root: string, args: string[]) {
 }
 
 describe('wsmig migrate on bad input: a clear error and nothing changed', () => {
-  const roots: string[] = [];
-  afterEach(async () => {
-    await Promise.all(roots.splice(0).map(removeRepo));
-  });
+  const removeLater = removedAfterEachTest();
 
   it('without a config says to run init', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'wsmig-noconfig-'));
-    roots.push(dir);
+    const dir = removeLater(await makeTempDir('wsmig-noconfig-'));
     const result = await runUnchanged(dir, ['migrate', 'phase', 'prepare', '--yes']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('No wsmig.config.json');
@@ -29,8 +25,7 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
   });
 
   it('with an invalid config names the file, the field and what to do', async () => {
-    const root = await createRepo({ config: { ...baseConfig(), legacyFiles: 'packages/server/src/legacy-sync.ts', timeline: { migrate: 'soon' } } });
-    roots.push(root);
+    const root = removeLater(await createRepo({ config: { ...baseConfig(), legacyFiles: 'packages/server/src/legacy-sync.ts', timeline: { migrate: 'soon' } } }));
     const result = await runUnchanged(root, ['migrate', 'phase', 'prepare', '--yes']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain(path.join(root, 'wsmig.config.json'));
@@ -40,8 +35,7 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
   });
 
   it('with a config that is not JSON', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     await writeFile(path.join(root, 'wsmig.config.json'), '{ "version": 1, ');
     const result = await runUnchanged(root, ['rollback', '--reason', 'test']);
     expect(result.exitCode).toBe(2);
@@ -49,16 +43,14 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
   });
 
   it('with a legacy path outside the repository', async () => {
-    const root = await createRepo({ config: baseConfig({ legacyFiles: ['../elsewhere/legacy-sync.ts'] }) });
-    roots.push(root);
+    const root = removeLater(await createRepo({ config: baseConfig({ legacyFiles: ['../elsewhere/legacy-sync.ts'] }) }));
     const result = await runUnchanged(root, ['migrate', 'phase', 'stabilize', '--yes', '--force', '--reason', 'test']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('legacyFiles[0]: "../elsewhere/legacy-sync.ts" is outside the repository');
   });
 
   it('with a features file in an unexpected shape, before touching the env file', async () => {
-    const root = await createRepo({ files: { 'config/features.ts': "import { load } from './loader';\nexport const features = load();\n" } });
-    roots.push(root);
+    const root = removeLater(await createRepo({ files: { 'config/features.ts': "import { load } from './loader';\nexport const features = load();\n" } }));
     const result = await runUnchanged(root, ['migrate', 'phase', 'prepare', '--yes']);
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('config/features.ts:2: `features` is not an object literal');
@@ -67,8 +59,7 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
   });
 
   it('in a folder that is not a git repository', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'wsmig-nogit-'));
-    roots.push(dir);
+    const dir = removeLater(await makeTempDir('wsmig-nogit-'));
     await writeFiles(dir, { 'wsmig.config.json': JSON.stringify(baseConfig()), 'packages/server/src/legacy-sync.ts': 'x' });
     for (const args of [['migrate', 'phase', 'prepare', '--yes'], ['rollback', '--reason', 'test'], ['migrate', 'plan', 'prepare']]) {
       const result = await runUnchanged(dir, args);
@@ -77,9 +68,22 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
     }
   });
 
+  it('with the config in a folder below the top of the git repository', async () => {
+    const top = removeLater(await createRepo());
+    const root = path.join(top, 'packages');
+    await writeFile(path.join(root, 'wsmig.config.json'), JSON.stringify(baseConfig({ legacyFiles: ['server/src/legacy-sync.ts'], codemodPaths: ['frontend/src'] })));
+    await git(top, 'add', '-A');
+    await git(top, 'commit', '-q', '-m', 'config in a subfolder');
+    for (const args of [['migrate', 'phase', 'prepare', '--yes'], ['rollback', '--reason', 'test']]) {
+      const result = await runUnchanged(root, args);
+      expect(result.exitCode, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('not at its top');
+      expect(result.stderr).toContain(`Move wsmig.config.json to ${await realpath(top)}`);
+    }
+  });
+
   it('with uncommitted changes of the user\'s own, refusing unless --force', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     await writeFile(path.join(root, 'packages/frontend/src/app.ts'), '// half-done edit\n');
     const result = await runUnchanged(root, ['migrate', 'phase', 'prepare', '--yes']);
     expect(result.exitCode).toBe(1);
@@ -88,8 +92,7 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
   });
 
   it('with an unknown phase, or no confirmation possible', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const unknown = await runUnchanged(root, ['migrate', 'phase', 'rollout', '--yes']);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toContain('Unknown phase "rollout"');
@@ -99,8 +102,7 @@ describe('wsmig migrate on bad input: a clear error and nothing changed', () => 
   });
 
   it('prepare --no-start with no service running fails at that step, and the state says where to resume', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const result = await runCli(['migrate', 'phase', 'prepare', '--yes', '--no-start'], { cwd: root, env: { NODE_ENV: 'test' } });
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toContain('--no-start: no healthy service answers http://127.0.0.1:9/health');

@@ -1,11 +1,10 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { echoTraffic, envValue, foreignStatus, injectLatency, phaseCommits, readState, transport } from '../migration/helpers/flow.js';
-import { LEGACY_FILE, createExampleApp, typecheckServer, type ExampleApp } from '../migration/helpers/example-app.js';
-import { stopRecordedService } from '../migration/helpers/service.js';
-import { exists, removeRepo } from '../migration/helpers/temp-repo.js';
+import { LEGACY_FILE, exampleAppForSuite, typecheckServer } from '../migration/helpers/example-app.js';
+import { exists } from '../migration/helpers/temp-repo.js';
 
 const ENV = { NODE_ENV: 'test' };
 
@@ -15,15 +14,7 @@ const ENV = { NODE_ENV: 'test' };
  * The steps depend on each other, so they run in order on one repository.
  */
 describe('a migration from prepare to a watch-triggered rollback', () => {
-  let app: ExampleApp;
-  beforeAll(async () => {
-    app = await createExampleApp();
-  });
-  afterAll(async () => {
-    if (!app) return;
-    await stopRecordedService(app.root);
-    await removeRepo(app.root);
-  });
+  const app = exampleAppForSuite();
 
   it('init proposed the legacy file, the frontend folder and the project\'s SSE wrapper', async () => {
     const config = JSON.parse(await readFile(path.join(app.root, 'wsmig.config.json'), 'utf8')) as { legacyFiles: string[]; codemodPaths: string[]; codemods: { wrappers: { callee: string }[] }; envFiles: string[] };

@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { envValue, foreignStatus, phaseCommits, readState, transport } from '../migration/helpers/flow.js';
-import { LEGACY_FILE, createExampleApp, type ExampleApp } from '../migration/helpers/example-app.js';
-import { stopRecordedService } from '../migration/helpers/service.js';
-import { exists, git, removeRepo } from '../migration/helpers/temp-repo.js';
+import { LEGACY_FILE, exampleAppForSuite } from '../migration/helpers/example-app.js';
+import { exists, git } from '../migration/helpers/temp-repo.js';
 
 /**
  * `kill -9` in the middle of every phase (and of a rollback), at points chosen with
@@ -13,15 +12,7 @@ import { exists, git, removeRepo } from '../migration/helpers/temp-repo.js';
  * must finish the work, with each phase's commit made exactly once and nothing left uncommitted.
  */
 describe('a migration killed in the middle of each phase', () => {
-  let app: ExampleApp;
-  beforeAll(async () => {
-    app = await createExampleApp();
-  });
-  afterAll(async () => {
-    if (!app) return;
-    await stopRecordedService(app.root);
-    await removeRepo(app.root);
-  });
+  const app = exampleAppForSuite();
 
   async function killedAt(point: string, args: string[]): Promise<void> {
     const result = await runCli(args, { cwd: app.root, env: { NODE_ENV: 'test', WSMIG_TEST_KILL_AT: point }, timeoutMs: 90_000 });

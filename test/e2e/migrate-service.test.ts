@@ -5,13 +5,11 @@ import type { ResultPromise } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
-import { createExampleApp, type ExampleApp } from '../migration/helpers/example-app.js';
+import { LIGHT_LOAD_TEST, LIGHT_THRESHOLDS, exampleAppForSuite } from '../migration/helpers/example-app.js';
 import { envValue, foreignStatus, phaseCommits, readState, transport } from '../migration/helpers/flow.js';
 import { freePort, referenceService, stopRecordedService } from '../migration/helpers/service.js';
-import { baseConfig, createRepo, exists, removeRepo } from '../migration/helpers/temp-repo.js';
-
-const LIGHT_LOAD = { scenarios: ['latency'], duration: '2s', connections: 4, rate: 30, set: { rampUp: '500ms', syncs: 2 } };
-const LIGHT_THRESHOLDS = JSON.stringify({ 'ws_rpc_duration{scenario:latency}': [{ threshold: 'p(99)<500', minSamples: 20 }], ws_msgs_lost: ['count==0'] });
+import { removeDir } from '../helpers/temp-dir.js';
+import { baseConfig, createRepo, exists } from '../migration/helpers/temp-repo.js';
 
 /**
  * A service that cannot switch the flag live (its admin endpoint wants a token wsmig does not
@@ -28,15 +26,15 @@ describe('a service that cannot change the flag live', () => {
         service: { ...referenceService(port, { followEnvFile: false }), env: { WSMIG_ADMIN_TOKEN: 'not-known-to-wsmig' } },
         wsEndpoint: { value: `ws://127.0.0.1:${port}/ws` },
         thresholds: 'load-thresholds.json',
-        loadTest: LIGHT_LOAD,
+        loadTest: LIGHT_LOAD_TEST,
         timeline: { migrate: '1s' },
       }),
-      files: { 'load-thresholds.json': LIGHT_THRESHOLDS },
+      files: { 'load-thresholds.json': JSON.stringify(LIGHT_THRESHOLDS) },
     });
   });
   afterAll(async () => {
     await stopRecordedService(root);
-    await removeRepo(root);
+    await removeDir(root);
   });
 
   it('migrate restarts the service wsmig started to turn the flag on', async () => {
@@ -68,7 +66,7 @@ describe('stabilize over a legacy module still in use', () => {
   let root: string;
   afterEach(async () => {
     await server?.close();
-    if (root) await removeRepo(root);
+    if (root) await removeDir(root);
   });
 
   it('refuses to delete the legacy file, says where, and changes no code', async () => {
@@ -154,15 +152,7 @@ async function waitUntilHealthy(baseUrl: string, timeoutMs = 30_000): Promise<vo
  * `migrate status` and a rollback work with it stopped.
  */
 describe('wsmig migrate service on the service wsmig starts', () => {
-  let app: ExampleApp;
-  beforeAll(async () => {
-    app = await createExampleApp();
-  });
-  afterAll(async () => {
-    if (!app) return;
-    await stopRecordedService(app.root);
-    await removeRepo(app.root);
-  });
+  const app = exampleAppForSuite();
 
   it('status before anything runs: not healthy, exit 1, and says how to start it', async () => {
     const result = await serviceCli(app.root, 'status');
@@ -256,17 +246,15 @@ describe('wsmig migrate service on the service wsmig starts', () => {
 
 /** A service someone else started on the configured port: wsmig reports it and never signals it. */
 describe('wsmig migrate service on a service wsmig did not start', () => {
-  let app: ExampleApp;
+  const app = exampleAppForSuite();
   let server: ResultPromise | undefined;
   beforeAll(async () => {
-    app = await createExampleApp();
     server = spawnCli(['server', '--port', String(app.port)]);
     await waitUntilHealthy(app.baseUrl);
   });
   afterAll(async () => {
     server?.kill('SIGKILL');
     await server;
-    if (app) await removeRepo(app.root);
   });
 
   it('status: healthy, but not started by wsmig', async () => {

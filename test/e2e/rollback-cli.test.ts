@@ -1,49 +1,37 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MetricsRecorder, buildResult } from '../../scenarios/result/recorder.js';
 import type { Result } from '../../scenarios/result/types.js';
 import { evaluateThresholds, parseThresholds } from '../../scenarios/thresholds/index.js';
 import { runCli } from '../helpers/cli.js';
-import { createRepo, removeRepo, snapshotTree } from '../migration/helpers/temp-repo.js';
+import { removedAfterEachTest } from '../helpers/temp-dir.js';
+import { createRepo, snapshotTree } from '../migration/helpers/temp-repo.js';
+import { resultMeta } from '../scenarios/thresholds/fixtures.js';
 
 /** A load-test Result whose p(99) round trip is `p99Ms`, judged against `p(99)<250`. */
 function judgedResult(p99Ms: number): Result {
   const recorder = new MetricsRecorder({ startMs: 0, now: () => 0 });
   const trend = recorder.trend('ws_rpc_duration');
   for (let i = 0; i < 200; i++) trend.add(i < 196 ? 5 : p99Ms, 10);
-  const result = buildResult(recorder.snapshot(), {
-    runId: 'test',
-    tool: { name: 'wsmig', version: null },
-    engine: 'native',
-    scenarios: [],
-    target: { url: null, embedded: true },
-    startedAt: new Date(0).toISOString(),
-    endedAt: new Date(1000).toISOString(),
-    durationMs: 1000,
-    generator: null,
-    environment: { node: null, platform: null, cpus: null, wsmig: null },
-    source: null,
-    warnings: [],
-  });
+  const result = buildResult(recorder.snapshot(), resultMeta(1000));
   return { ...result, verdict: evaluateThresholds(result, parseThresholds({ ws_rpc_duration: ['p(99)<250'] }, 'inline'), { source: null }) };
 }
 
 describe('wsmig rollback', () => {
-  const roots: string[] = [];
-  const reports: string[] = [];
-  afterEach(async () => {
-    await Promise.all(roots.splice(0).map(removeRepo));
-    await Promise.all(reports.splice(0).map((file) => rm(file, { force: true })));
-  });
+  const removeLater = removedAfterEachTest();
+
+  /** A repository, and beside it (outside its tree) a load-test report whose p(99) is `p99Ms`. */
+  async function repositoryAndReport(p99Ms: number): Promise<{ root: string; report: string }> {
+    const root = removeLater(await createRepo());
+    const report = removeLater(`${root}-report.json`);
+    await writeFile(report, JSON.stringify(judgedResult(p99Ms)));
+    return { root, report };
+  }
 
   it('--from-report with a passing verdict rolls nothing back and exits 0', async () => {
-    const root = await createRepo();
-    roots.push(root);
-    const report = path.join(root, '..', `${path.basename(root)}-pass.json`);
-    reports.push(report);
-    await writeFile(report, JSON.stringify(judgedResult(20)));
+    const { root, report } = await repositoryAndReport(20);
     const before = await snapshotTree(root);
     const result = await runCli(['rollback', '--from-report', report], { cwd: root });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -53,11 +41,7 @@ describe('wsmig rollback', () => {
 
   it('--from-report with a failing verdict rolls back; exit 4 and an incident when the system cannot be verified', async () => {
     // The configured service (127.0.0.1:9) does not run and wsmig did not start it: nothing can be verified.
-    const root = await createRepo();
-    roots.push(root);
-    const report = path.join(root, '..', `${path.basename(root)}-fail.json`);
-    reports.push(report);
-    await writeFile(report, JSON.stringify(judgedResult(900)));
+    const { root, report } = await repositoryAndReport(900);
     const result = await runCli(['rollback', '--from-report', report, '--json'], { cwd: root, timeoutMs: 60_000 });
     expect(result.exitCode, result.stderr).toBe(4);
     const outcome = JSON.parse(result.stdout) as { verified: boolean; incident: { json: string } };
@@ -74,8 +58,7 @@ describe('wsmig rollback', () => {
   });
 
   it('--dry-run changes nothing', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const before = await snapshotTree(root);
     const result = await runCli(['rollback', '--dry-run'], { cwd: root });
     expect(result.exitCode, result.stderr).toBe(0);
@@ -85,8 +68,7 @@ describe('wsmig rollback', () => {
   });
 
   it('refuses while another live wsmig run holds the lock', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     await mkdir(path.join(root, '.wsmig'), { recursive: true });
     await writeFile(path.join(root, '.wsmig', 'lock'), JSON.stringify({ pid: process.pid, host: hostname(), command: 'migrate phase migrate', startedAt: new Date().toISOString() }));
     const result = await runCli(['migrate', 'phase', 'prepare', '--yes', '--force'], { cwd: root, timeoutMs: 60_000 });

@@ -1,10 +1,10 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
+import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { echoTraffic } from '../migration/helpers/flow.js';
 import { freePort } from '../migration/helpers/service.js';
 
@@ -32,7 +32,7 @@ describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scr
   beforeAll(async () => {
     server = await createServer({ port: 0 });
     traffic = echoTraffic(server.wsUrl);
-    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-prometheus-'));
+    dir = await makeTempDir('wsmig-prometheus-');
     const port = await freePort();
     prometheusUrl = `http://127.0.0.1:${port}`;
     await writeFile(
@@ -55,7 +55,7 @@ describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scr
     prometheus?.kill('SIGTERM');
     await prometheus;
     await server?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await removeDir(dir);
   });
 
   it('is healthy while the server is', async () => {

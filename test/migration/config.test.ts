@@ -1,9 +1,9 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { configJsonSchema, findRepoRoot, isInside, loadConfig, parseConfig, serviceUrl } from '../../migration/config.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { tempDirPerTest } from '../helpers/temp-dir.js';
 import { baseConfig } from './helpers/temp-repo.js';
 
 const ROOT = '/repo';
@@ -54,24 +54,18 @@ describe('wsmig.config.json', () => {
   });
 
   describe('on disk', () => {
-    let dir: string;
-    beforeEach(async () => {
-      dir = await mkdtemp(path.join(tmpdir(), 'wsmig-config-'));
-    });
-    afterEach(async () => {
-      await rm(dir, { recursive: true, force: true });
-    });
+    const dir = tempDirPerTest('wsmig-config-');
 
     it('is found by walking up from a subfolder', async () => {
-      await writeFile(path.join(dir, 'wsmig.config.json'), JSON.stringify(baseConfig()));
-      await mkdir(path.join(dir, 'packages', 'web'), { recursive: true });
-      expect(await findRepoRoot(path.join(dir, 'packages', 'web'))).toBe(dir);
-      expect((await loadConfig(dir)).config.legacyFiles).toEqual(['packages/server/src/legacy-sync.ts']);
+      await writeFile(path.join(dir(), 'wsmig.config.json'), JSON.stringify(baseConfig()));
+      await mkdir(path.join(dir(), 'packages', 'web'), { recursive: true });
+      expect(await findRepoRoot(path.join(dir(), 'packages', 'web'))).toBe(dir());
+      expect((await loadConfig(dir())).config.legacyFiles).toEqual(['packages/server/src/legacy-sync.ts']);
     });
 
     it('says to run init when there is none', async () => {
-      await expect(findRepoRoot(dir)).rejects.toMatchObject({ code: 'CONFIG_MISSING', message: expect.stringContaining('wsmig migrate init') });
-      await expect(loadConfig(dir)).rejects.toMatchObject({ code: 'CONFIG_MISSING' });
+      await expect(findRepoRoot(dir())).rejects.toMatchObject({ code: 'CONFIG_MISSING', message: expect.stringContaining('wsmig migrate init') });
+      await expect(loadConfig(dir())).rejects.toMatchObject({ code: 'CONFIG_MISSING' });
     });
   });
 

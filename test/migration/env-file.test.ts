@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readEnvValue, setEnvValues, updateEnvFile } from '../../migration/env-file.js';
+import { tempDirPerTest } from '../helpers/temp-dir.js';
 
 describe('setEnvValues', () => {
   it('changes only the value, keeping comments, order, export prefixes, quotes and inline comments', () => {
@@ -59,16 +59,10 @@ describe('setEnvValues', () => {
 });
 
 describe('updateEnvFile', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-env-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = tempDirPerTest('wsmig-env-');
 
   it('creates a missing file, and does not rewrite a file that already says so', async () => {
-    const file = path.join(dir, '.env');
+    const file = path.join(dir(), '.env');
     const first = await updateEnvFile(file, { USE_NEW_WS_SYNC: 'false' });
     expect(first).toMatchObject({ created: true, changed: true });
     expect(await readFile(file, 'utf8')).toBe('USE_NEW_WS_SYNC=false\n');
@@ -77,9 +71,9 @@ describe('updateEnvFile', () => {
   });
 
   it('leaves no temporary file behind', async () => {
-    const file = path.join(dir, '.env');
+    const file = path.join(dir(), '.env');
     await writeFile(file, 'PORT=1\n');
     await updateEnvFile(file, { PORT: '2' });
-    expect(await readdir(dir)).toEqual(['.env']);
+    expect(await readdir(dir())).toEqual(['.env']);
   });
 });

@@ -1,23 +1,17 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { featuresFileText, inspectFeaturesFile, setFeaturesFlagDefault, withFlagDefault } from '../../migration/features-file.js';
+import { tempDirPerTest } from '../helpers/temp-dir.js';
 
 const KEY = 'useNewWSSync';
 const FLAG = 'USE_NEW_WS_SYNC';
 
 describe('the features module', () => {
-  let dir: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-features-'));
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
+  const dir = tempDirPerTest('wsmig-features-');
 
   async function file(text: string, name = 'features.ts'): Promise<string> {
-    const target = path.join(dir, name);
+    const target = path.join(dir(), name);
     await writeFile(target, text);
     return target;
   }
@@ -28,7 +22,7 @@ describe('the features module', () => {
   });
 
   it('is undefined for a missing file', async () => {
-    expect(await inspectFeaturesFile(path.join(dir, 'nope.ts'), KEY, FLAG)).toBeUndefined();
+    expect(await inspectFeaturesFile(path.join(dir(), 'nope.ts'), KEY, FLAG)).toBeUndefined();
   });
 
   it.each([

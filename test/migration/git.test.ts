@@ -1,19 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Git } from '../../migration/git.js';
-import { createRepo, git, removeRepo } from './helpers/temp-repo.js';
+import { makeTempDir, removedAfterEachTest } from '../helpers/temp-dir.js';
+import { createRepo, git } from './helpers/temp-repo.js';
 
 describe('git, as the migration uses it', () => {
-  const roots: string[] = [];
-  afterEach(async () => {
-    await Promise.all(roots.splice(0).map(removeRepo));
-  });
+  const removeLater = removedAfterEachTest();
 
   it('commits exactly the given paths with the phase trailer, leaving other staged work staged', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const repo = new Git(root);
     await writeFile(path.join(root, 'packages/frontend/src/app.ts'), 'changed\n');
     await writeFile(path.join(root, 'user work.txt'), 'mine\n');
@@ -29,8 +25,7 @@ describe('git, as the migration uses it', () => {
   });
 
   it('commits a removal and reports what a commit changed and who touched a path later', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const repo = new Git(root);
     await repo.rm(['packages/server/src/legacy-sync.ts']);
     const removal = await repo.commitPaths({ subject: 'rm', phase: 'stabilize', paths: ['packages/server/src/legacy-sync.ts'] });
@@ -45,13 +40,15 @@ describe('git, as the migration uses it', () => {
   });
 
   it('refuses a folder that is not a repository, or one without commits', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'wsmig-nogit-'));
-    try {
-      await expect(new Git(dir).assertRepository()).rejects.toMatchObject({ code: 'NOT_A_GIT_REPO', exitCode: 2 });
-      await git(dir, 'init', '-q');
-      await expect(new Git(dir).assertRepository()).rejects.toMatchObject({ code: 'NO_COMMITS' });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    const dir = removeLater(await makeTempDir('wsmig-nogit-'));
+    await expect(new Git(dir).assertRepository()).rejects.toMatchObject({ code: 'NOT_A_GIT_REPO', exitCode: 2 });
+    await git(dir, 'init', '-q');
+    await expect(new Git(dir).assertRepository()).rejects.toMatchObject({ code: 'NO_COMMITS' });
+  });
+
+  it('refuses a folder inside a repository: git names files from the top, the config from its own folder', async () => {
+    const root = removeLater(await createRepo());
+    await expect(new Git(path.join(root, 'packages')).assertRepository()).rejects.toMatchObject({ code: 'NOT_REPOSITORY_TOP', exitCode: 2, message: expect.stringContaining(`Move wsmig.config.json to`) });
+    await new Git(root).assertRepository();
   });
 });

@@ -1,20 +1,17 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../migration/config.js';
 import { proposeConfig, writeProposal } from '../../migration/init.js';
+import { removedAfterEachTest } from '../helpers/temp-dir.js';
 import { copyExampleApp } from './helpers/example-app.js';
-import { removeRepo, writeFiles } from './helpers/temp-repo.js';
+import { writeFiles } from './helpers/temp-repo.js';
 
 describe('migrate init', () => {
-  const roots: string[] = [];
-  afterEach(async () => {
-    await Promise.all(roots.splice(0).map(removeRepo));
-  });
+  const removeLater = removedAfterEachTest();
 
   it('proposes a valid config for the example app, explaining each finding', async () => {
-    const root = await copyExampleApp();
-    roots.push(root);
+    const root = removeLater(await copyExampleApp());
     const proposal = await proposeConfig(root);
     expect(proposal.config).toMatchObject({
       envFiles: ['.env'],
@@ -33,8 +30,7 @@ describe('migrate init', () => {
   });
 
   it('uses the app\'s own server script when the app already serves WebSocket, with the package manager of its lockfile', async () => {
-    const root = await copyExampleApp();
-    roots.push(root);
+    const root = removeLater(await copyExampleApp());
     const manifest = JSON.parse(await readFile(path.join(root, 'packages/server/package.json'), 'utf8')) as { dependencies?: Record<string, string> };
     manifest.dependencies = { ws: '^8.0.0' };
     await writeFiles(root, { 'packages/server/package.json': JSON.stringify(manifest), 'pnpm-lock.yaml': "lockfileVersion: '9.0'\n" });
@@ -44,8 +40,7 @@ describe('migrate init', () => {
   });
 
   it('says what it could not find', async () => {
-    const root = await copyExampleApp();
-    roots.push(root);
+    const root = removeLater(await copyExampleApp());
     await writeFile(path.join(root, 'package.json'), '{ "name": "bare" }');
     await rm(path.join(root, 'packages/frontend'), { recursive: true, force: true });
     await rm(path.join(root, 'packages/server/src/legacy-sync.ts'));

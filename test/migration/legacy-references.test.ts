@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findLegacyReferences } from '../../migration/legacy-references.js';
-import { contextFor, createRepo, removeRepo, writeFiles } from './helpers/temp-repo.js';
+import { removedAfterEachTest } from '../helpers/temp-dir.js';
+import { contextFor, createRepo, writeFiles } from './helpers/temp-repo.js';
 
 const LEGACY = ['packages/server/src/legacy-sync.ts'];
 
 describe('references to the legacy modules', () => {
-  const roots: string[] = [];
-  afterEach(async () => {
-    await Promise.all(roots.splice(0).map(removeRepo));
-  });
+  const removeLater = removedAfterEachTest();
 
   it('finds every kind of import, with its line, and ignores look-alikes', async () => {
-    const root = await createRepo({
+    const root = removeLater(await createRepo({
       files: {
         'packages/server/src/routes.ts': "// legacy-sync is going away\nexport * from './legacy-sync';\n",
         'packages/server/src/lazy.js': "const a = require('./legacy-sync.js');\nconst b = import('./legacy-sync.ts');\n",
@@ -19,8 +17,7 @@ describe('references to the legacy modules', () => {
         'packages/server/src/similar.ts': "import { x } from './legacy-sync-helpers.js';\nimport y from 'legacy-sync';\n",
         'packages/server/lib/elsewhere.ts': "import { legacySync } from '../src/legacy-sync.js';\n",
       },
-    });
-    roots.push(root);
+    }));
     const context = await contextFor(root);
     const found = await findLegacyReferences(context, LEGACY);
     expect(found.map((ref) => `${ref.file}:${ref.line}`).sort()).toEqual([
@@ -35,15 +32,13 @@ describe('references to the legacy modules', () => {
   });
 
   it('blocks on a file that names the module and does not parse', async () => {
-    const root = await createRepo({ files: { 'packages/server/src/broken.ts': "import { legacySync } from './legacy-sync.js'\nexport const = ;\n" } });
-    roots.push(root);
+    const root = removeLater(await createRepo({ files: { 'packages/server/src/broken.ts': "import { legacySync } from './legacy-sync.js'\nexport const = ;\n" } }));
     const found = await findLegacyReferences(await contextFor(root), LEGACY);
     expect(found.find((ref) => ref.file === 'packages/server/src/broken.ts')?.specifier).toContain('does not parse');
   });
 
   it('finds nothing once the imports are gone', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     await writeFiles(root, { 'packages/server/src/index.ts': 'export const handlers = [];\n' });
     expect(await findLegacyReferences(await contextFor(root), LEGACY)).toEqual([]);
   });

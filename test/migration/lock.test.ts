@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import os, { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { pino } from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock } from '../../migration/lock.js';
+import { tempDirPerTest } from '../helpers/temp-dir.js';
 
 function capturingLogger() {
   const lines: string[] = [];
@@ -13,14 +14,10 @@ function capturingLogger() {
 }
 
 describe('the lock', () => {
-  let dir: string;
+  const dir = tempDirPerTest('wsmig-lock-');
   let file: string;
-  beforeEach(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-lock-'));
-    file = path.join(dir, '.wsmig', 'lock');
-  });
-  afterEach(async () => {
-    await rm(dir, { recursive: true, force: true });
+  beforeEach(() => {
+    file = path.join(dir(), '.wsmig', 'lock');
   });
 
   it('records who holds it and is released', async () => {

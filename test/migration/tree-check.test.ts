@@ -1,14 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { assertCleanTree, foreignChanges, isUnder } from '../../migration/tree-check.js';
-import { contextFor, createRepo, removeRepo, writeFiles } from './helpers/temp-repo.js';
+import { removedAfterEachTest } from '../helpers/temp-dir.js';
+import { contextFor, createRepo, writeFiles } from './helpers/temp-repo.js';
 
 describe('the dirty-tree rule', () => {
-  const roots: string[] = [];
-  afterEach(async () => {
-    await Promise.all(roots.splice(0).map(removeRepo));
-  });
+  const removeLater = removedAfterEachTest();
 
   it('matches paths by folder, not by prefix text', () => {
     expect(isUnder('packages/web/src/a.ts', 'packages/web')).toBe(true);
@@ -18,8 +16,7 @@ describe('the dirty-tree rule', () => {
   });
 
   it('ignores wsmig\'s own files and the env files, and refuses the rest unless forced', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const context = await contextFor(root);
     await writeFiles(root, { '.wsmig/state.json': '{}', '.env': 'PORT=1\nUSE_NEW_WS_SYNC=true\n' });
     expect(await foreignChanges(context, [])).toEqual([]);

@@ -4,23 +4,30 @@
  * docs/migration.md tells a newcomer to: the WebSocket service is the reference server run by this
  * checkout's CLI on a free port, and the timeline and load tests are short.
  */
-import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { REPO_ROOT, runCli } from '../../helpers/cli.js';
-import { freePort, referenceService } from './service.js';
-import { git } from './temp-repo.js';
+import { makeTempDir, removeDir } from '../../helpers/temp-dir.js';
+import { freePort, referenceService, stopRecordedService } from './service.js';
+import { git, initRepo } from './temp-repo.js';
 
 export const EXAMPLE_APP = path.join(REPO_ROOT, 'examples', 'legacy-app');
 export const LEGACY_FILE = 'packages/server/src/legacy-sync.ts';
 
-const LIGHT_THRESHOLDS = {
+/**
+ * Load-test thresholds sized for the light load test below: the machine running the tests is
+ * shared, and a load generator starved of CPU makes its run inconclusive by design.
+ */
+export const LIGHT_THRESHOLDS = {
   'ws_rpc_duration{scenario:latency}': [{ threshold: 'p(99)<500', minSamples: 20 }],
   ws_connect_success: ['rate>0.99'],
   ws_msgs_lost: ['count==0'],
 };
+
+/** The `loadTest` section of a quick test run. */
+export const LIGHT_LOAD_TEST = { scenarios: ['latency'], duration: '2s', connections: 4, rate: 30, set: { rampUp: '500ms', syncs: 2 } };
 
 export interface ExampleApp {
   root: string;
@@ -32,14 +39,9 @@ export interface ExampleApp {
 
 /** Copies the example app (without dependencies or build output) into a new, committed git repository. */
 export async function copyExampleApp(): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'wsmig-example-'));
+  const root = await makeTempDir('wsmig-example-');
   await cp(EXAMPLE_APP, root, { recursive: true, filter: (source) => !/[\\/](node_modules|dist)([\\/]|$)/.test(path.relative(EXAMPLE_APP, source)) });
-  await git(root, 'init', '-q', '-b', 'main');
-  await git(root, 'config', 'user.email', 'test@example.com');
-  await git(root, 'config', 'user.name', 'wsmig test');
-  await git(root, 'config', 'commit.gpgsign', 'false');
-  await git(root, 'add', '-A');
-  await git(root, 'commit', '-q', '-m', 'the legacy chat app');
+  await initRepo(root, 'the legacy chat app');
   return root;
 }
 
@@ -51,8 +53,6 @@ export async function createExampleApp(): Promise<ExampleApp> {
   const file = path.join(root, 'wsmig.config.json');
   const config = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
   const port = await freePort();
-  // A light load test with thresholds sized for it: the machine running the tests is shared, and a
-  // load generator starved of CPU makes its run inconclusive by design.
   await writeFile(path.join(root, 'load-thresholds.json'), `${JSON.stringify(LIGHT_THRESHOLDS, null, 2)}\n`);
   await git(root, 'add', 'load-thresholds.json');
   await git(root, 'commit', '-q', '-m', 'load-test thresholds');
@@ -60,12 +60,31 @@ export async function createExampleApp(): Promise<ExampleApp> {
     service: referenceService(port),
     wsEndpoint: { name: 'WS_ENDPOINT', value: `ws://127.0.0.1:${port}/ws` },
     thresholds: 'load-thresholds.json',
-    loadTest: { scenarios: ['latency'], duration: '2s', connections: 4, rate: 30, set: { rampUp: '500ms', syncs: 2 } },
+    loadTest: LIGHT_LOAD_TEST,
     timeline: { prepare: '3d', migrate: '1s', stabilize: '3d' },
     verify: { timeout: '15s' },
   });
   await writeFile(file, `${JSON.stringify(config, null, 2)}\n`);
   return { root, port, baseUrl: `http://127.0.0.1:${port}`, legacyBytes: await readFile(path.join(root, LEGACY_FILE)) };
+}
+
+/**
+ * The example app of a suite: {@link createExampleApp} before its first test (the returned object is
+ * filled in then), and after its last the service wsmig started stopped and the repository removed.
+ */
+export function exampleAppForSuite(): ExampleApp {
+  const app = {} as ExampleApp;
+  let created = false;
+  beforeAll(async () => {
+    Object.assign(app, await createExampleApp());
+    created = true;
+  });
+  afterAll(async () => {
+    if (!created) return;
+    await stopRecordedService(app.root);
+    await removeDir(app.root);
+  });
+  return app;
 }
 
 /**

@@ -2,12 +2,12 @@
  * Temporary git repositories for the migration tests: a small app with a legacy SSE module, a
  * server that imports it, a frontend file, an env file and a wsmig.config.json.
  */
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { silentLogger } from '../../../lib/logger.js';
 import { openContext, type MigrationContext } from '../../../migration/context.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /** Bytes a byte-for-byte restore must reproduce: CRLF, no final newline, non-ASCII, a tab. */
 export const LEGACY_SOURCE = "// légacy SSE\r\nexport function legacySync(res) {\r\n\tres.write('data: {}\\n\\n');\r\n}";
@@ -36,13 +36,19 @@ export function baseConfig(overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
-/** A committed repository with the sample app; returns its root. */
-export async function createRepo(options: { config?: Record<string, unknown>; files?: Record<string, string> } = {}): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), 'wsmig-repo-'));
+/** Makes `root` a git repository (branch main, a test identity, no signing) and commits everything in it. */
+export async function initRepo(root: string, message: string): Promise<void> {
   await git(root, 'init', '-q', '-b', 'main');
   await git(root, 'config', 'user.email', 'test@example.com');
   await git(root, 'config', 'user.name', 'wsmig test');
   await git(root, 'config', 'commit.gpgsign', 'false');
+  await git(root, 'add', '-A');
+  await git(root, 'commit', '-q', '-m', message);
+}
+
+/** A committed repository with the sample app; returns its root. */
+export async function createRepo(options: { config?: Record<string, unknown>; files?: Record<string, string> } = {}): Promise<string> {
+  const root = await makeTempDir('wsmig-repo-');
   await writeFiles(root, {
     'wsmig.config.json': `${JSON.stringify(options.config ?? baseConfig(), null, 2)}\n`,
     '.env': '# settings\nPORT=3000\n',
@@ -52,8 +58,7 @@ export async function createRepo(options: { config?: Record<string, unknown>; fi
     'packages/frontend/src/app.ts': "import { features } from '../../../config/features.js';\nexport const transport = features.useNewWSSync ? 'ws' : 'sse';\n",
     ...options.files,
   });
-  await git(root, 'add', '-A');
-  await git(root, 'commit', '-q', '-m', 'initial');
+  await initRepo(root, 'initial');
   return root;
 }
 
@@ -80,8 +85,4 @@ export async function snapshotTree(root: string): Promise<Map<string, string>> {
 
 export async function exists(file: string): Promise<boolean> {
   return stat(file).then(() => true, () => false);
-}
-
-export async function removeRepo(root: string): Promise<void> {
-  await rm(root, { recursive: true, force: true });
 }

@@ -1,9 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MigrationContext } from '../../../migration/context.js';
 import { planRestore, restoreLegacyCode } from '../../../migration/rollback/restore.js';
-import { LEGACY_SOURCE, contextFor, createRepo, exists, git, removeRepo, writeFiles } from '../helpers/temp-repo.js';
+import { removedAfterEachTest } from '../../helpers/temp-dir.js';
+import { LEGACY_SOURCE, contextFor, createRepo, exists, git, writeFiles } from '../helpers/temp-repo.js';
 
 const LEGACY = 'packages/server/src/legacy-sync.ts';
 const noCheckpoint = async (): Promise<void> => undefined;
@@ -25,13 +26,9 @@ async function stabilize(context: MigrationContext): Promise<string> {
 }
 
 describe('restoring the legacy code', () => {
-  const roots: string[] = [];
-  afterEach(async () => {
-    await Promise.all(roots.splice(0).map(removeRepo));
-  });
+  const removeLater = removedAfterEachTest();
   async function setup(): Promise<{ context: MigrationContext; before: Record<string, Buffer>; commit: string }> {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const context = await contextFor(root);
     const before: Record<string, Buffer> = {};
     for (const file of [LEGACY, 'packages/server/src/index.ts', 'packages/frontend/src/app.ts']) before[file] = await readFile(path.join(root, file));
@@ -119,8 +116,7 @@ describe('restoring the legacy code', () => {
   });
 
   it('has nothing to restore before stabilize', async () => {
-    const root = await createRepo();
-    roots.push(root);
+    const root = removeLater(await createRepo());
     const context = await contextFor(root);
     expect((await planRestore(context)).action).toBe('nothing-to-restore');
     const outcome = await restoreLegacyCode(context, noCheckpoint);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { intervalValues } from '../../../migration/watch/interval-values.js';
-import type { MetricSample } from '../../../migration/watch/samples.js';
+import type { MetricSample } from '../../../lib/prometheus-text.js';
 
 const bucket = (le: string, value: number, type = 'echo', labels: Record<string, string> = {}): MetricSample => ({ name: 'wsmig_ws_request_duration_seconds_bucket', labels: { le, type, ...labels }, value });
 const sample = (name: string, value: number, labels: Record<string, string> = {}): MetricSample => ({ name, labels, value });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseThresholds, type ThresholdSet } from '../../../scenarios/thresholds/index.js';
-import type { MetricSample } from '../../../migration/watch/samples.js';
+import type { MetricSample } from '../../../lib/prometheus-text.js';
 import type { MetricsSource } from '../../../migration/watch/source.js';
 import { watchMetrics, type WatchEvaluation } from '../../../migration/watch/watch.js';
 
