@@ -9,18 +9,24 @@ import { z } from 'zod';
 import { UsageError } from '../lib/errors.js';
 
 /** The WebSocket event types a legacy SSE event can map to: the SyncManager's three events. */
-export const SYNC_EVENT_TYPES = ['sync:progress', 'sync:complete', 'sync:error'] as const;
+const SYNC_EVENT_TYPES = ['sync:progress', 'sync:complete', 'sync:error'] as const;
 export type SyncEventType = (typeof SYNC_EVENT_TYPES)[number];
 
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const ENDPOINT_PATTERN = /^\/[^\s?#]*$/;
 
+/** A file of the repository, relative to its root. */
+const repositoryPath = z
+  .string()
+  .min(1)
+  .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a path inside the repository, relative to its root');
+
 /**
  * A project's own SSE wrapper function, e.g. `createConnection(url, params, { onProgress, onComplete, onError })`.
  * Its calls are rewritten to start the sync with the SyncManager and call the same callbacks.
  */
-export const wrapperSchema = z
+const wrapperSchema = z
   .object({
     /** The function as called: `createConnection`, or a member path such as `api.createConnection`. */
     callee: z.string().regex(IDENTIFIER_PATH, 'must be a function name or a dotted member path such as "api.createConnection"'),
@@ -46,7 +52,7 @@ export const wrapperSchema = z
 export type WrapperConfig = z.output<typeof wrapperSchema>;
 
 /** The legacy SSE endpoints the app consumes (docs/protocol.md, "The legacy SSE endpoints"). */
-export const endpointsSchema = z
+const endpointsSchema = z
   .object({
     /** The streamed `POST` that starts a sync (fetch + reader, fetchEventSource, eventsource-parser). */
     syncCommand: z.string().regex(ENDPOINT_PATTERN, 'must be a path starting with "/"').default('/commands/sync'),
@@ -67,13 +73,9 @@ export const codemodsConfigSchema = z
     events: z
       .record(z.string().min(1), z.enum(SYNC_EVENT_TYPES))
       .default({ progress: 'sync:progress', complete: 'sync:complete', error: 'sync:error' }),
-    endpoints: endpointsSchema.default({ syncCommand: '/commands/sync', syncEvents: '/api/sync/:chatId/events' }),
+    endpoints: endpointsSchema.prefault({}),
     /** The features module, relative to the repository root; imported with a relative path from each file. */
-    featuresModule: z
-      .string()
-      .min(1)
-      .refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a path inside the repository, relative to its root')
-      .default('config/features.ts'),
+    featuresModule: repositoryPath.default('config/features.ts'),
     /** The name the features module exports its flags under. */
     featuresExport: z.string().regex(IDENTIFIER, 'must be an identifier').default('features'),
     /** The flag's key in that export. */
@@ -86,9 +88,7 @@ export const codemodsConfigSchema = z
     /** Where rewritten code imports the WebSocket client from. */
     clientImport: z.string().min(1).default('wsmig/client'),
     /** Server modules `remove-flag` detaches so that they can be deleted, relative to the repository root. */
-    legacyModules: z
-      .array(z.string().min(1).refine((p) => !path.isAbsolute(p) && !p.split(/[\\/]/).includes('..'), 'must be a path inside the repository, relative to its root'))
-      .default(['packages/server/src/legacy-sync.ts']),
+    legacyModules: z.array(repositoryPath).default(['packages/server/src/legacy-sync.ts']),
   })
   .strict();
 
@@ -107,7 +107,7 @@ export interface ResolvedCodemodsConfig extends CodemodsConfig {
 export const CONFIG_FILE_NAME = 'wsmig.config.json';
 
 /** Validates a `codemods` section; throws a {@link UsageError} naming the file, the field and the problem. */
-export function parseCodemodsConfig(section: unknown, sourceName: string): CodemodsConfig {
+function parseCodemodsConfig(section: unknown, sourceName: string): CodemodsConfig {
   const result = codemodsConfigSchema.safeParse(section ?? {});
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `${fieldPath(['codemods', ...issue.path])}: ${issue.message}`);

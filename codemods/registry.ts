@@ -6,7 +6,7 @@ import { UsageError } from '../lib/errors.js';
 import type { CodemodsConfig } from './config.js';
 import { staticPrefix } from './sse-to-ws/endpoint-match.js';
 
-export interface CodemodDefinition {
+interface CodemodDefinition {
   name: string;
   /** One line for `wsmig codemod list`. */
   summary: string;

@@ -12,13 +12,14 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { UsageError, WsmigError } from '../lib/errors.js';
+import { gitTopLevel } from '../lib/git.js';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
 import { CONFIG_FILE_NAME, resolveCodemodsConfig, type ResolvedCodemodsConfig } from './config.js';
 import { readFileRecords, type FileRecord } from './lib/report-channel.js';
 import { TRANSFORMABLE_EXTENSIONS } from './lib/source-blocks.js';
 import type { TransformOptions } from './lib/define-transform.js';
 import { codemodNamed } from './registry.js';
-import { assertCommitted, gitTopLevel } from './runner/git-tree.js';
+import { assertCommitted } from './runner/git-tree.js';
 import { filesMatching } from './runner/pre-check.js';
 import { IGNORED_DIRECTORIES, sourceFiles } from './runner/source-files.js';
 
@@ -108,13 +109,16 @@ export async function runCodemod(options: RunCodemodOptions): Promise<CodemodSum
   const paths = await existingPaths(options.paths, cwd);
   const config = options.config ?? (await resolveCodemodsConfig({ root: options.configFile ? cwd : await findRoot(cwd), configFile: options.configFile === undefined ? undefined : path.resolve(cwd, options.configFile) }));
   const dry = options.dry ?? false;
-  if (!dry && !options.force) await assertCommitted(paths, cwd);
+  // git runs in a folder: the first path, or the folder of the file it names.
+  const first = paths[0] as string;
+  const gitTop = await gitTopLevel((await fs.stat(first)).isDirectory() ? first : path.dirname(first));
+  if (!dry && !options.force) await assertCommitted(paths, gitTop);
   const transformFile = path.join(PACKAGE_ROOT, definition.compiledTransform);
   if (!(await fs.stat(transformFile).then((s) => s.isFile(), () => false))) {
     throw new WsmigError('CODEMOD_NOT_BUILT', `the compiled transform ${transformFile} is missing: run \`npm run build\` in the wsmig package, then try again.`);
   }
 
-  const files = await sourceFiles(paths, await gitTopLevel(paths[0] as string));
+  const files = await sourceFiles(paths, gitTop);
   const candidates = options.preCheck === false ? files : await filesMatching(files, definition.preCheck(config));
   logger.debug({ codemod: definition.name, files: files.length, candidates: candidates.length }, 'codemod files selected');
 

@@ -38,7 +38,7 @@ export function registerCodemodCommand(program: Command): void {
     .option('--print', 'print the new content of every changed file')
     .option('--json', 'print the summary as JSON on stdout')
     .option('--force', 'run even with uncommitted changes under the paths, or outside a git repository')
-    .option('--config <file>', `the wsmig.config.json to read (default: the one in the repository root)`)
+    .option('--config <file>', 'the wsmig.config.json to read (default: the first one found from the working directory upwards)')
     .action(async (name: string, paths: string[], flags: RunFlags) => {
       const summary = await runCodemod({
         codemod: name,

@@ -138,3 +138,25 @@ export function declaredNames(j: JSCodeshift, root: Collection): Set<string> {
   });
   return names;
 }
+
+type PatternNode = { type: string; [key: string]: unknown };
+
+/** The names a binding pattern declares: `a`, `{ a, b: [c] }`, `...rest`, `a = 1`. */
+export function patternNames(pattern: PatternNode | null | undefined): string[] {
+  if (!pattern) return [];
+  if (pattern.type === 'Identifier') return [pattern['name'] as string];
+  if (pattern.type === 'ObjectPattern') return (pattern['properties'] as PatternNode[]).flatMap((p) => patternNames((p['value'] ?? p['argument']) as PatternNode));
+  if (pattern.type === 'ArrayPattern') return (pattern['elements'] as (PatternNode | null)[]).flatMap((e) => patternNames(e));
+  if (pattern.type === 'RestElement') return patternNames(pattern['argument'] as PatternNode);
+  if (pattern.type === 'AssignmentPattern') return patternNames(pattern['left'] as PatternNode);
+  return [];
+}
+
+/** The names a list of statements declares at its own level (variables, functions, classes). */
+export function topLevelDeclaredNames(statements: readonly PatternNode[]): string[] {
+  return statements.flatMap((statement) => {
+    if (statement.type === 'VariableDeclaration') return (statement['declarations'] as PatternNode[]).flatMap((d) => patternNames(d['id'] as PatternNode));
+    if ((statement.type === 'FunctionDeclaration' || statement.type === 'ClassDeclaration') && statement['id']) return patternNames(statement['id'] as PatternNode);
+    return [];
+  });
+}

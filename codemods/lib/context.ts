@@ -7,12 +7,17 @@ import type { ASTPath, Collection, JSCodeshift } from 'jscodeshift';
 import type { ResolvedCodemodsConfig } from '../config.js';
 import type { ManualSite } from './report-channel.js';
 import { addMarker, isIgnored, removeMarkers } from './markers.js';
+import { printOptionsFor, type PrintOptions } from './print-style.js';
 import type { SourceBlock } from './source-blocks.js';
 
 export class TransformContext {
   sitesConverted = 0;
   sitesIgnored = 0;
   readonly manual: ManualSite[] = [];
+  /** Import sources a transform added declarations for (their blank-line gap is closed when printing). */
+  readonly addedImportSources = new Set<string>();
+  #lines: string[] | undefined;
+  #printOptions: PrintOptions | undefined;
 
   constructor(
     readonly j: JSCodeshift,
@@ -67,14 +72,21 @@ export class TransformContext {
     this.sitesConverted++;
   }
 
-  /** Import sources a transform added declarations for (their blank-line gap is closed when printing). */
-  readonly addedImportSources = new Set<string>();
-  private lines: string[] | undefined;
+  /** The style new code is printed in: read once from the block as parsed. */
+  get printOptions(): PrintOptions {
+    this.#printOptions ??= printOptionsFor(this.block.code);
+    return this.#printOptions;
+  }
 
   /** A line of the block as parsed (1-based; '' outside it). */
   sourceLine(line: number): string {
-    this.lines ??= this.block.code.split(/\r?\n/);
-    return this.lines[line - 1] ?? '';
+    this.#lines ??= this.block.code.split(/\r?\n/);
+    return this.#lines[line - 1] ?? '';
+  }
+
+  /** True when the `.vue` template mentions the identifier `name`: it cannot move into a branch or go unused. */
+  templateMentions(name: string): boolean {
+    return this.templateText.length > 0 && new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(this.templateText);
   }
 
   /** The path of the root `Program` node. */

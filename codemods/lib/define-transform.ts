@@ -11,7 +11,6 @@ import { resolveCodemodsConfig, type ResolvedCodemodsConfig } from '../config.js
 import { TransformContext } from './context.js';
 import { closeImportGaps } from './imports.js';
 import { IGNORE_FILE_PATTERN } from './markers.js';
-import { printOptionsFor } from './print-style.js';
 import { type FileRecord, writeFileRecord } from './report-channel.js';
 import { type ParserName, replaceBlocks, sourceBlocks, vueTemplateText } from './source-blocks.js';
 
@@ -28,7 +27,7 @@ export interface TransformOptions extends Options {
 }
 
 /** A transform of one parsed block; it changes `ctx.root` in place and tallies into `ctx`. */
-export type BlockTransform = (ctx: TransformContext) => void;
+type BlockTransform = (ctx: TransformContext) => void;
 
 /** Files larger than this are generated or bundled code: skipped rather than parsed. */
 const MAX_SOURCE_BYTES = 1_000_000;
@@ -82,7 +81,7 @@ export function defineTransform(run: BlockTransform): Transform {
         record.sitesConverted += ctx.sitesConverted;
         record.sitesIgnored += ctx.sitesIgnored;
         record.manual.push(...ctx.manual);
-        return ctx.sitesConverted > 0 || ctx.manual.length > 0 ? closeImportGaps(ctx.root.toSource(printOptionsFor(block.code)), ctx.addedImportSources) : block.code;
+        return ctx.sitesConverted > 0 || ctx.manual.length > 0 ? closeImportGaps(ctx.root.toSource(ctx.printOptions), ctx.addedImportSources) : block.code;
       });
       const output = replaceBlocks(file.source, blocks, newCodes);
       record.outcome = output === file.source ? 'unchanged' : 'changed';

@@ -8,7 +8,7 @@ import type { TransformContext } from './context.js';
 import { ensureNamedImport, findNamedImport, relativeSpecifier, specifierResolvesTo } from './imports.js';
 
 /** Absolute path of the features module. */
-export function featuresModulePath(ctx: TransformContext): string {
+function featuresModulePath(ctx: TransformContext): string {
   return path.resolve(ctx.config.root, ctx.config.featuresModule);
 }
 
@@ -40,7 +40,7 @@ export function isFlagRead(ctx: TransformContext, node: unknown, featuresLocal: 
  * Whether a test expression is the flag (`true`: the WebSocket branch runs when it holds) or its
  * negation (`false`), or neither (`undefined`).
  */
-export function flagPolarity(ctx: TransformContext, test: unknown, featuresLocal: string): boolean | undefined {
+function flagPolarity(ctx: TransformContext, test: unknown, featuresLocal: string): boolean | undefined {
   const node = test as { type: string; operator?: string; argument?: unknown; expression?: unknown };
   if (isFlagRead(ctx, node, featuresLocal)) return true;
   if (node.type === 'UnaryExpression' && node.operator === '!') {

@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { ASTPath, ImportDeclaration } from 'jscodeshift';
 import { declaredNames, nameUses } from './bindings.js';
 import type { TransformContext } from './context.js';
-import { printOptionsFor } from './print-style.js';
 
 type Specifier = ImportDeclaration['specifiers'] extends (infer S)[] | undefined ? S : never;
 
@@ -62,7 +61,7 @@ export function ensureNamedImport(ctx: TransformContext, source: string, name: s
     return local;
   }
   // Written as text so recast prints it as written, in the file's quote style.
-  const quote = printOptionsFor(ctx.block.code).quote === 'double' ? '"' : "'";
+  const quote = ctx.printOptions.quote === 'double' ? '"' : "'";
   const declaration = (j(`import { ${specifierText} } from ${quote}${source}${quote};\n`).find(j.Program).paths()[0]?.node as { body: unknown[] }).body[0];
   ctx.addedImportSources.add(source);
   const body = (ctx.programPath().node as { body: unknown[] }).body;
@@ -73,7 +72,7 @@ export function ensureNamedImport(ctx: TransformContext, source: string, name: s
 }
 
 /** `.js`, `.ts` or no extension: how this file writes its relative imports (`auto` in the config). */
-export function importExtensionFor(ctx: TransformContext): '.js' | '.ts' | '' {
+function importExtensionFor(ctx: TransformContext): '.js' | '.ts' | '' {
   const configured = ctx.config.importExtension;
   if (configured === 'none') return '';
   if (configured !== 'auto') return configured;
@@ -120,7 +119,7 @@ export function removeImportsMadeUnused(ctx: TransformContext, usedBefore: Reado
     const kept = specifiers.filter((specifier) => {
       const local = specifier.local?.name as string | undefined;
       if (!local || (usedBefore.get(local) ?? 0) === 0) return true;
-      if ((uses.get(local) ?? 0) > 0 || ctx.templateText.match(new RegExp(`\\b${local}\\b`))) return true;
+      if ((uses.get(local) ?? 0) > 0 || ctx.templateMentions(local)) return true;
       removed.push(local);
       return false;
     });

@@ -6,7 +6,7 @@
  */
 import type { ASTPath } from 'jscodeshift';
 
-export const MARKER_PREFIX = 'wsmig-codemod:';
+const MARKER_PREFIX = 'wsmig-codemod:';
 export const IGNORE_FILE_PATTERN = /wsmig-codemod-ignore-file/;
 const IGNORE_PATTERN = /wsmig-codemod-ignore(?!-file)/;
 
@@ -28,12 +28,12 @@ function commentsOf(node: unknown): CommentLike[] {
 }
 
 /** The marker text for a reason (`*\/` cannot appear inside a block comment). */
-export function markerText(reason: string): string {
+function markerText(reason: string): string {
   return ` ${MARKER_PREFIX} ${reason.replace(/\*\//g, '* /').replace(/\s+/g, ' ').trim()} `;
 }
 
 /** True when the node carries a marker with exactly this reason. */
-export function hasMarker(node: unknown, reason: string): boolean {
+function hasMarker(node: unknown, reason: string): boolean {
   const text = markerText(reason).trim();
   return commentsOf(node).some((comment) => comment.value.trim() === text);
 }

@@ -5,9 +5,9 @@
  * the legacy path of an early-return guard, and goes too. A flag read anywhere else is reported.
  */
 import type { ASTPath } from 'jscodeshift';
+import { topLevelDeclaredNames } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { featuresLocalName, isFlagRead } from '../lib/flag.js';
-import { printOptionsFor } from '../lib/print-style.js';
 
 type AnyNode = { type: string; comments?: unknown[] | null; [key: string]: unknown };
 
@@ -72,7 +72,7 @@ function inlineGuard(ctx: TransformContext, read: ASTPath): boolean {
  * its text with that extra indentation taken off, it sits where the conditional was like code written there.
  */
 function reindented(ctx: TransformContext, node: AnyNode): AnyNode {
-  const text = ctx.j(node as never).toSource(printOptionsFor(ctx.block.code));
+  const text = ctx.j(node as never).toSource(ctx.printOptions);
   const lines = text.split('\n');
   if (lines.length < 2) return node;
   const margin = Math.min(...lines.slice(1).filter((line) => line.trim().length > 0).map((line) => line.length - line.trimStart().length));
@@ -109,27 +109,6 @@ function removeJsxChild(path: ASTPath): boolean {
   return true;
 }
 
-function declaredAtTop(statements: readonly AnyNode[]): Set<string> {
-  const names = new Set<string>();
-  for (const statement of statements) {
-    if (statement.type === 'VariableDeclaration') {
-      for (const declarator of statement['declarations'] as AnyNode[]) collectNames(declarator['id'] as AnyNode, names);
-    } else if ((statement.type === 'FunctionDeclaration' || statement.type === 'ClassDeclaration') && statement['id']) {
-      names.add((statement['id'] as AnyNode)['name'] as string);
-    }
-  }
-  return names;
-}
-
-function collectNames(pattern: AnyNode | null, names: Set<string>): void {
-  if (!pattern) return;
-  if (pattern.type === 'Identifier') names.add(pattern['name'] as string);
-  else if (pattern.type === 'ObjectPattern') for (const p of pattern['properties'] as AnyNode[]) collectNames((p['value'] ?? p['argument']) as AnyNode, names);
-  else if (pattern.type === 'ArrayPattern') for (const e of pattern['elements'] as (AnyNode | null)[]) collectNames(e, names);
-  else if (pattern.type === 'RestElement') collectNames(pattern['argument'] as AnyNode, names);
-  else if (pattern.type === 'AssignmentPattern') collectNames(pattern['left'] as AnyNode, names);
-}
-
 function exits(statement: AnyNode | undefined): boolean {
   return statement?.type === 'ReturnStatement' || statement?.type === 'ThrowStatement';
 }
@@ -153,8 +132,8 @@ function inlineIf(ctx: TransformContext, path: ASTPath, branch: AnyNode | null):
   const index = list.indexOf(ifNode);
   const statements = !branch ? [] : branch.type === 'BlockStatement' ? (branch['body'] as AnyNode[]) : [branch];
   const others = list.filter((statement) => statement !== ifNode);
-  const inner = declaredAtTop(statements);
-  const clash = [...declaredAtTop(others)].some((name) => inner.has(name));
+  const inner = new Set(topLevelDeclaredNames(statements));
+  const clash = topLevelDeclaredNames(others).some((name) => inner.has(name));
   const replacement = clash && branch ? [branch] : statements;
   const comments = (ifNode.comments ?? []) as { leading?: boolean }[];
   const first = replacement[0];

@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import type { ASTPath, ImportDeclaration } from 'jscodeshift';
-import { declaringScope, referencesTo } from '../lib/bindings.js';
+import { declaringScope, referencesTo, scopeOf } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { specifierResolvesTo } from '../lib/imports.js';
 
@@ -134,7 +134,7 @@ export function detachLegacyModules(ctx: TransformContext): number {
   });
   ctx.root.find(j.CallExpression).forEach((p: ASTPath) => {
     const node = p.node as AnyNode;
-    const isDynamic = (node['callee'] as AnyNode).type === 'Import' || ((node['callee'] as AnyNode)['name'] === 'require' && !(p as unknown as { scope: { lookup(n: string): unknown } }).scope.lookup('require'));
+    const isDynamic = (node['callee'] as AnyNode).type === 'Import' || ((node['callee'] as AnyNode)['name'] === 'require' && !scopeOf(p)?.lookup('require'));
     const argument = (node['arguments'] as AnyNode[])[0];
     const legacy = isDynamic && argument && typeof argument['value'] === 'string' ? legacyOf(argument['value']) : undefined;
     if (legacy && !ctx.skipIfIgnored(p)) ctx.markManual(p, `loads the legacy module ${relative(legacy)} at run time: remove this by hand before the module is deleted`);

@@ -10,7 +10,7 @@ import { importUsage, removeImportsMadeUnused } from '../lib/imports.js';
 type AnyNode = { type: string; [key: string]: unknown };
 
 /** Names used before the transform: imports and top-level non-exported declarations, with their use counts. */
-export interface UsageBefore {
+interface UsageBefore {
   imports: Map<string, number>;
   declarations: Map<string, number>;
 }
@@ -36,10 +36,6 @@ export function usageBefore(ctx: TransformContext): UsageBefore {
   return { imports: importUsage(ctx), declarations };
 }
 
-function usedByTemplate(ctx: TransformContext, name: string): boolean {
-  return ctx.templateText.length > 0 && new RegExp(`\\b${name}\\b`).test(ctx.templateText);
-}
-
 /** Removes imports and top-level helpers the transform left unused, until nothing more goes. */
 export function removeCodeMadeUnused(ctx: TransformContext, before: UsageBefore): void {
   for (;;) {
@@ -47,7 +43,7 @@ export function removeCodeMadeUnused(ctx: TransformContext, before: UsageBefore)
     let removedDeclaration = false;
     const uses = nameUses(ctx.j, ctx.root);
     for (const [name, statement] of topLevelDeclarations(ctx)) {
-      if ((before.declarations.get(name) ?? 0) === 0 || usedByTemplate(ctx, name)) continue;
+      if ((before.declarations.get(name) ?? 0) === 0 || ctx.templateMentions(name)) continue;
       if ((uses.get(name) ?? 0) > 0) continue;
       const body = (ctx.programPath().node as unknown as { body: AnyNode[] }).body;
       body.splice(body.indexOf(statement), 1);

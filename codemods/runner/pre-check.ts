@@ -5,8 +5,11 @@
  */
 import { promises as fs } from 'node:fs';
 
+/** Files read at the same time. */
+const CONCURRENT_READS = 32;
+
 /** Reads the files (a bounded number at a time) and returns those whose text matches `pattern`, in order. */
-export async function filesMatching(files: readonly string[], pattern: RegExp, concurrency = 32): Promise<string[]> {
+export async function filesMatching(files: readonly string[], pattern: RegExp): Promise<string[]> {
   const matches = new Array<boolean>(files.length).fill(false);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -17,6 +20,6 @@ export async function filesMatching(files: readonly string[], pattern: RegExp, c
       matches[index] = text === undefined || pattern.test(text);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, files.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(CONCURRENT_READS, files.length) }, worker));
   return files.filter((_, index) => matches[index]);
 }

@@ -13,7 +13,7 @@ export const IGNORED_DIRECTORIES = ['node_modules', 'dist', 'build', 'out', 'cov
 const IGNORED = new Set<string>(IGNORED_DIRECTORIES);
 
 /** True for a file the transforms handle (by extension; declaration and minified files excluded). */
-export function isTransformable(file: string): boolean {
+function isTransformable(file: string): boolean {
   const base = path.basename(file).toLowerCase();
   if (base.endsWith('.d.ts') || base.endsWith('.d.mts') || base.endsWith('.d.cts') || /\.min\.[cm]?js$/.test(base)) return false;
   return (TRANSFORMABLE_EXTENSIONS as readonly string[]).includes(path.extname(base));

@@ -16,6 +16,9 @@ export type UrlMatch =
   /** A readable URL of another endpoint. */
   | { kind: 'other'; url: string };
 
+/** A URL that matched the endpoint pattern. */
+export type MatchedUrl = Extract<UrlMatch, { kind: 'match' }>;
+
 const HOLE = '\u0000';
 
 interface UrlParts {
@@ -65,7 +68,7 @@ function partsOf(ctx: TransformContext, node: unknown, at: ASTPath, depth = 0): 
 }
 
 /** The initializer of a `const` binding visible from `at`, when it has one. */
-export function constInitializer(at: ASTPath, name: string): unknown {
+function constInitializer(at: ASTPath, name: string): unknown {
   const scope = scopeOf(at)?.lookup(name);
   const binding = scope?.getBindings()[name]?.[0];
   const declarator = binding?.parent as ASTPath | undefined;
@@ -82,16 +85,26 @@ export function staticPrefix(pattern: string): string {
   return colon === -1 ? pattern : pattern.slice(0, colon);
 }
 
-/** `a.b.c` for an identifier or a chain of non-computed members. */
-function dotted(node: unknown): string | undefined {
-  const n = node as { type: string; name?: string; computed?: boolean; object?: unknown; property?: { name?: string } };
+/** `a.b.c` for an identifier, `this`, or a chain of non-computed members of them. */
+export function dottedName(node: unknown): string | undefined {
+  const n = node as { type: string; name?: string; computed?: boolean; object?: unknown; property?: { name?: unknown } };
   if (n.type === 'Identifier') return n.name;
-  if (n.type === 'MemberExpression' && !n.computed && n.property?.name) {
-    const object = n.object && dotted(n.object);
+  if (n.type === 'ThisExpression') return 'this';
+  if (n.type === 'MemberExpression' && !n.computed && typeof n.property?.name === 'string') {
+    const object = dottedName(n.object);
     return object ? `${object}.${n.property.name}` : undefined;
   }
-  if (n.type === 'ThisExpression') return 'this';
   return undefined;
+}
+
+/** True when the URL asks the events endpoint to start the sync too (`?start=1` or `?start=true`). */
+export function startsSync(match: MatchedUrl): boolean {
+  return ['1', 'true'].includes(match.query.get('start') ?? '');
+}
+
+/** Query parameters of the URL other than `start`: they have no WebSocket equivalent. */
+export function extraQueryKeys(match: MatchedUrl): string[] {
+  return [...match.query.keys()].filter((key) => key !== 'start');
 }
 
 /** Says where a URL the codemod cannot read comes from. */
@@ -100,11 +113,11 @@ function unreadableUrl(url: unknown, at: ASTPath): string {
   if (!node) return 'there is no URL argument';
   if (node.type === 'Identifier' && node.name) {
     const init = constInitializer(at, node.name) as { type: string; callee?: unknown } | undefined;
-    if (init?.type === 'CallExpression') return `the URL comes from ${dotted(init.callee) ?? 'a function call'}(…), which the codemod does not read`;
+    if (init?.type === 'CallExpression') return `the URL comes from ${dottedName(init.callee) ?? 'a function call'}(…), which the codemod does not read`;
     return `the URL is the variable "${node.name}", set at run time`;
   }
-  if (node.type === 'CallExpression') return `the URL comes from ${dotted(node.callee) ?? 'a function call'}(…), which the codemod does not read`;
-  const name = dotted(node);
+  if (node.type === 'CallExpression') return `the URL comes from ${dottedName(node.callee) ?? 'a function call'}(…), which the codemod does not read`;
+  const name = dottedName(node);
   return name ? `the URL is read from ${name} at run time` : 'the URL is computed at run time';
 }
 

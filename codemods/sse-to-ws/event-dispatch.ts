@@ -10,7 +10,7 @@ import { jsonParseArgument, unwrapExpression } from './payload-callbacks.js';
 type AnyNode = { type: string; [key: string]: unknown };
 
 export type Branches = Map<string, StatementKind[]>;
-export type DispatchResult = { branches: Branches; aliases: Map<string, AnyNode | undefined> } | { reason: string };
+type DispatchResult = { branches: Branches; aliases: Map<string, AnyNode | undefined> } | { reason: string };
 
 function stringValue(node: AnyNode): string | undefined {
   if ((node.type === 'StringLiteral' || node.type === 'Literal') && typeof node['value'] === 'string') return node['value'];

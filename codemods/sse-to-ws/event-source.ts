@@ -6,20 +6,16 @@
  * `close()`), with the listeners turned into payload callbacks; the legacy branch is the original.
  */
 import type { ASTPath } from 'jscodeshift';
-import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
-import { declaringScope, isValueReference, referencesTo, scopeOf } from '../lib/bindings.js';
+import { declaringScope, isValueReference, referencesTo, scopeOf, topLevelDeclaredNames } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
-import { matchEndpoint } from './endpoint-match.js';
-import { callbackFromListener, isTransportOnly, listenerReadsData, unwrapExpression } from './payload-callbacks.js';
-import { isOpenSite } from './site-scope.js';
-import { dottedName } from './wrapper-calls.js';
-import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
+import { dottedName, extraQueryKeys, matchEndpoint } from './endpoint-match.js';
+import { callbackFromListener, GLOBAL_OBJECTS, isTransportOnly, listenerReadsData, unwrapExpression } from './payload-callbacks.js';
+import { convertOpenSite } from './site-scope.js';
+import { type Callbacks, callbackForLegacyEvent, callbacksText, eventsStreamText, guardRange, moduleFormatProblem, statementsText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
 const POLYFILL_PACKAGES = new Set(['eventsource', 'event-source-polyfill', 'extended-eventsource', 'reconnecting-eventsource', 'eventsource-client']);
-const GLOBAL_OBJECTS = new Set(['window', 'globalThis', 'self']);
-
 const EVENT_SOURCE_NAMES = new Set(['EventSource', 'EventSourcePolyfill', 'NativeEventSource', 'ReconnectingEventSource']);
 
 /** The package a local name was imported or required from, if any. */
@@ -57,11 +53,7 @@ export function convertEventSources(ctx: TransformContext): void {
   ctx.root
     .find(ctx.j.NewExpression)
     .filter((path: ASTPath) => isEventSourceConstruction(path))
-    .forEach((path: ASTPath) => {
-      if (!isOpenSite(ctx, path)) return;
-      const problem = convertEventSource(ctx, path);
-      if (problem) ctx.markManual(path, problem);
-    });
+    .forEach((path: ASTPath) => convertOpenSite(ctx, path, () => convertEventSource(ctx, path)));
 }
 
 interface Handler {
@@ -116,38 +108,18 @@ function classifyReference(reference: ASTPath, statements: readonly unknown[], b
   return 'the EventSource is used in a way the codemod cannot follow';
 }
 
-/** Names the statements declare at their top level. */
-function topLevelDeclaredNames(statements: readonly AnyNode[]): string[] {
-  const names: string[] = [];
-  const collect = (pattern: AnyNode | null | undefined): void => {
-    if (!pattern) return;
-    if (pattern.type === 'Identifier') names.push(pattern['name'] as string);
-    else if (pattern.type === 'ObjectPattern') for (const p of pattern['properties'] as AnyNode[]) collect((p['value'] ?? p['argument']) as AnyNode);
-    else if (pattern.type === 'ArrayPattern') for (const e of pattern['elements'] as (AnyNode | null)[]) collect(e);
-    else if (pattern.type === 'RestElement') collect(pattern['argument'] as AnyNode);
-    else if (pattern.type === 'AssignmentPattern') collect(pattern['left'] as AnyNode);
-  };
-  for (const statement of statements) {
-    if (statement.type === 'VariableDeclaration') for (const d of statement['declarations'] as AnyNode[]) collect(d['id'] as AnyNode);
-    else if ((statement.type === 'FunctionDeclaration' || statement.type === 'ClassDeclaration') && statement['id']) collect(statement['id'] as AnyNode);
-  }
-  return names;
-}
-
 function convertEventSource(ctx: TransformContext, path: ASTPath): string | undefined {
   const { j, config } = ctx;
   const args = (path.node as AnyNode)['arguments'] as AnyNode[];
   const match = matchEndpoint(ctx, args[0], path, config.endpoints.syncEvents);
   if (match.kind === 'dynamic') return `the EventSource URL cannot be read: ${match.reason}`;
   if (match.kind === 'other') return `EventSource on "${match.url}", which is not the sync events endpoint ${config.endpoints.syncEvents} (codemods.endpoints.syncEvents): its events have no known WebSocket channel`;
-  const extraQuery = [...match.query.keys()].filter((key) => key !== 'start');
+  const extraQuery = extraQueryKeys(match);
   if (extraQuery.length > 0) return `query parameter(s) ${extraQuery.map((k) => `"${k}"`).join(', ')} of the EventSource URL have no WebSocket equivalent`;
-  const start = ['1', 'true'].includes(match.query.get('start') ?? '');
   const options = args[1];
   if (options && !(options.type === 'ObjectExpression' && (options['properties'] as AnyNode[]).every((p) => (p['key'] as AnyNode | undefined)?.['name'] === 'withCredentials'))) {
     return 'the EventSource options (headers?) are not carried over: WebSocket authentication is configured on the client (WSOptions.token)';
   }
-  const chatId = match.params.get('chatId') as ExpressionKind;
 
   const declarator = path.parent as ASTPath;
   const declaratorNode = declarator.node as AnyNode;
@@ -164,7 +136,7 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
   if (blockNode.type !== 'BlockStatement' && blockNode.type !== 'Program') return 'the EventSource variable is exported or declared outside a block';
   const statements = blockNode['body'] as AnyNode[];
   const name = (declaratorNode['id'] as AnyNode)['name'] as string;
-  if (ctx.templateText && new RegExp(`\\b${name}\\b`).test(ctx.templateText)) return `the template uses "${name}"`;
+  if (ctx.templateMentions(name)) return `the template uses "${name}"`;
 
   const startIndex = statements.indexOf(declaration.node as AnyNode);
   let endIndex = startIndex;
@@ -178,7 +150,7 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
     if (typeof use === 'object') handlers.push(use);
   }
 
-  const callbacks = new Map<CallbackName, CallbackEntry>();
+  const callbacks: Callbacks = new Map();
   const handlerStatements = new Set<number>();
   for (const handler of handlers) {
     handlerStatements.add(handler.index);
@@ -192,7 +164,7 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
     if (callbacks.has(callbackName)) return `two listeners handle the "${handler.event}" event`;
     const result = callbackFromListener(ctx, handler.fn, handler.event);
     if ('reason' in result) return result.reason;
-    callbacks.set(callbackName, { text: `${callbackName}: ${result.text}` });
+    callbacks.set(callbackName, `${callbackName}: ${result.text}`);
   }
 
   const range = statements.slice(startIndex, endIndex + 1);
@@ -200,20 +172,13 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
   const hidden = topLevelDeclaredNames(range.filter((statement) => statement !== declaration.node));
   for (const hiddenName of hidden) {
     const usedAfter = after.some((statement) => j(statement as never).find(j.Identifier, { name: hiddenName }).filter((p: ASTPath) => isValueReference(p)).size() > 0);
-    if (usedAfter || (ctx.templateText && new RegExp(`\\b${hiddenName}\\b`).test(ctx.templateText))) return `putting the SSE code under the flag would hide "${hiddenName}", which is used after it`;
+    if (usedAfter || ctx.templateMentions(hiddenName)) return `putting the SSE code under the flag would hide "${hiddenName}", which is used after it`;
   }
 
   const formatProblem = moduleFormatProblem(ctx);
   if (formatProblem) return formatProblem;
-  const callbacksSource = callbacksText(ctx, callbacks);
-  const chatIdText = printNode(ctx, chatId);
-  const handle = start ? runSyncText(ctx, chatParamsText(chatIdText), callbacksSource) : watchSyncText(ctx, chatIdText, callbacksSource);
+  const handle = eventsStreamText(ctx, match, callbacksText(ctx, callbacks));
   const rest = range.filter((_, offset) => offset > 0 && !handlerStatements.has(startIndex + offset));
-  const wsText = [`const ${name} = ${handle};`, ...statementsText(ctx, rest)].join('\n');
-  const guard = guardStatements(ctx, wsText, range as unknown as StatementKind[]);
-  moveLeadingComments(range[0], guard);
-  // Imports the guard needed may have been added to this very statement list: find the range again.
-  statements.splice(statements.indexOf(range[0] as AnyNode), range.length, guard as unknown as AnyNode);
-  ctx.converted(guard);
+  guardRange(ctx, statements, range, [`const ${name} = ${handle};`, ...statementsText(ctx, rest)].join('\n'));
   return undefined;
 }

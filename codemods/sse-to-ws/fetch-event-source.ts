@@ -5,18 +5,18 @@
  * promise: settled when the stream would have ended) under the flag.
  */
 import type { ASTPath } from 'jscodeshift';
-import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
+import type { ExpressionKind } from '../lib/ast-kinds.js';
 import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
-import { matchEndpoint } from './endpoint-match.js';
+import { extraQueryKeys, matchEndpoint } from './endpoint-match.js';
 import { readHandlerBody } from './event-dispatch.js';
-import { callbackFromBranch, isTransportOnly, unwrapExpression } from './payload-callbacks.js';
-import { isOpenSite } from './site-scope.js';
-import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardExpression, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText, watchSyncText } from './ws-code.js';
+import { callbacksFromBranches, isParamMember, isTransportOnly, unwrapExpression } from './payload-callbacks.js';
+import { convertOpenSite } from './site-scope.js';
+import { type Callbacks, callbacksText, eventsStreamText, guardCall, moduleFormatProblem, printNode, runSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
-export const FETCH_EVENT_SOURCE_PACKAGE = '@microsoft/fetch-event-source';
+const FETCH_EVENT_SOURCE_PACKAGE = '@microsoft/fetch-event-source';
 const HARMLESS_HEADERS = new Set(['content-type', 'accept', 'cache-control']);
 
 export function convertFetchEventSourceCalls(ctx: TransformContext): void {
@@ -29,14 +29,11 @@ export function convertFetchEventSourceCalls(ctx: TransformContext): void {
       const callee = (path.node as AnyNode)['callee'] as AnyNode;
       return callee.type === 'Identifier' && callee['name'] === local;
     })
-    .forEach((path: ASTPath) => {
-      if (!isOpenSite(ctx, path)) return;
-      const problem = convertCall(ctx, path);
-      if (problem) ctx.markManual(path, problem);
-    });
+    .forEach((path: ASTPath) => convertOpenSite(ctx, path, () => convertCall(ctx, path)));
 }
 
-function propertyKey(property: AnyNode): string | undefined {
+/** The name of a non-computed property key (`a`, `'a'`), else `undefined`. */
+export function propertyKey(property: AnyNode): string | undefined {
   if (property['computed']) return undefined;
   const key = property['key'] as AnyNode | undefined;
   if (!key) return undefined;
@@ -56,17 +53,8 @@ function bodyStatements(ctx: TransformContext, fn: AnyNode): AnyNode[] {
   return body.type === 'BlockStatement' ? (body['body'] as AnyNode[]) : [ctx.j.expressionStatement(body as unknown as ExpressionKind) as unknown as AnyNode];
 }
 
-/** `ev.<field>` for the handler's parameter. */
-function isParamMember(param: string, field: string): (node: AnyNode) => boolean {
-  return (node) => {
-    if (node.type !== 'MemberExpression' || node['computed']) return false;
-    const object = unwrapExpression(node['object']);
-    return object.type === 'Identifier' && object['name'] === param && (node['property'] as AnyNode)['name'] === field;
-  };
-}
-
 /** Callbacks from a handler that dispatches on `param.event` and parses `param.data`, or a reason. */
-export function callbacksFromDispatchingHandler(ctx: TransformContext, fn: AnyNode, what: string, extraForbidden: ReadonlySet<string>, droppable: ReadonlySet<string>): Map<CallbackName, CallbackEntry> | string {
+export function callbacksFromDispatchingHandler(ctx: TransformContext, fn: AnyNode, what: string, extraForbidden: ReadonlySet<string>, droppable: ReadonlySet<string>): Callbacks | string {
   const params = fn['params'] as AnyNode[];
   const param = params[0];
   if (params.length !== 1 || param?.type !== 'Identifier') return `${what} does not take a single event parameter`;
@@ -74,21 +62,7 @@ export function callbacksFromDispatchingHandler(ctx: TransformContext, fn: AnyNo
   const isRaw = isParamMember(paramName, 'data');
   const read = readHandlerBody(bodyStatements(ctx, fn), isParamMember(paramName, 'event'), isRaw);
   if ('reason' in read) return `${what}: ${read.reason}`;
-  const callbacks = new Map<CallbackName, CallbackEntry>();
-  for (const [event, statements] of read.branches) {
-    const callbackName = callbackForLegacyEvent(ctx, event);
-    if (!callbackName) return `the "${event}" event (${what}) has no WebSocket equivalent in codemods.events`;
-    const result = callbackFromBranch(ctx, statements as StatementKind[], event, {
-      isRaw,
-      aliases: read.aliases,
-      forbidden: new Set([paramName, ...extraForbidden]),
-      droppableObjects: droppable,
-      allowReturn: true,
-    });
-    if (result && 'reason' in result) return result.reason;
-    if (result) callbacks.set(callbackName, { text: `${callbackName}: ${result.text}` });
-  }
-  return callbacks;
+  return callbacksFromBranches(ctx, read.branches, what, { isRaw, aliases: read.aliases, forbidden: new Set([paramName, ...extraForbidden]), droppableObjects: droppable, allowReturn: true });
 }
 
 /** `JSON.stringify(x)` → `x`. */
@@ -157,7 +131,7 @@ function convertCall(ctx: TransformContext, path: ASTPath): string | undefined {
     const body = stringifiedBody(props.get('body')?.['value'] as AnyNode | undefined);
     if (!body) return 'its request body is not JSON.stringify({ chatId, … }), so the sync to start is unknown';
     paramsText = printNode(ctx, body);
-  } else if ([...match.query.keys()].some((key) => key !== 'start')) {
+  } else if (extraQueryKeys(match).length > 0) {
     return 'query parameters of the URL have no WebSocket equivalent';
   }
   const onmessage = props.get('onmessage');
@@ -169,35 +143,8 @@ function convertCall(ctx: TransformContext, path: ASTPath): string | undefined {
   if (formatProblem) return formatProblem;
   const signalText = signal ? printNode(ctx, signal) : undefined;
   const callbacksSource = callbacksText(ctx, callbacks);
-  const chatIdText = (): string => printNode(ctx, match.params.get('chatId'));
-  const handle = paramsText
-    ? runSyncText(ctx, paramsText, callbacksSource, signalText)
-    : ['1', 'true'].includes(match.query.get('start') ?? '')
-      ? runSyncText(ctx, chatParamsText(chatIdText()), callbacksSource, signalText)
-      : watchSyncText(ctx, chatIdText(), callbacksSource, signalText);
-  replaceStreamingCall(ctx, path, handle);
+  const handle = paramsText ? runSyncText(ctx, paramsText, callbacksSource, signalText) : eventsStreamText(ctx, match, callbacksSource, signalText);
+  // fetchEventSource returns a promise settled when the stream ends, as `handle.done` is.
+  guardCall(ctx, path, handle, true);
   return undefined;
-}
-
-/**
- * Puts a call that returns a promise settled at the end of the stream under the flag: as an if/else
- * when it is a statement (`await fetchEventSource(…);`), else as a conditional expression on `handle.done`.
- */
-function replaceStreamingCall(ctx: TransformContext, path: ASTPath, handle: string): void {
-  const { j } = ctx;
-  const parent = (path.parent as ASTPath).node as AnyNode;
-  const awaited = parent.type === 'AwaitExpression';
-  const target = awaited ? (path.parent as ASTPath) : path;
-  const holder = target.parent as ASTPath;
-  if ((holder.node as AnyNode).type === 'ExpressionStatement') {
-    const original = holder.node as StatementKind;
-    const guard = guardStatements(ctx, awaited ? `await ${handle}.done;` : `${handle};`, [original]);
-    moveLeadingComments(original, guard);
-    j(holder).replaceWith(guard);
-    ctx.converted(guard);
-    return;
-  }
-  const statement = ctx.statementOf(path);
-  j(path).replaceWith(guardExpression(ctx, `${handle}.done`, path.node as ExpressionKind));
-  ctx.converted(statement.node);
 }

@@ -9,12 +9,16 @@ import type { StatementKind } from '../lib/ast-kinds.js';
 import { declaringScope, isValueReference, scopeOf } from '../lib/bindings.js';
 import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
-import { indentBlock, printNode, statementsText } from './ws-code.js';
+import type { Branches } from './event-dispatch.js';
+import { type Callbacks, callbackForLegacyEvent, indentBlock, printNode, statementsText } from './ws-code.js';
 
 /** A callback as source text (`(payload) => { … }`), or why there cannot be one. */
-export type CallbackResult = { text: string } | { reason: string };
+type CallbackResult = { text: string } | { reason: string };
 
 type AnyNode = { type: string; [key: string]: unknown };
+
+/** The names the browser's global object goes by: `window.fetch`, `globalThis.setTimeout`. */
+export const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(['window', 'globalThis', 'self']);
 
 /** True for `JSON.parse(x)` calls; returns the argument. */
 export function jsonParseArgument(node: unknown): unknown {
@@ -34,14 +38,24 @@ export function unwrapExpression(node: unknown): AnyNode {
   return current;
 }
 
+/** `ev.<field>` for the handler's parameter `param`. */
+export function isParamMember(param: string, field: string): (node: AnyNode) => boolean {
+  return (node) => {
+    if (node.type !== 'MemberExpression' || node['computed']) return false;
+    const object = unwrapExpression(node['object']);
+    return object.type === 'Identifier' && object['name'] === param && (node['property'] as AnyNode)['name'] === field;
+  };
+}
+
 function namesIn(j: TransformContext['j'], collection: Collection): Set<string> {
   const names = new Set<string>();
   collection.find(j.Identifier).forEach((path: ASTPath) => names.add((path.node as { name: string }).name));
   return names;
 }
 
-function freshName(taken: Set<string>, candidates: readonly string[]): string {
-  for (const name of candidates) if (!taken.has(name)) return name;
+/** A name for the callback's payload parameter that the handler does not use yet. */
+function freshName(taken: Set<string>): string {
+  for (const name of ['payload', 'syncPayload', 'syncEvent']) if (!taken.has(name)) return name;
   let n = 2;
   while (taken.has(`payload${n}`)) n++;
   return `payload${n}`;
@@ -143,14 +157,10 @@ export function callbackFromListener(ctx: TransformContext, handler: unknown, ev
   if (!param) return { text: printNode(ctx, copy) };
   const rootPath = copyCollection.paths()[0] as ASTPath;
   const fnScope = scopeOf(rootPath);
-  const isEventData = (node: AnyNode, path: ASTPath): boolean => {
-    if (node.type !== 'MemberExpression' || node['computed']) return false;
-    const object = unwrapExpression(node['object']);
-    const property = node['property'] as AnyNode;
-    return object.type === 'Identifier' && object['name'] === param && property['name'] === 'data' && declaringScope(path, param) === fnScope;
-  };
+  const isData = isParamMember(param, 'data');
+  const isEventData = (node: AnyNode, path: ASTPath): boolean => isData(node) && declaringScope(path, param) === fnScope;
   const taken = namesIn(j, copyCollection);
-  const payloadName = freshName(taken, ['payload', 'syncPayload', 'syncEvent']);
+  const payloadName = freshName(taken);
   const replacements = replaceParsedData(ctx, copyCollection, isEventData, payloadName);
   const replaced = replacements.count;
   const otherUses = copyCollection
@@ -175,23 +185,21 @@ export function listenerReadsData(ctx: TransformContext, handler: unknown): bool
   if (fn.type !== 'ArrowFunctionExpression' && fn.type !== 'FunctionExpression') return false;
   const param = (fn['params'] as AnyNode[])[0];
   if (param?.type !== 'Identifier') return false;
+  const isData = isParamMember(param['name'] as string, 'data');
   return (
     ctx
       .j(fn as never)
       .find(ctx.j.CallExpression)
       .filter((path: ASTPath) => {
         const argument = jsonParseArgument(path.node);
-        if (argument === undefined) return false;
-        const member = unwrapExpression(argument);
-        const object = member.type === 'MemberExpression' ? unwrapExpression(member['object']) : undefined;
-        return object?.type === 'Identifier' && object['name'] === param['name'] && (member['property'] as AnyNode)['name'] === 'data';
+        return argument !== undefined && isData(unwrapExpression(argument));
       })
       .size() > 0
   );
 }
 
 /** How a dispatch branch reads the event's data, and what it must not touch. */
-export interface BranchSpec {
+interface BranchSpec {
   /** True for the raw data string that `JSON.parse` reads (`ev.data`, or a parser's `data` variable). */
   isRaw(node: AnyNode): boolean;
   /** `const x = JSON.parse(raw) as T` statements before the dispatch: `x` becomes the payload. */
@@ -205,7 +213,7 @@ export interface BranchSpec {
 }
 
 /** Converts the statements of one dispatch branch into a payload callback. */
-export function callbackFromBranch(ctx: TransformContext, statements: readonly StatementKind[], eventName: string, spec: BranchSpec): CallbackResult | undefined {
+function callbackFromBranch(ctx: TransformContext, statements: readonly StatementKind[], eventName: string, spec: BranchSpec): CallbackResult | undefined {
   const { j } = ctx;
   const kept = (cloneNode([...statements]) as AnyNode[]).filter((statement, index, all) => {
     if (statement.type === 'BreakStatement' && !statement['label'] && index === all.length - 1) return false;
@@ -223,7 +231,7 @@ export function callbackFromBranch(ctx: TransformContext, statements: readonly S
   const blockCollection = j(block as never);
   const strayJump = blockCollection.find(j.BreakStatement).filter((path: ASTPath) => !insideLoopOrSwitch(path)).size() + blockCollection.find(j.ContinueStatement).filter((path: ASTPath) => !insideLoopOrSwitch(path)).size();
   if (strayJump > 0) return { reason: `the "${eventName}" branch leaves the read loop early` };
-  const payloadName = freshName(namesIn(j, blockCollection), ['payload', 'syncPayload', 'syncEvent']);
+  const payloadName = freshName(namesIn(j, blockCollection));
   const replacements = replaceParsedData(ctx, blockCollection, (node) => spec.isRaw(node), payloadName);
   const directUses = replacements.count;
   const declaredInside = new Set<string>();
@@ -253,6 +261,22 @@ export function callbackFromBranch(ctx: TransformContext, statements: readonly S
   const untyped = replacements.untyped + usedAliases.filter(([, cast]) => !cast).length > 0;
   const lines = [...aliasLines, ...statementsText(ctx, body)];
   return { text: `(${param ? parameterText(ctx, param, untyped) : ''}) => {\n${indentBlock(ctx, lines.join('\n'))}\n}` };
+}
+
+/**
+ * The callbacks for the branches of an event dispatch (`what` names the handler in reasons), or why
+ * one branch cannot become a callback. A branch left empty (only `break;`) gets no callback.
+ */
+export function callbacksFromBranches(ctx: TransformContext, branches: Branches, what: string, spec: BranchSpec): Callbacks | string {
+  const callbacks: Callbacks = new Map();
+  for (const [event, statements] of branches) {
+    const callbackName = callbackForLegacyEvent(ctx, event);
+    if (!callbackName) return `the "${event}" event (${what}) has no WebSocket equivalent in codemods.events`;
+    const result = callbackFromBranch(ctx, statements, event, spec);
+    if (result && 'reason' in result) return result.reason;
+    if (result) callbacks.set(callbackName, `${callbackName}: ${result.text}`);
+  }
+  return callbacks;
 }
 
 function insideLoopOrSwitch(path: ASTPath): boolean {
@@ -326,7 +350,7 @@ function isTimerCall(expression: AnyNode): boolean {
   if (callee.type === 'Identifier') return TIMER_FUNCTIONS.has(callee['name'] as string);
   if (callee.type === 'MemberExpression') {
     const object = unwrapExpression(callee['object']);
-    return object.type === 'Identifier' && ['window', 'globalThis', 'self'].includes(object['name'] as string) && TIMER_FUNCTIONS.has((callee['property'] as AnyNode)['name'] as string);
+    return object.type === 'Identifier' && GLOBAL_OBJECTS.has(object['name'] as string) && TIMER_FUNCTIONS.has((callee['property'] as AnyNode)['name'] as string);
   }
   return false;
 }

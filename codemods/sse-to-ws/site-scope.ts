@@ -36,3 +36,13 @@ export function isOpenSite(ctx: TransformContext, path: ASTPath): boolean {
   if (isInLegacyBranch(ctx, path) || isInsideWrapperDefinition(ctx, path)) return false;
   return !ctx.skipIfIgnored(path);
 }
+
+/**
+ * Converts the site at `path` with `convert` when it is open (see {@link isOpenSite}); the reason
+ * `convert` returns when it cannot convert the site safely leaves it for manual work.
+ */
+export function convertOpenSite(ctx: TransformContext, path: ASTPath, convert: () => string | undefined): void {
+  if (!isOpenSite(ctx, path)) return;
+  const problem = convert();
+  if (problem) ctx.markManual(path, problem);
+}

@@ -7,17 +7,15 @@
  * no statement in it (other than the event handlers) may touch variables from outside it.
  */
 import type { ASTPath } from 'jscodeshift';
-import type { StatementKind } from '../lib/ast-kinds.js';
-import { isValueReference, scopeOf } from '../lib/bindings.js';
+import { isValueReference, patternNames, scopeOf } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
-import { matchEndpoint, staticPrefix, type UrlMatch } from './endpoint-match.js';
-import { dispatchBranches, isDispatchStatement, parsedDataAlias } from './event-dispatch.js';
-import { callbacksFromDispatchingHandler, controllerName, headersProblem, propertyFunction, stringifiedBody } from './fetch-event-source.js';
-import { callbackFromBranch, isTransportOnly, isTransportStatement, unwrapExpression } from './payload-callbacks.js';
-import { isOpenSite } from './site-scope.js';
-import { dottedName } from './wrapper-calls.js';
-import { type CallbackEntry, type CallbackName, callbackForLegacyEvent, callbacksText, chatParamsText, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText, statementsText, watchSyncText } from './ws-code.js';
+import { dottedName, extraQueryKeys, matchEndpoint, type MatchedUrl, staticPrefix } from './endpoint-match.js';
+import { type Branches, dispatchBranches, isDispatchStatement, parsedDataAlias } from './event-dispatch.js';
+import { callbacksFromDispatchingHandler, controllerName, headersProblem, propertyFunction, propertyKey, stringifiedBody } from './fetch-event-source.js';
+import { callbacksFromBranches, GLOBAL_OBJECTS, isTransportOnly, isTransportStatement, unwrapExpression } from './payload-callbacks.js';
+import { convertOpenSite, isOpenSite } from './site-scope.js';
+import { type Callbacks, callbacksText, eventsStreamText, guardRange, moduleFormatProblem, printNode, runSyncText, statementsText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -27,7 +25,7 @@ const IGNORED_FETCH_OPTIONS = new Set(['method', 'body', 'headers', 'signal', 'c
 
 interface StreamTarget {
   post: boolean;
-  match: Extract<UrlMatch, { kind: 'match' }>;
+  match: MatchedUrl;
   init: AnyNode | undefined;
 }
 
@@ -39,9 +37,7 @@ export function convertStreamReaders(ctx: TransformContext): void {
   ctx.root.find(j.CallExpression).forEach((path: ASTPath) => {
     if (!isFetchCall(path)) return;
     const target = sseTarget(ctx, path);
-    if (target === undefined || !isOpenSite(ctx, path)) return;
-    const problem = typeof target === 'string' ? target : convertFetchStream(ctx, path, target, handledParsers);
-    if (problem) ctx.markManual(path, problem);
+    if (target !== undefined) convertOpenSite(ctx, path, () => (typeof target === 'string' ? target : convertFetchStream(ctx, path, target, handledParsers)));
   });
   const createParser = findNamedImport(ctx, (source) => source === EVENTSOURCE_PARSER_PACKAGE, 'createParser');
   if (!createParser) return;
@@ -56,16 +52,12 @@ export function convertStreamReaders(ctx: TransformContext): void {
 function isFetchCall(path: ASTPath): boolean {
   const callee = unwrapExpression((path.node as AnyNode)['callee']);
   if (callee.type === 'Identifier') return callee['name'] === 'fetch' && !scopeOf(path)?.lookup('fetch');
-  return callee.type === 'MemberExpression' && ['window', 'globalThis', 'self'].includes(String(unwrapExpression(callee['object'])['name'])) && (callee['property'] as AnyNode)['name'] === 'fetch';
+  return callee.type === 'MemberExpression' && GLOBAL_OBJECTS.has(String(unwrapExpression(callee['object'])['name'])) && (callee['property'] as AnyNode)['name'] === 'fetch';
 }
 
 function objectProperty(object: AnyNode | undefined, key: string): AnyNode | undefined {
   if (object?.type !== 'ObjectExpression') return undefined;
-  for (const property of object['properties'] as AnyNode[]) {
-    const k = property['key'] as AnyNode | undefined;
-    if (k && !property['computed'] && (k['name'] === key || k['value'] === key)) return property;
-  }
-  return undefined;
+  return (object['properties'] as AnyNode[]).find((property) => propertyKey(property) === key);
 }
 
 /** The sync endpoint a fetch targets; a reason when it is an SSE request the codemod cannot map; `undefined` for other fetches. */
@@ -89,28 +81,19 @@ function mentions(ctx: TransformContext, statement: unknown, names: ReadonlySet<
   return ctx.j(statement as never).find(ctx.j.Identifier).filter((p: ASTPath) => names.has((p.node as { name: string }).name) && isValueReference(p)).size() > 0;
 }
 
-function declaredNames(statement: AnyNode): string[] {
+/** The variables a statement declares (a function declaration between the fetch and the loop is not the stream's). */
+function declaredVariables(statement: AnyNode): string[] {
   if (statement.type !== 'VariableDeclaration') return [];
-  return (statement['declarations'] as AnyNode[]).flatMap((d) => collectPatternNames(d['id'] as AnyNode));
-}
-
-function collectPatternNames(pattern: AnyNode | null | undefined): string[] {
-  if (!pattern) return [];
-  if (pattern.type === 'Identifier') return [pattern['name'] as string];
-  if (pattern.type === 'ObjectPattern') return (pattern['properties'] as AnyNode[]).flatMap((p) => collectPatternNames((p['value'] ?? p['argument']) as AnyNode));
-  if (pattern.type === 'ArrayPattern') return (pattern['elements'] as (AnyNode | null)[]).flatMap((e) => collectPatternNames(e));
-  if (pattern.type === 'RestElement') return collectPatternNames(pattern['argument'] as AnyNode);
-  if (pattern.type === 'AssignmentPattern') return collectPatternNames(pattern['left'] as AnyNode);
-  return [];
+  return (statement['declarations'] as AnyNode[]).flatMap((d) => patternNames(d['id'] as AnyNode));
 }
 
 /** Every name declared anywhere inside the paths (variables, parameters, functions, catch parameters). */
 function namesDeclaredInside(ctx: TransformContext, paths: readonly ASTPath[]): Set<string> {
   const names = new Set<string>();
   for (const path of paths) {
-    ctx.j(path).find(ctx.j.VariableDeclarator).forEach((p: ASTPath) => collectPatternNames((p.node as AnyNode)['id'] as AnyNode).forEach((n) => names.add(n)));
-    ctx.j(path).find(ctx.j.Function).forEach((p) => ((p.node as unknown as AnyNode)['params'] as AnyNode[]).flatMap((param) => collectPatternNames(param)).forEach((n) => names.add(n)));
-    ctx.j(path).find(ctx.j.CatchClause).forEach((p: ASTPath) => collectPatternNames((p.node as AnyNode)['param'] as AnyNode).forEach((n) => names.add(n)));
+    ctx.j(path).find(ctx.j.VariableDeclarator).forEach((p: ASTPath) => patternNames((p.node as AnyNode)['id'] as AnyNode).forEach((n) => names.add(n)));
+    ctx.j(path).find(ctx.j.Function).forEach((p) => ((p.node as unknown as AnyNode)['params'] as AnyNode[]).flatMap((param) => patternNames(param)).forEach((n) => names.add(n)));
+    ctx.j(path).find(ctx.j.CatchClause).forEach((p: ASTPath) => patternNames((p.node as AnyNode)['param'] as AnyNode).forEach((n) => names.add(n)));
   }
   return names;
 }
@@ -153,11 +136,11 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
     if (!mentions(ctx, statements[i], regionNames)) continue;
     inRegion.add(i);
     end = i;
-    for (const name of declaredNames(statements[i] as AnyNode)) regionNames.add(name);
+    for (const name of declaredVariables(statements[i] as AnyNode)) regionNames.add(name);
   }
   // Declarations between the fetch and the loop used only inside the region (a TextDecoder, a buffer) belong to it.
   for (let i = fetchIndex + 1; i < end; i++) {
-    const names = new Set(declaredNames(statements[i] as AnyNode));
+    const names = new Set(declaredVariables(statements[i] as AnyNode));
     if (inRegion.has(i) || names.size === 0) continue;
     if (statements.some((other, index) => index > end && mentions(ctx, other, names))) continue;
     inRegion.add(i);
@@ -166,7 +149,7 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
   let start = fetchIndex;
   for (let i = fetchIndex - 1; i >= 0; i--) {
     const statement = statements[i] as AnyNode;
-    const names = new Set(declaredNames(statement));
+    const names = new Set(declaredVariables(statement));
     if (names.size === 0) break;
     const usedOutside = statements.some((other, index) => (index < i || index > end) && mentions(ctx, other, names));
     const usedInside = statements.some((other, index) => index > i && index <= end && mentions(ctx, other, names));
@@ -214,8 +197,8 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
 
   const init = target.init;
   for (const property of (init?.['properties'] as AnyNode[] | undefined) ?? []) {
-    const key = (property['key'] as AnyNode | undefined)?.['name'] ?? (property['key'] as AnyNode | undefined)?.['value'];
-    if (property.type === 'SpreadElement' || typeof key !== 'string') return 'the fetch options spread another object';
+    const key = property.type === 'SpreadElement' ? undefined : propertyKey(property);
+    if (key === undefined) return 'the fetch options spread another object or use a computed key';
     if (!IGNORED_FETCH_OPTIONS.has(key)) return `fetch option "${key}" has no WebSocket equivalent`;
   }
   const headers = headersProblem(objectProperty(init, 'headers')?.['value'] as AnyNode | undefined);
@@ -229,37 +212,31 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
 
   const formatProblem = moduleFormatProblem(ctx);
   if (formatProblem) return formatProblem;
-  let handle: string;
   const callbacksSource = callbacksText(ctx, callbacks);
   const signalText = signal ? printNode(ctx, signal) : undefined;
+  let handle: string;
   if (target.post) {
     const body = stringifiedBody(objectProperty(init, 'body')?.['value'] as AnyNode | undefined);
     if (!body) return 'its request body is not JSON.stringify({ chatId, … }), so the sync to start is unknown';
     handle = runSyncText(ctx, printNode(ctx, body), callbacksSource, signalText);
   } else {
-    if ([...target.match.query.keys()].some((key) => key !== 'start')) return 'query parameters of the URL have no WebSocket equivalent';
-    const chatIdText = printNode(ctx, target.match.params.get('chatId'));
-    handle = ['1', 'true'].includes(target.match.query.get('start') ?? '') ? runSyncText(ctx, chatParamsText(chatIdText), callbacksSource, signalText) : watchSyncText(ctx, chatIdText, callbacksSource, signalText);
+    if (extraQueryKeys(target.match).length > 0) return 'query parameters of the URL have no WebSocket equivalent';
+    handle = eventsStreamText(ctx, target.match, callbacksSource, signalText);
   }
   const range = statements.slice(start, end + 1);
   const appStatements = range.filter((_, offset) => !inRegion.has(start + offset));
-  const wsText = [...statementsText(ctx, appStatements), `await ${handle}.done;`].join('\n');
-  const guard = guardStatements(ctx, wsText, range as unknown as StatementKind[]);
-  moveLeadingComments(range[0], guard);
-  // Imports the guard needed may have been added to this very statement list: find the range again.
-  statements.splice(statements.indexOf(range[0] as AnyNode), range.length, guard as unknown as AnyNode);
-  ctx.converted(guard);
+  guardRange(ctx, statements, range, [...statementsText(ctx, appStatements), `await ${handle}.done;`].join('\n'));
   return undefined;
 }
 
 /** Callbacks from eventsource-parser's `createParser({ onEvent(event) { … } })`; the loop must only feed it. */
-function parserCallbacks(ctx: TransformContext, options: AnyNode | undefined, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, loopPath: ASTPath): Map<CallbackName, CallbackEntry> | string {
+function parserCallbacks(ctx: TransformContext, options: AnyNode | undefined, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, loopPath: ASTPath): Callbacks | string {
   if (options?.type !== 'ObjectExpression') return 'createParser() is called with a callback or options built elsewhere (eventsource-parser 1 and 2 style): convert by hand';
   const outside = outsideVariableUsed(ctx, loopPath, regionNames, new Set());
   if (outside) return `the read loop does more than feed the parser (it uses "${outside}")`;
   let onEvent: AnyNode | undefined;
   for (const property of options['properties'] as AnyNode[]) {
-    const key = (property['key'] as AnyNode | undefined)?.['name'];
+    const key = propertyKey(property);
     const fn = propertyFunction(property);
     if (key === 'onEvent' && fn) onEvent = fn;
     else if ((key === 'onError' || key === 'onRetry' || key === 'onComment') && fn && isTransportOnly(fn, droppable)) continue;
@@ -274,7 +251,7 @@ function parserCallbacks(ctx: TransformContext, options: AnyNode | undefined, re
  * place (a switch, an if/else-if chain, or consecutive ifs), and everything else in it may only
  * touch the parser's own variables.
  */
-function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, endsFunction: boolean): Map<CallbackName, CallbackEntry> | string {
+function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNames: ReadonlySet<string>, droppable: ReadonlySet<string>, endsFunction: boolean): Callbacks | string {
   const { j } = ctx;
   const known = new Set([...Object.keys(ctx.config.events), 'message']);
   let eventKey: string | undefined;
@@ -288,11 +265,16 @@ function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNam
     }
     return undefined;
   };
+  /** What an `if` or a `switch` compares with a known event name: the event-name variable, as `a.b`. */
+  const dispatchedKey = (node: AnyNode): string | undefined => {
+    if (node.type === 'IfStatement') return comparesKnownEvent(node['test'] as AnyNode);
+    const casesKnownEvent = node.type === 'SwitchStatement' && (node['cases'] as AnyNode[]).some((c) => known.has(String((c['test'] as AnyNode | null)?.['value'])));
+    return casesKnownEvent ? dottedName(unwrapExpression(node['discriminant'])) : undefined;
+  };
   const candidates = j(loopPath)
     .find(j.Statement)
     .filter((path) => {
-      const node = path.node as unknown as AnyNode;
-      const key = node.type === 'IfStatement' ? comparesKnownEvent(node['test'] as AnyNode) : node.type === 'SwitchStatement' ? ((node['cases'] as AnyNode[]).some((c) => known.has(String((c['test'] as AnyNode | null)?.['value']))) ? dottedName(unwrapExpression(node['discriminant'])) : undefined) : undefined;
+      const key = dispatchedKey(path.node as unknown as AnyNode);
       if (!key) return false;
       eventKey ??= key;
       const parent = (path.parent as ASTPath).node as AnyNode;
@@ -308,7 +290,7 @@ function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNam
   const indexes = candidates.map((c) => siblings.indexOf(c.node as AnyNode)).sort((a, b) => a - b);
   if (indexes.some((index, i) => i > 0 && index !== (indexes[i - 1] as number) + 1)) return 'the hand-written SSE parser dispatches on the event name in several places';
   const dispatchNodes = indexes.map((index) => siblings[index] as AnyNode);
-  const branches = new Map<string, StatementKind[]>();
+  const branches: Branches = new Map();
   for (const node of dispatchNodes) {
     if (!isDispatchStatement(node, isEventName)) return 'the hand-written SSE parser dispatches on something other than one event-name variable';
     const result = dispatchBranches(node, isEventName, branches);
@@ -325,15 +307,7 @@ function handParserCallbacks(ctx: TransformContext, loopPath: ASTPath, regionNam
   const outside = outsideVariableUsed(ctx, loopPath, regionNames, skip);
   if (outside) return `the read loop does more than parse SSE (it uses "${outside}")`;
   const forbidden = new Set([...regionNames].filter((name) => !aliases.has(name)));
-  const callbacks = new Map<CallbackName, CallbackEntry>();
-  for (const [event, statements] of branches) {
-    const callbackName = callbackForLegacyEvent(ctx, event);
-    if (!callbackName) return `the "${event}" event (hand-written SSE parser) has no WebSocket equivalent in codemods.events`;
-    const result = callbackFromBranch(ctx, statements, event, { isRaw, aliases, forbidden, droppableObjects: droppable, allowReturn: endsFunction });
-    if (result && 'reason' in result) return result.reason;
-    if (result) callbacks.set(callbackName, { text: `${callbackName}: ${result.text}` });
-  }
-  return callbacks;
+  return callbacksFromBranches(ctx, branches, 'hand-written SSE parser', { isRaw, aliases, forbidden, droppableObjects: droppable, allowReturn: endsFunction });
 }
 
 /** The statement lists a dispatch runs for each event (skipped when checking what the loop touches). */

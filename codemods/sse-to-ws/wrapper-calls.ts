@@ -5,29 +5,16 @@
  * The wrapper's definition is left alone: it is the legacy path.
  */
 import type { ASTPath } from 'jscodeshift';
-import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import type { WrapperConfig } from '../config.js';
 import { declaringScope, referencesTo } from '../lib/bindings.js';
 import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
-import { matchEndpoint } from './endpoint-match.js';
-import { isOpenSite } from './site-scope.js';
-import { type CallbackEntry, callbackEntry, callbackForLegacyEvent, type CallbackName, callbacksText, guardExpression, guardStatements, moduleFormatProblem, moveLeadingComments, printNode, runSyncText } from './ws-code.js';
+import { dottedName, matchEndpoint } from './endpoint-match.js';
+import { propertyKey } from './fetch-event-source.js';
+import { convertOpenSite } from './site-scope.js';
+import { type Callbacks, callbackForLegacyEvent, callbacksText, guardCall, moduleFormatProblem, printNode, runSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
-
-/** `a.b.c` for an identifier or a chain of non-computed member expressions. */
-export function dottedName(node: unknown): string | undefined {
-  const n = node as AnyNode;
-  if (n.type === 'Identifier') return n['name'] as string;
-  if (n.type === 'ThisExpression') return 'this';
-  if (n.type === 'MemberExpression' && !n['computed']) {
-    const object = dottedName(n['object']);
-    const property = (n['property'] as AnyNode)['name'];
-    return object && typeof property === 'string' ? `${object}.${property}` : undefined;
-  }
-  return undefined;
-}
 
 export function convertWrapperCalls(ctx: TransformContext): void {
   const { j } = ctx;
@@ -37,9 +24,7 @@ export function convertWrapperCalls(ctx: TransformContext): void {
   ctx.root.find(j.CallExpression).forEach((path: ASTPath) => {
     const name = dottedName((path.node as AnyNode)['callee']);
     const wrappers = name === undefined ? undefined : byCallee.get(name);
-    if (!wrappers || !isOpenSite(ctx, path)) return;
-    const problem = convertWrapperCall(ctx, path, name as string, wrappers);
-    if (problem) ctx.markManual(path, problem);
+    if (wrappers) convertOpenSite(ctx, path, () => convertWrapperCall(ctx, path, name as string, wrappers));
   });
 }
 
@@ -64,11 +49,10 @@ function callbacksFor(ctx: TransformContext, handlers: AnyNode, wrapper: Wrapper
     const identity = Object.entries(wrapper.handlers).every(([key, event]) => callbackForLegacyEvent(ctx, event) === key);
     return identity ? { text: printNode(ctx, handlers) } : `the callbacks of ${name}() are built elsewhere and their names differ from onProgress/onComplete/onError`;
   }
-  const callbacks = new Map<CallbackName, CallbackEntry>();
+  const callbacks: Callbacks = new Map();
   for (const property of handlers['properties'] as AnyNode[]) {
     if (property.type !== 'Property' && property.type !== 'ObjectProperty' && property.type !== 'ObjectMethod') return `the callbacks object of ${name}() spreads another object`;
-    const key = property['key'] as AnyNode;
-    const keyName = property['computed'] ? undefined : key.type === 'Identifier' ? (key['name'] as string) : typeof key['value'] === 'string' ? (key['value'] as string) : undefined;
+    const keyName = propertyKey(property);
     if (keyName === undefined) return `the callbacks object of ${name}() has a computed key`;
     const event = Object.hasOwn(wrapper.handlers, keyName) ? wrapper.handlers[keyName] : undefined;
     if (event === undefined) return `callback "${keyName}" of ${name}() is not listed in its "handlers" in codemods.wrappers`;
@@ -78,12 +62,12 @@ function callbacksFor(ctx: TransformContext, handlers: AnyNode, wrapper: Wrapper
     if (property.type === 'ObjectMethod') {
       const copy = cloneNode(property);
       if (keyName !== callbackName) copy['key'] = ctx.j.identifier(callbackName);
-      callbacks.set(callbackName, { text: printNode(ctx, copy) });
+      callbacks.set(callbackName, printNode(ctx, copy));
       continue;
     }
     const value = property['value'] as AnyNode;
     const shorthand = value.type === 'Identifier' && value['name'] === callbackName;
-    callbacks.set(callbackName, shorthand ? { text: callbackName } : callbackEntry(ctx, callbackName, value));
+    callbacks.set(callbackName, shorthand ? callbackName : `${callbackName}: ${printNode(ctx, value)}`);
   }
   return { text: callbacksText(ctx, callbacks) };
 }
@@ -110,7 +94,6 @@ function resultProblem(ctx: TransformContext, target: ASTPath, name: string): st
 }
 
 function convertWrapperCall(ctx: TransformContext, path: ASTPath, name: string, wrappers: readonly WrapperConfig[]): string | undefined {
-  const { j } = ctx;
   const picked = pickWrapper(ctx, path, name, wrappers);
   if (typeof picked === 'string') return picked;
   const args = (path.node as AnyNode)['arguments'] as AnyNode[];
@@ -121,26 +104,12 @@ function convertWrapperCall(ctx: TransformContext, path: ASTPath, name: string, 
   if (!handlers) return `${name}() has no callbacks argument at position ${picked.handlersArg} (codemods.wrappers handlersArg)`;
   const callbacks = callbacksFor(ctx, handlers, picked, name);
   if (typeof callbacks === 'string') return callbacks;
-  const parent = (path.parent as ASTPath).node as AnyNode;
-  const awaited = parent.type === 'AwaitExpression';
-  const target = awaited ? (path.parent as ASTPath) : path;
-  const problem = resultProblem(ctx, target, name);
+  const awaited = ((path.parent as ASTPath).node as AnyNode).type === 'AwaitExpression';
+  const problem = resultProblem(ctx, awaited ? (path.parent as ASTPath) : path, name);
   if (problem) return problem;
   const formatProblem = moduleFormatProblem(ctx);
   if (formatProblem) return formatProblem;
-  const ws = runSyncText(ctx, printNode(ctx, params), callbacks.text);
-  const holder = (target.parent as ASTPath).node as AnyNode;
-  if (holder.type === 'ExpressionStatement') {
-    const statementPath = target.parent as ASTPath;
-    const original = statementPath.node as StatementKind;
-    const guard = guardStatements(ctx, awaited ? `await ${ws}.done;` : `${ws};`, [original]);
-    moveLeadingComments(original, guard);
-    j(statementPath).replaceWith(guard);
-    ctx.converted(guard);
-    return undefined;
-  }
-  const statement = ctx.statementOf(path);
-  j(path).replaceWith(guardExpression(ctx, awaited ? `${ws}.done` : ws, path.node as ExpressionKind));
-  ctx.converted(statement.node);
+  // The wrapper's value is its connection object, and the handle stands in for it.
+  guardCall(ctx, path, runSyncText(ctx, printNode(ctx, params), callbacks.text), false);
   return undefined;
 }

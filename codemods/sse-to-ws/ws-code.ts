@@ -1,22 +1,23 @@
 /**
- * The code `sse-to-ws` writes: calls to the client's legacy adapters (`runSync`, `watchSync` with
- * `getSharedSyncManager()`), the callbacks object, and the flag guard around both branches.
+ * The code `sse-to-ws` writes: calls to the client's legacy adapters (`runSync` with
+ * `getSharedSyncManager()`, `watchSync` with `getSharedClient()`), the callbacks object, and the flag
+ * guard around both branches.
  *
  * New code is written as text in the file's own style and parsed, so recast prints it exactly as
  * written (its pretty printer would add blank lines and break one-property objects); the legacy
  * branch keeps the original nodes, so it is printed byte for byte as it was. Imports are added once,
  * only when something uses them.
  */
-import type { IfStatement } from 'jscodeshift';
+import type { ASTPath, IfStatement } from 'jscodeshift';
 import type { SyncEventType } from '../config.js';
 import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import type { TransformContext } from '../lib/context.js';
 import { ensureFeaturesImport } from '../lib/flag.js';
 import { ensureNamedImport } from '../lib/imports.js';
-import { printOptionsFor } from '../lib/print-style.js';
+import { type MatchedUrl, startsSync } from './endpoint-match.js';
 
 /** SyncManager callback names, in the order they are written. */
-export const CALLBACK_NAMES = ['onProgress', 'onComplete', 'onError'] as const;
+const CALLBACK_NAMES = ['onProgress', 'onComplete', 'onError'] as const;
 export type CallbackName = (typeof CALLBACK_NAMES)[number];
 
 const CALLBACK_FOR_TYPE: Record<SyncEventType, CallbackName> = {
@@ -33,17 +34,13 @@ export function callbackForLegacyEvent(ctx: TransformContext, eventName: string)
 
 /** Source text of a node: original text where recast can reuse it, continuation lines relative to the first. */
 export function printNode(ctx: TransformContext, node: unknown): string {
-  return ctx.j(node as never).toSource(printOptionsFor(ctx.block.code));
+  return ctx.j(node as never).toSource(ctx.printOptions);
 }
 
 /** Indents every line but the first by `width` spaces (or tabs when the file uses tabs). */
-export function indentTail(ctx: TransformContext, text: string, width: number): string {
-  const unit = printOptionsFor(ctx.block.code).useTabs ? '\t'.repeat(Math.ceil(width / 2)) : ' '.repeat(width);
+function indentTail(ctx: TransformContext, text: string, width: number): string {
+  const unit = ctx.printOptions.useTabs ? '\t'.repeat(Math.ceil(width / 2)) : ' '.repeat(width);
   return text.replace(/\n(?=[^\n])/g, `\n${unit}`);
-}
-
-function indentUnit(ctx: TransformContext): number {
-  return printOptionsFor(ctx.block.code).tabWidth;
 }
 
 /**
@@ -64,40 +61,31 @@ export function statementsText(ctx: TransformContext, statements: readonly unkno
 
 /** Indents each line of a block body by one level (blank lines stay empty). */
 export function indentBlock(ctx: TransformContext, text: string): string {
-  const options = printOptionsFor(ctx.block.code);
-  const pad = options.useTabs ? '\t' : ' '.repeat(options.tabWidth);
+  const pad = ctx.printOptions.useTabs ? '\t' : ' '.repeat(ctx.printOptions.tabWidth);
   return text
     .split('\n')
     .map((line) => (line.length > 0 ? `${pad}${line}` : line))
     .join('\n');
 }
 
-/** A callback entry of the callbacks object: `onProgress: (payload) => …`, a method, or a shorthand. */
-export interface CallbackEntry {
-  /** The whole property as text. */
-  text: string;
-}
-
-/** `{ name: value }` entry text for a callback value. */
-export function callbackEntry(ctx: TransformContext, name: CallbackName, value: unknown): CallbackEntry {
-  return { text: `${name}: ${printNode(ctx, value)}` };
-}
+/**
+ * The entries of a callbacks object, as text, by callback: `onProgress: (payload) => …`, a method
+ * `onProgress(event) { … }`, or a shorthand `onProgress`.
+ */
+export type Callbacks = Map<CallbackName, string>;
 
 /** `{ onProgress: …, onComplete: …, onError: … }` in the canonical order, one callback per line. */
-export function callbacksText(ctx: TransformContext, callbacks: ReadonlyMap<CallbackName, CallbackEntry>): string {
-  const entries = CALLBACK_NAMES.flatMap((name) => {
-    const entry = callbacks.get(name);
-    return entry ? [entry.text] : [];
-  });
+export function callbacksText(ctx: TransformContext, callbacks: ReadonlyMap<CallbackName, string>): string {
+  const entries = CALLBACK_NAMES.flatMap((name) => callbacks.get(name) ?? []);
   if (entries.length === 0) return '{}';
   const inline = `{ ${entries.join(', ')} }`;
   if (!inline.includes('\n') && inline.length <= 60) return inline;
-  const trailing = printOptionsFor(ctx.block.code).trailingComma ? ',' : '';
+  const trailing = ctx.printOptions.trailingComma ? ',' : '';
   return `{\n${indentBlock(ctx, entries.join(',\n'))}${trailing}\n}`;
 }
 
 /** `{ chatId }`, or `{ chatId: <expression> }`. */
-export function chatParamsText(chatIdText: string): string {
+function chatParamsText(chatIdText: string): string {
   return chatIdText === 'chatId' ? '{ chatId }' : `{ chatId: ${chatIdText} }`;
 }
 
@@ -114,8 +102,17 @@ export function runSyncText(ctx: TransformContext, paramsText: string, callbacks
 }
 
 /** `watchSync(getSharedClient(), chatId, callbacks[, { signal }])`: follow the chat's sync channel without starting a sync. */
-export function watchSyncText(ctx: TransformContext, chatIdText: string, callbacks: string, signalText?: string): string {
+function watchSyncText(ctx: TransformContext, chatIdText: string, callbacks: string, signalText?: string): string {
   return adapterCall(ctx, 'watchSync', [chatIdText, callbacks], signalText);
+}
+
+/**
+ * What a stream of the sync events endpoint becomes: `runSync` when its URL starts the sync
+ * (`?start=1`), else `watchSync`.
+ */
+export function eventsStreamText(ctx: TransformContext, match: MatchedUrl, callbacks: string, signalText?: string): string {
+  const chatIdText = printNode(ctx, match.params.get('chatId'));
+  return startsSync(match) ? runSyncText(ctx, chatParamsText(chatIdText), callbacks, signalText) : watchSyncText(ctx, chatIdText, callbacks, signalText);
 }
 
 /**
@@ -130,18 +127,18 @@ export function moduleFormatProblem(ctx: TransformContext): string | undefined {
 }
 
 /** `features.useNewWSSync`, importing `features` when needed. */
-export function flagText(ctx: TransformContext): string {
+function flagText(ctx: TransformContext): string {
   return `${ensureFeaturesImport(ctx)}.${ctx.config.flagKey}`;
 }
 
 /** Parses statements written as text (top-level `await` and `return` are allowed). */
-export function parseStatements(ctx: TransformContext, text: string): StatementKind[] {
+function parseStatements(ctx: TransformContext, text: string): StatementKind[] {
   const program = ctx.j(text).find(ctx.j.Program).paths()[0]?.node as { body: StatementKind[] } | undefined;
   return program?.body ?? [];
 }
 
 /** `if (features.useNewWSSync) { <ws text> } else { <legacy statements> }` */
-export function guardStatements(ctx: TransformContext, wsText: string, legacy: readonly StatementKind[]): IfStatement {
+function guardStatements(ctx: TransformContext, wsText: string, legacy: readonly StatementKind[]): IfStatement {
   const guard = parseStatements(ctx, `if (${flagText(ctx)}) {\n${indentBlock(ctx, wsText)}\n} else {}\n`)[0] as IfStatement;
   (guard.alternate as unknown as { body: StatementKind[] }).body.push(...legacy);
   return guard;
@@ -152,10 +149,10 @@ export function guardStatements(ctx: TransformContext, wsText: string, legacy: r
  * The legacy expression is re-indented as text (its content is unchanged), since recast would keep
  * its continuation lines where they were.
  */
-export function guardExpression(ctx: TransformContext, wsText: string, legacy: unknown): ExpressionKind {
+function guardExpression(ctx: TransformContext, wsText: string, legacy: unknown): ExpressionKind {
   const flag = flagText(ctx);
   const legacyText = printNode(ctx, legacy);
-  const unit = indentUnit(ctx);
+  const unit = ctx.printOptions.tabWidth;
   const multiline = wsText.includes('\n') || legacyText.includes('\n') || wsText.length + legacyText.length + flag.length > 80;
   const margin = ' '.repeat(unit);
   const text = multiline
@@ -165,7 +162,7 @@ export function guardExpression(ctx: TransformContext, wsText: string, legacy: u
 }
 
 /** Moves a statement's leading comments (except markers) to the guard that replaces it, so they outlive `remove-flag`. */
-export function moveLeadingComments(from: unknown, to: unknown): void {
+function moveLeadingComments(from: unknown, to: unknown): void {
   type Commented = { comments?: { leading?: boolean; value: string }[] | null };
   const source = from as Commented;
   const target = to as Commented;
@@ -173,4 +170,34 @@ export function moveLeadingComments(from: unknown, to: unknown): void {
   if (moving.length === 0) return;
   source.comments = (source.comments ?? []).filter((comment) => !moving.includes(comment));
   target.comments = [...moving, ...(target.comments ?? [])];
+}
+
+/**
+ * Puts the call at `path` under the flag, with `handle` (a `runSync`/`watchSync` call) on the WebSocket
+ * side: an if/else when the call is a statement (`await call(…);` → `await handle.done;`), else a
+ * conditional expression, on `handle.done` where the call's value is a promise (`returnsPromise`, or awaited).
+ */
+export function guardCall(ctx: TransformContext, path: ASTPath, handle: string, returnsPromise: boolean): void {
+  const awaited = ((path.parent as ASTPath).node as { type: string }).type === 'AwaitExpression';
+  const holder = (awaited ? (path.parent as ASTPath) : path).parent as ASTPath;
+  if ((holder.node as { type: string }).type === 'ExpressionStatement') {
+    const original = holder.node as StatementKind;
+    const guard = guardStatements(ctx, awaited ? `await ${handle}.done;` : `${handle};`, [original]);
+    moveLeadingComments(original, guard);
+    ctx.j(holder).replaceWith(guard);
+    ctx.converted(guard);
+    return;
+  }
+  const statement = ctx.statementOf(path);
+  ctx.j(path).replaceWith(guardExpression(ctx, awaited || returnsPromise ? `${handle}.done` : handle, path.node as ExpressionKind));
+  ctx.converted(statement.node);
+}
+
+/** Replaces the consecutive `range` of `statements` by `if (flag) { <ws text> } else { <range> }`. */
+export function guardRange(ctx: TransformContext, statements: unknown[], range: readonly unknown[], wsText: string): void {
+  const guard = guardStatements(ctx, wsText, range as StatementKind[]);
+  moveLeadingComments(range[0], guard);
+  // Imports the guard needed may have been added to this very statement list: find the range again.
+  statements.splice(statements.indexOf(range[0]), range.length, guard);
+  ctx.converted(guard);
 }

@@ -13,6 +13,7 @@
  * });
  * await source.done;
  */
+import { ErrorCode } from '../protocol/error-codes.js';
 import { MessageType } from '../protocol/message-types.js';
 import { syncChannel, type ChatId, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStartReply } from '../protocol/sync.js';
 
@@ -169,7 +170,7 @@ class CallbackFollower {
 function errorBodyOf(error: unknown): SyncErrorEvent['error'] {
   const typed = error as { code?: unknown; message?: unknown; retryable?: unknown } | null;
   return {
-    code: typeof typed?.code === 'string' ? typed.code : 'INTERNAL',
+    code: typeof typed?.code === 'string' ? typed.code : ErrorCode.internal,
     message: typeof typed?.message === 'string' ? typed.message : String(error),
     retryable: typeof typed?.retryable === 'boolean' ? typed.retryable : true,
   };

@@ -1,20 +1,14 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codemodsConfigSchema, loadCodemodsConfig, resolveCodemodsConfig } from '../../codemods/config.js';
 import { UsageError } from '../../lib/errors.js';
+import { tempDirPerTest } from '../helpers/temp-dir.js';
 
-let dir: string;
-beforeEach(async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsmig-codemod-config-'));
-});
-afterEach(async () => {
-  await fs.rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirPerTest('wsmig-codemod-config-');
 
 async function writeConfig(content: unknown): Promise<string> {
-  const file = path.join(dir, 'wsmig.config.json');
+  const file = path.join(tempDir(), 'wsmig.config.json');
   await fs.writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
   return file;
 }
@@ -36,7 +30,7 @@ describe('codemods config', () => {
 
   it('reads the wrappers of the issue example with their defaults', async () => {
     const config = await loadCodemodsConfig(await writeConfig({ migration: { other: true }, codemods: { wrappers: [{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync' }] } }));
-    expect(config.root).toBe(dir);
+    expect(config.root).toBe(tempDir());
     expect(config.wrappers).toEqual([{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync', urlArg: 0, paramsArg: 1, handlersArg: 2, handlers: { onProgress: 'progress', onComplete: 'complete', onError: 'error' } }]);
   });
 
@@ -73,15 +67,15 @@ describe('codemods config', () => {
   });
 
   it('says what to do when the file is missing or not JSON', async () => {
-    await expect(loadCodemodsConfig(path.join(dir, 'nope.json'))).rejects.toMatchObject({ code: 'CODEMOD_CONFIG_MISSING' });
+    await expect(loadCodemodsConfig(path.join(tempDir(), 'nope.json'))).rejects.toMatchObject({ code: 'CODEMOD_CONFIG_MISSING' });
     await expect(loadCodemodsConfig(await writeConfig('{ "codemods": '))).rejects.toThrow(/is not valid JSON/);
   });
 
   it('uses wsmig.config.json in the root when there is one, else the defaults', async () => {
-    expect((await resolveCodemodsConfig({ root: dir })).configFile).toBeUndefined();
+    expect((await resolveCodemodsConfig({ root: tempDir() })).configFile).toBeUndefined();
     await writeConfig({ codemods: { flagKey: 'wsSync' } });
-    const config = await resolveCodemodsConfig({ root: dir });
+    const config = await resolveCodemodsConfig({ root: tempDir() });
     expect(config.flagKey).toBe('wsSync');
-    expect(config.configFile).toBe(path.join(dir, 'wsmig.config.json'));
+    expect(config.configFile).toBe(path.join(tempDir(), 'wsmig.config.json'));
   });
 });

@@ -3,14 +3,15 @@
  * pairs with jscodeshift's testUtils. testUtils gives the transform no `api.report`, so the
  * transform reports through the side channel the runner uses (a JSON-lines file), read back here.
  */
-import { promises as fs, readdirSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Transform } from 'jscodeshift';
+import { describe, expect, it } from 'vitest';
 import { codemodsConfigSchema, type CodemodsConfigInput, type ResolvedCodemodsConfig } from '../../codemods/config.js';
 import { readFileRecords, type FileRecord } from '../../codemods/lib/report-channel.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 
 const testUtils = createRequire(import.meta.url)('jscodeshift/src/testUtils.js') as {
   applyTransform(module: { default: Transform }, options: Record<string, unknown>, input: { path: string; source: string }): Promise<string>;
@@ -51,18 +52,48 @@ export interface TransformRun {
 
 /** Applies the transform to `source` as if it were the file `file`. */
 export async function runTransform(transform: { default: Transform }, file: string, source: string, config: ResolvedCodemodsConfig): Promise<TransformRun> {
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsmig-fixture-'));
+  const dir = await makeTempDir('wsmig-fixture-');
   const reportFile = path.join(dir, 'records.ndjson');
   try {
     const output = await testUtils.applyTransform(transform, { codemodConfig: config, reportFile }, { path: file, source });
     const records = await readFileRecords(reportFile);
     return { output, record: records[0] };
   } finally {
-    await fs.rm(dir, { recursive: true, force: true });
+    await removeDir(dir);
   }
 }
 
 /** How many `wsmig-codemod:` markers a source holds. */
 export function markerCount(source: string): number {
   return source.match(/\/\* wsmig-codemod: /g)?.length ?? 0;
+}
+
+/**
+ * One `describe` per fixture case of `transform`: the input becomes the expected output (a
+ * `no-transform-*` case is left as it was), with exactly one marker per site reported for manual
+ * work; and the transform run on its own output changes nothing (idempotent). `checkOutput` adds the
+ * transform's own expectations on the first run.
+ */
+export function describeFixtureCases(transform: { default: Transform }, cases: readonly FixtureCase[], config: ResolvedCodemodsConfig, checkOutput: (fixture: FixtureCase, run: TransformRun) => void): void {
+  for (const fixture of cases) {
+    describe(fixture.name, () => {
+      const input = readFileSync(fixture.inputFile, 'utf8');
+      const expected = readFileSync(fixture.outputFile, 'utf8');
+
+      it('transforms the input into the expected output', async () => {
+        const run = await runTransform(transform, fixture.inputFile, input, config);
+        expect(run.output).toBe(expected.trim());
+        if (fixture.name.startsWith('no-transform-')) expect(run.output).toBe(input.trim());
+        // Exactly one marker per site reported for manual work, and every report has its marker.
+        expect(markerCount(run.output)).toBe(run.record?.manual.length ?? 0);
+        checkOutput(fixture, run);
+      });
+
+      it('changes nothing when run again on its output (idempotent)', async () => {
+        const { output, record } = await runTransform(transform, fixture.inputFile, expected, config);
+        expect(output).toBe(expected.trim());
+        expect(record?.sitesConverted).toBe(0);
+      });
+    });
+  }
 }

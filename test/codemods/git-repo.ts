@@ -1,23 +1,33 @@
 /** Temporary git repositories holding a few source files, for runner and CLI tests. */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
+import { makeTempDir, removedAfterEachTest } from '../helpers/temp-dir.js';
+
+/** Commits every change to a tracked file (`git commit -am`) with a test identity. */
+export async function commitAll(dir: string, message: string): Promise<void> {
+  await execa('git', ['-c', 'user.email=test@wsmig.dev', '-c', 'user.name=wsmig test', 'commit', '-q', '-am', message], { cwd: dir });
+}
 
 /** Writes the files (relative path → content) under a new temporary folder; with `git`, commits them. */
 export async function makeProject(files: Record<string, string>, options: { git?: boolean } = {}): Promise<string> {
-  const dir = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'wsmig-codemod-project-')));
+  const dir = await fs.realpath(await makeTempDir('wsmig-codemod-project-'));
   for (const [relative, content] of Object.entries(files)) {
     await fs.mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
     await fs.writeFile(path.join(dir, relative), content);
   }
   if (options.git ?? true) {
-    const git = (...args: string[]) => execa('git', args, { cwd: dir });
-    await git('init', '-q');
-    await git('add', '-A');
-    await git('-c', 'user.email=test@wsmig.dev', '-c', 'user.name=wsmig test', 'commit', '-q', '-m', 'initial');
+    await execa('git', ['init', '-q'], { cwd: dir });
+    await execa('git', ['add', '-A'], { cwd: dir });
+    await commitAll(dir, 'initial');
   }
   return dir;
+}
+
+/** {@link makeProject} for the tests of the suite that calls this: each project is removed after its test. */
+export function projectPerTest(): (files: Record<string, string>, options?: { git?: boolean }) => Promise<string> {
+  const removeLater = removedAfterEachTest();
+  return async (files, options) => removeLater(await makeProject(files, options));
 }
 
 /** The content of every file under `dir` (outside .git), to prove a run wrote nothing. */

@@ -4,20 +4,11 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { runCodemod } from '../../codemods/runner.js';
-import { EVENT_SOURCE_FILE, MANUAL_FILE, makeProject, snapshot } from './git-repo.js';
+import { EVENT_SOURCE_FILE, MANUAL_FILE, projectPerTest, snapshot } from './git-repo.js';
 
-const projects: string[] = [];
-afterEach(async () => {
-  for (const dir of projects.splice(0)) await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function project(files: Record<string, string>, options?: { git?: boolean }): Promise<string> {
-  const dir = await makeProject(files, options);
-  projects.push(dir);
-  return dir;
-}
+const project = projectPerTest();
 
 const PLAIN = 'export const answer = 42;\n';
 
@@ -41,6 +32,13 @@ describe('runCodemod', () => {
     expect(await fs.readFile(path.join(dir, 'dist/follow.js'), 'utf8')).toBe(EVENT_SOURCE_FILE);
     expect(await fs.readFile(path.join(dir, 'src/generated/out.ts'), 'utf8')).toBe(EVENT_SOURCE_FILE);
     expect(await fs.readFile(path.join(dir, 'src/follow.ts'), 'utf8')).toContain('if (features.useNewWSSync) {');
+  });
+
+  it('honours .gitignore when a file is named before a folder', async () => {
+    const dir = await project({ 'src/follow.ts': EVENT_SOURCE_FILE, 'src/generated/out.ts': EVENT_SOURCE_FILE, '.gitignore': 'src/generated/\n' });
+    const summary = await runCodemod({ codemod: 'sse-to-ws', paths: ['src/follow.ts', 'src'], cwd: dir, dry: true });
+    expect(summary.filesConsidered).toBe(1);
+    expect(summary.changed).toEqual(['src/follow.ts']);
   });
 
   it('writes nothing in dry mode, and reports what it would change and leave', async () => {

@@ -5,20 +5,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
-import { EVENT_SOURCE_FILE, MANUAL_FILE, makeProject, snapshot } from '../codemods/git-repo.js';
+import { commitAll, EVENT_SOURCE_FILE, MANUAL_FILE, projectPerTest, snapshot } from '../codemods/git-repo.js';
 
-const projects: string[] = [];
-afterEach(async () => {
-  for (const dir of projects.splice(0)) await fs.rm(dir, { recursive: true, force: true });
-});
-
-async function project(files: Record<string, string>): Promise<string> {
-  const dir = await makeProject(files);
-  projects.push(dir);
-  return dir;
-}
+const project = projectPerTest();
+const JSCODESHIFT = path.join(REPO_ROOT, 'node_modules/jscodeshift/bin/jscodeshift.js');
 
 describe('wsmig codemod', () => {
   it('lists the codemods', async () => {
@@ -56,7 +48,7 @@ describe('wsmig codemod', () => {
     expect(first.stdout).toContain('src/follow.ts');
     const rewritten = await fs.readFile(path.join(dir, 'src/follow.ts'), 'utf8');
     expect(rewritten).toContain('runSync(getSharedSyncManager(), { chatId }');
-    await execa('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', 'commit', '-qam', 'codemod'], { cwd: dir });
+    await commitAll(dir, 'codemod');
     const second = await runCli(['codemod', 'run', 'sse-to-ws', 'src', '--json'], { cwd: dir });
     expect(second.exitCode).toBe(0);
     expect(JSON.parse(second.stdout)).toMatchObject({ changed: [], sitesConverted: 0 });
@@ -100,7 +92,7 @@ describe('wsmig codemod', () => {
 describe('the transforms under the plain jscodeshift CLI', () => {
   it('npx jscodeshift -t codemods/sse-to-ws.ts rewrites a file', async () => {
     const dir = await project({ 'follow.ts': EVENT_SOURCE_FILE });
-    const result = await execa(process.execPath, [path.join(REPO_ROOT, 'node_modules/jscodeshift/bin/jscodeshift.js'), '-t', path.join(REPO_ROOT, 'codemods/sse-to-ws.ts'), 'follow.ts', '--extensions=ts'], { cwd: dir, reject: false });
+    const result = await execa(process.execPath, [JSCODESHIFT, '-t', path.join(REPO_ROOT, 'codemods/sse-to-ws.ts'), 'follow.ts', '--extensions=ts'], { cwd: dir, reject: false });
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('1 ok');
     const rewritten = await fs.readFile(path.join(dir, 'follow.ts'), 'utf8');
@@ -110,7 +102,7 @@ describe('the transforms under the plain jscodeshift CLI', () => {
 
   it('reports manual sites as jscodeshift report lines', async () => {
     const dir = await project({ 'notes.ts': MANUAL_FILE });
-    const result = await execa(process.execPath, [path.join(REPO_ROOT, 'node_modules/jscodeshift/bin/jscodeshift.js'), '-t', path.join(REPO_ROOT, 'codemods/sse-to-ws.ts'), 'notes.ts', '--dry', '--run-in-band'], { cwd: dir, reject: false });
+    const result = await execa(process.execPath, [JSCODESHIFT, '-t', path.join(REPO_ROOT, 'codemods/sse-to-ws.ts'), 'notes.ts', '--dry', '--run-in-band'], { cwd: dir, reject: false });
     expect(result.stdout).toMatch(/notes\.ts line 2: EventSource on "\/api\/notifications"/);
   });
 });

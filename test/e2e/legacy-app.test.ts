@@ -10,14 +10,14 @@
  * few packages the app uses, as an install would.
  */
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { sourceBlocks } from '../../codemods/lib/source-blocks.js';
 import { REPO_ROOT, runCli } from '../helpers/cli.js';
-
+import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
+import { commitAll } from '../codemods/git-repo.js';
 
 const TSC = path.join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
 const CONFIG = { codemods: { wrappers: [{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync' }] } };
@@ -26,7 +26,6 @@ const LINKED_PACKAGES = ['eventsource-parser', 'typescript', '@types/node'];
 
 let app: string;
 const git = (...args: string[]) => execa('git', args, { cwd: app });
-const commit = (message: string) => git('-c', 'user.email=test@wsmig.dev', '-c', 'user.name=wsmig test', 'commit', '-q', '-am', message);
 
 async function typecheck(project: string): Promise<{ exitCode: number; output: string }> {
   const result = await execa(process.execPath, [TSC, '-p', project], { cwd: app, reject: false });
@@ -90,17 +89,16 @@ async function syncThroughTheApp(services: Services, chatIds: { bulk: number[]; 
   return { bulkCompleted, bulkLines, streamProgress, streamCompleted, parserProgress, parserCompleted };
 }
 
-function metricTotal(server: ReferenceServer, name: string, labels: Record<string, string> = {}): Promise<number> {
-  return (async () => {
-    const metric = server.registry.getSingleMetric(name);
-    if (!metric) return 0;
-    const { values } = await metric.get();
-    return values.filter((v) => Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value)).reduce((sum, v) => sum + v.value, 0);
-  })();
+/** The sum of a metric's series whose labels include `labels` (all its series without). */
+async function metricTotal(server: ReferenceServer, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = server.registry.getSingleMetric(name);
+  if (!metric) return 0;
+  const { values } = await metric.get();
+  return values.filter((v) => Object.entries(labels).every(([k, value]) => String(v.labels[k]) === value)).reduce((sum, v) => sum + v.value, 0);
 }
 
 beforeAll(async () => {
-  app = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), 'wsmig-legacy-app-')));
+  app = await fs.realpath(await makeTempDir('wsmig-legacy-app-'));
   await fs.cp(path.join(REPO_ROOT, 'examples/legacy-app'), app, { recursive: true, filter: (source) => !/[\\/](node_modules|dist)([\\/]|$)/.test(source) });
   await fs.mkdir(path.join(app, 'config'));
   await fs.writeFile(path.join(app, 'config/features.ts'), FEATURES);
@@ -110,11 +108,11 @@ beforeAll(async () => {
   for (const name of LINKED_PACKAGES) await fs.symlink(path.join(REPO_ROOT, 'node_modules', name), path.join(app, 'node_modules', name), 'dir');
   await git('init', '-q');
   await git('add', '-A');
-  await commit('the legacy app');
+  await commitAll(app, 'the legacy app');
 }, 60_000);
 
 afterAll(async () => {
-  await fs.rm(app, { recursive: true, force: true });
+  await removeDir(app);
   for (const key of ['USE_NEW_WS_SYNC', 'API_BASE_URL', 'WS_ENDPOINT']) Reflect.deleteProperty(process.env, key);
 });
 
@@ -214,7 +212,7 @@ describe('the example legacy app', () => {
   }, 60_000);
 
   it('remove-flag and deleting legacy-sync.ts leave an app that compiles, and a server that runs', async () => {
-    await commit('sse-to-ws');
+    await commitAll(app, 'sse-to-ws');
     const result = await runCli(['codemod', 'run', 'remove-flag', 'packages', '--json'], { cwd: app });
     expect(result.exitCode).toBe(0);
     const summary = JSON.parse(result.stdout) as { changed: string[]; manual: unknown[] };
