@@ -7,8 +7,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { WebSocket } from 'ws';
+import { readServerFigures } from '../scenarios/server-metrics.js';
+import { median } from './helpers/median.js';
 import { ServerProcess } from './helpers/server-process.js';
 import { StormClient } from './helpers/storm-client.js';
 
@@ -23,18 +26,11 @@ const STORM_SYNC = { totalMessages: 100, batchSize: 5, batchDelayMs: 100 };
 /** A 100-byte JSON payload, as the targets specify. */
 const PAYLOAD = { text: 'x'.repeat(89) };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const results: { target: string; pass: boolean; detail: string }[] = [];
 
 function verdict(target: string, pass: boolean, detail: string): void {
   results.push({ target, pass, detail });
   console.log(`  ${pass ? 'PASS' : 'MISS'}  ${target}: ${detail}`);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function connect(url: string): Promise<WebSocket> {
@@ -151,8 +147,7 @@ async function memoryBenchmark(): Promise<void> {
 
 async function lagP99Seconds(server: ServerProcess): Promise<number> {
   const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith('wsmig_nodejs_eventloop_lag_p99_seconds '));
-  return Number(line?.split(' ')[1]);
+  return readServerFigures(text).eventLoopLagSeconds ?? Number.NaN;
 }
 
 async function stormBenchmark(): Promise<void> {

@@ -4,7 +4,7 @@
  * Talks to its parent over IPC: announces `listening`, answers `stats` with its CPU time and RSS.
  */
 import { WebSocketServer } from 'ws';
-import { createFileStatusStore, createServer } from '../../reference/server/index.js';
+import { DEFAULTS, createFileStatusStore, createServer } from '../../reference/server/index.js';
 
 /** What the parent asks this process to run. */
 export interface BenchServerConfig {
@@ -17,11 +17,9 @@ export interface BenchServerConfig {
 /** A message from this process to the parent. */
 export type BenchServerMessage = { event: 'listening'; port: number } | { event: 'stats'; cpuMicros: number; rssBytes: number };
 
-const LISTEN_BACKLOG = 4096;
-
 async function listen(config: BenchServerConfig): Promise<number> {
   if (config.kind === 'bare') {
-    const wss = new WebSocketServer({ host: '127.0.0.1', port: config.port, backlog: LISTEN_BACKLOG, perMessageDeflate: false, clientTracking: false });
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: config.port, backlog: DEFAULTS.listenBacklog, perMessageDeflate: false, clientTracking: false });
     wss.on('connection', (ws) => {
       ws.on('message', (data) => ws.send(JSON.stringify(JSON.parse(String(data)))));
       ws.on('error', () => undefined);
@@ -33,7 +31,6 @@ async function listen(config: BenchServerConfig): Promise<number> {
     port: config.port,
     // The bucket still runs on every message; the benchmark's closed loop must not trip it.
     rateLimit: 1_000_000,
-    listenBacklog: LISTEN_BACKLOG,
     ...(config.sync ? { sync: config.sync } : {}),
     ...(config.stateFile ? { store: createFileStatusStore(config.stateFile) } : {}),
   });

@@ -5,7 +5,8 @@
  * event's seq is exactly the previous one plus 1, and the sync ends with a complete.
  */
 import { WebSocket } from 'ws';
-import type { ResyncPayload, SubscribeReply, SyncProgressEvent, SyncStatusReply, WSMessage } from '../../reference/protocol/index.js';
+import { reconnectDelayFor } from '../../reference/client/backoff.js';
+import { MessageType, encodeFrame, syncChannel, type ResyncPayload, type SubscribeReply, type SyncProgressEvent, type SyncStatusReply, type WSMessage } from '../../reference/protocol/index.js';
 
 const BACKOFF_BASE_MS = 50;
 const BACKOFF_CAP_MS = 1_000;
@@ -16,8 +17,6 @@ export class StormClient {
   /** Progress events whose `processed` was not above what the client already knew (delivered again after a restart; SyncManager drops them). */
   repeatedProgress = 0;
   completed = false;
-  /** When the last resubscription was answered (ms, performance.now). */
-  resubscribedAtMs: number | undefined;
   private lastSeq = 0;
   private epoch: string | undefined;
   private processed = 0;
@@ -30,9 +29,9 @@ export class StormClient {
   constructor(
     private readonly url: string,
     private readonly chatId: number,
-    private readonly onResubscribed: (client: StormClient) => void,
+    private readonly onResubscribed: () => void,
   ) {
-    this.channel = `sync:${chatId}`;
+    this.channel = syncChannel(chatId);
   }
 
   /** Connects, subscribes and starts the sync. */
@@ -40,8 +39,8 @@ export class StormClient {
     return new Promise((resolve, reject) => {
       const ws = this.open();
       ws.once('open', () => {
-        ws.send(JSON.stringify({ id: 's', channel: this.channel, type: 'subscribe', payload: null }));
-        ws.send(JSON.stringify({ id: 'start', channel: 'sync', type: 'sync:start', payload: { chatId: this.chatId } }));
+        ws.send(encodeFrame({ id: 's', channel: this.channel, type: MessageType.subscribe, payload: null }));
+        ws.send(encodeFrame({ id: 'start', channel: 'sync', type: MessageType.syncStart, payload: { chatId: this.chatId } }));
         resolve();
       });
       ws.once('error', reject);
@@ -65,15 +64,15 @@ export class StormClient {
   }
 
   private reconnectLater(): void {
-    // Full jitter, clamped first: a herd of clients spreads out instead of re-forming.
-    const delayMs = Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
+    // The reference client's backoff (full jitter, clamped first): a herd of clients spreads out instead of re-forming.
+    const delayMs = reconnectDelayFor(this.attempt, { baseDelayMs: BACKOFF_BASE_MS, maxDelayMs: BACKOFF_CAP_MS });
     this.attempt += 1;
     setTimeout(() => {
       if (this.stopped) return;
       const ws = this.open();
       ws.once('open', () => {
         const payload = this.epoch === undefined ? null : { fromSeq: this.lastSeq, epoch: this.epoch };
-        ws.send(JSON.stringify({ id: 'r', channel: this.channel, type: 'subscribe', payload }));
+        ws.send(encodeFrame({ id: 'r', channel: this.channel, type: MessageType.subscribe, payload }));
       });
     }, delayMs);
   }
@@ -81,19 +80,18 @@ export class StormClient {
   private onMessage(message: WSMessage): void {
     if (message.channel !== this.channel) return;
     switch (message.type) {
-      case 'reply': {
+      case MessageType.reply: {
         const reply = message.payload as SubscribeReply;
         this.epoch = reply.epoch;
         this.wantSeq = reply.seq + 1;
         this.lastSeq = reply.seq;
         if (message.id === 'r') {
           this.attempt = 0;
-          this.resubscribedAtMs = performance.now();
-          this.onResubscribed(this);
+          this.onResubscribed();
         }
         return;
       }
-      case 'resync': {
+      case MessageType.resync: {
         const resync = message.payload as ResyncPayload<SyncStatusReply>;
         this.wantSeq = resync.seq + 1;
         this.lastSeq = resync.seq;
@@ -103,19 +101,19 @@ export class StormClient {
         }
         return;
       }
-      case 'sync:progress':
-      case 'sync:complete':
-      case 'sync:error': {
+      case MessageType.syncProgress:
+      case MessageType.syncComplete:
+      case MessageType.syncError: {
         const seq = message.seq as number;
         if (this.wantSeq !== undefined && seq !== this.wantSeq) this.seqErrors += 1;
         this.wantSeq = seq + 1;
         this.lastSeq = seq;
         this.epoch = message.epoch;
-        if (message.type === 'sync:progress') {
+        if (message.type === MessageType.syncProgress) {
           const { processed } = message.payload as SyncProgressEvent;
           if (processed <= this.processed) this.repeatedProgress += 1;
           this.processed = Math.max(this.processed, processed);
-        } else if (message.type === 'sync:complete') this.completed = true;
+        } else if (message.type === MessageType.syncComplete) this.completed = true;
         return;
       }
     }

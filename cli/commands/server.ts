@@ -121,23 +121,27 @@ function printEvent(flags: ServerFlags, event: Record<string, unknown>, text: st
   process.stdout.write(flags.json ? `${JSON.stringify(event)}\n` : `${text}\n`);
 }
 
-/** Resolves when the server has stopped: the first SIGTERM/SIGINT drains it, a second stops it at once. */
+/**
+ * Resolves when the server has stopped: the first SIGTERM/SIGINT drains it, a second stops it at once
+ * (the drain then ends with that close, so `stopped` is printed once).
+ */
 function stopOnSignals(server: ReferenceServer, flags: ServerFlags): Promise<void> {
   return new Promise((resolve, reject) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals): void => {
       signals += 1;
-      const stopping = signals === 1 ? server.drain() : server.close();
-      printEvent(flags, { event: signals === 1 ? 'draining' : 'closing', signal }, signals === 1 ? `${signal}: draining (send it again to stop at once)` : `${signal}: stopping now`);
-      stopping.then(
-        () => {
+      if (signals === 1) {
+        printEvent(flags, { event: 'draining', signal }, `${signal}: draining (send it again to stop at once)`);
+        server.drain().then(() => {
           process.off('SIGTERM', onSignal);
           process.off('SIGINT', onSignal);
           printEvent(flags, { event: 'stopped' }, 'stopped');
           resolve();
-        },
-        (error: unknown) => reject(error),
-      );
+        }, reject);
+        return;
+      }
+      printEvent(flags, { event: 'closing', signal }, `${signal}: stopping now`);
+      server.close().catch(reject);
     };
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);

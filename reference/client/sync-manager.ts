@@ -464,7 +464,7 @@ export class SyncManager {
     pending.resolve({ chatId: tracker.chatId, status: 'started', runId });
   }
 
-  /** Resolves on the client's next `open`, a transport switch, or after the client's request timeout. */
+  /** Resolves on the client's next `open`, a transport switch, or after {@link CONFIG_TIMEOUT_MS}. */
   #nextOpenOrSwitch(): Promise<void> {
     return new Promise((resolve) => {
       const done = (): void => {

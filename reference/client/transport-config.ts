@@ -15,7 +15,7 @@ export interface TransportConfig {
 }
 
 /** Reads `/api/config`; rejects on a network error, a timeout, a non-2xx answer or an unexpected body. */
-export async function fetchTransportConfig(fetchImpl: typeof fetch, httpUrl: string, clock: Clock, timeoutMs: number): Promise<TransportConfig> {
+async function fetchTransportConfig(fetchImpl: typeof fetch, httpUrl: string, clock: Clock, timeoutMs: number): Promise<TransportConfig> {
   const abort = new AbortController();
   const timer = clock.setTimeout(() => abort.abort(), timeoutMs);
   try {

@@ -13,8 +13,10 @@ import {
   chatIdOfChannel,
   chatIdProblem,
   decodeFrame,
+  encodeFrame,
   syncStartProblem,
   type ChatId,
+  type DrainPayload,
   type ErrorBody,
   type ResyncPayload,
   type SubscribeReply,
@@ -22,13 +24,12 @@ import {
   type WSMessage,
 } from '../protocol/index.js';
 import { isWsmigError, messageOf } from '../../lib/errors.js';
-import type { Logger } from '../../lib/logger.js';
 import { DelayQueue } from './delay-queue.js';
-import type { ChannelEvent, ChannelHub, HubSubscriber, ResumePoint } from './hub.js';
-import { typeLabel, type ServerMetrics } from './metrics.js';
-import type { Faults, ResolvedServerOptions } from './options.js';
+import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
+import { typeLabel } from './metrics.js';
 import { TokenBucket } from './rate-limiter.js';
-import { chatIdFromText, type SyncService } from './sync-service.js';
+import type { ServerContext } from './server-context.js';
+import { chatIdFromText } from './sync-service.js';
 import { WindowCounter } from './window-counter.js';
 
 /** Window of the bad-frame and rate-limit-drop counters. */
@@ -39,19 +40,13 @@ const MAX_RATE_LIMIT_DROPS = 100;
 const SLOW_CONSUMER_TERMINATE_MS = 5_000;
 
 /** What every connection of one server shares. */
-export interface ConnectionContext {
-  readonly options: ResolvedServerOptions;
-  readonly metrics: ServerMetrics;
-  readonly hub: ChannelHub;
-  readonly sync: SyncService;
-  readonly faults: Faults;
-  readonly logger: Logger;
+export interface ConnectionContext extends ServerContext {
   /** Called once, when the socket has closed. */
   onClosed(connection: Connection, code: number): void;
 }
 
 function errorFrame(id: string, channel: string, error: ErrorBody): string {
-  return JSON.stringify({ id, channel, type: MessageType.error, payload: null, error });
+  return encodeFrame({ id, channel, type: MessageType.error, payload: null, error });
 }
 
 function resumePointOf(payload: unknown): ResumePoint | undefined | string {
@@ -150,7 +145,8 @@ export class Connection {
   drain(retryAfterMs: number): void {
     if (this.closing) return;
     this.delayed?.clear();
-    this.ws.send(JSON.stringify({ id: 'drain', channel: SYSTEM_CHANNEL, type: MessageType.drain, payload: { retryAfterMs, reason: 'restart' } }));
+    const payload: DrainPayload = { retryAfterMs, reason: 'restart' };
+    this.ws.send(encodeFrame({ id: 'drain', channel: SYSTEM_CHANNEL, type: MessageType.drain, payload }));
     this.ctx.metrics.countMessage('out', MessageType.drain);
     this.close(CloseCode.serviceRestart, 'service restart');
   }
@@ -237,7 +233,7 @@ export class Connection {
         this.reply(message, message.payload, receivedAt, label);
         return;
       case MessageType.ping:
-        this.send(JSON.stringify({ id: message.id, channel: message.channel, type: MessageType.pong, payload: null, ts: this.ctx.options.clock() }), MessageType.pong);
+        this.send(encodeFrame({ id: message.id, channel: message.channel, type: MessageType.pong, payload: null, ts: this.ctx.options.clock() }), MessageType.pong);
         return;
       case MessageType.subscribe:
         this.handleAsync(message, receivedAt, label, this.subscribe(message, receivedAt, label));
@@ -259,7 +255,7 @@ export class Connection {
   };
 
   private reply(request: WSMessage, payload: unknown, receivedAt: number, label: string): void {
-    this.send(JSON.stringify({ id: request.id, channel: request.channel, type: MessageType.reply, payload }), MessageType.reply);
+    this.send(encodeFrame({ id: request.id, channel: request.channel, type: MessageType.reply, payload }), MessageType.reply);
     this.ctx.metrics.observeRequestMs(label, performance.now() - receivedAt + this.ctx.faults.latencyMs);
   }
 
@@ -329,7 +325,7 @@ export class Connection {
       const snapshot = chatId === undefined || chatIdProblem(chatId) !== undefined ? null : await this.ctx.sync.status(chatIdFromText(chatId));
       if (subscription.cancelled || this.closing) return;
       const payload: ResyncPayload = { reason: outcome.resync, epoch: outcome.epoch, seq: outcome.seq, snapshot };
-      this.send(JSON.stringify({ id: message.id, channel, type: MessageType.resync, epoch: outcome.epoch, seq: outcome.seq, payload }), MessageType.resync);
+      this.send(encodeFrame({ id: message.id, channel, type: MessageType.resync, epoch: outcome.epoch, seq: outcome.seq, payload }), MessageType.resync);
     }
     subscription.lastSeq = Math.max(subscription.lastSeq, outcome.seq);
     subscription.start();

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
-import { WsmigError } from '../../lib/errors.js';
+import { WsmigError, messageOf } from '../../lib/errors.js';
 import type { SyncStatusReply } from '../protocol/index.js';
 import { chatKey, type StatusStore } from './status-store.js';
 
@@ -49,7 +49,7 @@ async function readStateFile(file: string): Promise<Map<string, SyncStatusReply>
     text = await fs.readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
-    throw new WsmigError('STATE_FILE_UNREADABLE', `Cannot read the state file ${file}: ${(error as Error).message}. Check its permissions or choose another --state-file.`, { cause: error });
+    throw new WsmigError('STATE_FILE_UNREADABLE', `Cannot read the state file ${file}: ${messageOf(error)}. Check its permissions or choose another --state-file.`, { cause: error });
   }
   let parsed: unknown;
   try {
@@ -97,7 +97,7 @@ export function createFileStatusStore(file: string, options: FileStatusStoreOpti
       await writeFileAtomic(file, `${JSON.stringify(state)}\n`);
       batch.resolve();
     } catch (error) {
-      batch.reject(new WsmigError('STATE_FILE_WRITE_FAILED', `Cannot write the state file ${file}: ${(error as Error).message}.`, { cause: error }));
+      batch.reject(new WsmigError('STATE_FILE_WRITE_FAILED', `Cannot write the state file ${file}: ${messageOf(error)}.`, { cause: error }));
     }
   };
 

@@ -52,7 +52,7 @@ function corsHeaders(req: IncomingMessage, options: ResolvedServerOptions): Outg
 }
 
 function requireMethod(req: IncomingMessage, allowed: string): void {
-  if (req.method !== allowed) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${allowed}`);
+  if (req.method !== allowed) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${allowed}`, { allow: allowed });
 }
 
 function checkAdmin(req: IncomingMessage, url: URL, options: ResolvedServerOptions): void {
@@ -172,7 +172,7 @@ export function createRequestHandler(app: HttpApp): (req: IncomingMessage, res: 
         return;
       }
       if (error instanceof HttpError) {
-        sendError(res, error, error.status === 405 ? { ...cors, allow: error.message.replace(/^use /, '') } : cors);
+        sendError(res, error, cors);
         return;
       }
       app.options.logger.error({ err: error, path: url.pathname }, 'request failed');

@@ -1,13 +1,15 @@
 /** Small HTTP helpers: JSON answers, bounded JSON bodies, and refusing a WebSocket upgrade over HTTP. */
 import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { ErrorCode } from '../protocol/index.js';
 
-/** An HTTP error answered as `{ error: { code, message } }`. */
+/** An HTTP error answered as `{ error: { code, message } }`, with `headers` (e.g. `Allow` for a 405). */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly headers: OutgoingHttpHeaders = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -23,7 +25,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 
 /** Answers with `{ error: { code, message } }`. */
 export function sendError(res: ServerResponse, error: HttpError, headers: OutgoingHttpHeaders = {}): void {
-  sendJson(res, error.status, { error: { code: error.code, message: error.message } }, headers);
+  sendJson(res, error.status, { error: { code: error.code, message: error.message } }, { ...headers, ...error.headers });
 }
 
 /** Reads a JSON request body of at most `maxBytes`; an empty body reads as `undefined`. */
@@ -32,14 +34,14 @@ export async function readJsonBody(req: IncomingMessage, maxBytes: number): Prom
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > maxBytes) throw new HttpError(413, 'INVALID_PAYLOAD', `the request body is larger than ${maxBytes} bytes`);
+    if (size > maxBytes) throw new HttpError(413, ErrorCode.invalidPayload, `the request body is larger than ${maxBytes} bytes`);
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return undefined;
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8'));
   } catch {
-    throw new HttpError(400, 'INVALID_PAYLOAD', 'the request body is not valid JSON');
+    throw new HttpError(400, ErrorCode.invalidPayload, 'the request body is not valid JSON');
   }
 }
 

@@ -20,25 +20,14 @@ import { isWsmigError, messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { DelayQueue } from './delay-queue.js';
 import { HttpError, readJsonBody, sendError } from './http-util.js';
-import type { ChannelEvent, ChannelHub, HubSubscriber, ResumePoint } from './hub.js';
-import type { ServerMetrics } from './metrics.js';
-import type { Faults, ResolvedServerOptions } from './options.js';
+import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
+import type { ServerContext } from './server-context.js';
 import { formatSseComment, formatSseEvent } from './sse-format.js';
-import { chatIdFromText, isFinalStatus, type SyncService } from './sync-service.js';
+import { chatIdFromText, isFinalStatus } from './sync-service.js';
 
 /** `endpoint` label values of `wsmig_sse_streams`. */
-export const SSE_ENDPOINT = { commands: '/commands/sync', events: '/api/sync/:chatId/events' } as const;
+const SSE_ENDPOINT = { commands: '/commands/sync', events: '/api/sync/:chatId/events' } as const;
 type SseEndpoint = (typeof SSE_ENDPOINT)[keyof typeof SSE_ENDPOINT];
-
-export interface LegacySseContext {
-  readonly options: ResolvedServerOptions;
-  readonly metrics: ServerMetrics;
-  readonly hub: ChannelHub;
-  readonly sync: SyncService;
-  readonly faults: Faults;
-  readonly logger: Logger;
-  isDraining(): boolean;
-}
 
 const END = Symbol('end');
 
@@ -58,7 +47,7 @@ class SseStream implements HubSubscriber {
     private readonly res: ServerResponse,
     readonly channel: string,
     private readonly endpoint: SseEndpoint,
-    private readonly ctx: LegacySseContext,
+    private readonly ctx: ServerContext,
     private readonly onEnd: (stream: SseStream) => void,
   ) {
     res.on('close', () => this.cleanUp());
@@ -176,7 +165,7 @@ function httpErrorForDraining(error: unknown): never {
 export class LegacySse {
   private readonly streams = new Set<SseStream>();
 
-  constructor(private readonly ctx: LegacySseContext) {}
+  constructor(private readonly ctx: ServerContext) {}
 
   /** Open streams. */
   get size(): number {

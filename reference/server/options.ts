@@ -220,8 +220,7 @@ function resolveHubStateFile(options: ServerOptions): string | undefined {
 
 /** Applies defaults and checks every option; throws a UsageError naming the bad one. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
-  const sync = { ...DEFAULTS.sync, ...options.sync };
-  const faults = { latencyMs: 0, syncFailureRate: 0, ...options.faults };
+  const { sync = {} } = options;
   const origins = options.allowedOrigins?.filter((origin) => origin.length > 0);
   if (options.token !== undefined && options.token.length === 0) invalid('token', 'a non-empty string', options.token);
   if (options.adminToken !== undefined && options.adminToken.length === 0) invalid('adminToken', 'a non-empty string', options.adminToken);
@@ -246,7 +245,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
       totalMessages: integer('sync.totalMessages', sync.totalMessages, DEFAULTS.sync.totalMessages, 1),
       batchSize: integer('sync.batchSize', sync.batchSize, DEFAULTS.sync.batchSize, 1, 100_000),
       batchDelayMs: integer('sync.batchDelayMs', sync.batchDelayMs, DEFAULTS.sync.batchDelayMs, 0),
-      failureRate: rate('sync.failureRate', sync.failureRate, 0),
+      failureRate: rate('sync.failureRate', sync.failureRate, DEFAULTS.sync.failureRate),
     },
     store: options.store,
     hubStateFile: resolveHubStateFile(options),
@@ -260,7 +259,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     wsEndpoint: options.wsEndpoint,
     drainWindowMs: integer('drainWindowMs', options.drainWindowMs, DEFAULTS.drainWindowMs, 0),
     drainTimeoutMs: integer('drainTimeoutMs', options.drainTimeoutMs, DEFAULTS.drainTimeoutMs, 0),
-    faults: resolveFaults(faults),
+    faults: resolveFaults(options.faults ?? {}),
     legacySse: options.legacySse ?? true,
     routes: options.routes,
     epoch: options.epoch ?? randomEpoch(),

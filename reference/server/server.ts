@@ -13,6 +13,7 @@ import { HubStateWriter, historyToRestore, readHubStateFile, type StoredHubState
 import { LegacySse } from './legacy-sse.js';
 import { ServerMetrics } from './metrics.js';
 import { randomEpoch, resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import type { ServerContext } from './server-context.js';
 import { createMemoryStatusStore, type StatusStore } from './status-store.js';
 import { SyncService } from './sync-service.js';
 import { WS_PATH, WsGateway } from './ws-gateway.js';
@@ -143,7 +144,7 @@ class RunningServer implements ReferenceServer, HttpApp {
       injectedFailureRate: () => this.faults.syncFailureRate,
       isDraining,
     });
-    const shared = { options, metrics: this.metrics, hub: this.hub, sync: this.sync, faults: this.faults, logger, isDraining };
+    const shared: ServerContext = { options, metrics: this.metrics, hub: this.hub, sync: this.sync, faults: this.faults, logger, isDraining };
     this.gateway = new WsGateway(shared);
     this.sse = options.legacySse ? new LegacySse(shared) : undefined;
     this.http = createHttpServer(createRequestHandler(this));

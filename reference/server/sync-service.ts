@@ -116,7 +116,7 @@ export class SyncService {
 
   /**
    * Stops every job without changing what the store says (they stay `running`), so a server
-   * restarted on the same store resumes them. Then makes the store durable.
+   * restarted on the same store resumes them. The store is the server's to close.
    */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -11,11 +11,10 @@ import { messageOf } from '../../lib/errors.js';
 import { originAllowed, presentedToken, tokenMatches } from './auth.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import { refuseUpgrade } from './http-util.js';
+import type { ServerContext } from './server-context.js';
 
 /** The path of the WebSocket endpoint (the seed's `WS_ENDPOINT=ws://localhost:3000/ws`). */
 export const WS_PATH = '/ws';
-
-export type GatewayContext = Omit<ConnectionContext, 'onClosed'> & { isDraining(): boolean };
 
 export class WsGateway {
   private readonly connections = new Set<Connection>();
@@ -25,7 +24,7 @@ export class WsGateway {
   private nextId = 1;
   private whenEmpty: (() => void) | undefined;
 
-  constructor(private readonly ctx: GatewayContext) {
+  constructor(private readonly ctx: ServerContext) {
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: ctx.options.maxPayloadBytes });
     this.wss.on('wsClientError', (error: Error, socket: Duplex) => {
       ctx.metrics.attempts.inc({ outcome: 'bad_request' });

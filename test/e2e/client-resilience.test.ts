@@ -2,38 +2,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { ResultPromise } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyncManager, WSClient, waitForOpen, type SyncManagerOptions, type WSOptions } from '../../reference/client/node.js';
 import type { SyncCompleteEvent, SyncErrorEvent } from '../../reference/protocol/index.js';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
-import { spawnCli } from '../helpers/cli.js';
 import { metricValue } from '../helpers/server-metrics.js';
+import { startServerCli, type ServerCli } from '../helpers/server-process.js';
 
-/** A port that was free a moment ago (the kill -9 test needs the same port twice). */
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
-
-/**
- * Starts `wsmig server` as a real process and resolves once it prints that it listens. The process
- * is wrapped: a ResultPromise is a thenable, and returning it bare would wait for the process to end.
- */
-async function startServerProcess(port: number, extraArgs: string[] = []): Promise<{ process: ResultPromise }> {
-  const child = spawnCli(['server', '--port', String(port), '--json', '--flag', 'true', '--sync-total', '100', '--sync-batch-size', '10', '--sync-batch-delay', '120ms', ...extraArgs]);
-  await new Promise<void>((resolve, reject) => {
-    let buffered = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      if (buffered.includes('"event":"listening"')) resolve();
-    });
-    child.then((result) => reject(new Error(`wsmig server exited before listening (${result.exitCode ?? result.signal}): ${String(result.stderr)}`)), reject);
-  });
-  return { process: child };
+/** Starts `wsmig server` as a real process, on `port` (0: a free one). */
+function startServerProcess(port: number, extraArgs: string[]): Promise<ServerCli> {
+  return startServerCli({ port, args: ['--flag', 'true', '--sync-total', '100', '--sync-batch-size', '10', '--sync-batch-delay', '120ms', ...extraArgs] });
 }
 
 function recordSync(manager: SyncManager, chatId: number | string) {
@@ -61,6 +39,14 @@ function recordSync(manager: SyncManager, chatId: number | string) {
   return { processed, runIds, finals, ended };
 }
 
+/** Starts a chat's sync and waits for its end; resolves with what the manager delivered. */
+async function syncToEnd(manager: SyncManager, chatId: number): Promise<ReturnType<typeof recordSync>> {
+  const seen = recordSync(manager, chatId);
+  await manager.startSync(chatId);
+  await seen.ended;
+  return seen;
+}
+
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -82,14 +68,14 @@ function manager(ws: WSClient, options: SyncManagerOptions): SyncManager {
 describe('kill -9 of the server mid-sync, restarted on the same port', () => {
   for (const variant of ['in-memory state', 'a state file'] as const) {
     it(`delivers every progress step exactly once, in order, and one complete (server with ${variant})`, async () => {
-      const port = await freePort();
       const dir = await mkdtemp(path.join(os.tmpdir(), 'wsmig-kill9-'));
       cleanups.push(() => rm(dir, { recursive: true, force: true }));
       const stateArgs = variant === 'a state file' ? ['--state-file', path.join(dir, 'state.json')] : [];
-      let server = (await startServerProcess(port, stateArgs)).process;
+      const first = await startServerProcess(0, stateArgs);
+      let server = first.child;
       cleanups.push(() => server.kill('SIGKILL'));
 
-      const ws = client({ url: `ws://127.0.0.1:${port}/ws`, reconnectDelay: 200, maxReconnectDelay: 1_000, maxReconnectAttempts: 40 });
+      const ws = client({ url: first.listening.wsUrl, reconnectDelay: 200, maxReconnectDelay: 1_000, maxReconnectAttempts: 40 });
       const syncs = manager(ws, { transport: 'auto' });
       const seen = recordSync(syncs, 42);
       let killedBy: (signal: unknown) => void = () => undefined;
@@ -108,7 +94,7 @@ describe('kill -9 of the server mid-sync, restarted on the same port', () => {
       await syncs.startSync(42);
       expect(await killed).toBe('SIGKILL');
       expect(seen.finals).toHaveLength(0);
-      server = (await startServerProcess(port, stateArgs)).process;
+      server = (await startServerProcess(first.listening.port, stateArgs)).child;
       await seen.ended;
 
       expect(seen.processed).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
@@ -125,9 +111,9 @@ describe('kill -9 of the server mid-sync, restarted on the same port', () => {
 
 describe('drain', () => {
   it('brings 200 clients back spread over the drain window, not in one burst', async () => {
-    const port = await freePort();
     const windowMs = 3_000;
-    let server: ReferenceServer = await createServer({ port, drainWindowMs: windowMs, drainTimeoutMs: 10_000 });
+    let server: ReferenceServer = await createServer({ port: 0, drainWindowMs: windowMs, drainTimeoutMs: 10_000 });
+    const { port } = server;
     cleanups.push(() => server.close());
     const clients = Array.from({ length: 200 }, () => client({ url: server.wsUrl, reconnectDelay: 200, heartbeatInterval: 0 }));
     await Promise.all(clients.map((ws) => waitForOpen(ws, { timeoutMs: 20_000 })));
@@ -163,7 +149,8 @@ describe('drain', () => {
 
 /** A TCP relay in front of the server's WebSocket, to cut and restore WebSocket while HTTP stays up. */
 async function relayTo(targetPort: number): Promise<{ url: string; cut(): Promise<void>; restore(): Promise<void> }> {
-  const port = await freePort();
+  // The first listen picks a free port; a restore listens on it again.
+  let port = 0;
   const sockets = new Set<net.Socket>();
   let listener: net.Server | undefined;
   const restore = async (): Promise<void> => {
@@ -179,6 +166,7 @@ async function relayTo(targetPort: number): Promise<{ url: string; cut(): Promis
       outbound.on('error', destroy).on('close', destroy);
     });
     await new Promise<void>((resolve) => listener?.listen(port, '127.0.0.1', resolve));
+    port = (listener.address() as net.AddressInfo).port;
   };
   const cut = async (): Promise<void> => {
     const closing = new Promise<void>((resolve) => (listener ? listener.close(() => resolve()) : resolve()));
@@ -208,18 +196,14 @@ describe('graceful degradation to the legacy SSE path', () => {
     const switches: string[] = [];
     syncs.on('transport', (event) => switches.push(`${event.previous}->${event.transport} (${event.reason})`));
 
-    const overSse = recordSync(syncs, 1);
-    await syncs.startSync(1);
-    await overSse.ended;
+    const overSse = await syncToEnd(syncs, 1);
     expect(overSse.processed).toEqual([10, 20, 30, 40, 50]);
     expect(overSse.finals[0]).toMatchObject({ processed: 50 });
     expect(await wsStarts(server)).toBe(0);
 
     server.setFlag(true);
     await expect.poll(() => syncs.transport, { timeout: 10_000, interval: 50 }).toBe('ws');
-    const overWs = recordSync(syncs, 2);
-    await syncs.startSync(2);
-    await overWs.ended;
+    const overWs = await syncToEnd(syncs, 2);
     expect(overWs.processed).toEqual([10, 20, 30, 40, 50]);
     expect(await wsStarts(server)).toBe(1);
     expect(switches).toEqual(['ws->sse (config)', 'sse->ws (config)']);
@@ -229,7 +213,6 @@ describe('graceful degradation to the legacy SSE path', () => {
     const server = await serve(true, 150);
     const ws = client({ url: server.wsUrl, reconnectDelay: 100 });
     const syncs = manager(ws, { transport: 'auto', configPollMs: 100 });
-    const seen = recordSync(syncs, 3);
     let flipped = false;
     syncs.on('progress', (event) => {
       if (event.processed === 20 && !flipped) {
@@ -237,8 +220,7 @@ describe('graceful degradation to the legacy SSE path', () => {
         server.setFlag(false);
       }
     });
-    await syncs.startSync(3);
-    await seen.ended;
+    const seen = await syncToEnd(syncs, 3);
     expect(flipped).toBe(true);
     expect(syncs.transport).toBe('sse');
     expect(seen.processed).toEqual([10, 20, 30, 40, 50]);
@@ -258,18 +240,14 @@ describe('graceful degradation to the legacy SSE path', () => {
     await relay.cut();
     await expect.poll(() => ws.state, { timeout: 10_000, interval: 50 }).toBe('closed');
     expect(syncs.transport).toBe('sse');
-    const degraded = recordSync(syncs, 4);
-    await syncs.startSync(4);
-    await degraded.ended;
+    const degraded = await syncToEnd(syncs, 4);
     expect(degraded.processed).toEqual([10, 20, 30, 40, 50]);
     expect(await wsStarts(server)).toBe(0);
 
     await relay.restore();
     await expect.poll(() => syncs.transport, { timeout: 10_000, interval: 50 }).toBe('ws');
     expect(ws.state).toBe('open');
-    const recovered = recordSync(syncs, 5);
-    await syncs.startSync(5);
-    await recovered.ended;
+    const recovered = await syncToEnd(syncs, 5);
     expect(recovered.processed).toEqual([10, 20, 30, 40, 50]);
     expect(await wsStarts(server)).toBe(1);
     expect(switches).toEqual(['sse (ws-gave-up)', 'ws (ws-recovered)']);

@@ -1,40 +1,12 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { startServerCli } from '../helpers/server-process.js';
 import { RawClient } from '../reference/server/raw-client.js';
-
-interface Listening {
-  event: 'listening';
-  url: string;
-  wsUrl: string;
-  port: number;
-  epoch: string;
-}
-
-/** Resolves with the `listening` line the server prints on stdout. */
-function listeningLine(child: ReturnType<typeof spawnCli>): Promise<Listening> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`no listening line within 20 s; stdout: ${text}`)), 20_000);
-    void child.then((result) => {
-      clearTimeout(timer);
-      reject(new Error(`wsmig server exited with ${result.exitCode} before listening: ${String(result.stderr)}`));
-    });
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += String(chunk);
-      const line = text.split('\n').find((l) => l.includes('"listening"'));
-      if (line) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line) as Listening);
-      }
-    });
-  });
-}
 
 describe('wsmig server', () => {
   it('starts with --port 0 --json, serves /health and WebSocket, and drains on SIGTERM, exiting 0', async () => {
-    const child = spawnCli(['server', '--port', '0', '--json', '--heartbeat-interval', '5s', '--drain-window', '2s', '--flag', 'true']);
-    const listening = await listeningLine(child);
+    const { child, listening } = await startServerCli({ args: ['--heartbeat-interval', '5s', '--drain-window', '2s', '--flag', 'true'] });
     expect(listening.wsUrl).toBe(`ws://127.0.0.1:${listening.port}/ws`);
     const health = await (await fetch(`${listening.url}/health`)).json();
     expect(health).toMatchObject({ status: 'ok', transport: 'ws', epoch: listening.epoch });
@@ -50,9 +22,23 @@ describe('wsmig server', () => {
     expect(lines.map((l) => l.event)).toEqual(['listening', 'draining', 'stopped']);
   });
 
+  it('stops at once on a second signal during a drain, and says stopped once', async () => {
+    const { child, listening } = await startServerCli({ args: ['--drain-timeout', '10m'] });
+    const client = await RawClient.connect(listening.wsUrl);
+    // A client that reads nothing never completes the close handshake: the drain would wait for it.
+    client.ws.pause();
+    const draining = new Promise<void>((resolve) => child.stdout?.on('data', (chunk: Buffer) => String(chunk).includes('"draining"') && resolve()));
+    child.kill('SIGTERM');
+    await draining;
+    child.kill('SIGINT');
+    const result = await child;
+    expect(result.exitCode).toBe(0);
+    const lines = String(result.stdout).trim().split('\n').map((l) => JSON.parse(l) as { event: string; signal?: string });
+    expect(lines).toEqual([expect.objectContaining({ event: 'listening' }), { event: 'draining', signal: 'SIGTERM' }, { event: 'closing', signal: 'SIGINT' }, { event: 'stopped' }]);
+  });
+
   it('reads tokens from the environment, never from argv', async () => {
-    const child = spawnCli(['server', '--port', '0', '--json'], { env: { WSMIG_TOKEN: 'from-env' } });
-    const listening = await listeningLine(child);
+    const { child, listening } = await startServerCli({ env: { WSMIG_TOKEN: 'from-env' } });
     await expect(RawClient.connect(listening.wsUrl)).rejects.toMatchObject({ status: 401 });
     const client = await RawClient.connect(listening.wsUrl, { headers: { authorization: 'Bearer from-env' } });
     client.close();

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyncManager, WSClient, type SyncManagerOptions, type WSOptions } from '../../../reference/client/node.js';
 import type { SyncCompleteEvent, SyncErrorEvent, SyncProgressEvent } from '../../../reference/protocol/index.js';
-import { createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import type { ReferenceServer, ServerOptions } from '../../../reference/server/index.js';
 import { FakeClock, settle } from '../../helpers/fake-clock.js';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { scriptedWebSocket } from '../../helpers/scripted-websocket.js';
 import { metricValue } from '../../helpers/server-metrics.js';
 
@@ -123,19 +124,17 @@ describe('SyncManager over a scripted WebSocket (deterministic)', () => {
 });
 
 describe('SyncManager against the reference server', () => {
-  let server: ReferenceServer | undefined;
+  const servers = serversPerTest({ sync: { totalMessages: 50, batchSize: 10, batchDelayMs: 30 } });
   const clients: WSClient[] = [];
   const managers: SyncManager[] = [];
 
-  afterEach(async () => {
+  afterEach(() => {
     for (const manager of managers.splice(0)) manager.close();
     for (const client of clients.splice(0)) client.close();
-    await server?.close();
-    server = undefined;
   });
 
   async function start(serverOptions: ServerOptions = {}, clientOptions: Partial<WSOptions> = {}, managerOptions: SyncManagerOptions = {}) {
-    server = await createServer({ port: 0, sync: { totalMessages: 50, batchSize: 10, batchDelayMs: 30 }, ...serverOptions });
+    const server = await servers.start(serverOptions);
     const ws = new WSClient({ url: server.wsUrl, reconnectDelay: 100, ...clientOptions });
     ws.on('error', () => undefined);
     clients.push(ws);
@@ -226,23 +225,16 @@ describe('SyncManager against the reference server', () => {
     expect(manager.transport).toBe('sse');
   });
 
-  it('follows the server flag in auto mode: sse while the flag is off', async () => {
-    const { manager, seen, server } = await start({ flag: { value: false } }, {}, { transport: 'auto' });
-    const done = completion(manager, 12);
-    await manager.startSync(12);
+  it.each([
+    { flag: false, chatId: 12, transport: 'sse', wsStarts: 0 },
+    { flag: true, chatId: 13, transport: 'ws', wsStarts: 1 },
+  ])('follows the server flag in auto mode: $transport while the flag is $flag', async ({ flag, chatId, transport, wsStarts }) => {
+    const { manager, seen, server } = await start({ flag: { value: flag } }, {}, { transport: 'auto' });
+    const done = completion(manager, chatId);
+    await manager.startSync(chatId);
     await done;
-    expect(manager.transport).toBe('sse');
+    expect(manager.transport).toBe(transport);
     expect(seen.processed()).toEqual([10, 20, 30, 40, 50]);
-    expect(await syncStartsReceivedOverWs(server)).toBe(0);
-  });
-
-  it('follows the server flag in auto mode: WebSocket while the flag is on', async () => {
-    const { manager, seen, server } = await start({ flag: { value: true } }, {}, { transport: 'auto' });
-    const done = completion(manager, 13);
-    await manager.startSync(13);
-    await done;
-    expect(manager.transport).toBe('ws');
-    expect(seen.processed()).toEqual([10, 20, 30, 40, 50]);
-    expect(await syncStartsReceivedOverWs(server)).toBe(1);
+    expect(await syncStartsReceivedOverWs(server)).toBe(wsStarts);
   });
 });

@@ -2,11 +2,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { WSClient as NodeWSClient } from '../../../reference/client/node.js';
-import { createServer, type ReferenceServer } from '../../../reference/server/index.js';
 import { WSClient, type WSOptions } from '../../../reference/client/ws-client.js';
 import { WSRequestError } from '../../../reference/client/request-error.js';
 import type { WSClientEvents } from '../../../reference/client/ws-client.js';
 import { FakeClock, settle } from '../../helpers/fake-clock.js';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { scriptedWebSocket } from '../../helpers/scripted-websocket.js';
 
 /** A client over scripted sockets and a fake clock; `randoms` are consumed in order, then 0.5. */
@@ -361,18 +361,16 @@ describe('WSClient construction', () => {
 });
 
 describe('WSClient against the reference server', () => {
-  let server: ReferenceServer | undefined;
+  const servers = serversPerTest();
   let client: NodeWSClient | undefined;
 
-  afterEach(async () => {
+  afterEach(() => {
     client?.close();
-    await server?.close();
-    server = undefined;
     client = undefined;
   });
 
   it('round-trips a request over ws (the Node entry default) and types an error reply', async () => {
-    server = await createServer({ port: 0 });
+    const server = await servers.start();
     client = new NodeWSClient({ url: server.wsUrl });
     await expect(client.request('echo', { hello: 'world' })).resolves.toEqual({ hello: 'world' });
     const error = await rejection(client.request('sync:stop', { chatId: 1 }));
@@ -382,8 +380,7 @@ describe('WSClient against the reference server', () => {
   });
 
   it('resumes a subscription after kick() with every seq once, in order', async () => {
-    server = await createServer({ port: 0, sync: { totalMessages: 80, batchSize: 10, batchDelayMs: 40 } });
-    const live = server;
+    const live = await servers.start({ sync: { totalMessages: 80, batchSize: 10, batchDelayMs: 40 } });
     client = new NodeWSClient({ url: live.wsUrl, reconnectDelay: 100 });
     const seqs: number[] = [];
     let kicked = 0;
@@ -403,7 +400,7 @@ describe('WSClient against the reference server', () => {
   });
 
   it('sends the token in an Authorization header (Node) and is refused without it', async () => {
-    server = await createServer({ port: 0, token: 'sesame' });
+    const server = await servers.start({ token: 'sesame' });
     client = new NodeWSClient({ url: server.wsUrl, token: async () => 'sesame' });
     await expect(client.request('echo', 1)).resolves.toBe(1);
     const refused = new NodeWSClient({ url: server.wsUrl, reconnectDelay: 10, maxReconnectAttempts: 3 });

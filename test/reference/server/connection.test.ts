@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import { describe, expect, it } from 'vitest';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient, serves } from './raw-client.js';
 
-let server: ReferenceServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function start(options: ServerOptions = {}): Promise<ReferenceServer> {
-  server = await createServer({ port: 0, ...options });
-  return server;
-}
+const { start } = serversPerTest();
 
 describe('requests and replies', () => {
   it('echoes a payload with the request id and channel', async () => {
@@ -143,6 +134,15 @@ describe('subscriptions, replay and resync over WebSocket', () => {
     return client.events(channel).map((m) => m.seq as number);
   }
 
+  /** A client subscribed to the chat's channel that has seen the chat's sync run to its end. */
+  async function finishedSync(wsUrl: string, chatId: number): Promise<RawClient> {
+    const client = await RawClient.connect(wsUrl);
+    await client.request('subscribe', null, `sync:${chatId}`);
+    await client.request('sync:start', { chatId }, 'sync');
+    await client.next((m) => m.type === 'sync:complete');
+    return client;
+  }
+
   it('delivers a whole sync in order: seq 1..11, ten progress events and a complete', async () => {
     const { wsUrl, epoch } = await start(fast);
     const client = await RawClient.connect(wsUrl);
@@ -194,10 +194,7 @@ describe('subscriptions, replay and resync over WebSocket', () => {
 
   it('answers resync too-old when the events left the buffer, and future-seq when the client is ahead', async () => {
     const { wsUrl, epoch } = await start({ ...fast, replayBufferSize: 3 });
-    const client = await RawClient.connect(wsUrl);
-    await client.request('subscribe', null, 'sync:5');
-    await client.request('sync:start', { chatId: 5 }, 'sync');
-    await client.next((m) => m.type === 'sync:complete');
+    const client = await finishedSync(wsUrl, 5);
     const tooOld = await RawClient.connect(wsUrl);
     await tooOld.request('subscribe', { fromSeq: 2, epoch }, 'sync:5');
     const resync = await tooOld.next((m) => m.type === 'resync');
@@ -213,10 +210,7 @@ describe('subscriptions, replay and resync over WebSocket', () => {
 
   it('with replayBufferSize 0 a resume is a resync, never a silent gap', async () => {
     const { wsUrl, epoch } = await start({ ...fast, replayBufferSize: 0 });
-    const client = await RawClient.connect(wsUrl);
-    await client.request('subscribe', null, 'sync:9');
-    await client.request('sync:start', { chatId: 9 }, 'sync');
-    await client.next((m) => m.type === 'sync:complete');
+    const client = await finishedSync(wsUrl, 9);
     const resumed = await RawClient.connect(wsUrl);
     await resumed.request('subscribe', { fromSeq: 4, epoch }, 'sync:9');
     expect((await resumed.next((m) => m.type === 'resync')).payload).toMatchObject({ reason: 'too-old' });

@@ -1,9 +1,10 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { flagValueInEnvFile } from '../../../reference/server/feature-flag.js';
-import { createServer, type ReferenceServer } from '../../../reference/server/index.js';
+import type { ReferenceServer } from '../../../reference/server/index.js';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 
 describe('flagValueInEnvFile', () => {
   it('reads USE_NEW_WS_SYNC the way the seed does (=== "true")', () => {
@@ -20,10 +21,10 @@ describe('flagValueInEnvFile', () => {
 
 describe('following a flag file', () => {
   let dir: string;
-  let server: ReferenceServer | undefined;
+  const servers = serversPerTest();
   afterEach(async () => {
-    await server?.close();
-    server = undefined;
+    // The servers watch dir: stop them before removing it.
+    await servers.closeAll();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -31,20 +32,13 @@ describe('following a flag file', () => {
     return ((await (await fetch(`${s.url}/api/config`)).json()) as { transport: string }).transport;
   }
 
-  async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error('the condition did not come true in time');
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const eventually = (check: () => boolean | Promise<boolean>): Promise<unknown> => vi.waitUntil(check, { timeout: 10_000, interval: 20 });
 
   it('applies the file at start, then every change: rewritten in place or replaced by an atomic rename', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsmig-flag-'));
     const file = path.join(dir, '.env');
     await writeFile(file, 'APP=1\nUSE_NEW_WS_SYNC=true\n');
-    server = await createServer({ port: 0, flag: { value: false, file, pollIntervalMs: 5_000 } });
-    const s = server;
+    const s = await servers.start({ flag: { value: false, file, pollIntervalMs: 5_000 } });
     expect(s.flag).toBe(true);
     expect(await transport(s)).toBe('ws');
 
@@ -62,8 +56,7 @@ describe('following a flag file', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsmig-flag-'));
     const file = path.join(dir, 'flags.env');
     await writeFile(file, 'USE_NEW_WS_SYNC=false\n');
-    server = await createServer({ port: 0, flag: { file, pollIntervalMs: 20 } });
-    const s = server;
+    const s = await servers.start({ flag: { file, pollIntervalMs: 20 } });
     expect(s.flag).toBe(false);
     s.setFlag(true);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -75,8 +68,7 @@ describe('following a flag file', () => {
   it('starts with the configured value when the file does not exist yet, and picks it up once created', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsmig-flag-'));
     const file = path.join(dir, '.env');
-    server = await createServer({ port: 0, flag: { value: true, file, pollIntervalMs: 50 } });
-    const s = server;
+    const s = await servers.start({ flag: { value: true, file, pollIntervalMs: 50 } });
     expect(s.flag).toBe(true);
     await writeFile(file, 'USE_NEW_WS_SYNC=false\n');
     await eventually(async () => !s.flag);

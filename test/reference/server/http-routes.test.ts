@@ -1,19 +1,10 @@
-import parsePrometheusTextFormat from 'parse-prometheus-text-format';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import { describe, expect, it } from 'vitest';
+import { declaredFamilies, findSample, samplesFromText } from '../../../lib/prometheus-text.js';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient, upgradeStatus } from './raw-client.js';
 import { readSse } from './sse-reader.js';
 
-let server: ReferenceServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function start(options: ServerOptions = {}): Promise<ReferenceServer> {
-  server = await createServer({ port: 0, ...options });
-  return server;
-}
+const { start } = serversPerTest();
 
 function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -154,11 +145,11 @@ describe('metrics', () => {
     const text = await response.text();
     await sse.body?.cancel();
     resumed.close();
-    const families = new Map(parsePrometheusTextFormat(text).map((family) => [family.name, family]));
+    const samples = samplesFromText(text);
     const value = (name: string, labels: Record<string, string> = {}): number => {
-      const metric = families.get(name)?.metrics.find((m) => Object.entries(labels).every(([k, v]) => m.labels?.[k] === v));
-      expect(metric, `${name}${JSON.stringify(labels)}`).toBeDefined();
-      return Number(metric?.value ?? metric?.count);
+      const sample = findSample(samples, name, labels);
+      expect(sample, `${name}${JSON.stringify(labels)}`).toBeDefined();
+      return Number(sample?.value);
     };
     expect(value('wsmig_ws_connections')).toBe(1);
     expect(value('wsmig_ws_connection_attempts_total', { outcome: 'accepted' })).toBe(2);
@@ -169,10 +160,7 @@ describe('metrics', () => {
     expect(value('wsmig_ws_messages_total', { direction: 'in', type: 'echo' })).toBe(1);
     expect(value('wsmig_ws_messages_total', { direction: 'in', type: 'other' })).toBe(2);
     expect(value('wsmig_ws_messages_total', { direction: 'out', type: 'sync:progress' })).toBe(2 + 1);
-    // parse-prometheus-text-format drops the labels of histogram samples: read this one from the registry.
-    const durations = await s.registry.getSingleMetric('wsmig_ws_request_duration_seconds')?.get();
-    const echoCount = durations?.values.find((v) => (v as { metricName?: string }).metricName === 'wsmig_ws_request_duration_seconds_count' && v.labels['type'] === 'echo');
-    expect(echoCount?.value).toBe(1);
+    expect(value('wsmig_ws_request_duration_seconds_count', { type: 'echo' })).toBe(1);
     expect(text).toContain('wsmig_ws_request_duration_seconds_bucket{le="0.0001",type="echo"}');
     expect(value('wsmig_sync_jobs_total', { status: 'started' })).toBe(1);
     expect(value('wsmig_sync_jobs_total', { status: 'completed' })).toBe(1);
@@ -187,22 +175,19 @@ describe('metrics', () => {
     expect(value('wsmig_injected_latency_seconds')).toBe(0);
     expect(value('wsmig_process_resident_memory_bytes')).toBeGreaterThan(10_000_000);
     expect(value('wsmig_process_cpu_seconds_total')).toBeGreaterThan(0);
+    const families = declaredFamilies(text);
     expect(families.has('wsmig_nodejs_eventloop_lag_seconds')).toBe(true);
     expect(families.has('wsmig_nodejs_eventloop_lag_p99_seconds')).toBe(true);
   });
 
   it('keeps a registry per server, so two servers in one process do not mix their counts', async () => {
     const a = await start();
-    const b = await createServer({ port: 0 });
-    try {
-      const client = await RawClient.connect(a.wsUrl);
-      await client.request('echo', 1);
-      client.close();
-      expect(a.registry).not.toBe(b.registry);
-      expect(await b.registry.getSingleMetricAsString('wsmig_ws_connection_attempts_total')).toContain('{outcome="accepted"} 0');
-      expect(await a.registry.getSingleMetricAsString('wsmig_ws_connection_attempts_total')).toContain('{outcome="accepted"} 1');
-    } finally {
-      await b.close();
-    }
+    const b = await start();
+    const client = await RawClient.connect(a.wsUrl);
+    await client.request('echo', 1);
+    client.close();
+    expect(a.registry).not.toBe(b.registry);
+    expect(await b.registry.getSingleMetricAsString('wsmig_ws_connection_attempts_total')).toContain('{outcome="accepted"} 0');
+    expect(await a.registry.getSingleMetricAsString('wsmig_ws_connection_attempts_total')).toContain('{outcome="accepted"} 1');
   });
 });

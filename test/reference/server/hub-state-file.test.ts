@@ -1,40 +1,24 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../lib/logger.js';
 import { HubStateWriter, historyToRestore, hubStateFileBeside, readHubStateFile, serializeHubState } from '../../../reference/server/hub-state-file.js';
-import { createMemoryHub, type MemoryHub, type MemoryHubOptions } from '../../../reference/server/index.js';
+import type { MemoryHub } from '../../../reference/server/index.js';
+import { hubsPerTest, publishMany as publishEvents } from './memory-hubs.js';
 
 let dir: string;
-const hubs: MemoryHub[] = [];
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'wsmig-hub-state-'));
 });
 afterEach(async () => {
-  for (const h of hubs.splice(0)) h.close();
   await rm(dir, { recursive: true, force: true });
 });
+const hub = hubsPerTest();
 
-function hub(options: Partial<MemoryHubOptions> = {}): MemoryHub {
-  const created = createMemoryHub({ epoch: 'e1', replayBufferSize: 4, channelTtlMs: 60_000, ...options });
-  hubs.push(created);
-  return created;
-}
-
-async function publishMany(target: MemoryHub, channel: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i += 1) await target.publish(channel, 'sync:progress', { i, text: 'a"b\n' });
-}
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}
+/** Payloads with a quote and a line break, which the file must keep exactly. */
+const publishMany = (target: MemoryHub, channel: string, count: number): Promise<void> => publishEvents(target, channel, count, { text: 'a"b\n' });
 
 describe('hubStateFileBeside', () => {
   it('puts the hub state beside the status store file', () => {
@@ -119,7 +103,7 @@ describe('HubStateWriter', () => {
     expect((await stat(file)).mtimeMs).toBe(mtimeMs);
 
     await publishMany(h, 'c', 50);
-    await until(() => writes === 2);
+    await vi.waitUntil(() => writes === 2, { timeout: 5_000, interval: 10 });
     await sleep(300);
     expect(writes).toBe(2);
     expect((await readHubStateFile(file))?.clean).toBe(false);

@@ -1,24 +1,25 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryHub, type ChannelEvent, type ChannelHub, type MemoryHub, type MemoryHubOptions } from '../../../reference/server/index.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import type { ChannelEvent, MemoryHub, MemoryHubOptions } from '../../../reference/server/index.js';
+import { hubsPerTest, publishMany } from './memory-hubs.js';
 
-const hubs: ChannelHub[] = [];
-afterEach(() => {
-  for (const hub of hubs.splice(0)) hub.close();
-});
-
-function hub(options: Partial<MemoryHubOptions> = {}): MemoryHub {
-  const created = createMemoryHub({ epoch: 'e1', replayBufferSize: 4, channelTtlMs: 60_000, ...options });
-  hubs.push(created);
-  return created;
-}
+const hub = hubsPerTest();
 
 function collector(): { events: ChannelEvent[]; deliver(event: ChannelEvent): void } {
   const events: ChannelEvent[] = [];
   return { events, deliver: (event) => events.push(event) };
 }
 
-async function publishMany(target: ChannelHub, channel: string, count: number): Promise<void> {
-  for (let i = 0; i < count; i += 1) await target.publish(channel, 'sync:progress', { i });
+/** A hub with a 20 ms channel TTL on a clock the test moves; `idle()` lets that TTL pass and the sweep run. */
+function idlingHub(options: Partial<MemoryHubOptions> = {}): { hub: MemoryHub; idle(): Promise<void> } {
+  let now = 1_000_000;
+  return {
+    hub: hub({ channelTtlMs: 20, clock: () => now, ...options }),
+    idle: async () => {
+      now += 1_000;
+      await sleep(60);
+    },
+  };
 }
 
 describe('memory hub', () => {
@@ -88,11 +89,9 @@ describe('memory hub', () => {
   });
 
   it('forgets idle channels after channelTtlMs but keeps their seq increasing, so old resume points resync', async () => {
-    let now = 1_000_000;
-    const h = hub({ channelTtlMs: 20, clock: () => now });
+    const { hub: h, idle } = idlingHub();
     await publishMany(h, 'c', 3);
-    now += 1_000;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await idle();
     const outcome = await h.subscribe('c', collector(), { fromSeq: 2, epoch: 'e1' });
     expect(outcome.resync).toBe('too-old');
     expect(outcome.seq).toBe(3);
@@ -101,12 +100,10 @@ describe('memory hub', () => {
   });
 
   it('moves to a new epoch when too many forgotten channels would have to be remembered', async () => {
-    let now = 1_000_000;
-    const h = hub({ channelTtlMs: 20, maxForgottenChannels: 1, clock: () => now });
+    const { hub: h, idle } = idlingHub({ maxForgottenChannels: 1 });
     await publishMany(h, 'a', 2);
     await publishMany(h, 'b', 2);
-    now += 1_000;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await idle();
     expect(h.epoch).not.toBe('e1');
     expect((await h.subscribe('a', collector(), { fromSeq: 1, epoch: 'e1' })).resync).toBe('epoch-changed');
     expect((await h.publish('a', 'sync:progress', {})).epoch).toBe(h.epoch);
@@ -144,11 +141,9 @@ describe('memory hub snapshot and restore', () => {
   });
 
   it('remembers forgotten channels across a restore, so their seq keeps increasing', async () => {
-    let now = 1_000_000;
-    const before = hub({ channelTtlMs: 20, clock: () => now });
+    const { hub: before, idle } = idlingHub();
     await publishMany(before, 'c', 3);
-    now += 1_000;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await idle();
     const snapshot = before.snapshot();
     expect([...snapshot.channels.keys()]).toEqual([]);
     const after = hub({ restore: snapshot });
@@ -157,16 +152,14 @@ describe('memory hub snapshot and restore', () => {
 
   it('signals a change on each publish and forgotten channel, not on subscribe', async () => {
     let changes = 0;
-    let now = 1_000_000;
-    const h = hub({ channelTtlMs: 20, clock: () => now, onChange: () => (changes += 1) });
+    const { hub: h, idle } = idlingHub({ onChange: () => (changes += 1) });
     const a = collector();
     await h.subscribe('c', a);
     h.unsubscribe('c', a);
     expect(changes).toBe(0);
     await publishMany(h, 'c', 2);
     expect(changes).toBe(2);
-    now += 1_000;
-    await new Promise((resolve) => setTimeout(resolve, 60));
+    await idle();
     expect(changes).toBe(3);
   });
 });

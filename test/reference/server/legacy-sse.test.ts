@@ -1,18 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import { describe, expect, it } from 'vitest';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient } from './raw-client.js';
 import { readSse, seqOf } from './sse-reader.js';
 
-let server: ReferenceServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function start(options: ServerOptions = {}): Promise<ReferenceServer> {
-  server = await createServer({ port: 0, sync: { totalMessages: 100, batchSize: 10, batchDelayMs: 10 }, ...options });
-  return server;
-}
+const { start } = serversPerTest({ sync: { totalMessages: 100, batchSize: 10, batchDelayMs: 10 } });
 
 const json = { 'content-type': 'application/json' };
 

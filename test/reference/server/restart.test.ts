@@ -2,18 +2,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ResyncPayload, SubscribeReply, SyncProgressEvent, SyncStatusReply, WSMessage } from '../../../reference/protocol/index.js';
-import { spawnCli } from '../../helpers/cli.js';
+import { startServerCli, type ServerCli } from '../../helpers/server-process.js';
 import { RawClient } from './raw-client.js';
-
-interface Listening {
-  port: number;
-  wsUrl: string;
-  epoch: string;
-}
-
-type ServerProcess = ReturnType<typeof spawnCli>;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -22,46 +14,18 @@ afterEach(async () => {
 
 const SYNC_ARGS = ['--sync-total', '100', '--sync-batch-size', '10', '--sync-batch-delay', '150ms', '--drain-window', '100ms'];
 
-/** Starts `wsmig server` on `port` (retrying while the previous process's port is still taken) and resolves once it listens. */
-async function startServer(port: number, stateFile: string): Promise<{ child: ServerProcess; listening: Listening }> {
-  for (let attempt = 0; ; attempt += 1) {
-    const child = spawnCli(['server', '--port', String(port), '--json', '--state-file', stateFile, ...SYNC_ARGS]);
-    cleanups.push(async () => {
-      child.kill('SIGKILL');
-      await child;
-    });
-    const listening = await new Promise<Listening | undefined>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error(`no listening line within 20 s; stdout: ${text}`)), 20_000);
-      child.stdout?.on('data', (chunk: Buffer) => {
-        text += String(chunk);
-        const line = text.split('\n').find((l) => l.includes('"listening"'));
-        if (line) {
-          clearTimeout(timer);
-          resolve(JSON.parse(line) as Listening);
-        }
-      });
-      void child.then((result) => {
-        clearTimeout(timer);
-        if (/PORT_IN_USE|already in use/.test(String(result.stderr)) && attempt < 50) resolve(undefined);
-        else reject(new Error(`wsmig server exited with ${result.exitCode} before listening: ${String(result.stderr)}`));
-      });
-    });
-    if (listening) return { child, listening };
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** Starts `wsmig server` on `port` with the state file, and kills it after the test. */
+async function startServer(port: number, stateFile: string): Promise<ServerCli> {
+  const server = await startServerCli({ port, args: ['--state-file', stateFile, ...SYNC_ARGS] });
+  cleanups.push(async () => {
+    server.child.kill('SIGKILL');
+    await server.child;
+  });
+  return server;
 }
 
 async function savedHistory(file: string): Promise<{ clean: boolean; channels: { name: string; seq: number }[] }> {
   return JSON.parse(await readFile(file, 'utf8')) as { clean: boolean; channels: { name: string; seq: number }[] };
-}
-
-async function until(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 const syncEvents = (messages: readonly WSMessage[]): WSMessage[] => messages.filter((m) => m.channel === 'sync:7' && ['sync:progress', 'sync:complete', 'sync:error'].includes(m.type));
@@ -122,7 +86,7 @@ describe('wsmig server --state-file across restarts', () => {
     const client = await subscribedMidSync(first.listening.wsUrl);
     // Crash once the periodic save has written some of the events.
     const hubFile = path.join(dir, 'state.hub.json');
-    await until(async () => ((await savedHistory(hubFile)).channels.find((c) => c.name === 'sync:7')?.seq ?? 0) >= 3);
+    await vi.waitUntil(async () => ((await savedHistory(hubFile)).channels.find((c) => c.name === 'sync:7')?.seq ?? 0) >= 3, { timeout: 20_000, interval: 20 });
     first.child.kill('SIGKILL');
     expect((await first.child).signal).toBe('SIGKILL');
     const before = syncEvents(client.messages);

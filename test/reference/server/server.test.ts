@@ -6,23 +6,16 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../../lib/logger.js';
 import type { SyncProgressEvent, SyncStatusReply, WSMessage } from '../../../reference/protocol/index.js';
-import { createFileStatusStore, createServer, type ReferenceServer } from '../../../reference/server/index.js';
+import { createFileStatusStore, createServer } from '../../../reference/server/index.js';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient, upgradeStatus } from './raw-client.js';
 
-const servers: ReferenceServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-
-async function track(server: Promise<ReferenceServer>): Promise<ReferenceServer> {
-  const started = await server;
-  servers.push(started);
-  return started;
-}
+const servers = serversPerTest();
+const start = servers.start;
 
 describe('createServer', () => {
   it('listens on a free port with port 0 and reports its URLs', async () => {
-    const s = await track(createServer({ port: 0 }));
+    const s = await start();
     expect(s.port).toBeGreaterThan(0);
     expect(s.url).toBe(`http://127.0.0.1:${s.port}`);
     expect(s.wsUrl).toBe(`ws://127.0.0.1:${s.port}/ws`);
@@ -30,7 +23,7 @@ describe('createServer', () => {
   });
 
   it('fails with PORT_IN_USE and a clear message when the port is taken', async () => {
-    const first = await track(createServer({ port: 0 }));
+    const first = await start();
     await expect(createServer({ port: first.port })).rejects.toMatchObject({ code: 'PORT_IN_USE', message: expect.stringContaining(`Port ${first.port}`) });
   });
 
@@ -40,12 +33,12 @@ describe('createServer', () => {
   });
 
   it('close() stops at once: sockets terminated, port released', async () => {
-    const s = await createServer({ port: 0 });
+    const s = await start();
     const client = await RawClient.connect(s.wsUrl);
     await s.close();
     expect((await client.closed).code).toBe(1006);
     await expect(fetch(`${s.url}/health`)).rejects.toThrow();
-    const again = await track(createServer({ port: s.port }));
+    const again = await start({ port: s.port });
     expect(again.port).toBe(s.port);
   });
 });
@@ -54,7 +47,7 @@ describe('restart with a file store', () => {
   let dir = '';
   afterEach(async () => {
     // The servers write into dir: stop them before removing it.
-    await Promise.all(servers.splice(0).map((s) => s.close()));
+    await servers.closeAll();
     if (dir) await rm(dir, { recursive: true, force: true });
     dir = '';
   });
@@ -65,7 +58,7 @@ describe('restart with a file store', () => {
   it('keeps the replay history across a stop: same epoch, exactly the missed events replayed, the resumed run going on with the next seq', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-'));
     const file = path.join(dir, 'state.json');
-    const first = await createServer({ port: 0, sync, store: createFileStatusStore(file, { flushDelayMs: 1 }) });
+    const first = await start({ sync, store: createFileStatusStore(file, { flushDelayMs: 1 }) });
     const client = await RawClient.connect(first.wsUrl);
     await client.request('subscribe', null, 'sync:1');
     const { runId } = (await client.request('sync:start', { chatId: 1 })).payload as { runId: string };
@@ -74,7 +67,7 @@ describe('restart with a file store', () => {
     const before = client.events('sync:1');
     const lastSeq = before.at(-1)?.seq as number;
 
-    const second = await track(createServer({ port: 0, sync, store: createFileStatusStore(file) }));
+    const second = await start({ sync, store: createFileStatusStore(file) });
     expect(second.epoch).toBe(first.epoch);
     const again = await RawClient.connect(second.wsUrl);
     const resumed = await again.request('subscribe', { fromSeq: lastSeq, epoch: first.epoch }, 'sync:1');
@@ -95,7 +88,7 @@ describe('restart with a file store', () => {
   it('without a hub state file, knows each chat status, resyncs resuming clients and resumes an orphaned run with the same runId from the stored progress', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-'));
     const file = path.join(dir, 'state.json');
-    const first = await createServer({ port: 0, sync, hubStateFile: false, store: createFileStatusStore(file, { flushDelayMs: 1 }) });
+    const first = await start({ sync, hubStateFile: false, store: createFileStatusStore(file, { flushDelayMs: 1 }) });
     const client = await RawClient.connect(first.wsUrl);
     await client.request('subscribe', null, 'sync:1');
     await client.request('sync:start', { chatId: 2, options: { batchSize: 100 } });
@@ -105,7 +98,7 @@ describe('restart with a file store', () => {
     const seenBefore = processedOf(client.events('sync:1'));
 
     // Slower batches after the restart leave ample time to look at the resumed run while it is going.
-    const second = await track(createServer({ port: 0, sync: { ...sync, batchDelayMs: 200 }, hubStateFile: false, store: createFileStatusStore(file) }));
+    const second = await start({ sync: { ...sync, batchDelayMs: 200 }, hubStateFile: false, store: createFileStatusStore(file) });
     const again = await RawClient.connect(second.wsUrl);
     const completed = (await again.request('sync:status', { chatId: 2 })).payload as SyncStatusReply;
     expect(completed).toMatchObject({ syncStatus: 'completed', processed: 100 });
@@ -129,7 +122,7 @@ describe('restart with a file store', () => {
 
   it('saves the replay history at most once per interval while events flow, and not while only subscriptions change', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-'));
-    const s = await track(createServer({ port: 0, sync: { totalMessages: 200, batchSize: 1, batchDelayMs: 5 }, hubStateIntervalMs: 100, hubStateFile: path.join(dir, 'history.json') }));
+    const s = await start({ sync: { totalMessages: 200, batchSize: 1, batchDelayMs: 5 }, hubStateIntervalMs: 100, hubStateFile: path.join(dir, 'history.json') });
     const writes = async (): Promise<number> => (await s.registry.getSingleMetric('wsmig_hub_state_writes_total')?.get())?.values[0]?.value ?? 0;
     // The write at start, which marks the history as in use.
     expect(await writes()).toBe(1);
@@ -161,7 +154,7 @@ describe('logs', () => {
       },
     });
     const logger = pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
-    const s = await track(createServer({ port: 0, logger, token: 'client-secret-1', adminToken: 'admin-secret-2', sync: { batchDelayMs: 1 } }));
+    const s = await start({ logger, token: 'client-secret-1', adminToken: 'admin-secret-2', sync: { batchDelayMs: 1 } });
     expect(await upgradeStatus(`${s.wsUrl}?token=client-secret-1`)).toBe(101);
     expect(await upgradeStatus(`${s.wsUrl}?token=wrong-secret-3`)).toBe(401);
     const client = await RawClient.connect(s.wsUrl, { headers: { authorization: 'Bearer client-secret-1' } });

@@ -1,5 +1,6 @@
 /** Reads a `text/event-stream` response the way a fetch-based legacy client does, with eventsource-parser. */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { parseEventId } from '../../../reference/protocol/index.js';
 
 export interface SseRead {
   status: number;
@@ -40,7 +41,7 @@ export async function readSse(url: string, init: RequestInit = {}, stopWhen?: (e
   }
 }
 
-/** The seq of an `<epoch>-<seq>` event id. */
+/** The seq of an `<epoch>-<seq>` event id (NaN when it has none). */
 export function seqOf(event: EventSourceMessage): number {
-  return Number(event.id?.slice(event.id.lastIndexOf('-') + 1));
+  return parseEventId(event.id)?.seq ?? Number.NaN;
 }

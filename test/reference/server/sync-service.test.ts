@@ -1,19 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { SyncStatusReply } from '../../../reference/protocol/index.js';
 import { silentLogger } from '../../../lib/logger.js';
-import { createMemoryHub, createMemoryStatusStore, createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import { createMemoryHub, createMemoryStatusStore, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
 import { ServerMetrics } from '../../../reference/server/metrics.js';
 import { SyncService } from '../../../reference/server/sync-service.js';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient } from './raw-client.js';
 
+const servers = serversPerTest();
 let server: ReferenceServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
 
 async function connected(options: ServerOptions = {}): Promise<RawClient> {
-  server = await createServer({ port: 0, ...options });
+  server = await servers.start(options);
   return RawClient.connect(server.wsUrl);
 }
 

@@ -1,20 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WSMessage } from '../../../reference/protocol/index.js';
-import { createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient, serves, upgradeStatus } from './raw-client.js';
 
-let server: ReferenceServer | undefined;
-afterEach(async () => {
-  await server?.close();
-  server = undefined;
-});
-
-async function start(options: ServerOptions = {}): Promise<ReferenceServer> {
-  server = await createServer({ port: 0, ...options });
-  return server;
-}
+const { start } = serversPerTest();
 
 /** Opens a WebSocket by hand and then never answers anything (not even a close frame). */
 function silentPeer(port: number): Promise<Socket> {
