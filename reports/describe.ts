@@ -1,11 +1,12 @@
 /** Words and short value summaries shared by the console, Markdown and HTML reports. */
+import { formatDurationMs } from '../lib/duration.js';
+import { ExitCode } from '../lib/errors.js';
 import { formatCount, formatNumber, formatValue } from '../scenarios/result/format.js';
 import type { MetricResult, Result, ThresholdOutcome, Verdict } from '../scenarios/result/types.js';
 
-/** The exit code a verdict maps to (0 pass, 99 fail as k6, 98 inconclusive); null without a verdict. */
-export function exitCodeOf(verdict: Verdict | null): 0 | 98 | 99 | null {
-  if (verdict === null) return null;
-  return verdict.status === 'pass' ? 0 : verdict.status === 'fail' ? 99 : 98;
+/** The exit code a verdict status maps to: 0 pass, 99 fail (as k6), 98 inconclusive. */
+export function exitCodeOfStatus(status: Verdict['status']): ExitCode {
+  return status === 'pass' ? ExitCode.ok : status === 'fail' ? ExitCode.thresholdsBreached : ExitCode.inconclusive;
 }
 
 /** `PASS`, `FAIL`, `INCONCLUSIVE`, or `NOT EVALUATED`. */
@@ -30,8 +31,24 @@ export function verdictMeaning(verdict: Verdict | null): string {
   }
 }
 
+/** The run's particulars, as `[label, value]` rows (labels in lower case): id, scenarios, engine, target, start, duration, thresholds, source. */
+export function runInfo(result: Result): Array<[label: string, value: string]> {
+  const verdict = result.verdict;
+  const info: Array<[string, string]> = [
+    ['run id', result.runId],
+    ['scenarios', result.scenarios.map((s) => s.name).join(', ') || '—'],
+    ['engine', `${result.engine} (${result.tool.name}${result.tool.version === null ? '' : ` ${result.tool.version}`})`],
+    ['target', result.target.embedded ? `embedded reference server${result.target.url === null ? '' : ` (${result.target.url})`}` : (result.target.url ?? 'unknown')],
+    ['started', result.startedAt],
+    ['duration', formatDurationMs(result.durationMs)],
+    ['thresholds', verdict?.thresholdsSource ?? (verdict === null ? 'not evaluated' : 'inline')],
+  ];
+  if (result.source !== null) info.push(['imported from', `${result.source.file} (${result.source.format})`]);
+  return info;
+}
+
 /** `{scenario:latency}`, or an empty string for the aggregate. */
-export function tagsText(tags: Record<string, string>): string {
+function tagsText(tags: Record<string, string>): string {
   const entries = Object.entries(tags);
   return entries.length === 0 ? '' : `{${entries.map(([k, v]) => `${k}:${v}`).join(',')}}`;
 }

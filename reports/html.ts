@@ -7,10 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { formatDurationMs } from '../lib/duration.js';
 import type { Result } from '../scenarios/result/types.js';
 import { chartsFor } from './chart-data.js';
-import { metricLabel, observedText, samplesText, valuesText, verdictLabel, verdictMeaning, windowText } from './describe.js';
+import { metricLabel, observedText, runInfo, samplesText, valuesText, verdictLabel, verdictMeaning, windowText } from './describe.js';
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -20,6 +19,10 @@ export function escapeHtml(text: string): string {
 /** JSON that is safe inside `<script type="application/json">`: no `<`, `>`, `&`, or line separators left raw. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 let uplotAssets: { js: string; css: string } | undefined;
@@ -79,17 +82,6 @@ export function renderHtml(result: Result): string {
   const rows = (cells: string[][]) => cells.map((row) => `<tr>${row.join('')}</tr>`).join('\n');
   const td = (text: string, cls?: string) => `<td${cls === undefined ? '' : ` class="${cls}"`}>${e(text)}</td>`;
 
-  const info: Array<[string, string]> = [
-    ['Run id', result.runId],
-    ['Scenarios', result.scenarios.map((s) => s.name).join(', ') || '—'],
-    ['Engine', `${result.engine} (${result.tool.name}${result.tool.version === null ? '' : ` ${result.tool.version}`})`],
-    ['Target', result.target.embedded ? `embedded reference server${result.target.url === null ? '' : ` (${result.target.url})`}` : (result.target.url ?? 'unknown')],
-    ['Started', result.startedAt],
-    ['Duration', formatDurationMs(result.durationMs)],
-    ['Thresholds', verdict?.thresholdsSource ?? (verdict === null ? 'not evaluated' : 'inline')],
-  ];
-  if (result.source !== null) info.push(['Imported from', `${result.source.file} (${result.source.format})`]);
-
   const thresholds =
     verdict === null
       ? '<p class="muted">No thresholds were evaluated.</p>'
@@ -134,7 +126,7 @@ ${rows(result.metrics.map((m) => [td(metricLabel(m)), td(m.type), td(m.unit), td
 <main>
 <h1>wsmig load report</h1>
 <div class="banner ${status}" id="verdict"><strong>${e(verdictLabel(verdict))}</strong>${e(verdictMeaning(verdict))}</div>
-<table><tbody>${rows(info.map(([k, v]) => [`<th>${e(k)}</th>`, td(v)]))}</tbody></table>
+<table><tbody>${rows(runInfo(result).map(([label, value]) => [`<th>${e(capitalized(label))}</th>`, td(value)]))}</tbody></table>
 <h2>Thresholds</h2>
 ${thresholds}
 <h2>Charts</h2>

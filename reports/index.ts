@@ -1,6 +1,6 @@
 /** Reports of a run: result.json, report.md, a self-contained report.html, and the console summary. */
 export { renderConsoleSummary, type ConsoleSummaryOptions } from './console-summary.js';
-export { exitCodeOf } from './describe.js';
+export { exitCodeOfStatus } from './describe.js';
 export { renderHtml } from './html.js';
 export { renderMarkdown } from './markdown.js';
 export { runFolderName } from './run-folder.js';

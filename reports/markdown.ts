@@ -1,7 +1,7 @@
 /** `report.md`: the run as a Markdown document a team can paste into a pull request or an incident. */
 import { formatDurationMs } from '../lib/duration.js';
 import type { Result } from '../scenarios/result/types.js';
-import { metricLabel, observedText, samplesText, valuesText, verdictLabel, verdictMeaning, windowText } from './describe.js';
+import { metricLabel, observedText, runInfo, samplesText, valuesText, verdictLabel, verdictMeaning, windowText } from './describe.js';
 
 /** Escapes text for a Markdown table cell (pipes, newlines, HTML and emphasis characters). */
 export function markdownCell(text: string): string {
@@ -15,17 +15,7 @@ export function renderMarkdown(result: Result): string {
   const verdict = result.verdict;
   out.push(`# wsmig load report — ${cell(verdictLabel(verdict))}`, '', `**${cell(verdictLabel(verdict))}**: ${cell(verdictMeaning(verdict))}`, '');
   out.push('| run | |', '|---|---|');
-  const info: Array<[string, string]> = [
-    ['run id', result.runId],
-    ['scenarios', result.scenarios.map((s) => s.name).join(', ') || '—'],
-    ['engine', `${result.engine} (${result.tool.name}${result.tool.version === null ? '' : ` ${result.tool.version}`})`],
-    ['target', result.target.embedded ? `embedded reference server${result.target.url === null ? '' : ` (${result.target.url})`}` : (result.target.url ?? 'unknown')],
-    ['started', result.startedAt],
-    ['duration', formatDurationMs(result.durationMs)],
-    ['thresholds', verdict?.thresholdsSource ?? (verdict === null ? 'not evaluated' : 'inline')],
-  ];
-  if (result.source !== null) info.push(['imported from', `${result.source.file} (${result.source.format})`]);
-  for (const [key, value] of info) out.push(`| ${cell(key)} | ${cell(value)} |`);
+  for (const [key, value] of runInfo(result)) out.push(`| ${cell(key)} | ${cell(value)} |`);
 
   if (verdict !== null) {
     out.push('', '## Thresholds', '', '| status | metric | threshold | observed | samples | window | reason |', '|---|---|---|---|---|---|---|');

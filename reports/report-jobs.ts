@@ -11,7 +11,7 @@ import type { Result } from '../scenarios/result/types.js';
 import { evaluateThresholds } from '../scenarios/thresholds/evaluate.js';
 import { readThresholdsFile } from '../scenarios/thresholds/thresholds-file.js';
 import { renderConsoleSummary } from './console-summary.js';
-import { exitCodeOf } from './describe.js';
+import { exitCodeOfStatus } from './describe.js';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
 import { runFolderName } from './run-folder.js';
@@ -61,7 +61,7 @@ export async function importResult(file: string, options: ImportJobOptions): Pro
     const thresholds = await readThresholdsFile(options.thresholdsFile);
     const verdict = evaluateThresholds(result, thresholds.definitions, { source: thresholds.source, ...(options.now === undefined ? {} : { now: options.now }) });
     result = { ...result, verdict };
-    exitCode = exitCodeOf(verdict) ?? ExitCode.ok;
+    exitCode = exitCodeOfStatus(verdict.status);
   }
   let written: WrittenReport | undefined;
   if (options.outDir !== undefined) written = await writeReport(result, path.join(options.outDir, runFolderName(result)));

@@ -168,7 +168,7 @@ async function resolveTarget(request: LoadRunRequest): Promise<LoadTarget> {
 }
 
 /** A short, sortable, unique run id: `20260115T102030-3f9a2c`. */
-export function newRunId(now = new Date()): string {
+function newRunId(now = new Date()): string {
   return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')}-${randomBytes(3).toString('hex')}`;
 }
 

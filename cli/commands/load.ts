@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { formatDurationMs } from '../../lib/duration.js';
 import { UsageError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
-import { exitCodeOf, renderConsoleSummary } from '../../reports/index.js';
+import { exitCodeOfStatus, renderConsoleSummary } from '../../reports/index.js';
 import { describeScenarios, parseSetItems, resolveScenarioOptions, scenarioByName, type KnobOverride } from '../../scenarios/catalog/index.js';
 import { exportK6Scenario } from '../../scenarios/engines/k6/export.js';
 import { ENGINE_NAMES, SCENARIO_NAMES, runLoad, type LoadProgress, type RunnableEngine } from '../../scenarios/load-run.js';
@@ -174,7 +174,7 @@ export function registerLoadCommand(program: Command): void {
       process.stdout.write(`${JSON.stringify(results.length === 1 ? results[0] : results, null, 2)}\n`);
     }
     // The worst verdict decides; nothing measured at all is inconclusive, never a pass.
-    process.exitCode = outcome.reports.length === 0 ? 98 : Math.max(...outcome.reports.map((report) => exitCodeOf(report.result.verdict) ?? 98));
+    process.exitCode = exitCodeOfStatus(outcome.status);
   });
 
   const exporter = load.command('export').description('Export a scenario for another tool.');
@@ -192,7 +192,6 @@ export function registerLoadCommand(program: Command): void {
   ).action(async (name: string, flags: ExportFlags) => {
     const scenario = scenarioByName(name);
     const parallelism = integerFlag('--parallelism', flags.parallelism, 1);
-    if (parallelism !== undefined && !flags.operator) throw new UsageError('BAD_FLAG', '--parallelism needs --operator (it sets the k6-operator TestRun\'s runners).');
     const options = resolveScenarioOptions(scenario, overridesOf(flags));
     const outcome = await exportK6Scenario(name, {
       outDir: flags.out,

@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { IMPORT_FORMATS, type ImportFormat } from '../../scenarios/importers/index.js';
-import { UsageError } from '../../lib/errors.js';
 import { importResult, renderFormatOf, renderResultFile } from '../../reports/report-jobs.js';
 
 /** Registers `wsmig report render` and `wsmig report import`. */
@@ -34,9 +33,6 @@ export function registerReportCommand(program: Command): void {
     .option('--out <dir>', 'write <dir>/<timestamp>-<scenario>/ with result.json, report.md and report.html')
     .option('--json', 'print the imported Result (with verdict) as JSON instead of the summary table')
     .action(async (file: string, flags: { format: string; thresholds?: string; out?: string; json?: boolean }) => {
-      if (flags.format !== 'auto' && !(IMPORT_FORMATS as readonly string[]).includes(flags.format)) {
-        throw new UsageError('IMPORT_BAD_FORMAT', `Unknown --format "${flags.format}": use auto or one of ${IMPORT_FORMATS.join(', ')}.`);
-      }
       const outcome = await importResult(file, {
         format: flags.format as ImportFormat | 'auto',
         ...(flags.thresholds === undefined ? {} : { thresholdsFile: flags.thresholds }),

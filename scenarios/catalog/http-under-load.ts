@@ -1,5 +1,5 @@
 import type { ScenarioDefinition } from './types.js';
-import { numberOption } from './types.js';
+import { httpWorkload } from './http-workload.js';
 import { commonKnobs } from './knobs.js';
 
 /**
@@ -18,16 +18,13 @@ export const httpUnderLoadScenario: ScenarioDefinition = {
   ],
   metrics: ['http_req_duration', 'http_req_failed', 'http_reqs'],
   runsBeside: 'latency',
-  workload: (options) => ({
-    kind: 'http',
-    connections: numberOption(options, 'connections'),
-    ratePerSecond: numberOption(options, 'rate'),
-    durationMs: numberOption(options, 'durationMs'),
-    requests: [
-      { method: 'GET', path: '/health' },
-      { method: 'GET', path: '/api/config' },
-    ],
-    durationMetric: 'http_req_duration',
-    timeoutMs: 10_000,
-  }),
+  workload: (options) =>
+    httpWorkload(options, {
+      requests: [
+        { method: 'GET', path: '/health' },
+        { method: 'GET', path: '/api/config' },
+      ],
+      durationMetric: 'http_req_duration',
+      timeoutMs: 10_000,
+    }),
 };

@@ -4,6 +4,7 @@
  * scenario, `npm start`).
  */
 import { UsageError } from '../../lib/errors.js';
+import { closestNames } from '../thresholds/did-you-mean.js';
 import { httpUnderLoadScenario } from './http-under-load.js';
 import { checkRange, formatKnobValue, knobEnvVar, optionKey, parseKnobValue, type ScenarioOptions } from './knobs.js';
 import { latencyScenario } from './latency.js';
@@ -44,7 +45,7 @@ export function scenarioByName(name: string): ScenarioDefinition {
   const found = SCENARIOS.find((scenario) => scenario.name === name);
   if (found) return found;
   const names = SCENARIOS.map((scenario) => scenario.name);
-  const closest = closestName(name, names);
+  const [closest] = closestNames(name, names);
   throw new UsageError(
     'UNKNOWN_SCENARIO',
     `Unknown scenario "${name}"${closest ? ` (did you mean "${closest}"?)` : ''}: choose one of ${names.join(', ')}, or run \`wsmig load list\`.`,
@@ -120,31 +121,6 @@ export function checkOverridesApply(selected: readonly ScenarioDefinition[], ove
         : `Knob "${override.knob}" (${override.source}) does not apply to ${selected.map((s) => s.name).join(', ')}; it belongs to ${owners.join(', ')}.`,
     );
   }
-}
-
-function closestName(input: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const name of names) {
-    const distance = editDistance(input, name);
-    if (distance < bestDistance) {
-      best = name;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(input.length / 3)) ? best : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
 }
 
 /** A scenario as `wsmig load list --json` shows it. */

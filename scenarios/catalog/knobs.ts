@@ -5,23 +5,17 @@
  */
 import { UsageError } from '../../lib/errors.js';
 import { parseDurationMs } from '../../lib/duration.js';
-import type { ReconnectSettings } from '../engines/types.js';
+import type { KnobSpec } from '../k6/lib/knobs.js';
+import { knobSpecs } from '../k6/lib/scenario-knobs.js';
 
-export type KnobKind = 'integer' | 'number' | 'duration' | 'enum';
+export { knobEnvVar } from '../k6/lib/knobs.js';
 
-/** One knob of a scenario. */
-export interface KnobDefinition {
-  /** The name users write: `--set rampUp=5s`. */
-  name: string;
-  kind: KnobKind;
-  /** The default: a number for numbers, ms for durations, a string for enums. */
-  default: number | string;
+/**
+ * One knob of a scenario: the name users write (`--set rampUp=5s`), its kind, default (ms for
+ * durations), range (ms for durations) or enum values — as the k6 scripts read it — and what it does.
+ */
+export interface KnobDefinition extends KnobSpec {
   description: string;
-  /** Smallest accepted value (numbers and durations, in ms for durations). */
-  min?: number;
-  max?: number;
-  /** Accepted values of an enum knob. */
-  values?: readonly string[];
 }
 
 /** Resolved knob values by option key: a knob's name, or `<name>Ms` for a duration (units in names). */
@@ -30,11 +24,6 @@ export type ScenarioOptions = Record<string, number | string>;
 /** The option key of a knob: durations carry their unit (`rampUp` → `rampUpMs`). */
 export function optionKey(knob: KnobDefinition): string {
   return knob.kind === 'duration' ? `${knob.name}Ms` : knob.name;
-}
-
-/** The environment variable the k6 scripts read for a knob: `rampUp` → `WSMIG_RAMP_UP`. */
-export function knobEnvVar(name: string): string {
-  return `WSMIG_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
 /** A knob's value as people write it (`30s`, `1m`, `500ms`, `100`, `auto`), so it parses back to the same value. */
@@ -99,64 +88,22 @@ function rangeText(knob: KnobDefinition): string {
   return '';
 }
 
+/** A knob as the k6 scripts define it, with the catalog's description. */
+export function describedKnob(spec: KnobSpec, description: string): KnobDefinition {
+  return { ...spec, description };
+}
+
 /** Builders for the knobs every scenario shares, so their names and meanings stay the same. */
 export const commonKnobs = {
-  connections: (defaultValue: number, description = 'WebSocket connections held open.'): KnobDefinition => ({
-    name: 'connections',
-    kind: 'integer',
-    default: defaultValue,
-    min: 1,
-    max: 200_000,
-    description,
-  }),
-  rate: (defaultValue: number, description = 'Requests started per second (open model: on schedule whatever the replies do).'): KnobDefinition => ({
-    name: 'rate',
-    kind: 'number',
-    default: defaultValue,
-    min: 0,
-    max: 1_000_000,
-    description,
-  }),
-  duration: (defaultMs: number, description = 'How long the scenario runs, ramp-up included.'): KnobDefinition => ({
-    name: 'duration',
-    kind: 'duration',
-    default: defaultMs,
-    min: 1,
-    description,
-  }),
-  rampUp: (defaultMs: number, description = 'Connections open, and the request rate climbs linearly from 0, over this time.'): KnobDefinition => ({
-    name: 'rampUp',
-    kind: 'duration',
-    default: defaultMs,
-    min: 0,
-    description,
-  }),
-  payloadBytes: (defaultValue: number, description = 'Size of each request payload, bytes.'): KnobDefinition => ({
-    name: 'payloadBytes',
-    kind: 'integer',
-    default: defaultValue,
-    min: 0,
-    max: 512 * 1024,
-    description,
-  }),
-  syncs: (defaultValue: number, description: string): KnobDefinition => ({
-    name: 'syncs',
-    kind: 'integer',
-    default: defaultValue,
-    min: 0,
-    max: 100_000,
-    description,
-  }),
+  connections: (defaultValue: number, description = 'WebSocket connections held open.'): KnobDefinition => describedKnob(knobSpecs.connections(defaultValue), description),
+  rate: (defaultValue: number, description = 'Requests started per second (open model: on schedule whatever the replies do).'): KnobDefinition =>
+    describedKnob(knobSpecs.rate(defaultValue), description),
+  duration: (defaultMs: number, description = 'How long the scenario runs, ramp-up included.'): KnobDefinition => describedKnob(knobSpecs.duration(defaultMs), description),
+  rampUp: (defaultMs: number, description = 'Connections open, and the request rate climbs linearly from 0, over this time.'): KnobDefinition =>
+    describedKnob(knobSpecs.rampUp(defaultMs), description),
+  payloadBytes: (defaultValue: number, description = 'Size of each request payload, bytes.'): KnobDefinition => describedKnob(knobSpecs.payloadBytes(defaultValue), description),
+  syncs: (defaultValue: number, description: string): KnobDefinition => describedKnob(knobSpecs.syncs(defaultValue), description),
 };
 
 /** A request still unanswered after this is recorded at this duration and counted as failed. */
-export const requestTimeoutKnob: KnobDefinition = {
-  name: 'requestTimeout',
-  kind: 'duration',
-  default: 10_000,
-  min: 1,
-  description: 'A request still unanswered after this is recorded at this duration and counted as failed.',
-};
-
-/** The reference client's reconnect defaults (base 500 ms; the cap is lower than its 30 s to keep runs short). */
-export const DEFAULT_RECONNECT: ReconnectSettings = { baseDelayMs: 500, maxDelayMs: 10_000 };
+export const requestTimeoutKnob: KnobDefinition = describedKnob(knobSpecs.requestTimeout, 'A request still unanswered after this is recorded at this duration and counted as failed.');

@@ -1,9 +1,9 @@
+import type { CutMode } from '../k6/lib/workload-plan.js';
+import { knobSpecs } from '../k6/lib/scenario-knobs.js';
 import type { ScenarioDefinition } from './types.js';
 import { wsWorkload } from './ws-workload.js';
 import { numberOption, stringOption } from './types.js';
-import { commonKnobs, DEFAULT_RECONNECT } from './knobs.js';
-
-export const CUT_MODES = ['auto', 'restart', 'kick', 'client-close'] as const;
+import { commonKnobs, describedKnob } from './knobs.js';
 
 /**
  * `reconnect-storm`: every connection subscribed to a sync channel while syncs run; `cuts` times,
@@ -20,18 +20,14 @@ export const reconnectStormScenario: ScenarioDefinition = {
     commonKnobs.duration(30_000, 'How long the scenario runs; the cuts are spread evenly after the ramp-up.'),
     commonKnobs.rampUp(2_000, 'Connections open over this time before the first cut.'),
     commonKnobs.syncs(10, 'Chats kept syncing, so events flow across every cut; every connection subscribes to one.'),
-    { name: 'cuts', kind: 'integer', default: 3, min: 1, max: 1_000, description: 'How many times every connection is cut.' },
-    {
-      name: 'cutMode',
-      kind: 'enum',
-      default: 'auto',
-      values: CUT_MODES,
-      description:
-        'restart (SIGTERM the embedded server and start it again on the same port), kick (POST /admin/kick), client-close (abrupt close by the client); auto: restart when wsmig started the server and a restart keeps its replay history, else kick, else client-close when the kick is refused.',
-    },
-    { name: 'reconnectDeadline', kind: 'duration', default: 10_000, min: 1, description: 'A client not reconnected and resubscribed within this after a cut counts as a failed reconnect.' },
-    { name: 'reconnectDelay', kind: 'duration', default: DEFAULT_RECONNECT.baseDelayMs, min: 1, description: 'Base reconnect delay (capped exponential backoff with full jitter, as the reference client).' },
-    { name: 'maxReconnectDelay', kind: 'duration', default: DEFAULT_RECONNECT.maxDelayMs, min: 1, description: 'Cap of the reconnect delay before jitter.' },
+    describedKnob(knobSpecs.cuts, 'How many times every connection is cut.'),
+    describedKnob(
+      knobSpecs.cutMode,
+      'restart (SIGTERM the embedded server and start it again on the same port), kick (POST /admin/kick), client-close (abrupt close by the client); auto: restart when wsmig started the server and a restart keeps its replay history, else kick, else client-close when the kick is refused.',
+    ),
+    describedKnob(knobSpecs.reconnectDeadline, 'A client not reconnected and resubscribed within this after a cut counts as a failed reconnect.'),
+    describedKnob(knobSpecs.reconnectDelay, 'Base reconnect delay (capped exponential backoff with full jitter, as the reference client).'),
+    describedKnob(knobSpecs.maxReconnectDelay, 'Cap of the reconnect delay before jitter.'),
   ],
   metrics: [
     'ws_reconnect_duration',
@@ -52,7 +48,7 @@ export const reconnectStormScenario: ScenarioDefinition = {
       reconnect: { baseDelayMs: numberOption(options, 'reconnectDelayMs'), maxDelayMs: numberOption(options, 'maxReconnectDelayMs') },
       cuts: {
         count: numberOption(options, 'cuts'),
-        mode: stringOption(options, 'cutMode') as (typeof CUT_MODES)[number],
+        mode: stringOption(options, 'cutMode') as CutMode | 'auto',
         reconnectDeadlineMs: numberOption(options, 'reconnectDeadlineMs'),
       },
     }),

@@ -1,5 +1,5 @@
 import type { ScenarioDefinition } from './types.js';
-import { numberOption } from './types.js';
+import { httpWorkload } from './http-workload.js';
 import { commonKnobs } from './knobs.js';
 
 /**
@@ -17,14 +17,11 @@ export const sseBaselineScenario: ScenarioDefinition = {
     commonKnobs.duration(30_000),
   ],
   metrics: ['sse_sync_duration', 'http_req_failed', 'http_reqs'],
-  workload: (options) => ({
-    kind: 'http',
-    connections: numberOption(options, 'connections'),
-    ratePerSecond: numberOption(options, 'rate'),
-    durationMs: numberOption(options, 'durationMs'),
-    // A fresh chat per request: a POST for a chat already syncing joins that run instead of starting one.
-    requests: [{ method: 'POST', path: '/commands/sync', body: (sequence) => ({ chatId: `sse-baseline-${process.pid}-${Date.now().toString(36)}-${sequence}` }) }],
-    durationMetric: 'sse_sync_duration',
-    timeoutMs: 30_000,
-  }),
+  workload: (options) =>
+    httpWorkload(options, {
+      // A fresh chat per request: a POST for a chat already syncing joins that run instead of starting one.
+      requests: [{ method: 'POST', path: '/commands/sync', body: (sequence) => ({ chatId: `sse-baseline-${process.pid}-${Date.now().toString(36)}-${sequence}` }) }],
+      durationMetric: 'sse_sync_duration',
+      timeoutMs: 30_000,
+    }),
 };

@@ -1,5 +1,6 @@
 import type { WsWorkload } from '../engines/types.js';
-import { DEFAULT_RECONNECT, type ScenarioOptions } from './knobs.js';
+import { DEFAULT_RECONNECT } from '../k6/lib/scenario-knobs.js';
+import type { ScenarioOptions } from './knobs.js';
 import { numberOption } from './types.js';
 
 /**

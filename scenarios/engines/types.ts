@@ -5,43 +5,16 @@
  * evaluated once, on the merged Result, whatever engine ran.
  */
 import type { Logger } from '../../lib/logger.js';
+import type { WsWorkloadSettings } from '../k6/lib/workload-plan.js';
 import type { RecorderSnapshot } from '../result/recorder.js';
 import type { EngineName, GeneratorHealth } from '../result/types.js';
 import type { LoadTarget } from '../target.js';
 
-/** How every connection is cut in a reconnect storm. `auto` picks the strongest the target allows. */
-export type CutMode = 'restart' | 'kick' | 'client-close';
+export type { CutMode } from '../k6/lib/workload-plan.js';
 
-/** The reconnect policy of load connections (the reference client's: capped exponential backoff, full jitter). */
-export interface ReconnectSettings {
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-/** Cutting every connection at once, `count` times. */
-export interface CutSettings {
-  count: number;
-  mode: CutMode | 'auto';
-  /** A cut client that is not connected and resubscribed within this counts as a failed reconnect. */
-  reconnectDeadlineMs: number;
-}
-
-/** A WebSocket workload (native engine): what the connections of a scenario do. */
-export interface WsWorkload {
+/** A WebSocket workload (native engine): what the connections of a scenario do — the model the k6 scripts run too. */
+export interface WsWorkload extends WsWorkloadSettings {
   kind: 'ws';
-  connections: number;
-  /** `echo` requests started per second across all connections (open model); 0 for none. */
-  ratePerSecond: number;
-  payloadBytes: number;
-  durationMs: number;
-  /** Connections open, and the request rate ramps from 0, over this time. */
-  rampUpMs: number;
-  /** Chats kept syncing: each is started again when its run ends. Every connection subscribes to one. */
-  syncs: number;
-  /** A request without a reply after this long is recorded at this duration and counted as failed. */
-  requestTimeoutMs: number;
-  reconnect: ReconnectSettings;
-  cuts: CutSettings | null;
 }
 
 /** One HTTP request shape of an HTTP workload; `body` is called per request (unique chat ids). */

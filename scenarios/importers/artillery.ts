@@ -8,7 +8,7 @@
  */
 import { UsageError } from '../../lib/errors.js';
 import type { MetricResult, MetricUnit, Result } from '../result/types.js';
-import { asNumber, asObject, counterValues, importedMetric, importedResult, rateValues, type ImportSource } from './imported-result.js';
+import { asNumber, asObject, counterValues, importedMetric, importedResult, rateValues, renamedNumbers, type ImportSource } from './imported-result.js';
 
 const COUNTER_NAMES: Record<string, { name: string; unit: MetricUnit }> = {
   'http.requests': { name: 'http_reqs', unit: 'count' },
@@ -18,6 +18,18 @@ const COUNTER_NAMES: Record<string, { name: string; unit: MetricUnit }> = {
   'vusers.created': { name: 'iterations', unit: 'count' },
 };
 const SUMMARY_NAMES: Record<string, string> = { 'http.response_time': 'http_req_duration' };
+/** artillery's summary statistics under k6's names. */
+const SUMMARY_STATS: ReadonlyArray<readonly [string, string]> = [
+  ['min', 'min'],
+  ['max', 'max'],
+  ['mean', 'avg'],
+  ['median', 'med'],
+  ['p75', 'p(75)'],
+  ['p90', 'p(90)'],
+  ['p95', 'p(95)'],
+  ['p99', 'p(99)'],
+  ['p999', 'p(99.9)'],
+];
 const WS_METRICS_ARTILLERY_LACKS = ['ws_rpc_duration', 'ws_event_latency', 'ws_connecting', 'ws_reconnect_duration', 'ws_reconnect_success', 'ws_msgs_lost', 'ws_msgs_duplicated'];
 
 /** Imports an artillery report's aggregate. */
@@ -54,20 +66,7 @@ export function importArtillery(data: Record<string, unknown>, source: ImportSou
   for (const [key, raw] of Object.entries(summaries)) {
     const summary = asObject(raw);
     if (summary === undefined) continue;
-    const values: Record<string, number> = {};
-    const copy = (from: string, to: string) => {
-      const value = asNumber(summary[from]);
-      if (value !== undefined) values[to] = value;
-    };
-    copy('min', 'min');
-    copy('max', 'max');
-    copy('mean', 'avg');
-    copy('median', 'med');
-    copy('p75', 'p(75)');
-    copy('p90', 'p(90)');
-    copy('p95', 'p(95)');
-    copy('p99', 'p(99)');
-    copy('p999', 'p(99.9)');
+    const values = renamedNumbers(summary, SUMMARY_STATS);
     const count = asNumber(summary['count']);
     values['count'] = count ?? 0;
     const unit: MetricUnit = /response_time|session_length|duration|latency/.test(key) ? 'ms' : 'none';

@@ -9,7 +9,7 @@
  */
 import { UsageError } from '../../lib/errors.js';
 import type { MetricResult, Result } from '../result/types.js';
-import { asNumber, asObject, counterValues, importedMetric, importedResult, rateValues, type ImportSource } from './imported-result.js';
+import { asNumber, asObject, counterValues, importedMetric, importedResult, rateValues, renamedNumbers, type ImportSource } from './imported-result.js';
 
 /** Imports an autocannon result. */
 export function importAutocannon(data: Record<string, unknown>, source: ImportSource): Result {
@@ -26,19 +26,12 @@ export function importAutocannon(data: Record<string, unknown>, source: ImportSo
   const latencySamples = asNumber(latency['totalCount']);
   const warnings: string[] = [];
 
-  const latencyValues: Record<string, number> = {};
-  const copy = (from: string, to: string) => {
-    const value = asNumber(latency[from]);
-    if (value !== undefined) latencyValues[to] = value;
-  };
-  copy('min', 'min');
-  copy('max', 'max');
-  copy('mean', 'avg');
-  copy('p50', 'med');
-  for (const key of Object.keys(latency)) {
+  // autocannon's percentiles are `p99`, `p99_9`: k6's `p(99)`, `p(99.9)`.
+  const percentiles = Object.keys(latency).flatMap((key) => {
     const match = /^p(\d+)(?:_(\d+))?$/.exec(key);
-    if (match !== null) copy(key, `p(${match[1]}${match[2] === undefined ? '' : `.${match[2]}`})`);
-  }
+    return match === null ? [] : [[key, `p(${match[1]}${match[2] === undefined ? '' : `.${match[2]}`})`] as const];
+  });
+  const latencyValues = renamedNumbers(latency, [['min', 'min'], ['max', 'max'], ['mean', 'avg'], ['p50', 'med'], ...percentiles]);
   latencyValues['count'] = latencySamples ?? 0;
 
   if (latencySamples === undefined) {

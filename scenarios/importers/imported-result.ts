@@ -107,6 +107,16 @@ export function asObject(value: unknown): Record<string, unknown> | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
+/** The finite numbers of `source` under new names: `['mean', 'avg']` reads `source.mean` into `avg`. Missing ones are left out. */
+export function renamedNumbers(source: Record<string, unknown>, names: ReadonlyArray<readonly [from: string, to: string]>): Record<string, number> {
+  const values: Record<string, number> = {};
+  for (const [from, to] of names) {
+    const value = asNumber(source[from]);
+    if (value !== undefined) values[to] = value;
+  }
+  return values;
+}
+
 /** A finite number, or undefined. */
 export function asNumber(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;

@@ -33,7 +33,7 @@ export function detectFormat(data: unknown): ImportFormat | undefined {
 }
 
 /** Imports parsed data of a known (or detected) format. */
-export function importData(data: unknown, source: ImportSource, format: ImportFormat | 'auto' = 'auto'): Result {
+function importData(data: unknown, source: ImportSource, format: ImportFormat | 'auto' = 'auto'): Result {
   const resolved = format === 'auto' ? detectFormat(data) : format;
   if (resolved === undefined) {
     throw new UsageError(
@@ -62,7 +62,7 @@ export function importData(data: unknown, source: ImportSource, format: ImportFo
  */
 export async function importFile(file: string, format: ImportFormat | 'auto' = 'auto'): Promise<Result> {
   if (format !== 'auto' && !(IMPORT_FORMATS as readonly string[]).includes(format)) {
-    throw new UsageError('IMPORT_BAD_FORMAT', `Unknown import format "${String(format)}": use auto or one of ${IMPORT_FORMATS.join(', ')}.`);
+    throw new UsageError('IMPORT_BAD_FORMAT', `Unknown --format "${String(format)}": use auto or one of ${IMPORT_FORMATS.join(', ')}.`);
   }
   let text: string;
   let modifiedAtMs: number;

@@ -11,6 +11,7 @@
  * passes here, so its rate is the failure share, as in k6.
  */
 import { UsageError } from '../../lib/errors.js';
+import { K6_HTTP_TIMINGS } from '../k6/lib/builtin-metrics.js';
 import type { MetricResult, MetricType, MetricUnit, ThresholdOutcome, Verdict } from '../result/types.js';
 import { evaluateThreshold } from '../thresholds/evaluate.js';
 import { parseSelector } from '../thresholds/grammar.js';
@@ -30,13 +31,7 @@ import type { Result } from '../result/types.js';
 
 /** k6's built-in trends measured in time (ms), for the legacy export that does not say `contains`. */
 const K6_TIME_TRENDS = new Set([
-  'http_req_duration',
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
+  ...K6_HTTP_TIMINGS,
   'iteration_duration',
   'group_duration',
   'ws_connecting',

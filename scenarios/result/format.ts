@@ -33,7 +33,7 @@ export function formatValue(value: number, unit: MetricUnit): string {
 }
 
 /** Bytes in binary units: `256.0 MiB`. */
-export function formatBytes(bytes: number): string {
+function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;

@@ -7,7 +7,7 @@ import { build, decodeFromCompressedBase64, encodeIntoCompressedBase64, type His
 import type { EncodedHistogram, MetricUnit } from './types.js';
 
 /** Significant decimal digits every wsmig histogram keeps (0.1% value resolution). */
-export const SIGNIFICANT_DIGITS = 3;
+const SIGNIFICANT_DIGITS = 3;
 
 /**
  * Integer recording units per unit of the metric: durations in µs (1000 per ms), seconds in µs,
@@ -97,7 +97,7 @@ export function mergeEncoded(datas: readonly string[]): string {
 }
 
 /** Percentiles every trend reports, in k6's spelling, with the percentile they stand for. */
-export const STANDARD_PERCENTILES: ReadonlyArray<readonly [key: 'med' | `p(${number})`, percentile: number]> = [
+const STANDARD_PERCENTILES: ReadonlyArray<readonly [key: 'med' | `p(${number})`, percentile: number]> = [
   ['med', 50],
   ['p(90)', 90],
   ['p(95)', 95],

@@ -12,7 +12,7 @@ export interface PercentileSource {
 }
 
 /** k6's key for a percentile: `p(99)`, `p(99.9)`; 50 is also `med`. */
-export function percentileKey(percentile: number): `p(${number})` {
+function percentileKey(percentile: number): `p(${number})` {
   return `p(${percentile})`;
 }
 

@@ -74,49 +74,60 @@ function intervalIndex(clock: Clock, atMs: number): number {
   return index > 0 ? index : 0;
 }
 
-class Counter implements CounterHandle {
-  private readonly total: CounterState = { samples: 0, sum: 0 };
-  private readonly intervals: CounterState[] = [];
+/**
+ * The per-interval states of a counter, rate or gauge and their whole-run total. A sample usually
+ * lands in the same interval as the one before, so that interval is kept at hand.
+ */
+abstract class IntervalStates<S extends object> {
+  protected readonly total: S;
+  private readonly intervals: S[] = [];
   private lastIndex = -1;
-  private last: CounterState = this.total;
+  private last: S;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    protected readonly clock: Clock,
+    private readonly empty: () => S,
+  ) {
+    this.total = empty();
+    this.last = this.total;
+  }
+
+  /** The state of the interval `atMs` falls in, created when it is the first sample there. */
+  protected stateAt(atMs: number): S {
+    const index = intervalIndex(this.clock, atMs);
+    if (index !== this.lastIndex) {
+      this.last = this.intervals[index] ??= this.empty();
+      this.lastIndex = index;
+    }
+    return this.last;
+  }
+
+  snapshotStates(): { total: S; series: IntervalState<S>[] } {
+    return { total: { ...this.total }, series: denseToSeries(this.intervals, (s) => ({ ...s })) };
+  }
+}
+
+class Counter extends IntervalStates<CounterState> implements CounterHandle {
+  constructor(clock: Clock) {
+    super(clock, () => ({ samples: 0, sum: 0 }));
+  }
 
   add(value = 1, atMs = this.clock.now()): void {
-    const index = intervalIndex(this.clock, atMs);
-    let state = this.last;
-    if (index !== this.lastIndex) {
-      state = this.intervals[index] ??= { samples: 0, sum: 0 };
-      this.lastIndex = index;
-      this.last = state;
-    }
+    const state = this.stateAt(atMs);
     state.samples += 1;
     state.sum += value;
     this.total.samples += 1;
     this.total.sum += value;
   }
-
-  snapshotStates(): { total: CounterState; series: IntervalState<CounterState>[] } {
-    return { total: { ...this.total }, series: denseToSeries(this.intervals, (s) => ({ ...s })) };
-  }
 }
 
-class Rate implements RateHandle {
-  private readonly total: RateState = { passes: 0, fails: 0 };
-  private readonly intervals: RateState[] = [];
-  private lastIndex = -1;
-  private last: RateState = this.total;
-
-  constructor(private readonly clock: Clock) {}
+class Rate extends IntervalStates<RateState> implements RateHandle {
+  constructor(clock: Clock) {
+    super(clock, () => ({ passes: 0, fails: 0 }));
+  }
 
   add(ok: boolean, atMs = this.clock.now()): void {
-    const index = intervalIndex(this.clock, atMs);
-    let state = this.last;
-    if (index !== this.lastIndex) {
-      state = this.intervals[index] ??= { passes: 0, fails: 0 };
-      this.lastIndex = index;
-      this.last = state;
-    }
+    const state = this.stateAt(atMs);
     if (ok) {
       state.passes += 1;
       this.total.passes += 1;
@@ -125,34 +136,16 @@ class Rate implements RateHandle {
       this.total.fails += 1;
     }
   }
-
-  snapshotStates(): { total: RateState; series: IntervalState<RateState>[] } {
-    return { total: { ...this.total }, series: denseToSeries(this.intervals, (s) => ({ ...s })) };
-  }
 }
 
-class Gauge implements GaugeHandle {
-  private readonly total: GaugeState = emptyGauge();
-  private readonly intervals: GaugeState[] = [];
-  private lastIndex = -1;
-  private last: GaugeState = this.total;
-
-  constructor(private readonly clock: Clock) {}
-
-  set(value: number, atMs = this.clock.now()): void {
-    const index = intervalIndex(this.clock, atMs);
-    let state = this.last;
-    if (index !== this.lastIndex) {
-      state = this.intervals[index] ??= emptyGauge();
-      this.lastIndex = index;
-      this.last = state;
-    }
-    readGauge(state, value, atMs);
-    readGauge(this.total, value, atMs);
+class Gauge extends IntervalStates<GaugeState> implements GaugeHandle {
+  constructor(clock: Clock) {
+    super(clock, emptyGauge);
   }
 
-  snapshotStates(): { total: GaugeState; series: IntervalState<GaugeState>[] } {
-    return { total: { ...this.total }, series: denseToSeries(this.intervals, (s) => ({ ...s })) };
+  set(value: number, atMs = this.clock.now()): void {
+    readGauge(this.stateAt(atMs), value, atMs);
+    readGauge(this.total, value, atMs);
   }
 }
 
@@ -160,14 +153,19 @@ function emptyGauge(): GaugeState {
   return { samples: 0, last: 0, lastAtMs: 0, min: 0, max: 0 };
 }
 
-function readGauge(state: GaugeState, value: number, atMs: number): void {
-  if (state.samples === 0) {
-    state.min = value;
-    state.max = value;
+/** Widens `range` to hold `value`; the first value (`empty` range) sets both ends. */
+function widen(range: { min: number; max: number }, value: number, empty: boolean): void {
+  if (empty) {
+    range.min = value;
+    range.max = value;
   } else {
-    if (value < state.min) state.min = value;
-    if (value > state.max) state.max = value;
+    if (value < range.min) range.min = value;
+    if (value > range.max) range.max = value;
   }
+}
+
+function readGauge(state: GaugeState, value: number, atMs: number): void {
+  widen(state, value, state.samples === 0);
   if (state.samples === 0 || atMs >= state.lastAtMs) {
     state.last = value;
     state.lastAtMs = atMs;
@@ -175,12 +173,22 @@ function readGauge(state: GaugeState, value: number, atMs: number): void {
   state.samples += 1;
 }
 
-/** A trend interval: exact stats, and a histogram that is live (recording) or frozen (encoded). */
-interface TrendInterval {
+/** Exact statistics of a trend's samples. */
+interface TrendStats {
   count: number;
   sum: number;
   min: number;
   max: number;
+}
+
+function addToStats(stats: TrendStats, value: number): void {
+  widen(stats, value, stats.count === 0);
+  stats.count += 1;
+  stats.sum += value;
+}
+
+/** A trend interval: exact stats, and a histogram that is live (recording) or frozen (encoded). */
+interface TrendInterval extends TrendStats {
   live: Histogram | null;
   frozen: string | null;
 }
@@ -191,10 +199,7 @@ interface TrendInterval {
  * intervals (recording every sample twice cost about 40% more per add).
  */
 class Trend implements TrendHandle {
-  private count = 0;
-  private sum = 0;
-  private min = 0;
-  private max = 0;
+  private readonly whole: TrendStats = { count: 0, sum: 0, min: 0, max: 0 };
   private readonly closedTotal = newHistogram();
   private readonly intervals: TrendInterval[] = [];
   private readonly liveIndices: number[] = [];
@@ -218,24 +223,8 @@ class Trend implements TrendHandle {
     }
     const recorded = value > 0 ? Math.round(value * this.valueScale) : 0;
     (interval.live as Histogram).recordValue(recorded);
-    if (interval.count === 0) {
-      interval.min = value;
-      interval.max = value;
-    } else {
-      if (value < interval.min) interval.min = value;
-      if (value > interval.max) interval.max = value;
-    }
-    interval.count += 1;
-    interval.sum += value;
-    if (this.count === 0) {
-      this.min = value;
-      this.max = value;
-    } else {
-      if (value < this.min) this.min = value;
-      if (value > this.max) this.max = value;
-    }
-    this.count += 1;
-    this.sum += value;
+    addToStats(interval, value);
+    addToStats(this.whole, value);
   }
 
   /** The interval for a sample, writable: created, or thawed when a late sample lands in a frozen one. */
@@ -281,10 +270,10 @@ class Trend implements TrendHandle {
   }
 
   snapshotStates(): { total: TrendState; series: IntervalState<TrendState>[] } {
-    const whole = newHistogram();
-    whole.add(this.closedTotal);
-    for (const index of this.liveIndices) whole.add((this.intervals[index] as TrendInterval).live as Histogram);
-    const total: TrendState = { count: this.count, sum: this.sum, min: this.min, max: this.max, histogram: encodeHistogram(whole) };
+    const wholeRun = newHistogram();
+    wholeRun.add(this.closedTotal);
+    for (const index of this.liveIndices) wholeRun.add((this.intervals[index] as TrendInterval).live as Histogram);
+    const total: TrendState = { ...this.whole, histogram: encodeHistogram(wholeRun) };
     const series = denseToSeries(this.intervals, (interval) => ({
       count: interval.count,
       sum: interval.sum,

@@ -91,7 +91,7 @@ const verdict = z.looseObject({
 });
 
 /** The zod schema of a `wsmig.result/v1` Result. Unknown fields are kept (newer v1 writers may add some). */
-export const resultSchema = z.looseObject({
+const resultSchema = z.looseObject({
   schema: z.literal(RESULT_SCHEMA),
   runId: z.string(),
   tool: z.object({ name: z.enum(['wsmig', 'k6', 'autocannon', 'artillery']), version: z.string().nullable() }),

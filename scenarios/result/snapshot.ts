@@ -133,7 +133,7 @@ export function mergeState<K extends MetricType>(type: K, a: StateByType[K], b: 
 }
 
 /** Merges two interval lists (each sorted by index) into one, adding states of the same interval. */
-export function mergeSeries<K extends MetricType>(type: K, a: IntervalState<StateByType[K]>[], b: IntervalState<StateByType[K]>[]): IntervalState<StateByType[K]>[] {
+function mergeSeries<K extends MetricType>(type: K, a: IntervalState<StateByType[K]>[], b: IntervalState<StateByType[K]>[]): IntervalState<StateByType[K]>[] {
   const out: IntervalState<StateByType[K]>[] = [];
   let i = 0;
   let j = 0;

@@ -1,7 +1,7 @@
-/** "Did you mean …" for metric names: the known names within a small edit distance of a typo. */
+/** "Did you mean …" for metric and scenario names: the known names within a small edit distance of a typo. */
 
 /** Levenshtein distance: insertions, deletions and substitutions to turn `a` into `b`. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i += 1) {
     const current = [i];

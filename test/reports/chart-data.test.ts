@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { chartsFor } from '../../reports/chart-data.js';
-import { sampleResult } from './sample-result.js';
+import { SAMPLE_CHART_TITLES, sampleResult } from './sample-result.js';
 
 describe('chart data', () => {
   it('charts latency percentiles per interval, connections and reconnects, and server RSS/CPU/lag', () => {
     const charts = chartsFor(sampleResult());
-    expect(charts.map((c) => c.title)).toEqual([
-      'ws_rpc_duration percentiles per 1s',
-      'ws_event_latency percentiles per 1s',
-      'Connections and reconnects',
-      'Server memory (RSS)',
-      'Server CPU',
-      'Server event-loop lag',
-    ]);
+    expect(charts.map((c) => c.title)).toEqual(SAMPLE_CHART_TITLES);
     const rpc = charts[0]!;
     expect(rpc.x).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(rpc.series.map((s) => s.label)).toEqual(['p50', 'p95', 'p99']);

@@ -7,7 +7,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeReport } from '../../reports/write-report.js';
 import { parseResult } from '../../scenarios/result/schema.js';
-import { sampleResult } from './sample-result.js';
+import { SAMPLE_CHART_TITLES, sampleResult } from './sample-result.js';
 
 /** Debian's chromium (`apt-get install -y chromium`); the test skips, saying why, when it cannot start. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -79,14 +79,7 @@ describe('report.html in headless Chromium, with the network blocked', () => {
       for (let i = 3; i < pixels.length; i += 4) if (pixels[i] > 0) painted += 1;
       return { title: chart.querySelector('.u-title')?.textContent ?? '', painted };
     })`)) as Array<{ title: string; painted: number }>;
-    expect(charts.map((c) => c.title)).toEqual([
-      'ws_rpc_duration percentiles per 1s',
-      'ws_event_latency percentiles per 1s',
-      'Connections and reconnects',
-      'Server memory (RSS)',
-      'Server CPU',
-      'Server event-loop lag',
-    ]);
+    expect(charts.map((c) => c.title)).toEqual(SAMPLE_CHART_TITLES);
     for (const chart of charts) expect(chart.painted, chart.title).toBeGreaterThan(500);
     expect(await page.textContent('#verdict')).toMatch(/^FAIL2 of 4 thresholds breached/);
     expect(await page.evaluate('typeof window.__xss')).toBe('undefined');

@@ -6,6 +6,16 @@ import { parseThresholds } from '../../scenarios/thresholds/thresholds-file.js';
 /** A tag value that would break out of a script element or inject markup if anything were not escaped. */
 export const HOSTILE_TAG = '</script><img src=x onerror="window.__xss=1">|*_`';
 
+/** The charts of {@link sampleResult}, in the order the HTML report draws them. */
+export const SAMPLE_CHART_TITLES = [
+  'ws_rpc_duration percentiles per 1s',
+  'ws_event_latency percentiles per 1s',
+  'Connections and reconnects',
+  'Server memory (RSS)',
+  'Server CPU',
+  'Server event-loop lag',
+];
+
 /** A 12-second run with latency, connections, reconnects and server figures, and a verdict. */
 export function sampleResult(options: { thresholds?: Record<string, unknown> } = {}): Result {
   const startMs = Date.UTC(2026, 0, 15, 10, 20, 30);

@@ -8,6 +8,7 @@ import { createServer, type ReferenceServer } from '../../reference/server/index
 import { planLoadRun, runLoad, withGeneratorHealth, type LoadProgress } from '../../scenarios/load-run.js';
 import type { GeneratorHealth, Result, Verdict } from '../../scenarios/result/types.js';
 import { spawnCli } from '../helpers/cli.js';
+import { knobOverrides } from './helpers/knob-overrides.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -94,12 +95,7 @@ describe('runLoad', () => {
     const outcome = await runLoad({
       scenarios: ['latency'],
       target: server.wsUrl,
-      overrides: [
-        { knob: 'duration', value: '3s', source: 'test' },
-        { knob: 'rampUp', value: '500ms', source: 'test' },
-        { knob: 'connections', value: '20', source: 'test' },
-        { knob: 'rate', value: '50', source: 'test' },
-      ],
+      overrides: knobOverrides({ duration: '3s', rampUp: '500ms', connections: '20', rate: '50' }),
       outDir: out,
       logger: silentLogger(),
       onProgress: (p) => progress.push(p),
@@ -129,12 +125,7 @@ describe('runLoad', () => {
     const outcome = await runLoad({
       scenarios: ['latency'],
       target: server.wsUrl,
-      overrides: [
-        { knob: 'duration', value: '20s', source: 'test' },
-        { knob: 'connections', value: '10', source: 'test' },
-        { knob: 'rate', value: '50', source: 'test' },
-        { knob: 'rampUp', value: '0s', source: 'test' },
-      ],
+      overrides: knobOverrides({ duration: '20s', connections: '10', rate: '50', rampUp: '0s' }),
       thresholdsFile: thresholds,
       outDir: dir,
       logger: silentLogger(),
@@ -161,14 +152,7 @@ describe('runLoad', () => {
     const outcome = await runLoad({
       scenarios: ['reconnect-storm'],
       target: wsUrl,
-      overrides: [
-        { knob: 'duration', value: '4s', source: 'test' },
-        { knob: 'rampUp', value: '500ms', source: 'test' },
-        { knob: 'connections', value: '30', source: 'test' },
-        { knob: 'syncs', value: '5', source: 'test' },
-        { knob: 'cuts', value: '2', source: 'test' },
-        { knob: 'reconnectDelay', value: '200ms', source: 'test' },
-      ],
+      overrides: knobOverrides({ duration: '4s', rampUp: '500ms', connections: '30', syncs: '5', cuts: '2', reconnectDelay: '200ms' }),
       outDir: await tempDir(),
       logger: silentLogger(),
     });
@@ -185,12 +169,7 @@ describe('runLoad', () => {
     const outcome = await runLoad({
       scenarios: ['http-under-load'],
       target: server.wsUrl,
-      overrides: [
-        { knob: 'duration', value: '2s', source: 'test' },
-        { knob: 'connections', value: '5', source: 'test' },
-        { knob: 'rate', value: '40', source: 'test' },
-        { knob: 'rampUp', value: '0s', source: 'test' },
-      ],
+      overrides: knobOverrides({ duration: '2s', connections: '5', rate: '40', rampUp: '0s' }),
       outDir: await tempDir(),
       logger: silentLogger(),
     });
@@ -210,11 +189,7 @@ describe('runLoad', () => {
     const outcome = await runLoad({
       scenarios: ['soak'],
       target: server.wsUrl,
-      overrides: [
-        { knob: 'duration', value: '3s', source: 'test' },
-        { knob: 'rampUp', value: '0s', source: 'test' },
-        { knob: 'connections', value: '10', source: 'test' },
-      ],
+      overrides: knobOverrides({ duration: '3s', rampUp: '0s', connections: '10' }),
       outDir: await tempDir(),
       logger: silentLogger(),
     });

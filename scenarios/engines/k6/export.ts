@@ -9,6 +9,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../../lib/atomic-write.js';
 import { UsageError } from '../../../lib/errors.js';
 import { packageVersion } from '../../../lib/package-info.js';
+import { SOCKETS_PER_VU } from '../../k6/lib/scenario-knobs.js';
 import { readThresholdsFile } from '../../thresholds/index.js';
 import { k6EnvArguments, k6EnvFor, type K6Target } from './k6-env.js';
 import { k6ThresholdsFor } from './k6-thresholds.js';
@@ -16,10 +17,10 @@ import { OPERATOR_SCRIPT_DIR, operatorManifest, resourceNameOf } from './operato
 import { COMPILED_SCRIPTS_DIR, assertK6Scenario, flattenedScript, type ScriptFile } from './script-files.js';
 
 /** WebSocket connections per k6 VU when `socketsPerVu` is not given (the scripts' default). */
-export const DEFAULT_SOCKETS_PER_VU = 25;
+export const DEFAULT_SOCKETS_PER_VU = SOCKETS_PER_VU.default as number;
 
 /** The target a script uses when none is given: the seed's `WS_ENDPOINT`. */
-export const DEFAULT_EXPORT_TARGET: K6Target = { wsUrl: 'ws://localhost:3000/ws' };
+const DEFAULT_EXPORT_TARGET: K6Target = { wsUrl: 'ws://localhost:3000/ws' };
 
 export interface ExportK6Options {
   outDir: string;

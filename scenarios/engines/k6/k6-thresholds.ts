@@ -4,8 +4,10 @@
  * outside the script are left out, `minSamples` is dropped, and each omission becomes a note.
  * wsmig re-evaluates the imported Result with the full grammar, so the verdict is always whole.
  */
-import type { ThresholdSet } from '../../thresholds/index.js';
 import { formatDurationMs } from '../../../lib/duration.js';
+import { K6_HTTP_TIMINGS } from '../../k6/lib/builtin-metrics.js';
+import type { K6Threshold, K6Thresholds } from '../../k6/lib/thresholds.js';
+import type { ThresholdSet } from '../../thresholds/index.js';
 
 /**
  * Metrics a k6 script can record: the k6 built-ins its WebSocket and HTTP calls produce and the
@@ -22,14 +24,8 @@ export const K6_SCRIPT_METRICS: readonly string[] = [
   'data_sent',
   'checks',
   'http_reqs',
-  'http_req_duration',
-  'http_req_blocked',
-  'http_req_connecting',
-  'http_req_tls_handshaking',
-  'http_req_sending',
-  'http_req_waiting',
-  'http_req_receiving',
   'http_req_failed',
+  ...K6_HTTP_TIMINGS,
   'ws_connecting',
   'ws_sessions',
   'ws_msgs_sent',
@@ -48,18 +44,9 @@ export const K6_SCRIPT_METRICS: readonly string[] = [
   'wsmig_send_lag',
 ];
 
-/** One threshold in k6's `options.thresholds`. */
-export type K6ThresholdEntry = string | { threshold: string; abortOnFail?: boolean; delayAbortEval?: string };
-
-/** What k6 evaluates, and notes on what only wsmig does. */
-export interface K6ThresholdsDocument {
-  thresholds: Record<string, K6ThresholdEntry[]>;
-  notes: string[];
-}
-
-/** Converts parsed wsmig thresholds into the JSON document the k6 scripts read (WSMIG_THRESHOLDS). */
-export function k6ThresholdsFor(set: ThresholdSet): K6ThresholdsDocument {
-  const thresholds: Record<string, K6ThresholdEntry[]> = {};
+/** Converts parsed wsmig thresholds into the JSON document the k6 scripts read (WSMIG_THRESHOLDS), with notes on what only wsmig evaluates. */
+export function k6ThresholdsFor(set: ThresholdSet): K6Thresholds {
+  const thresholds: Record<string, K6Threshold[]> = {};
   const notes: string[] = [];
   for (const definition of set.definitions) {
     const label = `${definition.selector} "${definition.expression}"`;
@@ -72,7 +59,7 @@ export function k6ThresholdsFor(set: ThresholdSet): K6ThresholdsDocument {
       continue;
     }
     if (definition.minSamples !== null) notes.push(`${label}: k6 ignores minSamples (it cannot be inconclusive); wsmig applies it after the run.`);
-    const entry: K6ThresholdEntry =
+    const entry: K6Threshold =
       definition.abortOnFail || definition.delayAbortEvalMs !== null
         ? {
             threshold: definition.expression,

@@ -76,7 +76,7 @@ function metricValue(metrics: readonly MetricResult[], name: string, key: string
 }
 
 /** The generator's own health, from the schedule metrics the scripts record and the k6 process's usage. */
-export function k6GeneratorHealth(metrics: readonly MetricResult[], usage: ProcessUsage, cpus: number): GeneratorHealth {
+function k6GeneratorHealth(metrics: readonly MetricResult[], usage: ProcessUsage, cpus: number): GeneratorHealth {
   const lateSends = metricValue(metrics, 'wsmig_late_sends', 'count') ?? 0;
   const droppedIterations = metricValue(metrics, 'dropped_iterations', 'count') ?? 0;
   const sends = metricValue(metrics, 'wsmig_send_lag', 'count') ?? 0;

@@ -41,7 +41,7 @@ export function compiledScriptPath(name: K6ScenarioName, scriptsDir = COMPILED_S
 const RELATIVE_IMPORT = /(\bfrom\s*|\bimport\s*)(['"])(\.{1,2}\/[^'"]+)\2/g;
 
 /** The flat name of a compiled file, relative to the scripts folder: `lib/knobs.js` → `wsmig-lib-knobs.js`. */
-export function flatNameOf(relativePath: string): string {
+function flatNameOf(relativePath: string): string {
   const posix = relativePath.split(path.sep).join('/');
   return posix.includes('/') ? `wsmig-${posix.replace(/\//g, '-')}` : posix;
 }

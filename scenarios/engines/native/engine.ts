@@ -1,7 +1,8 @@
 /**
  * The native engine: wsmig's own WebSocket load generator. Splits a workload's connections and
  * request rate across worker threads (one per core by default), starts them together, paces the
- * cuts of a reconnect storm, merges the workers' recordings exactly, and judges its own health.
+ * cuts of a reconnect storm (at the offsets the k6 scripts cut at too), merges the workers'
+ * recordings exactly, and judges its own health.
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -10,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WsmigError, messageOf } from '../../../lib/errors.js';
 import { PACKAGE_ROOT } from '../../../lib/package-info.js';
+import { cutOffsetsMs } from '../../k6/lib/workload-plan.js';
 import { mergeSnapshots, type RecorderSnapshot } from '../../result/recorder.js';
 import type { CutMode, Engine, EngineContext, EngineOutcome, WsWorkload } from '../types.js';
 import { assessGenerator, workerWarnings } from './health.js';
@@ -31,7 +33,7 @@ const STATUS_INTERVAL_MS = 100;
 const DONE_TIMEOUT_MS = 15_000;
 
 /** The compiled worker entry. From source (tests), the compiled copy in dist/ (built by `npm run build`). */
-export function workerEntryPath(): string {
+function workerEntryPath(): string {
   const here = fileURLToPath(import.meta.url);
   const sibling = path.join(path.dirname(here), 'worker.js');
   if (here.endsWith('.js') && existsSync(sibling)) return sibling;
@@ -72,11 +74,9 @@ async function runNative(scenario: string, workload: WsWorkload, context: Engine
   const entry = workerEntryPath();
   const chatPrefix = `load-${context.runId.slice(-6)}-${scenario}`;
   let first = 0;
-  const handles: WorkerHandle[] = connectionShares.map((connections, workerIndex) => {
+  const handles: WorkerHandle[] = connectionShares.map((connections) => {
     const spec: WorkerSpec = {
       scenario,
-      workerIndex,
-      workers: workerCount,
       wsUrl: context.target.wsUrl,
       startMs: context.startMs,
       intervalMs: context.intervalMs,
@@ -91,7 +91,7 @@ async function runNative(scenario: string, workload: WsWorkload, context: Engine
       statusIntervalMs: STATUS_INTERVAL_MS,
     };
     first += connections;
-    return { worker: new Worker(entry, { workerData: spec }), latest: undefined, status: { open: 0, recovering: 0, pendingRequests: 0 }, final: undefined, armed: new Set(), exited: false };
+    return { worker: new Worker(entry, { workerData: spec }), latest: undefined, status: { open: 0, recovering: 0 }, final: undefined, armed: new Set(), exited: false };
   });
 
   let failure: Error | undefined;
@@ -171,10 +171,10 @@ async function runNative(scenario: string, workload: WsWorkload, context: Engine
     let endAt = workload.durationMs;
     if (workload.cuts && cutMode) {
       const { count, reconnectDeadlineMs } = workload.cuts;
-      const spacingMs = (workload.durationMs - workload.rampUpMs) / (count + 1);
+      const offsetsMs = cutOffsetsMs(workload);
       let mode: CutMode = cutMode;
       for (let cut = 1; cut <= count; cut += 1) {
-        if (!(await sleepUntil(workload.rampUpMs + spacingMs * cut))) break;
+        if (!(await sleepUntil(offsetsMs[cut - 1] as number))) break;
         if (Date.now() - runStart > workload.durationMs) {
           warnings.push(`Only ${cut - 1} of ${count} cuts fit in the run: clients took long to recover; lengthen the duration or lower the cuts.`);
           break;

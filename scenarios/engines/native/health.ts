@@ -8,7 +8,7 @@ import type { GeneratorHealth } from '../../result/types.js';
 import type { WorkerStats } from './messages.js';
 
 /** Where a generator stops being trustworthy. */
-export const HEALTH_LIMITS = {
+const HEALTH_LIMITS = {
   /** Share of sends allowed to leave later than the late tolerance… */
   lateShare: 0.01,
   /** …and a floor, so one short stall in a small run (two sends 60 ms late) is not called an overload. */

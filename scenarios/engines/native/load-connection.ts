@@ -16,7 +16,7 @@ import {
   type SyncStatusReply,
   type WSMessage,
 } from '../../../reference/protocol/index.js';
-import type { ReconnectSettings } from '../types.js';
+import type { BackoffPolicy } from '../../k6/lib/reconnect.js';
 import { reconnectDelayFor } from '../../../reference/client/backoff.js';
 import { SeqTracker, type SeenSyncState } from '../../k6/lib/seq-tracker.js';
 import type { WorkerMetrics } from './worker-metrics.js';
@@ -25,8 +25,8 @@ import type { WorkerMetrics } from './worker-metrics.js';
 export interface ConnectionHost {
   readonly url: string;
   readonly metrics: WorkerMetrics;
-  readonly reconnect: ReconnectSettings;
-  /** Cut connections not back within this count as failed reconnects; undefined without cuts. */
+  readonly reconnect: BackoffPolicy;
+  /** A lost connection not back within this counts as a failed reconnect (the cut deadline, or 10 s without cuts). */
   readonly reconnectDeadlineMs: number;
   random(): number;
   /** Monotonic ms (performance.now). */
@@ -34,7 +34,7 @@ export interface ConnectionHost {
   /** Open and every channel (re)subscribed. */
   onReady(connection: LoadConnection): void;
   /** A frame for the sync drivers: sync events, resyncs, replies and errors to `y…` requests. */
-  onSyncFrame(connection: LoadConnection, message: WSMessage, replayed: boolean): void;
+  onSyncFrame(connection: LoadConnection, message: WSMessage): void;
   noteUnknowableResync(): void;
   noteBadFrame(): void;
   noteStopped(code: number): void;
@@ -44,6 +44,9 @@ export interface ConnectionHost {
 type ConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
 
 const ECHO_CHANNEL = 'load';
+/** Request ids start with their kind, so a reply is routed by one character: `e…` echo, `s…` subscribe (`y…` sync starts go to the host). */
+const ECHO_ID = 'e'.charCodeAt(0);
+const SUBSCRIBE_ID = 's'.charCodeAt(0);
 
 export class LoadConnection {
   state: ConnectionState = 'idle';
@@ -233,15 +236,11 @@ export class LoadConnection {
 
   private onReply(message: WSMessage): void {
     const first = message.id.charCodeAt(0);
-    if (first === 101 /* e: echo */) {
-      const intendedAt = this.pending.get(message.id);
-      if (intendedAt === undefined) return;
-      this.pending.delete(message.id);
-      this.host.metrics.rpcDuration.add(this.host.now() - intendedAt);
-      this.host.metrics.checks.add(true);
+    if (first === ECHO_ID) {
+      this.settleEcho(message.id, true);
       return;
     }
-    if (first === 115 /* s: subscribe */) {
+    if (first === SUBSCRIBE_ID) {
       const tracker = this.trackers.get(message.channel);
       if (!tracker) return;
       tracker.onSubscribed(message.payload as SubscribeReply);
@@ -249,28 +248,33 @@ export class LoadConnection {
       if (this.awaitingSubscribe === 0 && !this.ready) this.becomeReady();
       return;
     }
-    this.host.onSyncFrame(this, message, false);
+    this.host.onSyncFrame(this, message);
   }
 
   private onError(message: WSMessage): void {
     const code = message.error?.code ?? 'UNKNOWN';
     this.host.noteRequestError(code);
     const first = message.id.charCodeAt(0);
-    if (first === 101) {
-      const intendedAt = this.pending.get(message.id);
-      if (intendedAt === undefined) return;
-      this.pending.delete(message.id);
-      this.host.metrics.rpcDuration.add(this.host.now() - intendedAt);
-      this.host.metrics.checks.add(false);
+    if (first === ECHO_ID) {
+      this.settleEcho(message.id, false);
       return;
     }
-    if (first === 115) {
+    if (first === SUBSCRIBE_ID) {
       // A refused subscribe (the server is draining, say): try again shortly if still connected.
       const i = this.subscribeIds.indexOf(message.id);
       if (i >= 0) setTimeout(() => this.state === 'open' && this.subscribe(this.channels[i] as string, i), 250).unref();
       return;
     }
-    this.host.onSyncFrame(this, message, false);
+    this.host.onSyncFrame(this, message);
+  }
+
+  /** An answer (reply or error) to an `echo`: its round trip from the intended send time, and the check. */
+  private settleEcho(id: string, ok: boolean): void {
+    const intendedAt = this.pending.get(id);
+    if (intendedAt === undefined) return;
+    this.pending.delete(id);
+    this.host.metrics.rpcDuration.add(this.host.now() - intendedAt);
+    this.host.metrics.checks.add(ok);
   }
 
   private onEvent(message: WSMessage): void {
@@ -285,7 +289,7 @@ export class LoadConnection {
     if (!verdict.replayed && message.ts !== undefined) this.host.metrics.eventLatency.add(Date.now() - message.ts);
     const seen = seenStateOf(message);
     if (seen) tracker.noteSyncState(seen);
-    this.host.onSyncFrame(this, message, verdict.replayed);
+    this.host.onSyncFrame(this, message);
   }
 
   private onResync(message: WSMessage<ResyncPayload<SyncStatusReply>>): void {
@@ -294,7 +298,7 @@ export class LoadConnection {
     const verdict = tracker.onResync(message.payload);
     if (verdict.lost > 0) this.host.metrics.lost.add(verdict.lost);
     if (!verdict.knowable) this.host.noteUnknowableResync();
-    this.host.onSyncFrame(this, message, false);
+    this.host.onSyncFrame(this, message);
   }
 
   private onClose(code: number): void {

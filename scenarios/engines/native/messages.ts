@@ -5,8 +5,6 @@ import type { CutMode, WsWorkload } from '../types.js';
 /** One worker's share of a workload, passed as `workerData`. */
 export interface WorkerSpec {
   scenario: string;
-  workerIndex: number;
-  workers: number;
   wsUrl: string;
   /** Wall-clock ms the whole run started (every recorder uses it). */
   startMs: number;
@@ -42,7 +40,6 @@ export interface WorkerStatus {
   open: number;
   /** Connections cut or lost and not yet connected and resubscribed. */
   recovering: number;
-  pendingRequests: number;
 }
 
 /** What the generator itself did, for its health report. */

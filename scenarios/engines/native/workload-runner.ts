@@ -8,7 +8,9 @@ import { encodeHistogram, newHistogram } from '../../result/histogram.js';
 import { MetricsRecorder } from '../../result/recorder.js';
 import { syncChannel } from '../../../reference/protocol/index.js';
 import type { WSMessage } from '../../../reference/protocol/index.js';
-import type { ReconnectSettings } from '../types.js';
+import { echoPayloadOfBytes } from '../../k6/lib/envelope.js';
+import type { BackoffPolicy } from '../../k6/lib/reconnect.js';
+import { chatsOfConnection } from '../../k6/lib/workload-plan.js';
 import { LoadConnection, type ConnectionHost } from './load-connection.js';
 import type { ParentMessage, WorkerMessage, WorkerSpec, WorkerStats, WorkerStatus } from './messages.js';
 import { ArrivalScheduler, systemSchedulerClock, type SchedulerClock } from './scheduler.js';
@@ -27,19 +29,10 @@ export interface RunnerDependencies {
   random?: () => number;
 }
 
-/** The chats (by index) connection `g` of `connections` subscribes to, and those it drives. */
-export function chatsOfConnection(g: number, connections: number, syncs: number): { subscribed: number[]; driven: number[] } {
-  if (syncs === 0) return { subscribed: [], driven: [] };
-  const driven: number[] = [];
-  for (let k = g; k < syncs; k += connections) driven.push(k);
-  const watched = g % syncs;
-  return { subscribed: driven.includes(watched) ? driven : [watched, ...driven], driven };
-}
-
 export class WorkloadRunner implements ConnectionHost {
   readonly url: string;
   readonly metrics: WorkerMetrics;
-  readonly reconnect: ReconnectSettings;
+  readonly reconnect: BackoffPolicy;
   readonly reconnectDeadlineMs: number;
   private readonly recorder: MetricsRecorder;
   private readonly clock: SchedulerClock;
@@ -75,18 +68,17 @@ export class WorkloadRunner implements ConnectionHost {
     this.reconnectDeadlineMs = spec.workload.cuts?.reconnectDeadlineMs ?? 10_000;
     this.recorder = new MetricsRecorder({ startMs: spec.startMs, intervalMs: spec.intervalMs });
     this.metrics = createWorkerMetrics(this.recorder, { scenario: spec.scenario }, spec.workload);
-    this.echoPayload = 'x'.repeat(spec.workload.payloadBytes);
-    const { connections: total, syncs } = spec.workload;
+    this.echoPayload = echoPayloadOfBytes(spec.workload.payloadBytes);
     for (let i = 0; i < spec.connections; i += 1) {
       const g = spec.firstConnection + i;
-      const { subscribed, driven } = chatsOfConnection(g, total, syncs);
+      const chats = chatsOfConnection(spec.workload, g);
       const connection = new LoadConnection(
         g,
-        subscribed.map((k) => syncChannel(this.chatId(k))),
+        chats.subscribe.map((k) => syncChannel(this.chatId(k))),
         this,
       );
       this.connections.push(connection);
-      for (const k of driven) {
+      for (const k of chats.drive) {
         this.drivers.set(k, new SyncDriver(k, this.chatId(k), syncChannel(this.chatId(k)), connection, this.metrics.syncDuration, () => this.now()));
       }
     }
@@ -136,13 +128,11 @@ export class WorkloadRunner implements ConnectionHost {
   status(): WorkerStatus {
     let open = 0;
     let recovering = 0;
-    let pendingRequests = 0;
     for (const connection of this.connections) {
       if (connection.state === 'open') open += 1;
       if (connection.recovering) recovering += 1;
-      pendingRequests += connection.pending.size;
     }
-    return { open, recovering, pendingRequests };
+    return { open, recovering };
   }
 
   private chatId(k: number): string {

@@ -1,37 +1,57 @@
 /**
  * The shape of a WebSocket workload in k6 terms: which VU holds which connections, when each
  * opens, which chats each connection subscribes to and keeps syncing, when the cuts fall, and the
- * k6 `options` that run it. The same model as the native engine's workload (connections, rate,
- * syncs, cuts), laid out over VUs. No k6 imports: unit-tested in Node.
+ * k6 `options` that run it. The workload model (connections, rate, syncs, cuts) and the chat and cut
+ * layout are the native engine's too. No k6 imports: compiled for k6 and for Node alike.
  */
+import { K6_HTTP_TIMINGS } from './builtin-metrics.js';
 import type { BackoffPolicy } from './reconnect.js';
 import type { K6Threshold } from './thresholds.js';
 import { k6Duration } from './knobs.js';
 
-/** How every connection is cut in a reconnect storm, as k6 can do it. */
-export type K6CutMode = 'kick' | 'client-close';
+/**
+ * How every connection is cut in a reconnect storm: a restart of the server (only the native engine
+ * can, for the server wsmig started), an admin kick, or an abrupt close by the client.
+ */
+export type CutMode = 'restart' | 'kick' | 'client-close';
 
-export interface CutPlan {
+/** The cut modes a k6 script can carry out itself. */
+export type K6CutMode = Exclude<CutMode, 'restart'>;
+
+/** Cutting every connection at once, `count` times. */
+export interface CutSettings<M extends CutMode = CutMode> {
   count: number;
-  /** `auto` is resolved in `setup()`: kick when the target's /admin/kick answers, else client-close. */
-  mode: K6CutMode | 'auto';
+  /**
+   * `auto` picks the strongest cut the target allows: the native engine restarts a server wsmig
+   * started (when that keeps its replay history), else kicks; k6 resolves it in `setup()` to kick
+   * when the target's /admin/kick answers, else client-close.
+   */
+  mode: M | 'auto';
+  /** A cut client that is not connected and resubscribed within this counts as a failed reconnect. */
   reconnectDeadlineMs: number;
 }
 
-/** A WebSocket workload (the native engine's WsWorkload, plus how many sockets a VU holds). */
-export interface WsWorkloadPlan {
+/** A WebSocket workload: what the connections of a scenario do, whichever engine runs them. */
+export interface WsWorkloadSettings<M extends CutMode = CutMode> {
   connections: number;
-  socketsPerVu: number;
-  /** `echo` requests per second across all connections (open model); 0 for none. */
+  /** `echo` requests started per second across all connections (open model); 0 for none. */
   ratePerSecond: number;
   payloadBytes: number;
   durationMs: number;
+  /** Connections open, and the request rate ramps from 0, over this time. */
   rampUpMs: number;
-  /** Chats kept syncing; every connection subscribes to one. */
+  /** Chats kept syncing: each is started again when its run ends. Every connection subscribes to one. */
   syncs: number;
+  /** A request without a reply after this long is recorded at this duration and counted as failed. */
   requestTimeoutMs: number;
+  /** The reference client's reconnect policy: capped exponential backoff with full jitter. */
   reconnect: BackoffPolicy;
-  cuts: CutPlan | null;
+  cuts: CutSettings<M> | null;
+}
+
+/** The workload as a k6 script runs it: k6's cut modes, and how many sockets a VU holds. */
+export interface WsWorkloadPlan extends WsWorkloadSettings<K6CutMode> {
+  socketsPerVu: number;
 }
 
 /** VUs that hold the connections. */
@@ -63,7 +83,7 @@ export interface ConnectionChats {
  * which also subscribes to it. So every connection watches one chat and every chat has one driver,
  * whether there are more syncs than connections or fewer.
  */
-export function chatsOfConnection(plan: WsWorkloadPlan, connection: number): ConnectionChats {
+export function chatsOfConnection(plan: Pick<WsWorkloadSettings, 'connections' | 'syncs'>, connection: number): ConnectionChats {
   if (plan.syncs <= 0) return { subscribe: [], drive: [] };
   const drive: number[] = [];
   for (let chat = connection; chat < plan.syncs; chat += plan.connections) drive.push(chat);
@@ -73,7 +93,7 @@ export function chatsOfConnection(plan: WsWorkloadPlan, connection: number): Con
 }
 
 /** When the cuts fall, ms from the start: spread evenly after the ramp-up. */
-export function cutOffsetsMs(plan: WsWorkloadPlan): number[] {
+export function cutOffsetsMs(plan: Pick<WsWorkloadSettings, 'durationMs' | 'rampUpMs' | 'cuts'>): number[] {
   if (plan.cuts === null) return [];
   const span = Math.max(0, plan.durationMs - plan.rampUpMs);
   const offsets: number[] = [];
@@ -133,7 +153,7 @@ export function recordedMetricsOf(plan: WsWorkloadPlan): string[] {
   if (plan.cuts !== null) {
     metrics.push('ws_reconnect_duration', 'ws_reconnect_success');
     // The admin kick (and the probe that resolves `auto`) are HTTP requests.
-    if (plan.cuts.mode !== 'client-close') metrics.push('http_reqs', 'http_req_duration', 'http_req_failed', 'http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving');
+    if (plan.cuts.mode !== 'client-close') metrics.push('http_reqs', 'http_req_failed', ...K6_HTTP_TIMINGS);
   }
   return metrics;
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -142,7 +142,6 @@ describe('format detection and bad input', () => {
   });
 
   it('tells every fixture shape apart', async () => {
-    const { readFile } = await import('node:fs/promises');
     const expected: Record<string, string> = {
       'k6-summary-export.json': 'k6-summary-export',
       'k6-handle-summary.json': 'k6-handle-summary',

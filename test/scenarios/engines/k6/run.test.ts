@@ -3,7 +3,7 @@
  * summary. A stand-in binary (fixtures/fake-k6.mjs) plays k6's process; the scripts themselves
  * only run under a real k6 (see k6-integration.test.ts).
  */
-import { copyFile, chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   scripts = await compileK6Scripts();
   work = await mkdtemp(path.join(tmpdir(), 'wsmig-k6-run-'));
   binDir = path.join(work, 'bin');
-  await import('node:fs/promises').then((fs) => fs.mkdir(binDir));
+  await mkdir(binDir);
   await copyFile(path.join(FIXTURES, 'fake-k6.mjs'), path.join(binDir, 'k6'));
   await chmod(path.join(binDir, 'k6'), 0o755);
 }, 120_000);
@@ -50,7 +50,7 @@ function runWithFake(extra: Record<string, string>, overrides: Partial<RunK6Opti
 describe('runK6Scenario', () => {
   it('stops with K6_NOT_FOUND, saying how to get k6, when there is no k6 on PATH', async () => {
     const emptyDir = path.join(work, 'empty');
-    await import('node:fs/promises').then((fs) => fs.mkdir(emptyDir, { recursive: true }));
+    await mkdir(emptyDir, { recursive: true });
     const failure = await runK6Scenario('latency', { target: TARGET, options: LATENCY_OPTIONS, env: { PATH: emptyDir }, scriptsDir: scripts.dir }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(UsageError);
     expect(failure).toMatchObject({ code: 'K6_NOT_FOUND', exitCode: 2 });

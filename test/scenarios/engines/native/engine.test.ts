@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../../lib/logger.js';
 import { createServer, type ReferenceServer, type ServerOptions } from '../../../../reference/server/index.js';
 import { createNativeEngine, splitEvenly } from '../../../../scenarios/engines/native/engine.js';
-import { chatsOfConnection } from '../../../../scenarios/engines/native/workload-runner.js';
 import type { EngineOutcome, WsWorkload } from '../../../../scenarios/engines/types.js';
-import { buildResult } from '../../../../scenarios/result/recorder.js';
 import type { CounterValues, RateValues, Result, TrendValues } from '../../../../scenarios/result/types.js';
-import { connectExternalTarget } from '../../../../scenarios/target.js';
+import { metricValues as values, runEngine } from '../helpers/run-engine.js';
 
 // These runs use the compiled worker (dist/), built by `npm test` before vitest runs.
 
@@ -35,53 +32,14 @@ const workload = (over: Partial<WsWorkload>): WsWorkload => ({
   ...over,
 });
 
-async function run(server: ReferenceServer, scenario: string, load: WsWorkload): Promise<{ outcome: EngineOutcome; result: Result }> {
-  const target = await connectExternalTarget(server.wsUrl);
-  const startMs = Date.now();
-  const outcome = await createNativeEngine({ workers: 2 }).run(scenario, load, {
-    runId: `test-${startMs.toString(36)}`,
-    startMs,
-    intervalMs: 1_000,
-    target,
-    signal: new AbortController().signal,
-    logger: silentLogger(),
-    onProgress: () => undefined,
-  });
-  const result = buildResult(outcome.snapshot, {
-    runId: 'test',
-    tool: { name: 'wsmig', version: null },
-    engine: 'native',
-    scenarios: [],
-    target: { url: server.wsUrl, embedded: false },
-    startedAt: new Date(startMs).toISOString(),
-    endedAt: new Date().toISOString(),
-    durationMs: Date.now() - startMs,
-    generator: outcome.generator,
-    environment: { node: null, platform: null, cpus: null, wsmig: null },
-    source: null,
-    warnings: outcome.warnings,
-  });
-  return { outcome, result };
-}
-
-function values<T>(result: Result, name: string): T {
-  const metric = result.metrics.find((m) => m.name === name && Object.keys(m.tags).length === 0);
-  if (!metric) throw new Error(`no ${name} in the result (has ${result.metrics.map((m) => m.name).join(', ')})`);
-  return metric.values as T;
+function run(server: ReferenceServer, scenario: string, load: WsWorkload): Promise<{ outcome: EngineOutcome; result: Result }> {
+  return runEngine(createNativeEngine({ workers: 2 }), scenario, load, server);
 }
 
 describe('splitting a workload', () => {
   it('splits connections evenly over workers', () => {
     expect(splitEvenly(10, 3)).toEqual([4, 3, 3]);
     expect(splitEvenly(2, 2)).toEqual([1, 1]);
-  });
-
-  it('gives every chat one driving connection, subscribed to it, and every connection one chat to watch', () => {
-    expect(chatsOfConnection(0, 10, 3)).toEqual({ subscribed: [0], driven: [0] });
-    expect(chatsOfConnection(7, 10, 3)).toEqual({ subscribed: [1], driven: [] });
-    // More chats than connections: a connection drives (and watches) several.
-    expect(chatsOfConnection(1, 2, 5)).toEqual({ subscribed: [1, 3], driven: [1, 3] });
-    expect(chatsOfConnection(4, 10, 0)).toEqual({ subscribed: [], driven: [] });
   });
 });
 

@@ -23,8 +23,6 @@ describe('WorkloadRunner (one worker share, in-process)', () => {
     const posted: WorkerMessage[] = [];
     const spec: WorkerSpec = {
       scenario: 'reconnect-storm',
-      workerIndex: 0,
-      workers: 1,
       wsUrl: server.wsUrl,
       startMs: Date.now(),
       intervalMs: 1_000,

@@ -62,6 +62,14 @@ describe('workload plan', () => {
     );
   });
 
+  it('gives every chat one driving connection, subscribed to it, and every connection one chat to watch (both engines)', () => {
+    expect(chatsOfConnection({ connections: 10, syncs: 3 }, 0)).toEqual({ subscribe: [0], drive: [0] });
+    expect(chatsOfConnection({ connections: 10, syncs: 3 }, 7)).toEqual({ subscribe: [1], drive: [] });
+    // More chats than connections: a connection drives (and watches) several.
+    expect(chatsOfConnection({ connections: 2, syncs: 5 }, 1)).toEqual({ subscribe: [1, 3], drive: [1, 3] });
+    expect(chatsOfConnection({ connections: 10, syncs: 0 }, 4)).toEqual({ subscribe: [], drive: [] });
+  });
+
   it('opens connections over the ramp-up and spreads the cuts after it', () => {
     const p = plan({ connections: 4, rampUpMs: 2_000, durationMs: 12_000, cuts: { count: 3, mode: 'kick', reconnectDeadlineMs: 5_000 } });
     expect([0, 1, 2, 3].map((connection) => openOffsetMs(p, connection))).toEqual([0, 500, 1_000, 1_500]);

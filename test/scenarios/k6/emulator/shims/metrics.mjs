@@ -16,23 +16,15 @@ class Metric {
   }
 }
 
-export class Counter extends Metric {
-  constructor(name, isTime) {
-    super('counter', name, isTime);
-  }
-}
-export class Gauge extends Metric {
-  constructor(name, isTime) {
-    super('gauge', name, isTime);
-  }
-}
-export class Rate extends Metric {
-  constructor(name, isTime) {
-    super('rate', name, isTime);
-  }
-}
-export class Trend extends Metric {
-  constructor(name, isTime) {
-    super('trend', name, isTime);
-  }
-}
+/** The k6 class of a metric type: `new Counter(name, isTime)`. */
+const metricClass = (type) =>
+  class extends Metric {
+    constructor(name, isTime) {
+      super(type, name, isTime);
+    }
+  };
+
+export const Counter = metricClass('counter');
+export const Gauge = metricClass('gauge');
+export const Rate = metricClass('rate');
+export const Trend = metricClass('trend');
