@@ -4,7 +4,7 @@ import { formatDurationMs, parseDurationMs } from '../../lib/duration.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
 import { SyncManager, WSClient, isWSRequestError, syncUntilDone, waitForOpen, type ChatId, type TransportMode } from '../../reference/client/node.js';
 import { wsUrlProblem } from '../../reference/client/endpoints.js';
-import { chatIdProblem } from '../../reference/protocol/index.js';
+import { chatIdFromText, chatIdProblem } from '../../reference/protocol/index.js';
 
 interface ClientFlags {
   json?: boolean;
@@ -27,10 +27,10 @@ function checkedUrl(url: string): string {
   return url;
 }
 
-/** A numeric chat id is the number (the seed's chat ids are numbers); anything else is a string id. */
+/** The chat id argument, read as the server reads chat ids in URLs (`chatIdFromText`). */
 function checkedChatId(text: string | undefined): ChatId {
   if (text === undefined) throw new UsageError('MISSING_ARGUMENT', 'Missing chat id: wsmig client <url> sync <chatId>, e.g. wsmig client ws://127.0.0.1:3000/ws sync 42.');
-  const chatId: ChatId = /^-?\d{1,15}$/.test(text) ? Number(text) : text;
+  const chatId = chatIdFromText(text);
   const problem = chatIdProblem(chatId);
   if (problem !== undefined) throw new UsageError('BAD_CHAT_ID', `Invalid chat id "${text}": ${problem}.`);
   return chatId;

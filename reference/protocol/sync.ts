@@ -101,8 +101,10 @@ export function parseEventId(id: string | undefined | null): { epoch: string; se
   if (!id) return undefined;
   const dash = id.lastIndexOf('-');
   if (dash <= 0) return undefined;
-  const seq = Number(id.slice(dash + 1));
-  if (!Number.isSafeInteger(seq) || seq < 0) return undefined;
+  const digits = id.slice(dash + 1);
+  if (!/^\d+$/.test(digits)) return undefined;
+  const seq = Number(digits);
+  if (!Number.isSafeInteger(seq)) return undefined;
   return { epoch: id.slice(0, dash), seq };
 }
 
@@ -123,6 +125,17 @@ export function syncStartProblem(payload: unknown): string | undefined {
     return '"options.batchSize" must be an integer from 1 to 100000';
   }
   return undefined;
+}
+
+/**
+ * The chat id written as text (a channel name, a URL path, a command-line argument): a canonical
+ * integer (`42`, not `042`) is the number, as the seed's chat ids are numbers; anything else stays a
+ * string. Every place that reads a chat id from text uses this one rule, so `042` is the same chat
+ * everywhere.
+ */
+export function chatIdFromText(text: string): ChatId {
+  const asNumber = Number(text);
+  return Number.isSafeInteger(asNumber) && String(asNumber) === text ? asNumber : text;
 }
 
 /** Checks a chat id; returns a problem description or `undefined` when valid. */

@@ -29,7 +29,7 @@ import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
 import { typeLabel } from './metrics.js';
 import { TokenBucket } from './rate-limiter.js';
 import type { ServerContext } from './server-context.js';
-import { chatIdFromText } from './sync-service.js';
+import { chatIdFromText } from '../protocol/index.js';
 import { WindowCounter } from './window-counter.js';
 
 /** Window of the bad-frame and rate-limit-drop counters. */

@@ -23,7 +23,8 @@ import { HttpError, readJsonBody, sendError } from './http-util.js';
 import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
 import type { ServerContext } from './server-context.js';
 import { formatSseComment, formatSseEvent } from './sse-format.js';
-import { chatIdFromText, isFinalStatus } from './sync-service.js';
+import { chatIdFromText } from '../protocol/index.js';
+import { isFinalStatus } from './sync-service.js';
 
 /** `endpoint` label values of `wsmig_sse_streams`. */
 const SSE_ENDPOINT = { commands: '/commands/sync', events: '/api/sync/:chatId/events' } as const;

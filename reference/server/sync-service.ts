@@ -47,15 +47,6 @@ export function isFinalStatus(status: string): boolean {
   return FINAL_STATUSES.has(status);
 }
 
-/**
- * The chat id written in a channel name or a URL path: a canonical integer (`42`, not `042`) is the
- * number, as the seed's chat ids are numbers; anything else stays a string.
- */
-export function chatIdFromText(text: string): ChatId {
-  const asNumber = Number(text);
-  return Number.isSafeInteger(asNumber) && String(asNumber) === text ? asNumber : text;
-}
-
 export class SyncService {
   private readonly jobs = new Map<string, SyncJob>();
   /** Starts in progress per chat, so two concurrent starts for one chat make one run. */
