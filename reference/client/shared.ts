@@ -35,6 +35,6 @@ export function getSharedSyncManager(options: SyncManagerOptions & { client?: Pa
   if (sharedManager) return sharedManager;
   const { client, ...managerOptions } = options;
   const ws = getSharedClient(client);
-  sharedManager = new SyncManager(ws, { ...(client?.token === undefined ? {} : { token: client.token }), ...managerOptions });
+  sharedManager = new SyncManager(ws, managerOptions);
   return sharedManager;
 }

@@ -45,7 +45,7 @@ export interface SyncManagerOptions {
   fetch?: typeof fetch;
   /** How often `auto` re-reads `/api/config`, in ms. Default 15,000. */
   configPollMs?: number;
-  /** Bearer token for the HTTP endpoints (pass the client's token provider). */
+  /** Bearer token for the HTTP endpoints. Default: the WSClient's own token (provider). */
   token?: TokenProvider;
   /** Clock and timers (tests inject a fake one). */
   clock?: Clock;
@@ -124,7 +124,7 @@ export class SyncManager {
     const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch ?? missingFetch;
     // Called as a plain function: browsers throw "Illegal invocation" when fetch gets another `this`.
     this.#fetch = (input, init) => fetchImpl(input, init);
-    this.#token = options.token;
+    this.#token = options.token ?? ws.token;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#sseRetry = { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 10, ...options.sseRetry };

@@ -226,6 +226,11 @@ export class WSClient {
     return this.#options.url;
   }
 
+  /** The token (or provider) the client connects with; `SyncManager` uses it for the legacy HTTP endpoints. */
+  get token(): TokenProvider | undefined {
+    return this.#options.token;
+  }
+
   /** Where the connection stands. */
   get state(): ConnectionState {
     return this.#state;

@@ -225,6 +225,13 @@ describe('SyncManager against the reference server', () => {
     expect(manager.transport).toBe('sse');
   });
 
+  it('uses its WSClient\'s token for the SSE endpoints when given none of its own', async () => {
+    const { manager } = await start({ token: 's3cret', sync: { totalMessages: 20, batchSize: 10, batchDelayMs: 10 } }, { autoConnect: false, token: 's3cret' }, { transport: 'sse' });
+    const done = completion(manager, 13);
+    await manager.startSync(13);
+    expect(await done).toMatchObject({ chatId: 13, processed: 20 });
+  });
+
   it.each([
     { flag: false, chatId: 12, transport: 'sse', wsStarts: 0 },
     { flag: true, chatId: 13, transport: 'ws', wsStarts: 1 },
