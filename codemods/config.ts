@@ -103,8 +103,9 @@ export interface ResolvedCodemodsConfig extends CodemodsConfig {
   configFile: string | undefined;
 }
 
-/** The config file name, looked up in the repository root. */
-export const CONFIG_FILE_NAME = 'wsmig.config.json';
+import { CONFIG_FILE_NAME } from '../lib/config-file.js';
+
+export { CONFIG_FILE_NAME };
 
 /** Validates a `codemods` section; throws a {@link UsageError} naming the file, the field and the problem. */
 function parseCodemodsConfig(section: unknown, sourceName: string): CodemodsConfig {

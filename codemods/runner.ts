@@ -14,7 +14,8 @@ import { silentLogger, type Logger } from '../lib/logger.js';
 import { UsageError, WsmigError } from '../lib/errors.js';
 import { gitTopLevel } from '../lib/git.js';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
-import { CONFIG_FILE_NAME, resolveCodemodsConfig, type ResolvedCodemodsConfig } from './config.js';
+import { findConfigFolder } from '../lib/config-file.js';
+import { resolveCodemodsConfig, type ResolvedCodemodsConfig } from './config.js';
 import { readFileRecords, type FileRecord } from './lib/report-channel.js';
 import { TRANSFORMABLE_EXTENSIONS } from './lib/source-blocks.js';
 import type { TransformOptions } from './lib/define-transform.js';
@@ -79,11 +80,7 @@ interface JscodeshiftRunner {
 
 /** The folder holding `wsmig.config.json` above `cwd`, else the git top folder, else `cwd`. */
 async function findRoot(cwd: string): Promise<string> {
-  for (let dir = cwd; ; dir = path.dirname(dir)) {
-    if (await fs.stat(path.join(dir, CONFIG_FILE_NAME)).then((s) => s.isFile(), () => false)) return dir;
-    if (path.dirname(dir) === dir) break;
-  }
-  return (await gitTopLevel(cwd)) ?? cwd;
+  return (await findConfigFolder(cwd)) ?? (await gitTopLevel(cwd)) ?? cwd;
 }
 
 async function existingPaths(paths: readonly string[], cwd: string): Promise<string[]> {

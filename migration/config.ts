@@ -11,7 +11,9 @@ import { parseDurationMs } from '../lib/duration.js';
 import { codemodsSectionSchema } from './codemods-section.js';
 
 /** The file name every command looks for, walking up from the working directory. */
-export const CONFIG_FILE_NAME = 'wsmig.config.json';
+import { CONFIG_FILE_NAME, findConfigFolder } from '../lib/config-file.js';
+
+export { CONFIG_FILE_NAME };
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -178,19 +180,11 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
  * @throws UsageError CONFIG_MISSING when there is none.
  */
 export async function findRepoRoot(start: string): Promise<string> {
-  let dir = path.resolve(start);
-  for (;;) {
-    const exists = await fs.stat(path.join(dir, CONFIG_FILE_NAME)).then(
-      (stat) => stat.isFile(),
-      () => false,
-    );
-    if (exists) return dir;
-    const parent = path.dirname(dir);
-    if (parent === dir) {
-      throw new UsageError('CONFIG_MISSING', `No ${CONFIG_FILE_NAME} in ${path.resolve(start)} or any folder above it. Run \`wsmig migrate init\` in the repository root, or pass --cwd <repo>.`);
-    }
-    dir = parent;
+  const root = await findConfigFolder(start);
+  if (root === undefined) {
+    throw new UsageError('CONFIG_MISSING', `No ${CONFIG_FILE_NAME} in ${path.resolve(start)} or any folder above it. Run \`wsmig migrate init\` in the repository root, or pass --cwd <repo>.`);
   }
+  return root;
 }
 
 /** The URL of an endpoint of the service, honouring the explicit overrides. */

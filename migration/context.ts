@@ -2,9 +2,9 @@
  * What every phase, step and rollback works with: the repository, its config, wsmig's state and
  * journal, git, a logger and a clock. Built once per command by {@link openContext}.
  */
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
+import { newRunId } from '../lib/run-id.js';
 import { findRepoRoot, loadConfig, serviceUrl, type MigrationConfig } from './config.js';
 import { Git } from './git.js';
 import { Journal } from './journal.js';
@@ -62,11 +62,6 @@ export async function openContext(options: OpenContextOptions): Promise<Migratio
     runId: newRunId(clock()),
     progress: options.progress ?? (() => undefined),
   };
-}
-
-/** A sortable, unique id for one run: `20250101T120000Z-1a2b3c`. */
-export function newRunId(now: Date): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 }
 
 /** A config path resolved against the repository root. */

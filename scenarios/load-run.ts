@@ -5,7 +5,7 @@
  * evaluates the thresholds on the merged Result, and writes the report folder. With no scenario it
  * is the pre-rollout check: short runs of latency, reconnect-storm and sync-progress.
  */
-import { randomBytes } from 'node:crypto';
+import { newRunId } from '../lib/run-id.js';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError } from '../lib/errors.js';
@@ -165,11 +165,6 @@ async function resolveTarget(request: LoadRunRequest): Promise<LoadTarget> {
   if (request.target !== undefined) return connectExternalTarget(request.target);
   request.onNotice?.('starting the embedded reference server (wsmig server) …');
   return startEmbeddedTarget();
-}
-
-/** A short, sortable, unique run id: `20260115T102030-3f9a2c`. */
-function newRunId(now = new Date()): string {
-  return `${now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')}-${randomBytes(3).toString('hex')}`;
 }
 
 async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, thresholds: ThresholdSet, request: LoadRunRequest): Promise<LoadRunOutcome> {
