@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UsageError, WsmigError, messageOf } from '../../lib/errors.js';
 import { formatDurationMs, parseDurationMs } from '../../lib/duration.js';
 import { createLogger, type Logger } from '../../lib/logger.js';
+import { integerFlag } from '../flags.js';
 import { SyncManager, WSClient, isWSRequestError, syncUntilDone, waitForOpen, type ChatId, type TransportMode } from '../../reference/client/node.js';
 import { wsUrlProblem } from '../../reference/client/endpoints.js';
 import { chatIdFromText, chatIdProblem } from '../../reference/protocol/index.js';
@@ -36,13 +37,6 @@ function checkedChatId(text: string | undefined): ChatId {
   return chatId;
 }
 
-function checkedBatchSize(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < 1 || value > 100_000) throw new UsageError('BAD_FLAG', `Invalid --batch-size "${text}": use a whole number from 1 to 100000.`);
-  return value;
-}
-
 function checkedTransport(text: string): TransportMode {
   if (!(TRANSPORTS as readonly string[]).includes(text)) throw new UsageError('BAD_FLAG', `Invalid --transport "${text}": use auto (follow the server's flag), ws or sse.`);
   return text as TransportMode;
@@ -72,7 +66,7 @@ function logConnection(client: WSClient, logger: Logger): void {
 
 async function syncCommand(url: string, chatId: ChatId, flags: ClientFlags, logger: Logger): Promise<void> {
   const transport = checkedTransport(flags.transport);
-  const batchSize = checkedBatchSize(flags.batchSize);
+  const batchSize = integerFlag('--batch-size', flags.batchSize, 1, 100_000);
   const timeoutMs = parseDurationMs(flags.timeout ?? DEFAULT_SYNC_TIMEOUT, '--timeout');
   const token = tokenFromEnv();
   const client = new WSClient({ url, token, autoConnect: transport !== 'sse' });

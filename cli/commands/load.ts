@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { formatDurationMs } from '../../lib/duration.js';
-import { UsageError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
+import { integerFlag } from '../flags.js';
 import { exitCodeOfStatus, renderConsoleSummary } from '../../reports/index.js';
 import { describeScenarios, parseSetItems, resolveScenarioOptions, scenarioByName, type KnobOverride } from '../../scenarios/catalog/index.js';
 import { exportK6Scenario } from '../../scenarios/engines/k6/export.js';
@@ -92,12 +92,6 @@ function progressPrinter(): { update(progress: LoadProgress): void; notice(text:
     },
     end: clear,
   };
-}
-
-function integerFlag(flag: string, text: string | undefined, min: number): number | undefined {
-  if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text.trim()) || Number(text) < min) throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a whole number of at least ${min}.`);
-  return Number(text);
 }
 
 /** Registers `wsmig load list`, `wsmig load run` and `wsmig load export k6`. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, messageOf } from '../../lib/errors.js';
-import { parseDurationMs } from '../../lib/duration.js';
+import { durationFlag, integerFlag } from '../flags.js';
 import { createLogger } from '../../lib/logger.js';
 import { createFileStatusStore, createServer, type ReferenceServer, type ServerOptions } from '../../reference/server/index.js';
 
@@ -31,24 +31,11 @@ interface ServerFlags {
   json?: boolean;
 }
 
-function integerFlag(flag: string, text: string | undefined, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
-  if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a whole number from ${min} to ${max}.`);
-  }
-  return value;
-}
-
 function rateFlag(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const value = Number(text);
   if (text.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a probability from 0 to 1, such as 0.05.`);
   return value;
-}
-
-function durationFlag(flag: string, text: string | undefined): number | undefined {
-  return text === undefined ? undefined : Math.round(parseDurationMs(text, flag));
 }
 
 function booleanFlag(flag: string, text: string | undefined): boolean | undefined {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../lib/duration.js';
+import { integerFlag } from '../flags.js';
 import { UsageError, isWsmigError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { findRepoRoot, loadConfig, serviceUrl, type LoadedConfig } from '../../migration/config.js';
@@ -55,8 +56,7 @@ export function registerWatchCommand(program: Command): void {
       const watchConfig = loaded?.config.watch;
       const intervalMs = parseDurationMs(options.interval ?? watchConfig?.interval ?? '10s', '--interval');
       if (intervalMs < 100) throw new UsageError('BAD_INTERVAL', `--interval ${options.interval ?? ''} is too short: use 100ms or more (Prometheus scrapes every few seconds).`);
-      const failureLimit = options.failureLimit === undefined ? (watchConfig?.failureLimit ?? 3) : Number(options.failureLimit);
-      if (!Number.isInteger(failureLimit) || failureLimit < 1) throw new UsageError('BAD_FAILURE_LIMIT', `--failure-limit ${options.failureLimit ?? ''} must be a whole number ≥ 1.`);
+      const failureLimit = integerFlag('--failure-limit', options.failureLimit, 1) ?? watchConfig?.failureLimit ?? 3;
       const maxDurationMs = options.maxDuration === undefined ? null : parseDurationMs(options.maxDuration, '--max-duration');
       const thresholdsFile = options.thresholds ?? (loaded && watchConfig?.thresholds ? inRepo(loaded, watchConfig.thresholds) : defaultWatchThresholdsFile());
       const metricsUrl = options.metrics ?? (options.prometheus === undefined && loaded ? serviceUrl(loaded.config, 'metrics') : undefined);
