@@ -7,7 +7,7 @@ import { silentLogger } from '../../lib/logger.js';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { planLoadRun, runLoad, withGeneratorHealth, type LoadProgress } from '../../scenarios/load-run.js';
 import type { GeneratorHealth, Result, Verdict } from '../../scenarios/result/types.js';
-import { spawnCli } from '../helpers/cli.js';
+import { startServerCli } from '../helpers/server-process.js';
 import { knobOverrides } from './helpers/knob-overrides.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -137,18 +137,12 @@ describe('runLoad', () => {
   });
 
   it('reports lost events in a reconnect storm against a server without a replay buffer (--replay-buffer 0)', async () => {
-    const child = spawnCli(['server', '--port', '0', '--json', '--replay-buffer', '0', '--sync-batch-delay', '20ms']);
+    const { child, listening } = await startServerCli({ args: ['--replay-buffer', '0', '--sync-batch-delay', '20ms'] });
     cleanups.push(async () => {
       child.kill('SIGTERM');
       await child;
     });
-    const wsUrl = await new Promise<string>((resolve, reject) => {
-      child.stdout?.on('data', (chunk: Buffer) => {
-        const line = chunk.toString().split('\n').find((l) => l.includes('"listening"'));
-        if (line) resolve((JSON.parse(line) as { wsUrl: string }).wsUrl);
-      });
-      void child.catch(reject);
-    });
+    const wsUrl = listening.wsUrl;
     const outcome = await runLoad({
       scenarios: ['reconnect-storm'],
       target: wsUrl,
