@@ -81,6 +81,8 @@ export interface ChannelHub {
   /** Subscribes (replacing nothing: one subscriber object is one subscription) and resumes if asked. */
   subscribe(channel: string, subscriber: HubSubscriber, resume?: ResumePoint): Promise<SubscribeOutcome>;
   unsubscribe(channel: string, subscriber: HubSubscriber): void;
+  /** The newest event kept for replay on the channel; undefined when none is kept. */
+  newestEvent(channel: string): ChannelEvent | undefined;
   /** Stops timers and drops every subscriber. */
   close(): void;
 }
@@ -254,6 +256,11 @@ export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
       if (!channel) return;
       channel.subscribers.delete(subscriber);
       channel.lastActiveMs = clock();
+    },
+    newestEvent: (name) => {
+      const channel = channels.get(name);
+      const count = channel?.buffer.length ?? 0;
+      return channel === undefined || count === 0 ? undefined : channel.buffer[(channel.start + count - 1) % count];
     },
     snapshot: () => {
       const now = clock();

@@ -6,7 +6,7 @@
  * A run the store says is `running` but no job is working on (the process died) is an orphan: it is
  * resumed from the stored `processed` with the same `runId`, at startup and on `sync:start`.
  */
-import { ErrorCode, syncChannel, type ChatId, type ErrorBody, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStartReply, type SyncStatusReply } from '../protocol/index.js';
+import { ErrorCode, MessageType, syncChannel, type ChatId, type ErrorBody, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStartReply, type SyncStatusReply } from '../protocol/index.js';
 import { WsmigError, messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { ChannelHub } from './hub.js';
@@ -99,10 +99,35 @@ export class SyncService {
     let resumed = 0;
     for (const record of await this.options.store.list()) {
       if (record.syncStatus !== 'running' || this.jobs.has(chatKey(record.chatId))) continue;
+      const reconciled = this.reconcileOrphan(record);
+      if (reconciled.syncStatus !== 'running') {
+        await this.options.store.set({ ...reconciled, updatedAt: this.options.clock() });
+        continue;
+      }
       await this.start(record.chatId);
       resumed += 1;
     }
     return resumed;
+  }
+
+  /**
+   * Where an orphaned run stands. After a crash the status store and the saved replay history were
+   * written on different cadences, so either may be ahead; the history is what clients can still be
+   * given, so it wins: a run it shows ended is ended, and a running one goes on from the last step
+   * the history kept — never from a later one, whose event no client could ever receive.
+   */
+  private reconcileOrphan(stored: SyncStatusReply): SyncStatusReply {
+    const newest = this.options.hub.newestEvent(syncChannel(stored.chatId));
+    // No history kept (a replay buffer of 0): the store is all there is.
+    if (newest === undefined) return stored;
+    const payload = newest.payload as { runId?: unknown; processed?: unknown; error?: ErrorBody };
+    const atStep = (processed: number): SyncStatusReply => ({ ...stored, processed, syncProgress: Math.floor((processed * 100) / stored.total) });
+    if (payload.runId !== stored.runId) return atStep(0);
+    if (newest.type === MessageType.syncComplete) return { ...atStep(stored.total), syncStatus: 'completed' };
+    if (newest.type === MessageType.syncError && payload.error !== undefined) {
+      return { ...stored, syncStatus: payload.error.code === SYNC_CANCELLED ? 'cancelled' : 'failed', error: payload.error };
+    }
+    return atStep(Math.min(stored.processed, typeof payload.processed === 'number' ? payload.processed : 0));
   }
 
   /**
@@ -119,7 +144,8 @@ export class SyncService {
 
   private async begin(chatId: ChatId, syncOptions: SyncOptions): Promise<SyncStartReply> {
     const { settings, metrics, clock } = this.options;
-    const stored = await this.options.store.get(chatId);
+    const recorded = await this.options.store.get(chatId);
+    const stored = recorded?.syncStatus === 'running' && recorded.runId !== null ? this.reconcileOrphan(recorded) : recorded;
     const now = clock();
     const orphan = stored?.syncStatus === 'running' && stored.runId !== null;
     const record: SyncStatusReply = orphan

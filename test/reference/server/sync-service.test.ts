@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { SyncStatusReply } from '../../../reference/protocol/index.js';
 import { silentLogger } from '../../../lib/logger.js';
-import { createMemoryHub, createMemoryStatusStore, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
+import { createMemoryHub, createMemoryStatusStore, type ChannelEvent, type HubSubscriber, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
 import { ServerMetrics } from '../../../reference/server/metrics.js';
 import { SyncService } from '../../../reference/server/sync-service.js';
 import { serversPerTest } from '../../helpers/reference-servers.js';
@@ -123,5 +123,74 @@ describe('SyncService while draining', () => {
     await expect(sync.start(2)).rejects.toMatchObject({ code: 'DRAINING' });
     await sync.stop();
     hub.close();
+  });
+});
+
+describe('SyncService resuming runs orphaned by a crash', () => {
+  const RUN = 'r-crashed';
+  const running = (processed: number): SyncStatusReply => ({ chatId: 7, syncStatus: 'running', syncProgress: processed, processed, total: 100, runId: RUN, updatedAt: 1 });
+
+  /** A service over a hub holding `history` on sync:7 and a store saying `stored`, as a restarted server has them. */
+  async function restarted(stored: SyncStatusReply, history: Array<{ type: string; payload: Record<string, unknown> }>, replayBufferSize = 64) {
+    const hub = createMemoryHub({ epoch: 'e2', replayBufferSize, channelTtlMs: 60_000 });
+    for (const event of history) await hub.publish('sync:7', event.type, { chatId: 7, ...event.payload });
+    const store = createMemoryStatusStore();
+    await store.set(stored);
+    const sync = new SyncService({
+      hub,
+      store,
+      settings: { totalMessages: 100, batchSize: 10, batchDelayMs: 5, failureRate: 0 },
+      metrics: new ServerMetrics({ connections: () => 0, flag: () => ({ name: 'USE_NEW_WS_SYNC', value: true }), injectedLatencyMs: () => 0 }),
+      logger: silentLogger(),
+      random: () => 0,
+      clock: Date.now,
+      injectedFailureRate: () => 0,
+      isDraining: () => false,
+    });
+    const published: number[] = [];
+    const subscriber: HubSubscriber = {
+      deliver: (event: ChannelEvent) => {
+        if (event.type === 'sync:progress') published.push((event.payload as { processed: number }).processed);
+      },
+    };
+    await hub.subscribe('sync:7', subscriber);
+    return { sync, store, published, hub };
+  }
+  const progress = (processed: number, runId = RUN) => ({ type: 'sync:progress', payload: { runId, processed, total: 100, progress: processed } });
+
+  it('goes on from the last step the saved history kept when the store got further (no step lost)', async () => {
+    const { sync, published, hub } = await restarted(running(40), [progress(10), progress(20), progress(30)]);
+    expect(await sync.resumeOrphans()).toBe(1);
+    await vi.waitUntil(() => hub.newestEvent('sync:7')?.type === 'sync:complete', { timeout: 5_000 });
+    expect(published).toEqual([40, 50, 60, 70, 80, 90, 100]);
+  });
+
+  it('goes on from the store when the history got further (the repeated steps are deduplicated by clients)', async () => {
+    const { sync, published, hub } = await restarted(running(20), [progress(10), progress(20), progress(30)]);
+    await sync.resumeOrphans();
+    await vi.waitUntil(() => hub.newestEvent('sync:7')?.type === 'sync:complete', { timeout: 5_000 });
+    expect(published[0]).toBe(30);
+  });
+
+  it('records as ended, and does not run again, a run the history shows completed or failed', async () => {
+    const completed = await restarted(running(90), [progress(90), progress(100), { type: 'sync:complete', payload: { runId: RUN, processed: 100, total: 100, durationMs: 5 } }]);
+    expect(await completed.sync.resumeOrphans()).toBe(0);
+    expect(await completed.store.get(7)).toMatchObject({ syncStatus: 'completed', processed: 100, syncProgress: 100, runId: RUN });
+    const error = { code: 'INTERNAL', message: 'boom', retryable: true };
+    const failed = await restarted(running(30), [progress(30), { type: 'sync:error', payload: { runId: RUN, processed: 30, error } }]);
+    expect(await failed.sync.resumeOrphans()).toBe(0);
+    expect(await failed.store.get(7)).toMatchObject({ syncStatus: 'failed', error });
+    expect(completed.published).toEqual([]);
+  });
+
+  it('starts the run over when the history holds none of its steps, and trusts the store when no history is kept', async () => {
+    const other = await restarted(running(50), [progress(100, 'r-earlier')]);
+    await other.sync.resumeOrphans();
+    await vi.waitUntil(() => other.published.length > 0, { timeout: 5_000 });
+    expect(other.published[0]).toBe(10);
+    const none = await restarted(running(50), [], 0);
+    await none.sync.resumeOrphans();
+    await vi.waitUntil(() => none.published.length > 0, { timeout: 5_000 });
+    expect(none.published[0]).toBe(60);
   });
 });
