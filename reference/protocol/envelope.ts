@@ -1,3 +1,5 @@
+import { MAX_CHANNEL_LENGTH } from './channels.js';
+
 /**
  * The wire envelope: every frame is one JSON text frame holding a {@link WSMessage}.
  * This module depends on nothing, so it runs unchanged in browsers, Node and k6.
@@ -11,6 +13,8 @@ export interface ErrorBody {
   message: string;
   /** Whether sending the same request again may succeed. */
   retryable: boolean;
+  /** Facts that go with the code (for `UPSTREAM_STATUS`: an `UpstreamResponseDetails`). */
+  details?: unknown;
 }
 
 /**
@@ -21,6 +25,7 @@ export interface ErrorBody {
  * - `seq`: per-channel event sequence, strictly increasing within an `epoch`.
  * - `ts`: sender's clock (ms since the Unix epoch) when the frame was produced.
  * - `epoch`: identifies the server's replay history; it changes when that history is lost.
+ * - `eventId`: the application's own id of an event (the SSE `id:` field), when it has one.
  */
 export interface WSMessage<T = unknown> {
   id: string;
@@ -30,6 +35,7 @@ export interface WSMessage<T = unknown> {
   seq?: number;
   ts?: number;
   epoch?: string;
+  eventId?: string;
   error?: ErrorBody;
 }
 
@@ -41,7 +47,6 @@ export type DecodeFailure =
 export type DecodeResult<T = unknown> = { ok: true; message: WSMessage<T> } | ({ ok: false } & DecodeFailure);
 
 const MAX_ID_LENGTH = 128;
-const MAX_CHANNEL_LENGTH = 256;
 const MAX_TYPE_LENGTH = 64;
 
 function isNonEmptyString(value: unknown, max: number): value is string {
@@ -62,6 +67,7 @@ export function envelopeProblem(value: unknown): string | undefined {
   if (frame['seq'] !== undefined && !(Number.isSafeInteger(frame['seq']) && (frame['seq'] as number) >= 0)) return '"seq" must be a non-negative integer';
   if (frame['ts'] !== undefined && !Number.isFinite(frame['ts'])) return '"ts" must be a number';
   if (frame['epoch'] !== undefined && typeof frame['epoch'] !== 'string') return '"epoch" must be a string';
+  if (frame['eventId'] !== undefined && typeof frame['eventId'] !== 'string') return '"eventId" must be a string';
   const error = frame['error'];
   if (error !== undefined) {
     if (error === null || typeof error !== 'object') return '"error" must be an object';

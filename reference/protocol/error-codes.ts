@@ -19,6 +19,18 @@ export const ErrorCode = {
   draining: 'DRAINING',
   /** The server failed while handling the request. */
   internal: 'INTERNAL',
+  /** `authorize` refused this subscribe or request for the connection's identity. */
+  forbidden: 'FORBIDDEN',
+  /** The channel name breaks the naming rules, or no one serves it (no handler, no upstream, route not allowed). */
+  noRoute: 'NO_ROUTE',
+  /** The upstream SSE server answered with an HTTP error status (`details`: its status, headers and body). */
+  upstreamStatus: 'UPSTREAM_STATUS',
+  /** The upstream answered 2xx but not `text/event-stream` (`details`: its status, headers and body). */
+  upstreamNotSse: 'UPSTREAM_NOT_SSE',
+  /** The upstream did not answer, or went silent, within the bridge's timeout. */
+  upstreamTimeout: 'UPSTREAM_TIMEOUT',
+  /** The upstream could not be reached (connection refused, DNS, TLS). */
+  upstreamUnreachable: 'UPSTREAM_UNREACHABLE',
   /** Carried by the `sync:error` event that ends a run stopped by `sync:cancel`. */
   cancelled: 'CANCELLED',
   // client-side outcomes of a request

@@ -18,10 +18,15 @@ export const MessageType = {
   syncCancel: 'sync:cancel',
   syncStatus: 'sync:status',
   echo: 'echo',
+  /** SSE bridge: perform one upstream request and relay its streamed response (see bridge.ts). */
+  sseFetch: 'sse:fetch',
   // events on sync:<chatId> channels
   syncProgress: 'sync:progress',
   syncComplete: 'sync:complete',
   syncError: 'sync:error',
+  // last events of bridged channels
+  sseEnd: 'sse:end',
+  sseError: 'sse:error',
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
@@ -38,6 +43,8 @@ export const RESERVED_TYPES: ReadonlySet<string> = new Set([
   MessageType.syncProgress,
   MessageType.syncComplete,
   MessageType.syncError,
+  MessageType.sseEnd,
+  MessageType.sseError,
 ]);
 
 /** The channel on which the server sends notices that concern the whole connection (`drain`). */
@@ -47,6 +54,13 @@ export const SYSTEM_CHANNEL = 'sys';
 export interface SubscribePayload {
   fromSeq?: number;
   epoch?: string;
+  /**
+   * Bridged `sse:` channels only: the SSE `id` of the last event the client processed, sent
+   * upstream as `Last-Event-ID` when the gateway has to open the upstream stream anew.
+   */
+  lastEventId?: string;
+  /** Bridged `sse:` channels only: request headers for the upstream stream (what `new EventSource(url, { headers })` of the polyfill sent). */
+  headers?: Record<string, string>;
 }
 
 /** Payload of the reply to `subscribe`: where the channel stands now. */
