@@ -3,6 +3,7 @@
  * authorization and the channel hub; the bridge owns upstream HTTP streams and publishes what they
  * carry into hub channels, which the gateway's subscriptions read like any other channel.
  */
+import type { Logger } from '../../../lib/logger.js';
 import type { SseFetchPayload, SseFetchReply } from '../../protocol/index.js';
 
 /** Publishes one event into a hub channel (the gateway's hub, numbering it with seq). */
@@ -49,4 +50,37 @@ export interface SseBridge {
   status(): BridgeStatus;
   /** Aborts every upstream stream. */
   close(): Promise<void>;
+}
+
+/** Options of `createSseBridge` (reference/server/bridge/index.ts). */
+export interface SseBridgeOptions {
+  /** The legacy server's base URL, e.g. `http://127.0.0.1:3001`. Only http: and https:. */
+  upstream: string;
+  /** Publishes into the gateway's hub. */
+  publish: BridgePublish;
+  /** The `eventId` of the newest event kept on a hub channel, to resume an upstream with `Last-Event-ID`. */
+  newestEventId(hubChannel: string): string | undefined;
+  /**
+   * Paths (exact, or a prefix ending in `*`) the bridge may relay; default: every path of the
+   * upstream. A subscribe to any other `sse:` channel gets `NO_ROUTE`.
+   */
+  routes?: readonly string[];
+  /** Paths (same syntax) that are public broadcasts: one upstream stream, opened without credentials, for all their subscribers. */
+  sharedRoutes?: readonly string[];
+  /** Header names forwarded upstream besides `cookie` and `authorization` (the gateway filters with the same list). */
+  forwardHeaders?: readonly string[];
+  /** How long an upstream may take to answer with response headers, in ms (default 10,000). */
+  connectTimeoutMs?: number;
+  /** An open upstream stream that sends nothing (no event, no comment) for this long is reconnected, in ms (default 45,000). */
+  idleTimeoutMs?: number;
+  /** Reconnect delay after an upstream stream drops, unless it sent `retry:` (default 1,000 ms). */
+  retryMs?: number;
+  /** Reconnect attempts in a row before the channel ends with a `sse:error` event (default 10). */
+  maxRetries?: number;
+  /** An upstream stream with no subscriber left is closed after this long, in ms (default 5,000): a client that reconnects meanwhile misses nothing. */
+  lingerMs?: number;
+  /** Open upstream streams at most (default 10,000); beyond it a subscribe gets `UPSTREAM_UNREACHABLE` (retryable). */
+  maxUpstreamStreams?: number;
+  logger: Logger;
+  clock?: () => number;
 }
