@@ -1,5 +1,6 @@
 /**
- * The wsmig reference client — `WSClient` and `SyncManager` — for browsers and Node.
+ * The wsmig reference client — `WSClient`, `SyncManager` and the drop-in adapters (`WsEventSource`,
+ * `wsFetch`, `wsFetchEventSource`) — for browsers and Node.
  * This is the browser (default) entry: nothing on its import graph is Node-only. In Node, the
  * package's `node` export condition loads `node.ts`, which adds `ws` as the WebSocket.
  * Documented in docs/client.md; the wire protocol in docs/protocol.md.
@@ -55,4 +56,11 @@ export type {
 export { runSync, watchSync } from './legacy-adapters.js';
 export type * from './legacy-adapters.js';
 export { waitForOpen } from './wait-for-open.js';
+export { WsEventSource } from './adapters/ws-event-source.js';
+export type { EventSourceLike, WsEventSourceEventMap, WsEventSourceInit, WsEventSourceOptions } from './adapters/ws-event-source.js';
+export { wsFetch } from './adapters/ws-fetch.js';
+export { EventStreamContentType, wsFetchEventSource } from './adapters/ws-fetch-event-source.js';
+export type { EventSourceMessage, WsFetchEventSourceInit } from './adapters/ws-fetch-event-source.js';
+export type { WsAdapterOptions } from './adapters/adapter-options.js';
+export type { AdapterTransportChange, AdapterTransportMode } from './adapters/transport-selector.js';
 export type { WaitForOpenOptions } from './wait-for-open.js';

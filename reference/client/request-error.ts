@@ -15,19 +15,22 @@ export class WSRequestError extends Error {
   readonly requestType: string;
   /** The request's frame id, when it had one. */
   readonly requestId: string | undefined;
+  /** Facts the server sent with the error (`ErrorBody.details`; for `UPSTREAM_STATUS`: the upstream's status, headers and body). */
+  readonly details: unknown;
 
-  constructor(code: string, message: string, options: { retryable: boolean; requestType: string; requestId?: string; cause?: unknown }) {
+  constructor(code: string, message: string, options: { retryable: boolean; requestType: string; requestId?: string; cause?: unknown; details?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'WSRequestError';
     this.code = code;
     this.retryable = options.retryable;
     this.requestType = options.requestType;
     this.requestId = options.requestId;
+    this.details = options.details;
   }
 
   /** The error as the protocol's `{ code, message, retryable }` body. */
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message, retryable: this.retryable };
+    return this.details === undefined ? { code: this.code, message: this.message, retryable: this.retryable } : { code: this.code, message: this.message, retryable: this.retryable, details: this.details };
   }
 }
 

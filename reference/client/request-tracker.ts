@@ -85,7 +85,7 @@ export class RequestTracker {
     this.#clock.clearTimeout(request.timer);
     if (message.type === 'error') {
       const body = message.error ?? { code: ErrorCode.internal, message: 'the server answered with an error frame without an error body', retryable: false };
-      request.reject(new WSRequestError(body.code, body.message, { retryable: body.retryable, requestType: request.type, requestId: request.id }));
+      request.reject(new WSRequestError(body.code, body.message, { retryable: body.retryable, requestType: request.type, requestId: request.id, details: body.details }));
     } else {
       request.resolve(message.payload);
     }

@@ -4,6 +4,7 @@
  * One server subscription per channel; several handlers share it.
  */
 import { MessageType, encodeFrame, type ResyncPayload, type SubscribePayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
+import { WSRequestError } from './request-error.js';
 import type { SendIfOpen } from './request-tracker.js';
 
 /** Receives the events of a channel, in `seq` order, each once. */
@@ -17,8 +18,24 @@ export interface SubscribeOptions {
   epoch?: string;
   /** Called when the server cannot replay what was missed and sends the current state instead. */
   onResync?: (payload: ResyncPayload) => void;
-  /** Called with the server's reply each time the subscription is (re)established. */
+  /**
+   * Called with the server's reply each time the subscription is (re)established; a handler added
+   * to a channel whose subscription stands already is called with its latest reply.
+   */
   onSubscribed?: (reply: SubscribeReply) => void;
+  /**
+   * Called when the server refuses the subscription (an `error` reply: `NO_ROUTE`, `FORBIDDEN`,
+   * `UPSTREAM_STATUS` with the upstream's answer in `details`, …). Without it, the client's `error`
+   * event reports the refusal.
+   */
+  onError?: (error: WSRequestError) => void;
+  /**
+   * Bridged `sse:` channels: the SSE id of the last event already processed, sent as `lastEventId` in
+   * every (re)subscribe and then kept up to date with each delivered event's `eventId`.
+   */
+  lastEventId?: string;
+  /** Bridged `sse:` channels: request headers for the upstream stream, sent in every (re)subscribe. */
+  headers?: Record<string, string>;
 }
 
 /** A `resync` as reported by the client's `resync` event. */
@@ -36,6 +53,10 @@ interface ChannelState {
   readonly subscribers: Set<Subscriber>;
   lastSeq: number | undefined;
   epoch: string | undefined;
+  lastEventId: string | undefined;
+  readonly headers: Record<string, string> | undefined;
+  /** The reply that established the current server subscription, `undefined` until one came. */
+  reply: SubscribeReply | undefined;
 }
 
 export interface SubscriptionRegistryHooks {
@@ -59,12 +80,19 @@ export class SubscriptionRegistry {
     const subscriber: Subscriber = { handler, options };
     let state = this.#channels.get(channel);
     if (!state) {
-      state = { channel, subscribers: new Set(), lastSeq: options.fromSeq, epoch: options.epoch };
+      state = { channel, subscribers: new Set(), lastSeq: options.fromSeq, epoch: options.epoch, lastEventId: options.lastEventId, headers: options.headers, reply: undefined };
       this.#channels.set(channel, state);
       state.subscribers.add(subscriber);
       this.#subscribe(state, sendIfOpen);
     } else {
       state.subscribers.add(subscriber);
+      const reply = state.reply;
+      if (reply !== undefined && options.onSubscribed) {
+        const joined = state;
+        queueMicrotask(() => {
+          if (joined.subscribers.has(subscriber) && joined.reply === reply) options.onSubscribed?.(reply);
+        });
+      }
     }
     const owned = state;
     return () => this.#remove(owned, subscriber, sendIfOpen);
@@ -73,7 +101,10 @@ export class SubscriptionRegistry {
   /** Subscribes every channel again, resuming from its last `seq` (after a reconnect). */
   resubscribeAll(sendIfOpen: SendIfOpen): void {
     this.#pendingReplies.clear();
-    for (const state of this.#channels.values()) this.#subscribe(state, sendIfOpen);
+    for (const state of this.#channels.values()) {
+      state.reply = undefined;
+      this.#subscribe(state, sendIfOpen);
+    }
   }
 
   /** Handles the `reply`/`error` to a subscribe frame; returns false when it answers something else. */
@@ -84,10 +115,20 @@ export class SubscriptionRegistry {
     const state = this.#channels.get(channel);
     if (!state) return true;
     if (message.type === 'error') {
-      this.#hooks.onError(new Error(`subscribing to "${channel}" failed: ${message.error?.code ?? 'ERROR'} ${message.error?.message ?? ''}`.trim()));
+      const body = message.error;
+      const error = new WSRequestError(body?.code ?? 'INTERNAL', `subscribing to "${channel}" failed: ${body?.code ?? 'ERROR'} ${body?.message ?? ''}`.trim(), {
+        retryable: body?.retryable ?? false,
+        requestType: MessageType.subscribe,
+        requestId: message.id,
+        details: body?.details,
+      });
+      const handlers = [...state.subscribers].filter((subscriber) => subscriber.options.onError);
+      if (handlers.length === 0) this.#hooks.onError(error);
+      for (const subscriber of handlers) this.#call(() => subscriber.options.onError?.(error));
       return true;
     }
     const reply = message.payload as SubscribeReply;
+    state.reply = reply;
     if (state.lastSeq === undefined && typeof reply?.seq === 'number') {
       // A live subscription starts after the channel's newest event: resume from there next time.
       state.lastSeq = reply.seq;
@@ -107,13 +148,8 @@ export class SubscriptionRegistry {
       state.lastSeq = message.seq;
       if (message.epoch !== undefined) state.epoch = message.epoch;
     }
-    for (const subscriber of [...state.subscribers]) {
-      try {
-        subscriber.handler(message);
-      } catch (error) {
-        this.#hooks.onError(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    if (message.eventId !== undefined) state.lastEventId = message.eventId;
+    for (const subscriber of [...state.subscribers]) this.#call(() => subscriber.handler(message));
   }
 
   /** Applies a `resync`: the channel continues after the resync's `seq`, in its `epoch`. */
@@ -123,14 +159,17 @@ export class SubscriptionRegistry {
     const payload = message.payload as ResyncPayload;
     state.epoch = payload.epoch ?? message.epoch;
     state.lastSeq = payload.seq ?? message.seq;
-    for (const subscriber of [...state.subscribers]) {
-      try {
-        subscriber.options.onResync?.(payload);
-      } catch (error) {
-        this.#hooks.onError(error instanceof Error ? error : new Error(String(error)));
-      }
-    }
+    for (const subscriber of [...state.subscribers]) this.#call(() => subscriber.options.onResync?.(payload));
     this.#hooks.onResync({ ...payload, channel: message.channel });
+  }
+
+  /** Runs an application callback; what it throws is reported, not propagated. */
+  #call(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.#hooks.onError(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   #subscribe(state: ChannelState, sendIfOpen: SendIfOpen): void {
@@ -138,6 +177,8 @@ export class SubscriptionRegistry {
     const payload: SubscribePayload = {};
     if (state.lastSeq !== undefined) payload.fromSeq = state.lastSeq;
     if (state.epoch !== undefined) payload.epoch = state.epoch;
+    if (state.lastEventId !== undefined) payload.lastEventId = state.lastEventId;
+    if (state.headers !== undefined) payload.headers = state.headers;
     if (sendIfOpen(encodeFrame({ id, channel: state.channel, type: MessageType.subscribe, payload }))) this.#pendingReplies.set(id, state.channel);
   }
 

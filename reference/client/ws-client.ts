@@ -300,6 +300,8 @@ export class WSClient {
    * Delivers a channel's events to `handler`, each once and in `seq` order; returns the function that
    * unsubscribes. Works before connecting; after every reconnect the channel resumes from its last
    * `seq`, or a `resync` (option `onResync` and the client's `resync` event) says what was lost.
+   * A refused subscribe goes to `onError` (else the client's `error` event); bridged `sse:` channels
+   * take `lastEventId` and `headers`, sent in every (re)subscribe.
    */
   subscribe(channel: string, handler: MessageHandler, options: SubscribeOptions = {}): () => void {
     return this.#subscriptions.add(channel, handler, options, this.#sendIfOpen);
