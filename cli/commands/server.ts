@@ -28,7 +28,45 @@ interface ServerFlags {
   wsEndpoint?: string;
   tokenFile?: string;
   adminTokenFile?: string;
+  upstream?: string;
+  upstreamRoute: string[];
+  sharedRoute: string[];
+  forwardHeader: string[];
   json?: boolean;
+}
+
+/** Collects a repeatable flag whose values may also be comma lists. */
+function listFlag(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)];
+}
+
+function routeFlags(flag: string, routes: string[]): string[] {
+  for (const route of routes) {
+    if (!route.startsWith('/') || /\s|\?|#/.test(route) || (route.includes('*') && route.indexOf('*') !== route.length - 1)) {
+      throw new UsageError('BAD_FLAG', `Invalid ${flag} "${route}": use a path such as /events, or a prefix ending in * such as /api/streams/*.`);
+    }
+  }
+  return routes;
+}
+
+/** `--upstream` and the flags that shape the SSE bridge, checked together: the route and header flags need an upstream. */
+function upstreamFromFlags(flags: ServerFlags): ServerOptions['upstream'] {
+  if (flags.upstream === undefined) {
+    const bridgeFlags: Array<[string, string[]]> = [['--upstream-route', flags.upstreamRoute], ['--shared-route', flags.sharedRoute], ['--forward-header', flags.forwardHeader]];
+    const orphan = bridgeFlags.find(([, values]) => values.length > 0);
+    if (orphan) throw new UsageError('BAD_FLAG', `${orphan[0]} shapes the SSE bridge: give --upstream <url> too (the legacy SSE server, such as http://127.0.0.1:3001).`);
+    return undefined;
+  }
+  const upstream = urlFlag('--upstream', flags.upstream, ['http:', 'https:']);
+  for (const header of flags.forwardHeader) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(header)) throw new UsageError('BAD_FLAG', `Invalid --forward-header "${header}": use a header name such as X-Tenant.`);
+  }
+  return {
+    upstream,
+    ...(flags.upstreamRoute.length > 0 ? { routes: routeFlags('--upstream-route', flags.upstreamRoute) } : {}),
+    sharedRoutes: routeFlags('--shared-route', flags.sharedRoute),
+    forwardHeaders: flags.forwardHeader,
+  };
 }
 
 function rateFlag(flag: string, text: string | undefined): number | undefined {
@@ -99,6 +137,7 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     wsEndpoint: flags.wsEndpoint === undefined ? undefined : urlFlag('--ws-endpoint', flags.wsEndpoint, ['ws:', 'wss:']),
     token: readToken('--token-file', flags.tokenFile, 'WSMIG_TOKEN'),
     adminToken: readToken('--admin-token-file', flags.adminTokenFile, 'WSMIG_ADMIN_TOKEN'),
+    upstream: upstreamFromFlags(flags),
     store: flags.stateFile === undefined ? undefined : createFileStatusStore(flags.stateFile),
   };
   return options;
@@ -162,14 +201,18 @@ export function registerServerCommand(program: Command): void {
     .option('--ws-endpoint <url>', 'WebSocket URL advertised by /api/config (default: this server)')
     .option('--token-file <path>', 'file holding the bearer token clients must present (instead of WSMIG_TOKEN)')
     .option('--admin-token-file <path>', 'file holding the bearer token for /admin/* (instead of WSMIG_ADMIN_TOKEN)')
+    .option('--upstream <url>', 'legacy SSE server to bridge: its streams become sse:<path> channels, and sse:fetch relays streamed responses')
+    .option('--upstream-route <path>', 'path (or prefix ending in *) the bridge may relay; repeat or comma-separate (default: every path)', listFlag, [] as string[])
+    .option('--shared-route <path>', 'public broadcast path (or prefix*): one credential-less upstream stream for all its subscribers; repeat or comma-separate', listFlag, [] as string[])
+    .option('--forward-header <name>', 'request header forwarded upstream besides Cookie and Authorization; repeat or comma-separate', listFlag, [] as string[])
     .option('--json', 'print machine-readable JSON lines on stdout')
     .action(async (flags: ServerFlags) => {
       const options = serverOptionsFromFlags(flags);
       const server = await createServer({ ...options, logger: createLogger({ name: 'wsmig-server' }) });
       printEvent(
         flags,
-        { event: 'listening', url: server.url, wsUrl: server.wsUrl, port: server.port, epoch: server.epoch },
-        `wsmig server listening on ${server.url} (WebSocket ${server.wsUrl}, transport ${server.flag ? 'ws' : 'sse'})`,
+        { event: 'listening', url: server.url, wsUrl: server.wsUrl, port: server.port, epoch: server.epoch, ...(options.upstream === undefined ? {} : { upstream: flags.upstream }) },
+        `wsmig server listening on ${server.url} (WebSocket ${server.wsUrl}, transport ${server.flag ? 'ws' : 'sse'}${flags.upstream === undefined ? '' : `, bridging ${flags.upstream}`})`,
       );
       await stopOnSignals(server, flags);
     });

@@ -23,6 +23,8 @@ export const ErrorCode = {
   forbidden: 'FORBIDDEN',
   /** The channel name breaks the naming rules, or no one serves it (no handler, no upstream, route not allowed). */
   noRoute: 'NO_ROUTE',
+  /** The connection is subscribed to as many channels as the server allows (`maxSubscriptionsPerConnection`): unsubscribe from one first. */
+  tooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
   /** The upstream SSE server answered with an HTTP error status (`details`: its status, headers and body). */
   upstreamStatus: 'UPSTREAM_STATUS',
   /** The upstream answered 2xx but not `text/event-stream` (`details`: its status, headers and body). */

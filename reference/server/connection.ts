@@ -4,32 +4,14 @@
  * Every path that ends a connection goes through {@link Connection.close}, never a stray throw.
  */
 import type { RawData, WebSocket } from 'ws';
-import {
-  CloseCode,
-  ErrorCode,
-  MessageType,
-  RESERVED_TYPES,
-  SYSTEM_CHANNEL,
-  chatIdOfChannel,
-  chatIdProblem,
-  decodeFrame,
-  encodeFrame,
-  syncStartProblem,
-  type ChatId,
-  type DrainPayload,
-  type ErrorBody,
-  type ResyncPayload,
-  type SubscribeReply,
-  type SyncStartPayload,
-  type WSMessage,
-} from '../protocol/index.js';
+import { CloseCode, ErrorCode, MessageType, RESERVED_TYPES, SYSTEM_CHANNEL, decodeFrame, encodeFrame, type DrainPayload, type ErrorBody, type WSMessage } from '../protocol/index.js';
 import { isWsmigError, messageOf } from '../../lib/errors.js';
 import { DelayQueue } from './delay-queue.js';
-import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
+import type { GatewayContext } from './gateway-context.js';
 import { typeLabel } from './metrics.js';
 import { TokenBucket } from './rate-limiter.js';
-import type { ServerContext } from './server-context.js';
-import { chatIdFromText } from '../protocol/index.js';
+import { errorBodyOfFailure, type InternalHandler } from './request-handlers.js';
+import { ConnectionSubscriptions, type SubscriptionOwner } from './subscriptions.js';
 import { WindowCounter } from './window-counter.js';
 
 /** Window of the bad-frame and rate-limit-drop counters. */
@@ -39,8 +21,8 @@ const MAX_RATE_LIMIT_DROPS = 100;
 /** A slow consumer's close frame waits behind its full buffer; after this long the socket is destroyed. */
 const SLOW_CONSUMER_TERMINATE_MS = 5_000;
 
-/** What every connection of one server shares. */
-export interface ConnectionContext extends ServerContext {
+/** What every connection of one gateway shares. */
+export interface ConnectionContext extends GatewayContext {
   /** Called once, when the socket has closed. */
   onClosed(connection: Connection, code: number): void;
 }
@@ -49,45 +31,11 @@ function errorFrame(id: string, channel: string, error: ErrorBody): string {
   return encodeFrame({ id, channel, type: MessageType.error, payload: null, error });
 }
 
-function resumePointOf(payload: unknown): ResumePoint | undefined | string {
-  if (payload === null || payload === undefined) return undefined;
-  if (typeof payload !== 'object' || Array.isArray(payload)) return 'subscribe payload must be null or { fromSeq?, epoch? }';
-  const { fromSeq, epoch } = payload as Record<string, unknown>;
-  if (epoch !== undefined && typeof epoch !== 'string') return '"epoch" must be a string';
-  if (fromSeq === undefined) return undefined;
-  if (!Number.isSafeInteger(fromSeq) || (fromSeq as number) < 0) return '"fromSeq" must be a non-negative integer';
-  return epoch === undefined ? { fromSeq: fromSeq as number } : { fromSeq: fromSeq as number, epoch };
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
 
-/** One subscription of a connection to a channel. Holds live events back until its reply and replay are sent. */
-class Subscription implements HubSubscriber {
-  ready = false;
-  cancelled = false;
-  lastSeq = 0;
-  private pending: ChannelEvent[] | undefined;
-
-  constructor(
-    readonly connection: Connection,
-    readonly id: string,
-    readonly channel: string,
-  ) {}
-
-  deliver(event: ChannelEvent): void {
-    if (this.cancelled) return;
-    if (!this.ready) (this.pending ??= []).push(event);
-    else this.connection.sendEvent(this, event);
-  }
-
-  /** Marks the subscription live and sends what arrived while it was being set up. */
-  start(): void {
-    this.ready = true;
-    const pending = this.pending;
-    this.pending = undefined;
-    if (pending) for (const event of pending) this.connection.sendEvent(this, event);
-  }
-}
-
-export class Connection {
+export class Connection implements SubscriptionOwner {
   /** False once a heartbeat ping is out and its pong has not come back. */
   alive = true;
   private closing = false;
@@ -95,14 +43,18 @@ export class Connection {
   private readonly bucket: TokenBucket | undefined;
   private badFrames: WindowCounter | undefined;
   private rateDrops: WindowCounter | undefined;
-  private subscriptions: Map<string, Subscription> | undefined;
+  private readonly subscriptions: ConnectionSubscriptions;
   private delayed: DelayQueue<string> | undefined;
 
+  /** `identity`: what `authenticate` returned; `forwardedHeaders`: what the SSE bridge may send upstream for it. */
   constructor(
     readonly id: number,
     private readonly ws: WebSocket,
     private readonly ctx: ConnectionContext,
+    readonly identity: unknown,
+    readonly forwardedHeaders: Record<string, string>,
   ) {
+    this.subscriptions = new ConnectionSubscriptions(this, ctx);
     const limit = ctx.options.rateLimit;
     this.bucket = limit ? new TokenBucket(limit.messagesPerSecond, limit.burst, performance.now()) : undefined;
     ws.on('message', this.onMessage);
@@ -164,13 +116,6 @@ export class Connection {
     this.write(frame);
   }
 
-  /** Sends a channel event to a subscription (skipping anything at or before what it already has). */
-  sendEvent(subscription: Subscription, event: ChannelEvent): void {
-    if (event.seq <= subscription.lastSeq) return;
-    subscription.lastSeq = event.seq;
-    this.send(event.frameFor(subscription.id), typeLabel(event.type));
-  }
-
   private write(frame: string): void {
     if (this.closing) return;
     this.ws.send(frame);
@@ -198,13 +143,7 @@ export class Connection {
     this.closed = true;
     this.closing = true;
     this.delayed?.clear();
-    if (this.subscriptions) {
-      for (const subscription of this.subscriptions.values()) {
-        subscription.cancelled = true;
-        this.ctx.hub.unsubscribe(subscription.channel, subscription);
-      }
-      this.subscriptions.clear();
-    }
+    this.subscriptions.closeAll();
     this.ctx.onClosed(this, code);
   };
 
@@ -229,50 +168,72 @@ export class Connection {
     const label = typeLabel(type);
     this.ctx.metrics.countMessage('in', label);
     switch (type) {
-      case MessageType.echo:
-        this.reply(message, message.payload, receivedAt, label);
-        return;
       case MessageType.ping:
         this.send(encodeFrame({ id: message.id, channel: message.channel, type: MessageType.pong, payload: null, ts: this.ctx.options.clock() }), MessageType.pong);
         return;
       case MessageType.subscribe:
-        this.handleAsync(message, receivedAt, label, this.subscribe(message, receivedAt, label));
+        this.subscriptions.subscribe(message, receivedAt, label).catch((error: unknown) => this.failRequest(message, error, receivedAt, label));
         return;
       case MessageType.unsubscribe:
-        this.unsubscribe(message, receivedAt, label);
-        return;
-      case MessageType.syncStart:
-        this.handleAsync(message, receivedAt, label, this.syncStart(message, receivedAt, label));
-        return;
-      case MessageType.syncCancel:
-      case MessageType.syncStatus:
-        this.handleAsync(message, receivedAt, label, this.syncQuery(message, receivedAt, label));
+        this.subscriptions.unsubscribe(message, receivedAt, label);
         return;
       default:
         if (RESERVED_TYPES.has(type)) this.fail(message, { code: ErrorCode.reservedType, message: `"${type}" is sent by the server only`, retryable: false }, receivedAt, label);
-        else this.fail(message, { code: ErrorCode.unknownType, message: `unknown request type "${type}"`, retryable: false }, receivedAt, label);
+        else this.request(message, receivedAt, label);
     }
   };
 
-  private reply(request: WSMessage, payload: unknown, receivedAt: number, label: string): void {
+  /** Answers a request with its handler, after `authorize` when there is one; synchronously when both are. */
+  private request(message: WSMessage, receivedAt: number, label: string): void {
+    const handler = this.ctx.requests.get(message.type);
+    if (handler === undefined) {
+      this.fail(message, { code: ErrorCode.unknownType, message: `unknown request type "${message.type}"`, retryable: false }, receivedAt, label);
+      return;
+    }
+    const check = this.ctx.access.requestProblem(this.identity, message.channel, message.type);
+    if (check === undefined) {
+      this.runHandler(handler, message, receivedAt, label);
+      return;
+    }
+    check.then(
+      (problem) => (problem === undefined ? this.runHandler(handler, message, receivedAt, label) : this.fail(message, problem, receivedAt, label)),
+      (error: unknown) => this.failRequest(message, error, receivedAt, label),
+    );
+  }
+
+  private runHandler(handler: InternalHandler, message: WSMessage, receivedAt: number, label: string): void {
+    let result: unknown;
+    try {
+      result = handler(message.payload, { identity: this.identity, channel: message.channel, connectionId: this.id, forwardedHeaders: this.forwardedHeaders });
+    } catch (error) {
+      this.failRequest(message, error, receivedAt, label);
+      return;
+    }
+    if (!isPromiseLike(result)) {
+      this.reply(message, result ?? null, receivedAt, label);
+      return;
+    }
+    result.then(
+      (payload) => this.reply(message, payload ?? null, receivedAt, label),
+      (error: unknown) => this.failRequest(message, error, receivedAt, label),
+    );
+  }
+
+  private failRequest(request: WSMessage, error: unknown, receivedAt: number, label: string): void {
+    if (!isWsmigError(error)) this.ctx.logger.error({ connection: this.id, type: request.type, err: error }, 'request failed');
+    this.fail(request, errorBodyOfFailure(error, request.type), receivedAt, label);
+  }
+
+  /** Answers a request with a `reply` frame. */
+  reply(request: WSMessage, payload: unknown, receivedAt: number, label: string): void {
     this.send(encodeFrame({ id: request.id, channel: request.channel, type: MessageType.reply, payload }), MessageType.reply);
     this.ctx.metrics.observeRequestMs(label, performance.now() - receivedAt + this.ctx.faults.latencyMs);
   }
 
-  private fail(request: WSMessage, error: ErrorBody, receivedAt: number, label: string): void {
+  /** Answers a request with an `error` frame. */
+  fail(request: WSMessage, error: ErrorBody, receivedAt: number, label: string): void {
     this.send(errorFrame(request.id, request.channel, error), MessageType.error);
     this.ctx.metrics.observeRequestMs(label, performance.now() - receivedAt + this.ctx.faults.latencyMs);
-  }
-
-  private handleAsync(request: WSMessage, receivedAt: number, label: string, work: Promise<void>): void {
-    work.catch((error: unknown) => {
-      if (isWsmigError(error) && error.code === ErrorCode.draining) {
-        this.fail(request, { code: ErrorCode.draining, message: error.message, retryable: true }, receivedAt, label);
-        return;
-      }
-      this.ctx.logger.error({ connection: this.id, type: request.type, err: error }, 'request failed');
-      this.fail(request, { code: ErrorCode.internal, message: `the server failed handling "${request.type}": ${messageOf(error)}`, retryable: true }, receivedAt, label);
-    });
   }
 
   private rejectRateLimited(data: RawData, receivedAt: number): void {
@@ -292,74 +253,5 @@ export class Connection {
     this.send(errorFrame(id, SYSTEM_CHANNEL, { code: ErrorCode.badFrame, message: detail, retryable: false }), MessageType.error);
     this.badFrames ??= new WindowCounter(this.ctx.options.maxBadFrames, ABUSE_WINDOW_MS);
     if (this.badFrames.hit(receivedAt)) this.close(CloseCode.tooManyBadFrames, 'too many bad frames');
-  }
-
-  private async subscribe(message: WSMessage, receivedAt: number, label: string): Promise<void> {
-    const resume = resumePointOf(message.payload);
-    if (typeof resume === 'string') {
-      this.fail(message, { code: ErrorCode.invalidPayload, message: resume, retryable: false }, receivedAt, label);
-      return;
-    }
-    const { channel } = message;
-    const subscriptions = (this.subscriptions ??= new Map());
-    const previous = subscriptions.get(channel);
-    if (previous) {
-      previous.cancelled = true;
-      this.ctx.hub.unsubscribe(channel, previous);
-    }
-    const subscription = new Subscription(this, message.id, channel);
-    subscriptions.set(channel, subscription);
-    const { hub, metrics } = this.ctx;
-    const outcome = await hub.subscribe(channel, subscription, resume);
-    if (subscription.cancelled || this.closing) {
-      hub.unsubscribe(channel, subscription);
-      return;
-    }
-    const reply: SubscribeReply = { channel, epoch: outcome.epoch, seq: outcome.seq, replayed: outcome.replay.length };
-    this.reply(message, reply, receivedAt, label);
-    for (const event of outcome.replay) this.sendEvent(subscription, event);
-    if (outcome.replay.length > 0) metrics.replayedEvents.inc(outcome.replay.length);
-    if (outcome.resync !== undefined) {
-      metrics.resyncs.inc({ reason: outcome.resync });
-      const chatId = chatIdOfChannel(channel);
-      const snapshot = chatId === undefined || chatIdProblem(chatId) !== undefined ? null : await this.ctx.sync.status(chatIdFromText(chatId));
-      if (subscription.cancelled || this.closing) return;
-      const payload: ResyncPayload = { reason: outcome.resync, epoch: outcome.epoch, seq: outcome.seq, snapshot };
-      this.send(encodeFrame({ id: message.id, channel, type: MessageType.resync, epoch: outcome.epoch, seq: outcome.seq, payload }), MessageType.resync);
-    }
-    subscription.lastSeq = Math.max(subscription.lastSeq, outcome.seq);
-    subscription.start();
-  }
-
-  private unsubscribe(message: WSMessage, receivedAt: number, label: string): void {
-    const subscription = this.subscriptions?.get(message.channel);
-    if (subscription) {
-      subscription.cancelled = true;
-      this.subscriptions?.delete(message.channel);
-      this.ctx.hub.unsubscribe(message.channel, subscription);
-    }
-    this.reply(message, { channel: message.channel, unsubscribed: subscription !== undefined }, receivedAt, label);
-  }
-
-  private async syncStart(message: WSMessage, receivedAt: number, label: string): Promise<void> {
-    const problem = syncStartProblem(message.payload);
-    if (problem !== undefined) {
-      this.fail(message, { code: ErrorCode.invalidPayload, message: problem, retryable: false }, receivedAt, label);
-      return;
-    }
-    const { chatId, options } = message.payload as SyncStartPayload;
-    this.reply(message, await this.ctx.sync.start(chatId, options ?? {}), receivedAt, label);
-  }
-
-  private async syncQuery(message: WSMessage, receivedAt: number, label: string): Promise<void> {
-    const payload = message.payload as { chatId?: unknown } | null;
-    const chatId = payload !== null && typeof payload === 'object' ? payload.chatId : undefined;
-    const problem = chatIdProblem(chatId);
-    if (problem !== undefined) {
-      this.fail(message, { code: ErrorCode.invalidPayload, message: `payload must be { chatId }: ${problem}`, retryable: false }, receivedAt, label);
-      return;
-    }
-    const result = message.type === MessageType.syncCancel ? await this.ctx.sync.cancel(chatId as ChatId) : await this.ctx.sync.status(chatId as ChatId);
-    this.reply(message, result, receivedAt, label);
   }
 }

@@ -9,6 +9,7 @@ import { isWsmigError, messageOf } from '../../lib/errors.js';
 import { isLoopback, originAllowed, presentedToken, tokenMatches } from './auth.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-util.js';
 import { failSse, type LegacySse } from './legacy-sse.js';
+import type { BridgeStatus } from './bridge/types.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Faults, ResolvedServerOptions } from './options.js';
 
@@ -28,6 +29,8 @@ export interface HealthReport {
   uptimeSeconds: number;
   epoch: string;
   version: string;
+  /** Where the SSE bridge stands, when the server relays an upstream (`--upstream`). */
+  bridge?: BridgeStatus;
 }
 
 /** What the routes need from the server. */

@@ -34,6 +34,7 @@ const eventSchema = z.object({
   seq: z.number().int().min(1),
   ts: z.number(),
   epoch: z.string(),
+  eventId: z.string().optional(),
   payload: z.unknown(),
 });
 
@@ -88,7 +89,7 @@ export async function readHubStateFile(file: string): Promise<StoredHubState | u
   const state = parsed.data;
   const channels = new Map<string, ChannelSnapshot>();
   for (const entry of state.channels) {
-    const events = entry.events.map((e) => new ChannelEvent(e.channel, e.type, e.seq, e.ts, e.epoch, e.payload ?? null));
+    const events = entry.events.map((e) => new ChannelEvent(e.channel, e.type, e.seq, e.ts, e.epoch, e.payload ?? null, e.eventId));
     // The replay buffer must end at the channel's seq without a hole, or a replay from it would skip events.
     const consecutive = events.every((event, i) => event.channel === entry.name && event.seq === entry.seq - events.length + 1 + i);
     if (!consecutive) throw invalid(file, `has a replay buffer for channel ${JSON.stringify(entry.name)} that does not end at its seq ${entry.seq} without a gap`);
@@ -109,7 +110,7 @@ export function historyToRestore(stored: StoredHubState, crashEpoch: string): Hu
   if (stored.clean) return stored.snapshot;
   const channels = new Map<string, ChannelSnapshot>();
   for (const [name, channel] of stored.snapshot.channels) {
-    const events = channel.events.map((event) => new ChannelEvent(event.channel, event.type, event.seq, event.ts, crashEpoch, event.payload));
+    const events = channel.events.map((event) => new ChannelEvent(event.channel, event.type, event.seq, event.ts, crashEpoch, event.payload, event.eventId));
     channels.set(name, { seq: channel.seq, lastActiveMs: channel.lastActiveMs, events });
   }
   return { epoch: crashEpoch, baseEpoch: crashEpoch, rotations: 0, channels, forgotten: stored.snapshot.forgotten };

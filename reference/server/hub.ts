@@ -12,7 +12,8 @@ import type { ResyncReason } from '../protocol/index.js';
 
 /** One event on a channel. Its JSON is built once, however many subscribers it goes to. */
 export class ChannelEvent {
-  private tailJson: string | undefined;
+  private channelJson: string | undefined;
+  private restJson: string | undefined;
   private dataJson: string | undefined;
 
   constructor(
@@ -22,22 +23,29 @@ export class ChannelEvent {
     readonly ts: number,
     readonly epoch: string,
     readonly payload: unknown,
+    /** The application's own id of the event (the SSE `id:`), when it has one. */
+    readonly eventId?: string,
   ) {}
 
-  /** The WebSocket frame of this event for the subscription `subscriptionId`. */
-  frameFor(subscriptionId: string): string {
-    return `{"id":${JSON.stringify(subscriptionId)},${this.tail()}`;
+  /**
+   * The WebSocket frame of this event for the subscription `subscriptionId`, naming `channel` (the
+   * one the client subscribed to, when the event was published under an internal hub key).
+   */
+  frameFor(subscriptionId: string, channel: string = this.channel): string {
+    const channelJson = channel === this.channel ? (this.channelJson ??= JSON.stringify(this.channel)) : JSON.stringify(channel);
+    return `{"id":${JSON.stringify(subscriptionId)},"channel":${channelJson},${this.rest()}`;
   }
 
-  /** Everything after the object's `{`, serialized once: fan-out and snapshots do not re-serialize the payload. */
-  private tail(): string {
-    this.tailJson ??= JSON.stringify({ channel: this.channel, type: this.type, seq: this.seq, ts: this.ts, epoch: this.epoch, payload: this.payload }).slice(1);
-    return this.tailJson;
+  /** Everything after the channel, serialized once: fan-out and snapshots do not re-serialize the payload. */
+  private rest(): string {
+    this.restJson ??= JSON.stringify({ type: this.type, seq: this.seq, ts: this.ts, epoch: this.epoch, eventId: this.eventId, payload: this.payload }).slice(1);
+    return this.restJson;
   }
 
-  /** The whole event as one JSON object (`channel`, `type`, `seq`, `ts`, `epoch`, `payload`), as kept in a hub state file. */
+  /** The whole event as one JSON object (`channel`, `type`, `seq`, `ts`, `epoch`, `eventId`?, `payload`), as kept in a hub state file. */
   get json(): string {
-    return `{${this.tail()}`;
+    this.channelJson ??= JSON.stringify(this.channel);
+    return `{"channel":${this.channelJson},${this.rest()}`;
   }
 
   /** The payload as JSON (the `data:` of a legacy SSE event). */
@@ -76,8 +84,11 @@ export interface SubscribeOutcome {
 export interface ChannelHub {
   /** The current replay epoch. */
   readonly epoch: string;
-  /** Numbers the event, keeps it for replay, delivers it to the channel's subscribers, and returns it. */
-  publish(channel: string, type: string, payload: unknown): Promise<ChannelEvent>;
+  /**
+   * Numbers the event, keeps it for replay, delivers it to the channel's subscribers, and returns it.
+   * `type` is the frame type (event names already escaped); `eventId` is the application's id of the event.
+   */
+  publish(channel: string, type: string, payload: unknown, options?: { eventId?: string }): Promise<ChannelEvent>;
   /** Subscribes (replacing nothing: one subscriber object is one subscription) and resumes if asked. */
   subscribe(channel: string, subscriber: HubSubscriber, resume?: ResumePoint): Promise<SubscribeOutcome>;
   unsubscribe(channel: string, subscriber: HubSubscriber): void;
@@ -226,11 +237,11 @@ export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
     get epoch() {
       return epoch;
     },
-    publish: async (name, type, payload) => {
+    publish: async (name, type, payload, publishOptions) => {
       const channel = channelFor(name);
       channel.seq += 1;
       channel.lastActiveMs = clock();
-      const event = new ChannelEvent(name, type, channel.seq, channel.lastActiveMs, epoch, payload);
+      const event = new ChannelEvent(name, type, channel.seq, channel.lastActiveMs, epoch, payload, publishOptions?.eventId);
       remember(event, channel);
       for (const subscriber of channel.subscribers) subscriber.deliver(event);
       changed();

@@ -24,8 +24,10 @@ export function typeLabel(type: string): string {
 
 export interface ServerMetricsSources {
   connections: () => number;
-  flag: () => { name: string; value: boolean };
-  injectedLatencyMs: () => number;
+  /** The feature flag (the reference server's; a plain gateway has none and exports no flag gauge). */
+  flag?: () => { name: string; value: boolean };
+  /** Injected latency (the reference server's fault injection; none for a plain gateway). */
+  injectedLatencyMs?: () => number;
 }
 
 export class ServerMetrics {
@@ -91,14 +93,16 @@ export class ServerMetrics {
     this.rateLimited = new Counter({ name: `${METRIC_PREFIX}rate_limited_total`, help: 'Messages dropped for exceeding the per-connection rate (RATE_LIMITED).', registers });
     this.slowConsumerCloses = new Counter({ name: `${METRIC_PREFIX}slow_consumer_closes_total`, help: 'Connections closed because their send buffer passed the watermark (4201).', registers });
     this.hubStateWrites = new Counter({ name: `${METRIC_PREFIX}hub_state_writes_total`, help: 'Writes of the replay history to the hub state file (none without one).', registers });
+    const { flag, injectedLatencyMs } = sources;
+    if (flag === undefined || injectedLatencyMs === undefined) return;
     new Gauge({
       name: `${METRIC_PREFIX}feature_flag`,
       help: 'Feature flags (1 on, 0 off); USE_NEW_WS_SYNC=1 selects WebSocket.',
       labelNames: ['name'],
       registers,
       collect() {
-        const flag = sources.flag();
-        this.set({ name: flag.name }, flag.value ? 1 : 0);
+        const current = flag();
+        this.set({ name: current.name }, current.value ? 1 : 0);
       },
     });
     new Gauge({
@@ -106,7 +110,7 @@ export class ServerMetrics {
       help: 'Latency injected before every reply and event (fault injection for rollback drills).',
       registers,
       collect() {
-        this.set(sources.injectedLatencyMs() / 1000);
+        this.set(injectedLatencyMs() / 1000);
       },
     });
   }

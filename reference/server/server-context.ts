@@ -1,4 +1,4 @@
-/** What the WebSocket gateway, its connections and the legacy SSE endpoints share: one server's state. */
+/** What the legacy SSE endpoints and the demo sync service of the reference server share: one server's state. */
 import type { Logger } from '../../lib/logger.js';
 import type { ChannelHub } from './hub.js';
 import type { ServerMetrics } from './metrics.js';

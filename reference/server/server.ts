@@ -4,19 +4,23 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { WsmigError, messageOf } from '../../lib/errors.js';
+import { messageOf } from '../../lib/errors.js';
 import { packageVersion } from '../../lib/package-info.js';
+import { SYNC_CHANNELS, serveDemoSync } from './demo-sync.js';
 import { FeatureFlag, followFlagFile, type Closable } from './feature-flag.js';
+import { GatewayCore } from './gateway-core.js';
+import { randomEpoch } from './gateway-options.js';
 import { createRequestHandler, type ApiConfig, type HealthReport, type HttpApp } from './http-routes.js';
 import { createMemoryHub, type MemoryHub } from './hub.js';
 import { HubStateWriter, historyToRestore, readHubStateFile, type StoredHubState } from './hub-state-file.js';
 import { LegacySse } from './legacy-sse.js';
+import { hostForUrl, listen } from './listen.js';
 import { ServerMetrics } from './metrics.js';
-import { randomEpoch, resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOptions, type ServerOptions } from './options.js';
 import type { ServerContext } from './server-context.js';
 import { createMemoryStatusStore, type StatusStore } from './status-store.js';
 import { SyncService } from './sync-service.js';
-import { WS_PATH, WsGateway } from './ws-gateway.js';
+import { WS_PATH } from './ws-gateway.js';
 
 /** A running reference server, returned by {@link createServer}. */
 export interface ReferenceServer {
@@ -60,32 +64,6 @@ export interface ReferenceServer {
   close(): Promise<void>;
 }
 
-function hostForUrl(host: string): string {
-  if (host === '0.0.0.0' || host === '') return '127.0.0.1';
-  if (host === '::') return '[::1]';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-function listen(server: Server, options: ResolvedServerOptions): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException): void => {
-      if (error.code === 'EADDRINUSE') {
-        reject(new WsmigError('PORT_IN_USE', `Port ${options.port} on ${options.host} is already in use: stop the process using it, or choose another port (--port 0 picks a free one).`, { cause: error }));
-      } else if (error.code === 'EACCES') {
-        reject(new WsmigError('PORT_NOT_ALLOWED', `Not allowed to listen on port ${options.port} on ${options.host}: choose a port above 1023 or run with the needed privileges.`, { cause: error }));
-      } else {
-        reject(new WsmigError('LISTEN_FAILED', `Cannot listen on ${options.host}:${options.port}: ${error.message}.`, { cause: error }));
-      }
-    };
-    server.once('error', onError);
-    server.listen({ port: options.port, host: options.host, backlog: options.listenBacklog }, () => {
-      server.off('error', onError);
-      const address = server.address();
-      resolve(typeof address === 'object' && address !== null ? address.port : options.port);
-    });
-  });
-}
-
 class RunningServer implements ReferenceServer, HttpApp {
   readonly metrics: ServerMetrics;
   readonly sse: LegacySse | undefined;
@@ -96,7 +74,7 @@ class RunningServer implements ReferenceServer, HttpApp {
   private readonly hubState: HubStateWriter | undefined;
   private readonly store: StatusStore;
   private readonly sync: SyncService;
-  private readonly gateway: WsGateway;
+  private readonly gateway: GatewayCore;
   private readonly http: Server;
   private readonly startedAtMs = performance.now();
   private flagFile: Closable | undefined;
@@ -113,7 +91,7 @@ class RunningServer implements ReferenceServer, HttpApp {
     this.faults = { ...options.faults };
     this.flagState = new FeatureFlag(options.flag.name, options.flag.value, logger);
     this.metrics = new ServerMetrics({
-      connections: () => this.gateway.size,
+      connections: () => this.gateway.connections,
       flag: () => ({ name: this.flagState.name, value: this.flagState.value }),
       injectedLatencyMs: () => this.faults.latencyMs,
     });
@@ -144,11 +122,15 @@ class RunningServer implements ReferenceServer, HttpApp {
       injectedFailureRate: () => this.faults.syncFailureRate,
       isDraining,
     });
+    this.gateway = new GatewayCore(
+      { ...options, path: WS_PATH },
+      { hub: this.hub, metrics: this.metrics, faults: this.faults, logger, authenticate: undefined, authorize: undefined, channels: [SYNC_CHANNELS, ...options.channels], upstream: options.upstream },
+    );
+    serveDemoSync(this.gateway, this.sync);
     const shared: ServerContext = { options, metrics: this.metrics, hub: this.hub, sync: this.sync, faults: this.faults, logger, isDraining };
-    this.gateway = new WsGateway(shared);
     this.sse = options.legacySse ? new LegacySse(shared) : undefined;
     this.http = createHttpServer(createRequestHandler(this));
-    this.http.on('upgrade', (req, socket, head) => this.gateway.handleUpgrade(req, socket, head));
+    this.gateway.attach(this.http);
     this.http.on('clientError', (error, socket) => {
       logger.debug({ err: messageOf(error) }, 'bad HTTP request');
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -165,7 +147,7 @@ class RunningServer implements ReferenceServer, HttpApp {
         await this.hubState.write(false);
         this.logRestoredHistory(this.hubState.file);
       }
-      this.port = await listen(this.http, options);
+      this.port = await listen(this.http, { port: options.port, host: options.host, backlog: options.listenBacklog });
       const resumed = await this.sync.resumeOrphans();
       options.logger.info({ url: this.url, wsUrl: this.wsUrl, epoch: this.epoch, flag: this.flag, resumedSyncs: resumed }, 'reference server listening');
     } catch (error) {
@@ -200,7 +182,7 @@ class RunningServer implements ReferenceServer, HttpApp {
   }
 
   get connections(): number {
-    return this.gateway.size;
+    return this.gateway.connections;
   }
 
   get registry(): Registry {
@@ -224,15 +206,18 @@ class RunningServer implements ReferenceServer, HttpApp {
   }
 
   health(): HealthReport {
-    return {
+    const report: HealthReport = {
       status: this.isDraining ? 'draining' : 'ok',
-      connections: this.gateway.size,
+      connections: this.gateway.connections,
       sseStreams: this.sse?.size ?? 0,
       transport: this.flag ? 'ws' : 'sse',
       uptimeSeconds: Math.round((performance.now() - this.startedAtMs) / 1000),
       epoch: this.epoch,
       version: packageVersion(),
     };
+    const bridge = this.gateway.bridge?.status();
+    if (bridge !== undefined) report.bridge = bridge;
+    return report;
   }
 
   setFlag(value: boolean): void {
@@ -263,9 +248,9 @@ class RunningServer implements ReferenceServer, HttpApp {
 
   private async runDrain(windowMs: number, timeoutMs: number): Promise<void> {
     this.isDraining = true;
-    this.options.logger.info({ connections: this.gateway.size, sseStreams: this.sse?.size ?? 0, windowMs }, 'draining');
+    this.options.logger.info({ connections: this.gateway.connections, sseStreams: this.sse?.size ?? 0, windowMs }, 'draining');
     this.sse?.endAll();
-    await this.gateway.drain(windowMs, timeoutMs, this.options.random);
+    await this.gateway.drainConnections(windowMs, timeoutMs);
     await this.close();
   }
 
@@ -276,12 +261,12 @@ class RunningServer implements ReferenceServer, HttpApp {
 
   private async runClose(): Promise<void> {
     this.isDraining = true;
-    this.gateway.terminateAll();
-    this.gateway.stop();
+    const gatewayClosed = this.gateway.close();
     this.sse?.endAll();
     this.flagFile?.close();
     const httpClosed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeAllConnections();
+    await gatewayClosed;
     await this.sync.stop();
     // Nothing publishes any more: this last save is the complete history, marked clean.
     await this.hubState?.close().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save the replay history: the next start will change the epoch'));

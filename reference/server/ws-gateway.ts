@@ -1,7 +1,8 @@
 /**
- * The WebSocket endpoint at `/ws`: answers refused upgrades over plain HTTP (401 bad token,
- * 403 origin, 503 draining) before any WebSocket exists, enforces the connection limit (4202),
- * runs the heartbeat, and closes connections for kicks, drains and shutdown.
+ * The gateway's WebSocket endpoint (at `/ws` by default): answers refused upgrades over plain HTTP
+ * (401 bad token or `authenticate` refusal, 403 origin, 503 draining) before any WebSocket exists,
+ * enforces the connection limit (4202), runs the heartbeat, and closes connections for kicks,
+ * drains and shutdown.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,10 +11,11 @@ import { CloseCode } from '../protocol/index.js';
 import { messageOf } from '../../lib/errors.js';
 import { originAllowed, presentedToken, tokenMatches } from './auth.js';
 import { Connection, type ConnectionContext } from './connection.js';
+import { forwardedHeaders } from './forwarded-headers.js';
+import type { GatewayContext } from './gateway-context.js';
 import { refuseUpgrade } from './http-util.js';
-import type { ServerContext } from './server-context.js';
 
-/** The path of the WebSocket endpoint (the seed's `WS_ENDPOINT=ws://localhost:3000/ws`). */
+/** The default path of the WebSocket endpoint (the seed's `WS_ENDPOINT=ws://localhost:3000/ws`). */
 export const WS_PATH = '/ws';
 
 export class WsGateway {
@@ -24,7 +26,7 @@ export class WsGateway {
   private nextId = 1;
   private whenEmpty: (() => void) | undefined;
 
-  constructor(private readonly ctx: ServerContext) {
+  constructor(private readonly ctx: GatewayContext) {
     this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: ctx.options.maxPayloadBytes });
     this.wss.on('wsClientError', (error: Error, socket: Duplex) => {
       ctx.metrics.attempts.inc({ outcome: 'bad_request' });
@@ -40,16 +42,24 @@ export class WsGateway {
     return this.connections.size;
   }
 
-  /** Handles an HTTP upgrade request for any path (only `/ws` is upgraded). */
+  /** Whether an upgrade request is for this endpoint's path. */
+  isForPath(req: IncomingMessage): boolean {
+    return new URL(req.url ?? '/', 'http://localhost').pathname === this.ctx.options.path;
+  }
+
+  /** Refuses an upgrade at another path with 404 (when nothing else on the server handles upgrades). */
+  refuseOtherPath(req: IncomingMessage, socket: Duplex): void {
+    socket.on('error', (error) => this.ctx.logger.debug({ err: messageOf(error) }, 'upgrade socket error'));
+    this.ctx.metrics.attempts.inc({ outcome: 'bad_request' });
+    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
+    refuseUpgrade(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${pathname}: connect to ${this.ctx.options.path}`);
+  }
+
+  /** Handles an HTTP upgrade request at this endpoint's path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.ctx.logger.debug({ err: messageOf(error) }, 'upgrade socket error'));
     const { options, metrics } = this.ctx;
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname !== WS_PATH) {
-      metrics.attempts.inc({ outcome: 'bad_request' });
-      refuseUpgrade(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${url.pathname}: connect to ${WS_PATH}`);
-      return;
-    }
     if (this.ctx.isDraining()) {
       metrics.attempts.inc({ outcome: 'draining' });
       refuseUpgrade(socket, 503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' });
@@ -61,14 +71,42 @@ export class WsGateway {
       return;
     }
     if (options.token !== undefined && !tokenMatches(presentedToken(req, url), options.token)) {
-      metrics.attempts.inc({ outcome: 'unauthorized' });
-      refuseUpgrade(socket, 401, 'UNAUTHORIZED', 'a valid token is required: send "Authorization: Bearer <token>" or ?token=<token>', { 'WWW-Authenticate': 'Bearer' });
+      this.refuseUnauthorized(socket, 'a valid token is required: send "Authorization: Bearer <token>" or ?token=<token>');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws));
+    if (this.ctx.authenticate === undefined) {
+      this.upgrade(req, socket, head, undefined);
+      return;
+    }
+    this.authenticated(req).then(
+      (identity) => {
+        if (identity === undefined) this.refuseUnauthorized(socket, 'the server did not recognise these credentials: sign in again');
+        else if (this.ctx.isDraining()) refuseUpgrade(socket, 503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' });
+        else this.upgrade(req, socket, head, identity);
+      },
+      (error: unknown) => {
+        this.ctx.logger.error({ err: error }, 'authenticate failed');
+        refuseUpgrade(socket, 500, 'INTERNAL', 'the server could not check these credentials: try again later');
+      },
+    );
   }
 
-  private accept(ws: WebSocket): void {
+  private async authenticated(req: IncomingMessage): Promise<unknown> {
+    return this.ctx.authenticate?.(req);
+  }
+
+  private refuseUnauthorized(socket: Duplex, message: string): void {
+    this.ctx.metrics.attempts.inc({ outcome: 'unauthorized' });
+    refuseUpgrade(socket, 401, 'UNAUTHORIZED', message, { 'WWW-Authenticate': 'Bearer' });
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, identity: unknown): void {
+    if (socket.destroyed) return;
+    const headers = this.ctx.bridge === undefined ? {} : forwardedHeaders(req.headers, this.ctx.forwardHeaders, this.ctx.options.token);
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity, headers));
+  }
+
+  private accept(ws: WebSocket, identity: unknown, headers: Record<string, string>): void {
     const { metrics, options, logger } = this.ctx;
     if (this.connections.size >= options.maxConnections) {
       metrics.attempts.inc({ outcome: 'overloaded' });
@@ -78,7 +116,7 @@ export class WsGateway {
       return;
     }
     metrics.attempts.inc({ outcome: 'accepted' });
-    const connection = new Connection(this.nextId++, ws, this.connectionContext);
+    const connection = new Connection(this.nextId++, ws, this.connectionContext, identity, headers);
     this.connections.add(connection);
     logger.debug({ connection: connection.id }, 'websocket connected');
   }

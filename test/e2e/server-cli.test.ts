@@ -1,3 +1,5 @@
+import { createServer as createHttpServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -54,6 +56,11 @@ describe('wsmig server', () => {
       [['--drain-window', 'soon'], /--drain-window "soon"/],
       [['--allowed-origin', 'not a url'], /--allowed-origin/],
       [['--token-file', '/nonexistent/token'], /--token-file/],
+      [['--upstream', 'ftp://legacy'], /--upstream "ftp:\/\/legacy".*http: or https:/],
+      [['--upstream', 'legacy:3001'], /--upstream/],
+      [['--upstream-route', '/events'], /--upstream-route shapes the SSE bridge: give --upstream/],
+      [['--upstream', 'http://127.0.0.1:1', '--shared-route', 'events'], /--shared-route "events".*path such as \/events/],
+      [['--upstream', 'http://127.0.0.1:1', '--forward-header', 'X Tenant'], /--forward-header "X Tenant".*header name/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(['server', ...args]);
@@ -72,6 +79,35 @@ describe('wsmig server', () => {
       expect(result.stderr).toContain(`Port ${port} on 127.0.0.1 is already in use`);
     } finally {
       blocker.close();
+    }
+  });
+
+  it('--upstream bridges a legacy SSE server: its streams become sse: channels, with the listed headers forwarded, and /health shows the bridge', async () => {
+    const seen: Array<Record<string, unknown>> = [];
+    const legacy: Server = createHttpServer((req, res) => {
+      seen.push({ url: req.url, tenant: req.headers['x-tenant'], cookie: req.headers.cookie });
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('id: 7\nevent: tick\ndata: {"n":1}\n\n');
+    });
+    await new Promise<void>((resolve) => legacy.listen(0, '127.0.0.1', resolve));
+    const upstream = `http://127.0.0.1:${(legacy.address() as AddressInfo).port}`;
+    try {
+      const { child, listening } = await startServerCli({ args: ['--upstream', upstream, '--upstream-route', '/feeds/*,/public', '--shared-route', '/public', '--forward-header', 'X-Tenant'] });
+      expect(listening).toMatchObject({ upstream });
+      const client = await RawClient.connect(listening.wsUrl, { headers: { cookie: 'session=1', 'x-tenant': 'acme' } });
+      const reply = await client.request('subscribe', null, 'sse:/feeds/a');
+      expect(reply.type).toBe('reply');
+      expect(await client.next((m) => m.type === 'tick')).toMatchObject({ channel: 'sse:/feeds/a', eventId: '7', seq: 1, payload: '{"n":1}' });
+      expect((await client.request('subscribe', null, 'sse:/admin')).error?.code).toBe('NO_ROUTE');
+      expect(seen).toEqual([{ url: '/feeds/a', tenant: 'acme', cookie: 'session=1' }]);
+      const health = (await (await fetch(`${listening.url}/health`)).json()) as { bridge?: { upstream: string } };
+      expect(health.bridge?.upstream).toContain(`127.0.0.1:${(legacy.address() as AddressInfo).port}`);
+      client.close();
+      child.kill('SIGTERM');
+      expect((await child).exitCode).toBe(0);
+    } finally {
+      legacy.closeAllConnections();
+      legacy.close();
     }
   });
 });

@@ -13,6 +13,8 @@ export interface ServerListening {
   wsUrl: string;
   port: number;
   epoch: string;
+  /** The `--upstream` URL, when the server bridges one. */
+  upstream?: string;
 }
 
 /**

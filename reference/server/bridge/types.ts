@@ -81,6 +81,10 @@ export interface SseBridgeOptions {
   lingerMs?: number;
   /** Open upstream streams at most (default 10,000); beyond it a subscribe gets `UPSTREAM_UNREACHABLE` (retryable). */
   maxUpstreamStreams?: number;
+  /** Longest SSE event (or unterminated line) an upstream may send, in characters (default 1 MiB); a longer one fails the stream with `UPSTREAM_NOT_SSE`. */
+  maxEventLength?: number;
+  /** Largest `sse:fetch` request body, in bytes (default 1 MiB); a larger one gets `INVALID_PAYLOAD`. */
+  maxRequestBodyBytes?: number;
   logger: Logger;
   clock?: () => number;
 }

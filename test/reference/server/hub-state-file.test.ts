@@ -29,6 +29,21 @@ describe('hubStateFileBeside', () => {
 });
 
 describe('hub state file', () => {
+  it("keeps each event's eventId, also when a crash renames the history to a new epoch", async () => {
+    const before = hub();
+    await before.publish('feed', 'message', 'one', { eventId: 'id-1' });
+    await before.publish('feed', 'message', 'two');
+    const file = path.join(dir, 'state.hub.json');
+    await writeFile(file, serializeHubState(before.snapshot(), false, 1_700_000_000_000));
+    const stored = await readHubStateFile(file);
+    if (stored === undefined) throw new Error('nothing stored');
+    const restored = hub({ restore: historyToRestore(stored, 'e2') });
+    expect(restored.snapshot().channels.get('feed')?.events.map((event) => [event.epoch, event.eventId])).toEqual([
+      ['e2', 'id-1'],
+      ['e2', undefined],
+    ]);
+  });
+
   it('reads back what was written: same epoch, seqs, buffered events (any channel name)', async () => {
     const before = hub();
     await publishMany(before, 'sync:1', 6);

@@ -1,0 +1,67 @@
+/**
+ * Who may subscribe to which channel and send which request: the gateway's `authorize` hook when
+ * there is one, else the `channels` patterns opened to every connection plus the channels the SSE
+ * bridge relays. Closed by default: nothing else is subscribable.
+ */
+import { ErrorCode, channelProblem, type ErrorBody } from '../protocol/index.js';
+import { messageOf } from '../../lib/errors.js';
+import type { Logger } from '../../lib/logger.js';
+import type { SseBridge } from './bridge/types.js';
+import type { AuthorizeRequest } from './gateway-options.js';
+
+/** A channel pattern list: exact names, and prefixes written with a trailing `*`. */
+export class ChannelPatterns {
+  private readonly exact = new Set<string>();
+  private readonly prefixes: string[] = [];
+
+  constructor(patterns: readonly string[]) {
+    for (const pattern of patterns) {
+      if (pattern.endsWith('*')) this.prefixes.push(pattern.slice(0, -1));
+      else this.exact.add(pattern);
+    }
+  }
+
+  get empty(): boolean {
+    return this.exact.size === 0 && this.prefixes.length === 0;
+  }
+
+  matches(channel: string): boolean {
+    return this.exact.has(channel) || this.prefixes.some((prefix) => channel.startsWith(prefix));
+  }
+}
+
+export class ChannelAccess {
+  constructor(
+    private readonly authorize: ((request: AuthorizeRequest<unknown>) => boolean | Promise<boolean>) | undefined,
+    private readonly opened: ChannelPatterns,
+    private readonly bridge: SseBridge | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Why `identity` may not subscribe to `channel` (`NO_ROUTE`, `FORBIDDEN`), or `undefined` when it may. */
+  async subscribeProblem(identity: unknown, channel: string): Promise<ErrorBody | undefined> {
+    const problem = channelProblem(channel);
+    if (problem !== undefined) return { code: ErrorCode.noRoute, message: `"${channel}" is not a channel name: ${problem}`, retryable: false };
+    if (this.authorize) return this.ask({ identity, action: 'subscribe', channel });
+    if (this.bridge?.handles(channel) || this.opened.matches(channel)) return undefined;
+    return { code: ErrorCode.noRoute, message: `no one serves channel "${channel}": the gateway opens only the channels its "channels" option or "authorize" allows, and the SSE bridge's`, retryable: false };
+  }
+
+  /** Why `identity` may not send a `type` request on `channel` (`FORBIDDEN`), or `undefined` when it may. */
+  requestProblem(identity: unknown, channel: string, type: string): Promise<ErrorBody | undefined> | undefined {
+    return this.authorize ? this.ask({ identity, action: 'request', channel, type }) : undefined;
+  }
+
+  private async ask(request: AuthorizeRequest<unknown>): Promise<ErrorBody | undefined> {
+    let allowed: boolean;
+    try {
+      allowed = await this.authorize?.(request) === true;
+    } catch (error) {
+      this.logger.error({ err: error, action: request.action, channel: request.channel, type: request.type }, 'authorize failed');
+      return { code: ErrorCode.internal, message: `the server could not decide whether this ${request.action} is allowed: ${messageOf(error)}`, retryable: true };
+    }
+    if (allowed) return undefined;
+    const what = request.action === 'subscribe' ? `subscribe to "${request.channel}"` : `send "${request.type}" on "${request.channel}"`;
+    return { code: ErrorCode.forbidden, message: `not allowed to ${what}`, retryable: false };
+  }
+}

@@ -1,0 +1,197 @@
+/**
+ * Options of the WebSocket gateway (`createGateway`), shared with the reference server
+ * (`createServer`): limits, auth, replay history, and how channels open. Validated here, with
+ * defaults; docs/server.md lists them.
+ */
+import type { IncomingMessage, Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { UsageError } from '../../lib/errors.js';
+import { silentLogger, type Logger } from '../../lib/logger.js';
+import type { SseBridgeOptions } from './bridge/types.js';
+
+/** Per-connection message rate: a token bucket refilled at `messagesPerSecond`, holding at most `burst`. */
+export interface RateLimit {
+  messagesPerSecond: number;
+  /** Default: twice `messagesPerSecond`. */
+  burst?: number;
+}
+
+/** Limits, auth and replay options of every WebSocket endpoint: the gateway's and the reference server's. */
+export interface GatewayLimitOptions {
+  /** pino logger. Default: silent (library use); the CLI passes a stderr logger. */
+  logger?: Logger;
+  /** Protocol ping interval; a peer that has not answered the previous ping is terminated. Default 25000. */
+  heartbeatIntervalMs?: number;
+  /** Largest accepted frame; bigger frames close the connection with 1009. Default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Messages per second per connection (burst 2×), or a {@link RateLimit}; 0 disables. Default 200. */
+  rateLimit?: number | RateLimit;
+  /** Send-buffer watermark per connection; above it the connection is closed with 4201. Default 4 MiB. */
+  slowConsumerBytes?: number;
+  /** Bad frames tolerated per 10 s before closing with 4100. Default 20. */
+  maxBadFrames?: number;
+  /** Open WebSocket connections; one more is closed with 4202 right after its upgrade. Default 50000. */
+  maxConnections?: number;
+  /** Channels one connection may be subscribed to at once; one more is refused with `TOO_MANY_SUBSCRIPTIONS`. Default 100. */
+  maxSubscriptionsPerConnection?: number;
+  /** Allowed `Origin` values for upgrades (and the reference server's CORS); empty or absent allows any. */
+  allowedOrigins?: readonly string[];
+  /** Bearer token required at the upgrade (`Authorization: Bearer` or `?token=`). Default: none. */
+  token?: string;
+  /** Events kept per channel for replay; 0 keeps none (every resume is a `resync`). Default 1024. */
+  replayBufferSize?: number;
+  /** A channel without subscribers and events for this long is forgotten, in ms. Default 600000. */
+  channelTtlMs?: number;
+  /** Window over which drained clients are told to come back (`retryAfterMs`), in ms. Default 10000. */
+  drainWindowMs?: number;
+  /** Longest a drain waits for connections to close before terminating them, in ms. Default 15000. */
+  drainTimeoutMs?: number;
+  /** Epoch of a new replay history. Default: random. */
+  epoch?: string;
+  /** Random source in [0, 1): drain spread (and the reference server's run ids, failures). Default `Math.random`. */
+  random?: () => number;
+  /** Wall clock in ms since the Unix epoch: `ts` of events and pongs. Default `Date.now`. */
+  clock?: () => number;
+}
+
+/** What a subscribe or request asks, as given to `authorize`. */
+export interface AuthorizeRequest<Identity> {
+  /** What `authenticate` returned for the connection (`undefined` without `authenticate`). */
+  identity: Identity;
+  action: 'subscribe' | 'request';
+  /** The channel subscribed to, or the channel a request was sent on. */
+  channel: string;
+  /** The request type (requests only). */
+  type?: string;
+}
+
+/** Upstream options of the SSE bridge, as given to `createGateway` (the gateway supplies the rest). */
+export type GatewayUpstreamOptions = Omit<SseBridgeOptions, 'publish' | 'newestEventId' | 'logger'>;
+
+/** Options of {@link createGateway}: attach to `server`, or listen on `port`/`host`. */
+export interface GatewayOptions<Identity = unknown> extends GatewayLimitOptions {
+  /** An existing Node HTTP server (node:http, `app.listen()` of Express/Koa/Fastify's `server`, Hono's `serve()`): only upgrades at `path` are taken. */
+  server?: Server;
+  /** Without `server`: the TCP port of the gateway's own HTTP server; 0 picks a free one. Default 3000. */
+  port?: number;
+  /** Without `server`: the interface to listen on. Default `127.0.0.1`. */
+  host?: string;
+  /** The path WebSocket upgrades are accepted on. Default `/ws`. */
+  path?: string;
+  /** Who the upgrade request is; `undefined` refuses it with HTTP 401. Runs after the `token` and `Origin` checks. */
+  authenticate?: (req: IncomingMessage) => Identity | undefined | Promise<Identity | undefined>;
+  /**
+   * Whether the connection's identity may do this; called on every subscribe and every request of a
+   * handled type (refusal: an `error` frame `FORBIDDEN`). When given, it alone decides, for bridged
+   * channels too; `channels` is then ignored.
+   */
+  authorize?: (request: AuthorizeRequest<Identity>) => boolean | Promise<boolean>;
+  /**
+   * Without `authorize`: channel patterns (exact, or a prefix ending in `*`) every connection may
+   * subscribe to. Closed by default: without `authorize` or `channels`, only the bridge's
+   * `sse:`/`sse-fetch:` channels can be subscribed to (others get `NO_ROUTE`).
+   */
+  channels?: readonly string[];
+  /** The legacy SSE server to bridge: its URL, or the bridge's options. `sse:<path>` channels and `sse:fetch` then relay it. */
+  upstream?: string | GatewayUpstreamOptions;
+  /** Standalone only: TCP listen backlog. Default 4096. */
+  listenBacklog?: number;
+}
+
+/** Limits with every default applied. */
+export interface ResolvedGatewayLimits {
+  logger: Logger;
+  heartbeatIntervalMs: number;
+  maxPayloadBytes: number;
+  rateLimit: { messagesPerSecond: number; burst: number } | undefined;
+  slowConsumerBytes: number;
+  maxBadFrames: number;
+  maxConnections: number;
+  maxSubscriptionsPerConnection: number;
+  allowedOrigins: ReadonlySet<string> | undefined;
+  token: string | undefined;
+  replayBufferSize: number;
+  channelTtlMs: number;
+  drainWindowMs: number;
+  drainTimeoutMs: number;
+  epoch: string;
+  random: () => number;
+  clock: () => number;
+}
+
+export const GATEWAY_DEFAULTS = {
+  port: 3000,
+  host: '127.0.0.1',
+  path: '/ws',
+  heartbeatIntervalMs: 25_000,
+  maxPayloadBytes: 1024 * 1024,
+  rateLimitPerSecond: 200,
+  slowConsumerBytes: 4 * 1024 * 1024,
+  maxBadFrames: 20,
+  maxConnections: 50_000,
+  maxSubscriptionsPerConnection: 100,
+  replayBufferSize: 1024,
+  channelTtlMs: 600_000,
+  drainWindowMs: 10_000,
+  drainTimeoutMs: 15_000,
+  listenBacklog: 4096,
+} as const;
+
+/** Throws the `UsageError` of a bad option. */
+export function invalidOption(name: string, expected: string, value: unknown): never {
+  throw new UsageError('INVALID_SERVER_OPTION', `Invalid server option "${name}" (${JSON.stringify(value)}): expected ${expected}.`);
+}
+
+/** An integer option within `[min, max]`, or `fallback` when absent. */
+export function integerOption(name: string, value: number | undefined, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (value === undefined) return fallback;
+  if (!Number.isSafeInteger(value) || value < min || value > max) invalidOption(name, `an integer from ${min} to ${max}`, value);
+  return value;
+}
+
+function resolveRateLimit(value: GatewayLimitOptions['rateLimit']): ResolvedGatewayLimits['rateLimit'] {
+  const spec = value === undefined ? { messagesPerSecond: GATEWAY_DEFAULTS.rateLimitPerSecond } : typeof value === 'number' ? { messagesPerSecond: value } : value;
+  if (!Number.isFinite(spec.messagesPerSecond) || spec.messagesPerSecond < 0) invalidOption('rateLimit', 'messages per second, 0 or more', value);
+  if (spec.messagesPerSecond === 0) return undefined;
+  const burst = spec.burst ?? spec.messagesPerSecond * 2;
+  if (!Number.isFinite(burst) || burst < 1) invalidOption('rateLimit.burst', 'a number of at least 1', spec.burst);
+  return { messagesPerSecond: spec.messagesPerSecond, burst };
+}
+
+/** A fresh random epoch (letters, digits, `_`): the default epoch of a new replay history. */
+export function randomEpoch(): string {
+  return randomBytes(6).toString('base64url').replace(/-/g, '_');
+}
+
+/** Applies defaults to the limits and checks them; throws a UsageError naming the bad one. */
+export function resolveGatewayLimits(options: GatewayLimitOptions): ResolvedGatewayLimits {
+  const origins = options.allowedOrigins?.filter((origin) => origin.length > 0);
+  if (options.token !== undefined && options.token.length === 0) invalidOption('token', 'a non-empty string', options.token);
+  if (options.epoch !== undefined && !/^[A-Za-z0-9_.]{1,64}$/.test(options.epoch)) invalidOption('epoch', 'letters, digits, "_" or "." (at most 64; no "-", which separates SSE event ids)', options.epoch);
+  return {
+    logger: options.logger ?? silentLogger(),
+    heartbeatIntervalMs: integerOption('heartbeatIntervalMs', options.heartbeatIntervalMs, GATEWAY_DEFAULTS.heartbeatIntervalMs, 10),
+    maxPayloadBytes: integerOption('maxPayloadBytes', options.maxPayloadBytes, GATEWAY_DEFAULTS.maxPayloadBytes, 64),
+    rateLimit: resolveRateLimit(options.rateLimit),
+    slowConsumerBytes: integerOption('slowConsumerBytes', options.slowConsumerBytes, GATEWAY_DEFAULTS.slowConsumerBytes, 1024),
+    maxBadFrames: integerOption('maxBadFrames', options.maxBadFrames, GATEWAY_DEFAULTS.maxBadFrames, 0),
+    maxConnections: integerOption('maxConnections', options.maxConnections, GATEWAY_DEFAULTS.maxConnections, 0),
+    maxSubscriptionsPerConnection: integerOption('maxSubscriptionsPerConnection', options.maxSubscriptionsPerConnection, GATEWAY_DEFAULTS.maxSubscriptionsPerConnection, 1),
+    allowedOrigins: origins && origins.length > 0 ? new Set(origins) : undefined,
+    token: options.token,
+    replayBufferSize: integerOption('replayBufferSize', options.replayBufferSize, GATEWAY_DEFAULTS.replayBufferSize, 0, 1_000_000),
+    channelTtlMs: integerOption('channelTtlMs', options.channelTtlMs, GATEWAY_DEFAULTS.channelTtlMs, 1),
+    drainWindowMs: integerOption('drainWindowMs', options.drainWindowMs, GATEWAY_DEFAULTS.drainWindowMs, 0),
+    drainTimeoutMs: integerOption('drainTimeoutMs', options.drainTimeoutMs, GATEWAY_DEFAULTS.drainTimeoutMs, 0),
+    epoch: options.epoch ?? randomEpoch(),
+    random: options.random ?? Math.random,
+    clock: options.clock ?? Date.now,
+  };
+}
+
+/** A WebSocket path option: starts with `/`, no query. */
+export function resolvePath(path: string | undefined): string {
+  if (path === undefined) return GATEWAY_DEFAULTS.path;
+  if (typeof path !== 'string' || !path.startsWith('/') || path.includes('?') || path.includes('#')) invalidOption('path', 'a path starting with "/", without query', path);
+  return path;
+}

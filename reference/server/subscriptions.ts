@@ -1,0 +1,190 @@
+/**
+ * A connection's subscriptions: checks each subscribe (payload, limit, access), attaches bridged
+ * channels to their upstream stream, resumes from the hub (replay or resync with the channel's
+ * snapshot), and delivers each channel's events in seq order under the channel name the client used.
+ */
+import { ErrorCode, MessageType, encodeFrame, type ErrorBody, type ResyncPayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
+import type { BridgeAttachment } from './bridge/types.js';
+import type { GatewayContext } from './gateway-context.js';
+import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
+import { typeLabel } from './metrics.js';
+import { errorBodyOfFailure } from './request-handlers.js';
+
+/** The connection a subscription belongs to. */
+export interface SubscriptionOwner {
+  readonly id: number;
+  readonly identity: unknown;
+  readonly forwardedHeaders: Record<string, string>;
+  readonly isClosing: boolean;
+  send(frame: string, typeLabelOut: string): void;
+  reply(request: WSMessage, payload: unknown, receivedAt: number, label: string): void;
+  fail(request: WSMessage, error: ErrorBody, receivedAt: number, label: string): void;
+}
+
+interface SubscribeRequest {
+  resume: ResumePoint | undefined;
+  lastEventId: string | undefined;
+  headers: Record<string, string> | undefined;
+}
+
+function subscribeRequestOf(payload: unknown): SubscribeRequest | string {
+  const none: SubscribeRequest = { resume: undefined, lastEventId: undefined, headers: undefined };
+  if (payload === null || payload === undefined) return none;
+  if (typeof payload !== 'object' || Array.isArray(payload)) return 'subscribe payload must be null or { fromSeq?, epoch?, lastEventId?, headers? }';
+  const { fromSeq, epoch, lastEventId, headers } = payload as Record<string, unknown>;
+  if (epoch !== undefined && typeof epoch !== 'string') return '"epoch" must be a string';
+  if (lastEventId !== undefined && typeof lastEventId !== 'string') return '"lastEventId" must be a string';
+  if (headers !== undefined && (headers === null || typeof headers !== 'object' || Array.isArray(headers) || !Object.values(headers).every((v) => typeof v === 'string'))) {
+    return '"headers" must be an object of header names to string values';
+  }
+  if (fromSeq !== undefined && (!Number.isSafeInteger(fromSeq) || (fromSeq as number) < 0)) return '"fromSeq" must be a non-negative integer';
+  const resume = fromSeq === undefined ? undefined : epoch === undefined ? { fromSeq: fromSeq as number } : { fromSeq: fromSeq as number, epoch };
+  return { resume, lastEventId, headers: headers as Record<string, string> | undefined };
+}
+
+/** One subscription of a connection to a channel. Holds live events back until its reply and replay are sent. */
+class Subscription implements HubSubscriber {
+  cancelled = false;
+  /** The hub channel it reads: the channel itself, or the bridge's key for this subscriber. */
+  hubChannel: string;
+  attachment: BridgeAttachment | undefined;
+  subscribedToHub = false;
+  private ready = false;
+  private lastSeq = 0;
+  private pending: ChannelEvent[] | undefined;
+
+  constructor(
+    private readonly owner: SubscriptionOwner,
+    readonly id: string,
+    readonly channel: string,
+  ) {
+    this.hubChannel = channel;
+  }
+
+  deliver(event: ChannelEvent): void {
+    if (this.cancelled) return;
+    if (!this.ready) (this.pending ??= []).push(event);
+    else this.send(event);
+  }
+
+  /** Sends an event unless it is at or before what the subscription already has. */
+  send(event: ChannelEvent): void {
+    if (event.seq <= this.lastSeq) return;
+    this.lastSeq = event.seq;
+    this.owner.send(event.frameFor(this.id, this.channel), typeLabel(event.type));
+  }
+
+  /** Marks the subscription live from `seq` on, and sends what arrived while it was being set up. */
+  start(seq: number): void {
+    this.lastSeq = Math.max(this.lastSeq, seq);
+    this.ready = true;
+    const pending = this.pending;
+    this.pending = undefined;
+    if (pending) for (const event of pending) this.send(event);
+  }
+}
+
+export class ConnectionSubscriptions {
+  private readonly byChannel = new Map<string, Subscription>();
+
+  constructor(
+    private readonly owner: SubscriptionOwner,
+    private readonly ctx: GatewayContext,
+  ) {}
+
+  async subscribe(message: WSMessage, receivedAt: number, label: string): Promise<void> {
+    const request = subscribeRequestOf(message.payload);
+    if (typeof request === 'string') {
+      this.owner.fail(message, { code: ErrorCode.invalidPayload, message: request, retryable: false }, receivedAt, label);
+      return;
+    }
+    const { channel } = message;
+    const max = this.ctx.options.maxSubscriptionsPerConnection;
+    if (!this.byChannel.has(channel) && this.byChannel.size >= max) {
+      const error = { code: ErrorCode.tooManySubscriptions, message: `this connection is subscribed to ${max} channels, the most allowed: unsubscribe from one first`, retryable: false };
+      this.owner.fail(message, error, receivedAt, label);
+      return;
+    }
+    const previous = this.byChannel.get(channel);
+    if (previous) this.drop(previous);
+    const subscription = new Subscription(this.owner, message.id, channel);
+    this.byChannel.set(channel, subscription);
+    const refused = await this.ctx.access.subscribeProblem(this.owner.identity, channel);
+    if (refused !== undefined) {
+      this.failSetUp(subscription, message, refused, receivedAt, label);
+      return;
+    }
+    if (this.ctx.bridge?.handles(channel) && !(await this.attach(subscription, request, message, receivedAt, label))) return;
+    if (subscription.cancelled || this.owner.isClosing) return;
+    await this.resume(subscription, request.resume, message, receivedAt, label);
+  }
+
+  unsubscribe(message: WSMessage, receivedAt: number, label: string): void {
+    const subscription = this.byChannel.get(message.channel);
+    if (subscription) this.drop(subscription);
+    this.owner.reply(message, { channel: message.channel, unsubscribed: subscription !== undefined }, receivedAt, label);
+  }
+
+  /** Ends every subscription (the connection closed). */
+  closeAll(): void {
+    for (const subscription of [...this.byChannel.values()]) this.drop(subscription);
+  }
+
+  /** Attaches a bridged channel to its upstream stream; false (the error sent) when the bridge refused or the upstream failed. */
+  private async attach(subscription: Subscription, request: SubscribeRequest, message: WSMessage, receivedAt: number, label: string): Promise<boolean> {
+    const resume: { lastEventId?: string; headers?: Record<string, string> } = {};
+    if (request.lastEventId !== undefined) resume.lastEventId = request.lastEventId;
+    if (request.headers !== undefined) resume.headers = request.headers;
+    try {
+      const attachment = await (this.ctx.bridge as NonNullable<GatewayContext['bridge']>).attach(subscription.channel, { headers: this.owner.forwardedHeaders }, resume);
+      if (subscription.cancelled) {
+        attachment.release();
+        return false;
+      }
+      subscription.attachment = attachment;
+      subscription.hubChannel = attachment.hubChannel;
+      return true;
+    } catch (error) {
+      this.failSetUp(subscription, message, errorBodyOfFailure(error, MessageType.subscribe), receivedAt, label);
+      return false;
+    }
+  }
+
+  private async resume(subscription: Subscription, resume: ResumePoint | undefined, message: WSMessage, receivedAt: number, label: string): Promise<void> {
+    const { hub, metrics } = this.ctx;
+    const { channel } = subscription;
+    subscription.subscribedToHub = true;
+    const outcome = await hub.subscribe(subscription.hubChannel, subscription, resume);
+    if (subscription.cancelled || this.owner.isClosing) {
+      hub.unsubscribe(subscription.hubChannel, subscription);
+      return;
+    }
+    const reply: SubscribeReply = { channel, epoch: outcome.epoch, seq: outcome.seq, replayed: outcome.replay.length };
+    this.owner.reply(message, reply, receivedAt, label);
+    for (const event of outcome.replay) subscription.send(event);
+    if (outcome.replay.length > 0) metrics.replayedEvents.inc(outcome.replay.length);
+    if (outcome.resync !== undefined) {
+      metrics.resyncs.inc({ reason: outcome.resync });
+      const snapshot = await this.ctx.snapshots.snapshotFor(channel);
+      if (subscription.cancelled || this.owner.isClosing) return;
+      const payload: ResyncPayload = { reason: outcome.resync, epoch: outcome.epoch, seq: outcome.seq, snapshot };
+      this.owner.send(encodeFrame({ id: message.id, channel, type: MessageType.resync, epoch: outcome.epoch, seq: outcome.seq, payload }), MessageType.resync);
+    }
+    subscription.start(outcome.seq);
+  }
+
+  /** Drops a subscription that could not be set up and tells the client why, unless it was cancelled meanwhile. */
+  private failSetUp(subscription: Subscription, message: WSMessage, error: ErrorBody, receivedAt: number, label: string): void {
+    const cancelled = subscription.cancelled;
+    this.drop(subscription);
+    if (!cancelled && !this.owner.isClosing) this.owner.fail(message, error, receivedAt, label);
+  }
+
+  private drop(subscription: Subscription): void {
+    if (this.byChannel.get(subscription.channel) === subscription) this.byChannel.delete(subscription.channel);
+    if (subscription.cancelled) return;
+    subscription.cancelled = true;
+    if (subscription.subscribedToHub) this.ctx.hub.unsubscribe(subscription.hubChannel, subscription);
+    subscription.attachment?.release();
+  }
+}
