@@ -12,6 +12,9 @@ import { UsageError } from '../lib/errors.js';
 const SYNC_EVENT_TYPES = ['sync:progress', 'sync:complete', 'sync:error'] as const;
 export type SyncEventType = (typeof SYNC_EVENT_TYPES)[number];
 
+/** What a wrapper's calls can become (see `to` below). */
+export const WRAPPER_TARGETS = ['sync', 'event-source', 'fetch', 'fetch-event-source'] as const;
+
 const IDENTIFIER_PATH = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 const ENDPOINT_PATTERN = /^\/[^\s?#]*$/;
@@ -32,8 +35,13 @@ const wrapperSchema = z
     callee: z.string().regex(IDENTIFIER_PATH, 'must be a function name or a dotted member path such as "api.createConnection"'),
     /** Only calls whose URL argument matches this path pattern (`:name` matches one segment) are rewritten. */
     urlPattern: z.string().regex(ENDPOINT_PATTERN, 'must be a path starting with "/", such as "/commands/sync"').optional(),
-    /** What the calls become. `sync`: start (or join) the chat's sync and deliver its events to the callbacks. */
-    to: z.literal('sync'),
+    /**
+     * What the calls become. `sync`: start (or join) the chat's sync and deliver its events to the
+     * callbacks. `event-source`, `fetch`, `fetch-event-source`: the wrapper has the signature of
+     * `new EventSource(…)`, `fetch(…)` or `fetchEventSource(…)`, and its calls are swapped for the
+     * matching drop-in adapter (`WsEventSource`, `wsFetch`, `wsFetchEventSource`) under the flag.
+     */
+    to: z.enum(WRAPPER_TARGETS),
     /** Position of the URL argument; `null` when the wrapper takes no URL. */
     urlArg: z.number().int().min(0).nullable().default(0),
     /** Position of the `{ chatId, options? }` argument. */
@@ -50,6 +58,7 @@ const wrapperSchema = z
     message: 'urlArg, paramsArg and handlersArg must be different positions',
   });
 export type WrapperConfig = z.output<typeof wrapperSchema>;
+export type WrapperTarget = WrapperConfig['to'];
 
 /** The legacy SSE endpoints the app consumes (docs/protocol.md, "The legacy SSE endpoints"). */
 const endpointsSchema = z
@@ -85,8 +94,10 @@ export const codemodsConfigSchema = z
      * relative imports (`.js` when it has none), `none` writes no extension (bundler projects).
      */
     importExtension: z.enum(['auto', '.js', '.ts', 'none']).default('auto'),
-    /** Where rewritten code imports the WebSocket client from. */
+    /** Where rewritten code imports the WebSocket client and the drop-in adapters from. */
     clientImport: z.string().min(1).default('wsmig/client'),
+    /** Where rewritten code imports `useWsEventSource` (vueuse's `useEventSource` over the WebSocket) from. */
+    vueImport: z.string().min(1).default('wsmig/vue'),
     /** Server modules `remove-flag` detaches so that they can be deleted, relative to the repository root. */
     legacyModules: z.array(repositoryPath).default(['packages/server/src/legacy-sync.ts']),
   })

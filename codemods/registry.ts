@@ -25,11 +25,12 @@ function escapeRegExp(text: string): string {
 export const CODEMODS: readonly CodemodDefinition[] = [
   {
     name: 'sse-to-ws',
-    summary: 'Rewrite legacy SSE consumers (EventSource, fetchEventSource, fetch stream readers, eventsource-parser, project wrappers) to the WebSocket client, behind the feature flag.',
+    summary: 'Swap every SSE consumer (EventSource and its polyfills, fetchEventSource, SSE fetch streams, vueuse useEventSource, project wrappers) for the drop-in WebSocket adapters, behind the feature flag.',
     compiledTransform: 'dist/codemods/sse-to-ws/transform.js',
     sourceTransform: 'codemods/sse-to-ws.ts',
     preCheck: (config) => {
-      const words = ['EventSource', 'fetchEventSource', 'eventsource-parser', 'getReader', 'text/event-stream', 'wsmig-codemod', staticPrefix(config.endpoints.syncCommand), staticPrefix(config.endpoints.syncEvents)];
+      // `EventSource` covers fetchEventSource, useEventSource and EventSourceParserStream; `eventsource` the polyfill and eventsource-parser.
+      const words = ['EventSource', 'eventsource', 'getReader', 'pipeThrough', 'text/event-stream', 'wsmig-codemod', staticPrefix(config.endpoints.syncCommand), staticPrefix(config.endpoints.syncEvents)];
       for (const wrapper of config.wrappers) words.push(wrapper.callee.split('.').pop() as string);
       return new RegExp(words.map(escapeRegExp).join('|'));
     },

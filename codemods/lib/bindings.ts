@@ -10,11 +10,19 @@ interface ScopeLike {
   declares(name: string): boolean;
   getBindings(): Record<string, ASTPath[]>;
   path: ASTPath;
+  node: { type: string };
+  parent: ScopeLike | null;
 }
 
-/** The scope object ast-types attaches to a path. */
+/**
+ * The scope object ast-types attaches to a path. ast-types cannot scan the scope of a `catch {}`
+ * without a parameter (it throws "null does not match type Pattern"); such a clause declares
+ * nothing, so the scope around it answers every lookup the same.
+ */
 export function scopeOf(path: ASTPath): ScopeLike | null {
-  return (path as unknown as { scope: ScopeLike | null }).scope;
+  let scope = (path as unknown as { scope: ScopeLike | null }).scope;
+  while (scope && scope.node.type === 'CatchClause' && !(scope.node as { param?: unknown }).param) scope = scope.parent;
+  return scope;
 }
 
 /** True when the identifier at `path` reads or writes a variable (not a property name, label, type name or declaration). */

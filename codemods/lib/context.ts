@@ -26,7 +26,7 @@ export class TransformContext {
     readonly file: string,
     readonly block: SourceBlock,
     readonly config: ResolvedCodemodsConfig,
-    /** The template of a `.vue` file (empty otherwise): names it mentions cannot move into a block. */
+    /** The template or markup of a `.vue` or `.svelte` file (empty otherwise): names it mentions cannot move into a block. */
     readonly templateText: string,
   ) {}
 
@@ -84,7 +84,7 @@ export class TransformContext {
     return this.#lines[line - 1] ?? '';
   }
 
-  /** True when the `.vue` template mentions the identifier `name`: it cannot move into a branch or go unused. */
+  /** True when the component's template or markup mentions the identifier `name`: it cannot move into a branch or go unused. */
   templateMentions(name: string): boolean {
     return this.templateText.length > 0 && new RegExp(`(?<![\\w$])${name.replace(/\$/g, '\\$')}(?![\\w$])`).test(this.templateText);
   }

@@ -11,8 +11,9 @@ import { resolveCodemodsConfig, type ResolvedCodemodsConfig } from '../config.js
 import { TransformContext } from './context.js';
 import { closeImportGaps } from './imports.js';
 import { IGNORE_FILE_PATTERN } from './markers.js';
+import { dropAddedSemicolons, separateAddedImports } from './reprint-fixes.js';
 import { type FileRecord, writeFileRecord } from './report-channel.js';
-import { type ParserName, replaceBlocks, sourceBlocks, vueTemplateText } from './source-blocks.js';
+import { type ParserName, replaceBlocks, sourceBlocks, componentMarkupText } from './source-blocks.js';
 
 /** Options the runner passes to a transform (plain jscodeshift users may pass `--config=<file>`). */
 export interface TransformOptions extends Options {
@@ -55,6 +56,13 @@ function configFor(options: TransformOptions): Promise<ResolvedCodemodsConfig> {
   return pending;
 }
 
+/** The block as the transform left it, in the file's own style. */
+function printBlock(ctx: TransformContext): string {
+  const printed = closeImportGaps(ctx.root.toSource(ctx.printOptions), ctx.addedImportSources);
+  const separated = separateAddedImports(printed, /^[ \t]*import[\s{]/m.test(ctx.block.code));
+  return ctx.printOptions.semicolons ? separated : dropAddedSemicolons(ctx.block.code, separated);
+}
+
 /** Wraps a {@link BlockTransform} as a jscodeshift transform. */
 export function defineTransform(run: BlockTransform): Transform {
   return async function transform(file: FileInfo, api: API, options: TransformOptions) {
@@ -72,7 +80,7 @@ export function defineTransform(run: BlockTransform): Transform {
         report({ ...base, outcome: 'skipped', detail: skipReason });
         return undefined;
       }
-      const templateText = vueTemplateText(absolute, file.source);
+      const templateText = componentMarkupText(absolute, file.source);
       const record: FileRecord = { ...base, outcome: 'unchanged' };
       const newCodes = blocks.map((block) => {
         const j = withParser(api.jscodeshift, block.parser);
@@ -81,7 +89,7 @@ export function defineTransform(run: BlockTransform): Transform {
         record.sitesConverted += ctx.sitesConverted;
         record.sitesIgnored += ctx.sitesIgnored;
         record.manual.push(...ctx.manual);
-        return ctx.sitesConverted > 0 || ctx.manual.length > 0 ? closeImportGaps(ctx.root.toSource(ctx.printOptions), ctx.addedImportSources) : block.code;
+        return ctx.sitesConverted > 0 || ctx.manual.length > 0 ? printBlock(ctx) : block.code;
       });
       const output = replaceBlocks(file.source, blocks, newCodes);
       record.outcome = output === file.source ? 'unchanged' : 'changed';

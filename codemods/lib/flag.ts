@@ -1,6 +1,6 @@
 /**
  * The feature flag as code sees it: `features.useNewWSSync` imported from the features module.
- * `sse-to-ws` writes guards on it; `remove-flag` finds them; both skip code already in a legacy branch.
+ * `sse-to-ws` writes guards on it and skips code already under one; `remove-flag` finds them.
  */
 import path from 'node:path';
 import type { ASTPath } from 'jscodeshift';
@@ -51,17 +51,14 @@ function flagPolarity(ctx: TransformContext, test: unknown, featuresLocal: strin
   return undefined;
 }
 
-/** True when the path lies in the branch that runs while the flag is off: code a previous run already guarded. */
-export function isInLegacyBranch(ctx: TransformContext, path: ASTPath): boolean {
+/** True when the path lies in either branch of a flag guard: code someone (or a previous run) already put under the flag. */
+export function isInFlagGuard(ctx: TransformContext, path: ASTPath): boolean {
   const featuresLocal = featuresLocalName(ctx);
   if (!featuresLocal) return false;
   for (let child: ASTPath = path, parent = path.parent as ASTPath | null; parent; child = parent, parent = parent.parent as ASTPath | null) {
-    const node = parent.node as { type: string; test?: unknown; consequent?: unknown; alternate?: unknown; left?: unknown; right?: unknown; operator?: string };
-    if (node.type !== 'IfStatement' && node.type !== 'ConditionalExpression') continue;
-    const polarity = flagPolarity(ctx, node.test, featuresLocal);
-    if (polarity === undefined) continue;
-    const legacyBranch = polarity ? node.alternate : node.consequent;
-    if (child.node === legacyBranch) return true;
+    const node = parent.node as { type: string; test?: unknown; left?: unknown };
+    const test = node.type === 'IfStatement' || node.type === 'ConditionalExpression' ? node.test : node.type === 'LogicalExpression' ? node.left : undefined;
+    if (test !== undefined && child.node !== test && flagPolarity(ctx, test, featuresLocal) !== undefined) return true;
   }
   return false;
 }

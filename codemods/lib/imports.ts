@@ -52,23 +52,43 @@ export function ensureNamedImport(ctx: TransformContext, source: string, name: s
   const existing = findNamedImport(ctx, sourceMatches, name);
   if (existing) return existing;
   const { j } = ctx;
-  const taken = declaredNames(j, ctx.root);
-  const local = taken.has(name) || (nameUses(j, ctx.root).get(name) ?? 0) > 0 ? `wsmig${name[0]?.toUpperCase()}${name.slice(1)}` : name;
+  // The file's text not holding the name at all settles it without two walks of the tree.
+  const clashes = ctx.block.code.includes(name) && (declaredNames(j, ctx.root).has(name) || (nameUses(j, ctx.root).get(name) ?? 0) > 0);
+  const local = clashes ? `wsmig${name[0]?.toUpperCase()}${name.slice(1)}` : name;
   const specifierText = local === name ? name : `${name} as ${local}`;
   const target = importDeclarations(ctx).find((declaration) => sourceMatches(String(declaration.node.source.value)) && !isTypeOnly(declaration.node) && !(declaration.node.specifiers ?? []).some((s) => s.type === 'ImportNamespaceSpecifier'));
+  // Through the path API, so that the paths and scopes other sites of the file hold stay valid.
   if (target) {
-    target.node.specifiers = [...(target.node.specifiers ?? []), j.importSpecifier(j.identifier(name), j.identifier(local))];
+    target.replace(extendedDeclaration(ctx, target.node, specifierText));
     return local;
   }
-  // Written as text so recast prints it as written, in the file's quote style.
   const quote = ctx.printOptions.quote === 'double' ? '"' : "'";
-  const declaration = (j(`import { ${specifierText} } from ${quote}${source}${quote};\n`).find(j.Program).paths()[0]?.node as { body: unknown[] }).body[0];
+  const declaration = parseImport(ctx, `import { ${specifierText} } from ${quote}${source}${quote}`);
   ctx.addedImportSources.add(source);
-  const body = (ctx.programPath().node as { body: unknown[] }).body;
-  const imports = importDeclarations(ctx);
-  const last = imports[imports.length - 1];
-  body.splice(last ? body.indexOf(last.node) + 1 : 0, 0, declaration);
+  const last = importDeclarations(ctx).at(-1);
+  if (last) last.insertAfter(declaration);
+  else (ctx.programPath().get('body') as ASTPath).insertAt(0, declaration);
   return local;
+}
+
+/** An import declaration written as text, so recast prints it as written (quotes, semicolon). */
+function parseImport(ctx: TransformContext, text: string): ImportDeclaration {
+  const program = ctx.j(`${text}${ctx.printOptions.semicolons ? ';' : ''}\n`).find(ctx.j.Program).paths()[0]?.node as { body: ImportDeclaration[] };
+  return program.body[0] as ImportDeclaration;
+}
+
+/**
+ * `declaration` with one more named specifier, rebuilt as text from its own parts: recast would
+ * reprint a changed declaration in its own style (a semicolon in a file without any).
+ */
+function extendedDeclaration(ctx: TransformContext, declaration: ImportDeclaration, specifierText: string): ImportDeclaration {
+  const specifiers = declaration.specifiers ?? [];
+  const defaultName = specifiers.find((s) => s.type === 'ImportDefaultSpecifier')?.local?.name as string | undefined;
+  const named = specifiers.filter((s) => s.type === 'ImportSpecifier').map((s) => ctx.j(s as never).toSource(ctx.printOptions));
+  const raw = (declaration.source as { extra?: { raw?: string } }).extra?.raw ?? JSON.stringify(String(declaration.source.value));
+  const extended = parseImport(ctx, `import ${defaultName ? `${defaultName}, ` : ''}{ ${[...named, specifierText].join(', ')} } from ${raw}`);
+  (extended as { comments?: unknown }).comments = (declaration as { comments?: unknown }).comments;
+  return extended;
 }
 
 /** `.js`, `.ts` or no extension: how this file writes its relative imports (`auto` in the config). */
@@ -147,7 +167,7 @@ export function closeImportGaps(code: string, sources: ReadonlySet<string>): str
   let result = code;
   for (const source of sources) {
     const escaped = source.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-    result = result.replace(new RegExp(`(^(?:import [^\\n]*|\\}[^\\n]* from [^\\n]*);[ \\t]*\\r?\\n)[ \\t]*\\r?\\n(import [^\\n]*from ['"]${escaped}['"];)`, 'm'), '$1$2');
+    result = result.replace(new RegExp(`(^[ \\t]*(?:import [^\\n]*|\\}[^\\n]* from [^\\n]*);?[ \\t]*\\r?\\n)[ \\t]*\\r?\\n([ \\t]*import [^\\n]*from ['"]${escaped}['"];?)`, 'm'), '$1$2');
   }
   return result;
 }

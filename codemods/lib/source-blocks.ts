@@ -1,6 +1,6 @@
 /**
  * Splits a file into the pieces a transform parses: the whole file for JavaScript and TypeScript,
- * each `<script>` block for a Vue single-file component (the template and styles are left as they are).
+ * each `<script>` block for a Vue or Svelte component (the markup and styles are left as they are).
  */
 import path from 'node:path';
 
@@ -19,7 +19,10 @@ export interface SourceBlock {
 }
 
 /** File extensions the transforms handle. */
-export const TRANSFORMABLE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.vue'] as const;
+export const TRANSFORMABLE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs', '.vue', '.svelte'] as const;
+
+/** Component files whose code lives in `<script>` blocks. */
+const COMPONENT_EXTENSIONS = new Set(['.vue', '.svelte']);
 
 /** The parser for a JavaScript or TypeScript file, by extension. */
 export function parserForFile(file: string): ParserName | undefined {
@@ -33,14 +36,16 @@ export function parserForFile(file: string): ParserName | undefined {
 const SCRIPT_BLOCK = /<script(\s[^>]*)?>([\s\S]*?)<\/script\s*>/gi;
 
 /**
- * The parseable blocks of a file: one for JS/TS files, one per `<script>` of a `.vue` file
- * (`lang="ts"` → TypeScript, `lang="tsx"`/`"jsx"` → with JSX, otherwise JavaScript).
+ * The parseable blocks of a file: one for JS/TS files, one per `<script>` of a `.vue` or `.svelte`
+ * file (`lang="ts"` → TypeScript, `lang="tsx"`/`"jsx"` → with JSX, otherwise JavaScript).
  * Blocks with a `src` attribute are external and not returned.
  */
 export function sourceBlocks(file: string, source: string): SourceBlock[] {
-  if (path.extname(file).toLowerCase() !== '.vue') {
+  if (!COMPONENT_EXTENSIONS.has(path.extname(file).toLowerCase())) {
     const parser = parserForFile(file);
-    return parser ? [{ code: source, parser, lineOffset: 0, start: 0, end: source.length }] : [];
+    // A `#!` line stays out of the block: recast glues the next statement to it when it reprints the first one.
+    const start = source.startsWith('#!') ? source.indexOf('\n') + 1 || source.length : 0;
+    return parser ? [{ code: source.slice(start), parser, lineOffset: start === 0 ? 0 : 1, start, end: source.length }] : [];
   }
   const blocks: SourceBlock[] = [];
   for (const match of source.matchAll(SCRIPT_BLOCK)) {
@@ -66,9 +71,9 @@ export function replaceBlocks(source: string, blocks: readonly SourceBlock[], ne
   return result + source.slice(cursor);
 }
 
-/** The template part of a `.vue` file (empty for other files): used to see what the template references. */
-export function vueTemplateText(file: string, source: string): string {
-  if (path.extname(file).toLowerCase() !== '.vue') return '';
+/** The markup of a `.vue` or `.svelte` file (empty for other files): used to see what the template references. */
+export function componentMarkupText(file: string, source: string): string {
+  if (!COMPONENT_EXTENSIONS.has(path.extname(file).toLowerCase())) return '';
   return source.replace(SCRIPT_BLOCK, '').replace(/<style[\s\S]*?<\/style\s*>/gi, '');
 }
 

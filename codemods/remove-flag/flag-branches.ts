@@ -90,7 +90,20 @@ function replaceExpression(ctx: TransformContext, path: ASTPath, chosen: AnyNode
   const isJsx = replacement.type === 'JSXElement' || replacement.type === 'JSXFragment';
   const inChildren = containerNode.type === 'JSXExpressionContainer' && ((container.parent as ASTPath).node as AnyNode).type !== 'JSXAttribute';
   if (isJsx && inChildren) ctx.j(container).replaceWith(replacement as never);
+  else if (isParenthesizedCallee(path) && replacement.type === 'Identifier') replaceCallee(ctx, container, replacement);
   else ctx.j(path).replaceWith(replacement as never);
+}
+
+/** `(flag ? wsFetch : fetch)(…)`: the callee `sse-to-ws` writes for an adapter swap. */
+function isParenthesizedCallee(path: ASTPath): boolean {
+  const parent = (path.parent as ASTPath).node as AnyNode;
+  return parent.type === 'CallExpression' && parent['callee'] === path.node && (path.node as { extra?: { parenthesized?: boolean } }).extra?.parenthesized === true;
+}
+
+/** The call with a new callee: recast would keep the parentheses of the old one around a bare name (`(wsFetch)(…)`). */
+function replaceCallee(ctx: TransformContext, call: ASTPath, callee: AnyNode): void {
+  const node = call.node as AnyNode;
+  ctx.j(call).replaceWith(ctx.j.callExpression(callee as never, node['arguments'] as never));
 }
 
 /** `{!flag && <Legacy />}` among JSX children renders nothing once the flag is on: drop the container. */

@@ -1,17 +1,19 @@
 /**
- * `new EventSource('/api/sync/:chatId/events')` held in a local variable, with named listeners,
- * `onerror`/`onopen` connection handlers and `close()` (in a React `useEffect`, a Vue composable, a
- * plain function). The statements from the declaration to the variable's last use are put under the
- * flag: the WebSocket branch declares the same name as a `runSync`/`watchSync` handle (which has
- * `close()`), with the listeners turned into payload callbacks; the legacy branch is the original.
+ * `new EventSource(…)`. One on the sync events endpoint (`/api/sync/:chatId/events`) held in a local
+ * variable, with named listeners, `onerror`/`onopen` connection handlers and `close()` (in a React
+ * `useEffect`, a Vue composable, a plain function), gets the deeper rewrite: the statements from the declaration to the variable's
+ * last use are put under the flag; the WebSocket branch declares the same name as a
+ * `runSync`/`watchSync` handle (which has `close()`), with the listeners turned into payload
+ * callbacks; the legacy branch is the original. Every other one is swapped for `WsEventSource`.
  */
 import type { ASTPath } from 'jscodeshift';
 import { declaringScope, isValueReference, referencesTo, scopeOf, topLevelDeclaredNames } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { dottedName, extraQueryKeys, matchEndpoint } from './endpoint-match.js';
 import { callbackFromListener, GLOBAL_OBJECTS, isTransportOnly, listenerReadsData, unwrapExpression } from './payload-callbacks.js';
+import { swapForAdapter } from './adapter-swap.js';
 import { convertOpenSite } from './site-scope.js';
-import { type Callbacks, callbackForLegacyEvent, callbacksText, eventsStreamText, guardRange, moduleFormatProblem, statementsText } from './ws-code.js';
+import { type Callbacks, callbackForLegacyEvent, callbacksText, eventsStreamText, guardRange, moduleFormatProblem, statementEnd, statementsText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -34,9 +36,23 @@ function packageOf(path: ASTPath, name: string): string | undefined {
   return undefined;
 }
 
+/** The names the EventSource class can have in this file: the global's, the polyfills' exports, and the local names polyfills are imported under. */
+export function eventSourceNames(ctx: TransformContext): Set<string> {
+  const names = new Set(EVENT_SOURCE_NAMES);
+  for (const statement of (ctx.programPath().node as unknown as { body: AnyNode[] }).body) {
+    if (statement.type !== 'ImportDeclaration' || !POLYFILL_PACKAGES.has(String((statement['source'] as AnyNode)['value']))) continue;
+    for (const specifier of (statement['specifiers'] as AnyNode[] | undefined) ?? []) names.add((specifier['local'] as AnyNode)['name'] as string);
+  }
+  return names;
+}
+
 /** True for `new EventSource(…)`, `new window.EventSource(…)` and the common polyfills, however they are imported. */
 function isEventSourceConstruction(path: ASTPath): boolean {
-  const callee = unwrapExpression((path.node as AnyNode)['callee']);
+  return isEventSourceReference(path, unwrapExpression((path.node as AnyNode)['callee']));
+}
+
+/** True when `callee` (found at `path`) names the EventSource class: the global, or a polyfill however it is imported. */
+export function isEventSourceReference(path: ASTPath, callee: AnyNode): boolean {
   if (callee.type === 'MemberExpression') {
     const object = unwrapExpression(callee['object']);
     return object.type === 'Identifier' && GLOBAL_OBJECTS.has(object['name'] as string) && (callee['property'] as AnyNode)['name'] === 'EventSource';
@@ -48,12 +64,17 @@ function isEventSourceConstruction(path: ASTPath): boolean {
   return from !== undefined && POLYFILL_PACKAGES.has(from);
 }
 
+/**
+ * Every `new EventSource(…)`: the deeper rewrite to `runSync`/`watchSync` where it is a stream of the
+ * sync events endpoint the codemod can follow, else the swap to `WsEventSource` (which takes the
+ * same arguments, the polyfills' `{ headers }` included).
+ */
 export function convertEventSources(ctx: TransformContext): void {
-  if (!ctx.mentions('EventSource')) return;
+  if (!ctx.mentions('EventSource', 'eventsource')) return;
   ctx.root
     .find(ctx.j.NewExpression)
     .filter((path: ASTPath) => isEventSourceConstruction(path))
-    .forEach((path: ASTPath) => convertOpenSite(ctx, path, () => convertEventSource(ctx, path)));
+    .forEach((path: ASTPath) => convertOpenSite(ctx, path, () => (convertEventSource(ctx, path) === undefined ? undefined : swapForAdapter(ctx, path, 'WsEventSource'))));
 }
 
 interface Handler {
@@ -179,6 +200,6 @@ function convertEventSource(ctx: TransformContext, path: ASTPath): string | unde
   if (formatProblem) return formatProblem;
   const handle = eventsStreamText(ctx, match, callbacksText(ctx, callbacks));
   const rest = range.filter((_, offset) => offset > 0 && !handlerStatements.has(startIndex + offset));
-  guardRange(ctx, statements, range, [`const ${name} = ${handle};`, ...statementsText(ctx, rest)].join('\n'));
+  guardRange(ctx, statements, range, [`const ${name} = ${handle}${statementEnd(ctx)}`, ...statementsText(ctx, rest)].join('\n'));
   return undefined;
 }

@@ -1,8 +1,9 @@
 /**
  * `fetchEventSource(url, { method: 'POST', body: JSON.stringify(params), onmessage, onerror, signal })`
  * from `@microsoft/fetch-event-source`. `onmessage` must dispatch on `ev.event`; connection handlers
- * that only rethrow, log or close are dropped. The call becomes `runSync(…).done` (the same kind of
- * promise: settled when the stream would have ended) under the flag.
+ * that only rethrow, log or close are dropped. On a sync endpoint the call becomes `runSync(…).done`
+ * (the same kind of promise: settled when the stream would have ended) under the flag; any other call
+ * is swapped for `wsFetchEventSource`.
  */
 import type { ASTPath } from 'jscodeshift';
 import type { ExpressionKind } from '../lib/ast-kinds.js';
@@ -11,17 +12,23 @@ import { findNamedImport } from '../lib/imports.js';
 import { extraQueryKeys, matchEndpoint } from './endpoint-match.js';
 import { readHandlerBody } from './event-dispatch.js';
 import { callbacksFromBranches, isParamMember, isTransportOnly, unwrapExpression } from './payload-callbacks.js';
+import { swapForAdapter } from './adapter-swap.js';
 import { convertOpenSite } from './site-scope.js';
 import { type Callbacks, callbacksText, eventsStreamText, guardCall, moduleFormatProblem, printNode, runSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
-const FETCH_EVENT_SOURCE_PACKAGE = '@microsoft/fetch-event-source';
+/** `@microsoft/fetch-event-source` and its maintained fork. */
+const FETCH_EVENT_SOURCE_PACKAGES = new Set(['@microsoft/fetch-event-source', '@fortaine/fetch-event-source']);
 const HARMLESS_HEADERS = new Set(['content-type', 'accept', 'cache-control']);
 
+/**
+ * Every `fetchEventSource(…)`: the deeper rewrite to `runSync`/`watchSync` where it streams a sync
+ * endpoint in a shape the codemod reads, else the swap to `wsFetchEventSource` (same signature).
+ */
 export function convertFetchEventSourceCalls(ctx: TransformContext): void {
-  if (!ctx.mentions(FETCH_EVENT_SOURCE_PACKAGE)) return;
-  const local = findNamedImport(ctx, (source) => source === FETCH_EVENT_SOURCE_PACKAGE, 'fetchEventSource');
+  if (!ctx.mentions('fetch-event-source')) return;
+  const local = findNamedImport(ctx, (source) => FETCH_EVENT_SOURCE_PACKAGES.has(source), 'fetchEventSource');
   if (!local) return;
   ctx.root
     .find(ctx.j.CallExpression)
@@ -29,7 +36,7 @@ export function convertFetchEventSourceCalls(ctx: TransformContext): void {
       const callee = (path.node as AnyNode)['callee'] as AnyNode;
       return callee.type === 'Identifier' && callee['name'] === local;
     })
-    .forEach((path: ASTPath) => convertOpenSite(ctx, path, () => convertCall(ctx, path)));
+    .forEach((path: ASTPath) => convertOpenSite(ctx, path, () => (convertCall(ctx, path) === undefined ? undefined : swapForAdapter(ctx, path, 'wsFetchEventSource'))));
 }
 
 /** The name of a non-computed property key (`a`, `'a'`), else `undefined`. */

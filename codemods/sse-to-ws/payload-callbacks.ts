@@ -10,7 +10,7 @@ import { declaringScope, isValueReference, scopeOf } from '../lib/bindings.js';
 import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
 import type { Branches } from './event-dispatch.js';
-import { type Callbacks, callbackForLegacyEvent, indentBlock, printNode, statementsText } from './ws-code.js';
+import { type Callbacks, callbackForLegacyEvent, indentBlock, printNode, statementEnd, statementsText } from './ws-code.js';
 
 /** A callback as source text (`(payload) => { … }`), or why there cannot be one. */
 type CallbackResult = { text: string } | { reason: string };
@@ -250,7 +250,7 @@ function callbackFromBranch(ctx: TransformContext, statements: readonly Statemen
   }
   const body = (block as unknown as { body: StatementKind[] }).body;
   let param = directUses + usedAliases.length > 0 ? payloadName : undefined;
-  let aliasLines = usedAliases.map(([alias, cast]) => `const ${alias} = ${payloadName}${cast ? ` as ${printNode(ctx, cast)}` : ''};`);
+  let aliasLines = usedAliases.map(([alias, cast]) => `const ${alias} = ${payloadName}${cast ? ` as ${printNode(ctx, cast)}` : ''}${statementEnd(ctx)}`);
   const onlyAlias = usedAliases[0];
   if (directUses === 0 && usedAliases.length === 1 && onlyAlias && !onlyAlias[1]) {
     param = onlyAlias[0];

@@ -1,11 +1,11 @@
 /**
- * Which candidate sites a transform should look at: not those a previous run already guarded,
+ * Which candidate sites a transform should look at: not those already under the flag,
  * not those under a `wsmig-codemod-ignore` comment, and not the inside of the project's own SSE
  * wrappers (that is the legacy implementation the wrapper's call sites are moved away from).
  */
 import type { ASTPath } from 'jscodeshift';
 import type { TransformContext } from '../lib/context.js';
-import { isInLegacyBranch } from '../lib/flag.js';
+import { isInFlagGuard } from '../lib/flag.js';
 
 /** The name a function is known by: its own, its variable's, or its property/method key. */
 function functionName(path: ASTPath): string | undefined {
@@ -29,11 +29,11 @@ function isInsideWrapperDefinition(ctx: TransformContext, path: ASTPath): boolea
 }
 
 /**
- * True when the site should be looked at. Ignored sites are counted; sites in a legacy branch
- * (already converted) and inside wrapper definitions are passed over silently.
+ * True when the site should be looked at. Ignored sites are counted; sites under a flag guard
+ * (converted by a previous run, or by hand) and inside wrapper definitions are passed over silently.
  */
 export function isOpenSite(ctx: TransformContext, path: ASTPath): boolean {
-  if (isInLegacyBranch(ctx, path) || isInsideWrapperDefinition(ctx, path)) return false;
+  if (isInFlagGuard(ctx, path) || isInsideWrapperDefinition(ctx, path)) return false;
   return !ctx.skipIfIgnored(path);
 }
 

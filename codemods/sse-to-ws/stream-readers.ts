@@ -10,12 +10,12 @@ import type { ASTPath } from 'jscodeshift';
 import { isValueReference, patternNames, scopeOf } from '../lib/bindings.js';
 import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
-import { dottedName, extraQueryKeys, matchEndpoint, type MatchedUrl, staticPrefix } from './endpoint-match.js';
+import { dottedName, extraQueryKeys, type MatchedUrl } from './endpoint-match.js';
 import { type Branches, dispatchBranches, isDispatchStatement, parsedDataAlias } from './event-dispatch.js';
 import { callbacksFromDispatchingHandler, controllerName, headersProblem, propertyFunction, propertyKey, stringifiedBody } from './fetch-event-source.js';
-import { callbacksFromBranches, GLOBAL_OBJECTS, isTransportOnly, isTransportStatement, unwrapExpression } from './payload-callbacks.js';
-import { convertOpenSite, isOpenSite } from './site-scope.js';
-import { type Callbacks, callbacksText, eventsStreamText, guardRange, moduleFormatProblem, printNode, runSyncText, statementsText } from './ws-code.js';
+import { callbacksFromBranches, isTransportOnly, isTransportStatement, unwrapExpression } from './payload-callbacks.js';
+import { objectProperty } from './sse-fetch.js';
+import { type Callbacks, callbacksText, eventsStreamText, guardRange, moduleFormatProblem, printNode, runSyncText, statementEnd, statementsText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
@@ -23,57 +23,11 @@ export const EVENTSOURCE_PARSER_PACKAGE = 'eventsource-parser';
 const SHAPE = 'the SSE response is read in a shape the codemod does not know (it reads: const res = await fetch(…); res.body.getReader(); a read loop)';
 const IGNORED_FETCH_OPTIONS = new Set(['method', 'body', 'headers', 'signal', 'credentials', 'cache', 'mode']);
 
-interface StreamTarget {
+/** A fetch of one of the sync endpoints. */
+export interface StreamTarget {
   post: boolean;
   match: MatchedUrl;
   init: AnyNode | undefined;
-}
-
-export function convertStreamReaders(ctx: TransformContext): void {
-  const { j, config } = ctx;
-  // A sync stream names its endpoint (or asks for text/event-stream) in this file, or uses eventsource-parser.
-  if (!ctx.mentions(staticPrefix(config.endpoints.syncCommand), staticPrefix(config.endpoints.syncEvents), 'text/event-stream', EVENTSOURCE_PARSER_PACKAGE)) return;
-  const handledParsers = new Set<unknown>();
-  ctx.root.find(j.CallExpression).forEach((path: ASTPath) => {
-    if (!isFetchCall(path)) return;
-    const target = sseTarget(ctx, path);
-    if (target !== undefined) convertOpenSite(ctx, path, () => (typeof target === 'string' ? target : convertFetchStream(ctx, path, target, handledParsers)));
-  });
-  const createParser = findNamedImport(ctx, (source) => source === EVENTSOURCE_PARSER_PACKAGE, 'createParser');
-  if (!createParser) return;
-  ctx.root
-    .find(j.CallExpression)
-    .filter((path: ASTPath) => ((path.node as AnyNode)['callee'] as AnyNode)['name'] === createParser && !handledParsers.has(path.node))
-    .forEach((path: ASTPath) => {
-      if (isOpenSite(ctx, path)) ctx.markManual(path, 'eventsource-parser is fed in a shape the codemod does not read (it reads: const res = await fetch(<sync endpoint>); a loop calling parser.feed())');
-    });
-}
-
-function isFetchCall(path: ASTPath): boolean {
-  const callee = unwrapExpression((path.node as AnyNode)['callee']);
-  if (callee.type === 'Identifier') return callee['name'] === 'fetch' && !scopeOf(path)?.lookup('fetch');
-  return callee.type === 'MemberExpression' && GLOBAL_OBJECTS.has(String(unwrapExpression(callee['object'])['name'])) && (callee['property'] as AnyNode)['name'] === 'fetch';
-}
-
-function objectProperty(object: AnyNode | undefined, key: string): AnyNode | undefined {
-  if (object?.type !== 'ObjectExpression') return undefined;
-  return (object['properties'] as AnyNode[]).find((property) => propertyKey(property) === key);
-}
-
-/** The sync endpoint a fetch targets; a reason when it is an SSE request the codemod cannot map; `undefined` for other fetches. */
-function sseTarget(ctx: TransformContext, path: ASTPath): StreamTarget | string | undefined {
-  const [url, init] = (path.node as AnyNode)['arguments'] as AnyNode[];
-  const method = (objectProperty(init, 'method')?.['value'] as AnyNode | undefined)?.['value'];
-  const post = typeof method === 'string' && method.toUpperCase() === 'POST';
-  const headers = objectProperty(init, 'headers')?.['value'] as AnyNode | undefined;
-  const accept = (objectProperty(headers, 'Accept') ?? objectProperty(headers, 'accept'))?.['value'] as AnyNode | undefined;
-  const acceptsSse = typeof accept?.['value'] === 'string' && accept['value'].includes('text/event-stream');
-  const pattern = post ? ctx.config.endpoints.syncCommand : ctx.config.endpoints.syncEvents;
-  const match = matchEndpoint(ctx, url, path, pattern);
-  if (match.kind === 'match') return { post, match, init };
-  if (!acceptsSse) return undefined;
-  if (match.kind === 'dynamic') return `the SSE request URL cannot be read: ${match.reason}`;
-  return `SSE stream from "${match.url}", which is not the sync endpoint ${pattern} (codemods.endpoints): its events have no known WebSocket equivalent`;
 }
 
 /** True when the statement mentions any of the names. */
@@ -118,7 +72,8 @@ function isLoop(statement: AnyNode): boolean {
   return /^(While|DoWhile|For|ForOf|ForIn)Statement$/.test(statement.type);
 }
 
-function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: StreamTarget, handledParsers: Set<unknown>): string | undefined {
+/** The deeper rewrite of the region from a sync endpoint's fetch to its read loop; a reason when it cannot be done safely. */
+export function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: StreamTarget): string | undefined {
   const awaitPath = fetchPath.parent as ASTPath;
   const declarator = awaitPath.parent as ASTPath;
   const declaration = declarator?.parent as ASTPath | undefined;
@@ -174,7 +129,6 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
       const init = unwrapExpression(((statement['declarations'] as AnyNode[])[0] as AnyNode)['init'] ?? { type: 'Identifier' });
       if (init.type === 'CallExpression' && createParserLocal && (init['callee'] as AnyNode)['name'] === createParserLocal) {
         parserCall = init;
-        handledParsers.add(init);
       }
       continue;
     }
@@ -225,7 +179,7 @@ function convertFetchStream(ctx: TransformContext, fetchPath: ASTPath, target: S
   }
   const range = statements.slice(start, end + 1);
   const appStatements = range.filter((_, offset) => !inRegion.has(start + offset));
-  guardRange(ctx, statements, range, [...statementsText(ctx, appStatements), `await ${handle}.done;`].join('\n'));
+  guardRange(ctx, statements, range, [...statementsText(ctx, appStatements), `await ${handle}.done${statementEnd(ctx)}`].join('\n'));
   return undefined;
 }
 

@@ -1,20 +1,29 @@
 /**
- * Calls of a project's own SSE wrapper, mapped in `codemods.wrappers`:
+ * Calls of a project's own SSE wrapper, mapped in `codemods.wrappers`. `to: "sync"`:
  * `createConnection('/commands/sync', params, { onProgress, onComplete, onError })` becomes
  * `features.useNewWSSync ? runSync(getSharedSyncManager(), params, { … }) : createConnection(…)`.
- * The wrapper's definition is left alone: it is the legacy path.
+ * `to: "event-source" | "fetch" | "fetch-event-source"`: the wrapper has that API's signature, and
+ * its calls are swapped for the matching adapter. The wrapper's definition is left alone: it is the legacy path.
  */
 import type { ASTPath } from 'jscodeshift';
-import type { WrapperConfig } from '../config.js';
+import type { WrapperConfig, WrapperTarget } from '../config.js';
 import { declaringScope, referencesTo } from '../lib/bindings.js';
 import { cloneNode } from '../lib/clone.js';
 import type { TransformContext } from '../lib/context.js';
 import { dottedName, matchEndpoint } from './endpoint-match.js';
+import { type Adapter, swapForAdapter } from './adapter-swap.js';
 import { propertyKey } from './fetch-event-source.js';
 import { convertOpenSite } from './site-scope.js';
 import { type Callbacks, callbackForLegacyEvent, callbacksText, guardCall, moduleFormatProblem, printNode, runSyncText } from './ws-code.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
+
+/** The adapter a wrapper with the signature of a legacy API is swapped for. */
+const SWAP_ADAPTERS: Record<Exclude<WrapperTarget, 'sync'>, Adapter> = {
+  'event-source': 'WsEventSource',
+  fetch: 'wsFetch',
+  'fetch-event-source': 'wsFetchEventSource',
+};
 
 export function convertWrapperCalls(ctx: TransformContext): void {
   const { j } = ctx;
@@ -96,6 +105,7 @@ function resultProblem(ctx: TransformContext, target: ASTPath, name: string): st
 function convertWrapperCall(ctx: TransformContext, path: ASTPath, name: string, wrappers: readonly WrapperConfig[]): string | undefined {
   const picked = pickWrapper(ctx, path, name, wrappers);
   if (typeof picked === 'string') return picked;
+  if (picked.to !== 'sync') return swapForAdapter(ctx, path, SWAP_ADAPTERS[picked.to], picked.to === 'event-source');
   const args = (path.node as AnyNode)['arguments'] as AnyNode[];
   if (args.some((arg) => arg.type === 'SpreadElement')) return `${name}() is called with spread arguments`;
   const params = args[picked.paramsArg];

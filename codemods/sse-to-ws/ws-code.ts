@@ -14,6 +14,7 @@ import type { ExpressionKind, StatementKind } from '../lib/ast-kinds.js';
 import type { TransformContext } from '../lib/context.js';
 import { ensureFeaturesImport } from '../lib/flag.js';
 import { ensureNamedImport } from '../lib/imports.js';
+import { indentUnit } from '../lib/print-style.js';
 import { type MatchedUrl, startsSync } from './endpoint-match.js';
 
 /** SyncManager callback names, in the order they are written. */
@@ -37,10 +38,9 @@ export function printNode(ctx: TransformContext, node: unknown): string {
   return ctx.j(node as never).toSource(ctx.printOptions);
 }
 
-/** Indents every line but the first by `width` spaces (or tabs when the file uses tabs). */
-function indentTail(ctx: TransformContext, text: string, width: number): string {
-  const unit = ctx.printOptions.useTabs ? '\t'.repeat(Math.ceil(width / 2)) : ' '.repeat(width);
-  return text.replace(/\n(?=[^\n])/g, `\n${unit}`);
+/** Indents every line but the first with `pad`. */
+function indentTail(text: string, pad: string): string {
+  return text.replace(/\n(?=[^\n])/g, `\n${pad}`);
 }
 
 /**
@@ -61,7 +61,7 @@ export function statementsText(ctx: TransformContext, statements: readonly unkno
 
 /** Indents each line of a block body by one level (blank lines stay empty). */
 export function indentBlock(ctx: TransformContext, text: string): string {
-  const pad = ctx.printOptions.useTabs ? '\t' : ' '.repeat(ctx.printOptions.tabWidth);
+  const pad = indentUnit(ctx.printOptions);
   return text
     .split('\n')
     .map((line) => (line.length > 0 ? `${pad}${line}` : line))
@@ -126,6 +126,11 @@ export function moduleFormatProblem(ctx: TransformContext): string | undefined {
   return commonJs ? 'this file is a CommonJS module (require/module.exports) and the codemod writes ES imports: move it to ES modules and run again, or convert the site by hand' : undefined;
 }
 
+/** `;` where the file ends its statements with one, else nothing. */
+export function statementEnd(ctx: TransformContext): string {
+  return ctx.printOptions.semicolons ? ';' : '';
+}
+
 /** `features.useNewWSSync`, importing `features` when needed. */
 function flagText(ctx: TransformContext): string {
   return `${ensureFeaturesImport(ctx)}.${ctx.config.flagKey}`;
@@ -145,20 +150,31 @@ function guardStatements(ctx: TransformContext, wsText: string, legacy: readonly
 }
 
 /**
- * `features.useNewWSSync ? <ws text> : <legacy expression>`, on several lines when either side is long.
- * The legacy expression is re-indented as text (its content is unchanged), since recast would keep
- * its continuation lines where they were.
+ * `features.useNewWSSync ? <ws text> : <legacy text>`, on several lines when either side is long.
+ * The legacy side is the original expression's own text (continuation lines re-indented), since
+ * recast would keep its continuation lines where they were.
  */
-function guardExpression(ctx: TransformContext, wsText: string, legacy: unknown): ExpressionKind {
+export function flagConditional(ctx: TransformContext, wsText: string, legacyText: string): ExpressionKind {
   const flag = flagText(ctx);
-  const legacyText = printNode(ctx, legacy);
-  const unit = ctx.printOptions.tabWidth;
   const multiline = wsText.includes('\n') || legacyText.includes('\n') || wsText.length + legacyText.length + flag.length > 80;
-  const margin = ' '.repeat(unit);
-  const text = multiline
-    ? `${flag}\n${margin}? ${indentTail(ctx, wsText, unit + 2)}\n${margin}: ${indentTail(ctx, legacyText, unit + 2)};`
-    : `${flag} ? ${wsText} : ${legacyText};`;
+  const margin = indentUnit(ctx.printOptions);
+  const hang = ctx.printOptions.useTabs ? `${margin}\t` : `${margin}  `;
+  const text = multiline ? `${flag}\n${margin}? ${indentTail(wsText, hang)}\n${margin}: ${indentTail(legacyText, hang)};` : `${flag} ? ${wsText} : ${legacyText};`;
   return (parseStatements(ctx, text)[0] as unknown as { expression: ExpressionKind }).expression;
+}
+
+/** Parents under which a conditional expression needs no parentheses. */
+const CONDITIONAL_SAFE_PARENTS = new Set(['VariableDeclarator', 'AssignmentExpression', 'AssignmentPattern', 'ReturnStatement', 'ArrowFunctionExpression', 'ExpressionStatement', 'ObjectProperty', 'Property', 'ClassProperty', 'PropertyDefinition', 'ArrayExpression', 'SpreadElement', 'JSXExpressionContainer', 'SequenceExpression', 'TemplateLiteral', 'YieldExpression', 'ExportDefaultDeclaration', 'CallExpression', 'NewExpression', 'OptionalCallExpression', 'ConditionalExpression']);
+
+/**
+ * Replaces the expression at `path` with a flag conditional, in parentheses where its place needs
+ * them (`await (flag ? a : b)`): recast reuses the conditional's text as written and would not add them.
+ */
+export function replaceWithConditional(ctx: TransformContext, path: ASTPath, conditional: ExpressionKind): void {
+  const parent = (path.parent as ASTPath).node as { type: string; callee?: unknown; test?: unknown };
+  const isCallee = /Call|New/.test(parent.type) && parent.callee === path.node;
+  const needsParentheses = isCallee || parent.test === path.node || !CONDITIONAL_SAFE_PARENTS.has(parent.type);
+  ctx.j(path).replaceWith(needsParentheses ? ctx.j.parenthesizedExpression(conditional) : conditional);
 }
 
 /** Moves a statement's leading comments (except markers) to the guard that replaces it, so they outlive `remove-flag`. */
@@ -182,14 +198,14 @@ export function guardCall(ctx: TransformContext, path: ASTPath, handle: string, 
   const holder = (awaited ? (path.parent as ASTPath) : path).parent as ASTPath;
   if ((holder.node as { type: string }).type === 'ExpressionStatement') {
     const original = holder.node as StatementKind;
-    const guard = guardStatements(ctx, awaited ? `await ${handle}.done;` : `${handle};`, [original]);
+    const guard = guardStatements(ctx, `${awaited ? `await ${handle}.done` : handle}${statementEnd(ctx)}`, [original]);
     moveLeadingComments(original, guard);
     ctx.j(holder).replaceWith(guard);
     ctx.converted(guard);
     return;
   }
   const statement = ctx.statementOf(path);
-  ctx.j(path).replaceWith(guardExpression(ctx, awaited || returnsPromise ? `${handle}.done` : handle, path.node as ExpressionKind));
+  replaceWithConditional(ctx, path, flagConditional(ctx, awaited || returnsPromise ? `${handle}.done` : handle, printNode(ctx, path.node)));
   ctx.converted(statement.node);
 }
 

@@ -24,6 +24,7 @@ describe('codemods config', () => {
       flagKey: 'useNewWSSync',
       importExtension: 'auto',
       clientImport: 'wsmig/client',
+      vueImport: 'wsmig/vue',
       legacyModules: ['packages/server/src/legacy-sync.ts'],
     });
   });
@@ -32,6 +33,12 @@ describe('codemods config', () => {
     const config = await loadCodemodsConfig(await writeConfig({ migration: { other: true }, codemods: { wrappers: [{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync' }] } }));
     expect(config.root).toBe(tempDir());
     expect(config.wrappers).toEqual([{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync', urlArg: 0, paramsArg: 1, handlersArg: 2, handlers: { onProgress: 'progress', onComplete: 'complete', onError: 'error' } }]);
+  });
+
+  it('accepts a wrapper per adapter and names the allowed targets for any other', async () => {
+    const targets = ['event-source', 'fetch', 'fetch-event-source'].map((to, index) => ({ callee: `wrap${index}`, to }));
+    expect((await loadCodemodsConfig(await writeConfig({ codemods: { wrappers: targets } }))).wrappers.map((w) => w.to)).toEqual(['event-source', 'fetch', 'fetch-event-source']);
+    await expect(loadCodemodsConfig(await writeConfig({ codemods: { wrappers: [{ callee: 'wrap', to: 'websocket' }] } }))).rejects.toThrow(/codemods\.wrappers\[0\]\.to: .*"fetch-event-source"/);
   });
 
   it('takes the features module, flag key and legacy files from a migration config, unless the section sets them', async () => {

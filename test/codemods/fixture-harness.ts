@@ -19,10 +19,15 @@ const testUtils = createRequire(import.meta.url)('jscodeshift/src/testUtils.js')
 
 export const FIXTURES_ROOT = path.join(REPO_ROOT, 'codemods/__testfixtures__');
 
-/** The configuration every fixture runs with: the example app's wrapper, a legacy module next to the fixtures. */
+/** The configuration every fixture runs with: the example app's wrapper, one wrapper per adapter, a legacy module next to the fixtures. */
 export function fixtureConfig(transform: string, overrides: CodemodsConfigInput = {}): ResolvedCodemodsConfig {
   const section = codemodsConfigSchema.parse({
-    wrappers: [{ callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync' }],
+    wrappers: [
+      { callee: 'createConnection', urlPattern: '/commands/sync', to: 'sync' },
+      { callee: 'openStream', to: 'event-source' },
+      { callee: 'api.streamChat', to: 'fetch' },
+      { callee: 'streamCompletion', to: 'fetch-event-source' },
+    ],
     legacyModules: ['legacy-sync.ts'],
     ...overrides,
   });

@@ -54,4 +54,5 @@ export const EVENT_SOURCE_FILE = [
   '',
 ].join('\n');
 
-export const MANUAL_FILE = ['export function notes(onNote: (text: string) => void): () => void {', "  const source = new EventSource('/api/notifications');", '  source.onmessage = (event) => onNote(event.data);', '  return () => source.close();', '}', ''].join('\n');
+/** A site a swap would change (`instanceof EventSource` is false for a WsEventSource): a marker on line 2. */
+export const MANUAL_FILE = ['export function isNotesStream(value: unknown): boolean {', '  return value instanceof EventSource;', '}', ''].join('\n');

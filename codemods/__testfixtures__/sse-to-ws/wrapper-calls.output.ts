@@ -22,7 +22,9 @@ export function startChatSync(chatId: number, render: (percent: number) => void)
 
 export async function syncAll(chatIds: number[], handlers: SyncHandlers) {
   for (const chatId of chatIds) {
-    await (features.useNewWSSync ? runSync(getSharedSyncManager(), { chatId }, handlers) : createConnection('/commands/sync', { chatId }, handlers)).done;
+    await (features.useNewWSSync
+      ? runSync(getSharedSyncManager(), { chatId }, handlers)
+      : createConnection('/commands/sync', { chatId }, handlers)).done;
   }
 }
 

@@ -12,7 +12,14 @@ describe('print style', () => {
     expect(printOptionsFor(code)).toMatchObject({ quote: 'double', tabWidth: 4, trailingComma: false, arrowParensAlways: false, lineTerminator: '\r\n' });
   });
 
-  it('uses tabs when the file does', () => {
-    expect(printOptionsFor('function f() {\n\treturn 1;\n}\n').useTabs).toBe(true);
+  it('uses tabs when the file does, measured as recast measures them when it parses (4 columns)', () => {
+    // A tab printed as 2 columns would re-indent every reused line with 2 tabs, again on every run.
+    expect(printOptionsFor('function f() {\n\treturn 1;\n}\n')).toMatchObject({ useTabs: true, tabWidth: 4 });
+  });
+
+  it('writes no semicolons in a file written without them', () => {
+    const code = "import { a } from 'a'\n\nexport const b = a(1)\nexport function f() {\n  const c = b + 1\n  return c\n}\nfor (;;) {}\n";
+    expect(printOptionsFor(code).semicolons).toBe(false);
+    expect(printOptionsFor(code.replace(/\)\n/g, ');\n').replace(/1\n/g, '1;\n').replace(/c\n/g, 'c;\n').replace(/'a'\n/, "'a';\n")).semicolons).toBe(true);
   });
 });

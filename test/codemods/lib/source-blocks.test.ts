@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parserForFile, replaceBlocks, sourceBlocks, vueTemplateText } from '../../../codemods/lib/source-blocks.js';
+import { componentMarkupText, parserForFile, replaceBlocks, sourceBlocks } from '../../../codemods/lib/source-blocks.js';
 
 describe('source blocks', () => {
   it('parses .ts without JSX (angle-bracket casts), .tsx with, and JavaScript with JSX', () => {
@@ -14,7 +14,21 @@ describe('source blocks', () => {
       ['babylon', '\nconst n = 1;\n', 6],
     ]);
     expect(replaceBlocks(vue, blocks, ['\nexport default { a: 1 };\n', '\nconst n = 2;\n'])).toBe(vue.replace('{};', '{ a: 1 };').replace('n = 1', 'n = 2'));
-    expect(vueTemplateText('/x/C.vue', vue)).toContain('{{ n }}');
-    expect(vueTemplateText('/x/C.vue', vue)).not.toContain('const n');
+    expect(componentMarkupText('/x/C.vue', vue)).toContain('{{ n }}');
+    expect(componentMarkupText('/x/C.vue', vue)).not.toContain('const n');
+  });
+
+  it('reads a Svelte component the same way, markup left out', () => {
+    const svelte = ['<script context="module" lang="ts">', 'export const prerender = true;', '</script>', '<script>', 'let n = 1;', '</script>', '<p>{n}</p>', ''].join('\n');
+    expect(sourceBlocks('/x/C.svelte', svelte).map((b) => [b.parser, b.code, b.lineOffset])).toEqual([
+      ['ts', '\nexport const prerender = true;\n', 0],
+      ['babylon', '\nlet n = 1;\n', 3],
+    ]);
+    expect(componentMarkupText('/x/C.svelte', svelte)).toBe('\n\n<p>{n}</p>\n');
+  });
+
+  it('keeps a #! line out of the block, so that the code after it is never glued to it', () => {
+    const [block] = sourceBlocks('/x/tail.ts', '#!/usr/bin/env node\nconsole.log(1);\n');
+    expect(block).toMatchObject({ code: 'console.log(1);\n', start: 20, lineOffset: 1 });
   });
 });

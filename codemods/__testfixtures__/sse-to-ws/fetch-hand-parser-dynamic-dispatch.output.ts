@@ -1,8 +1,10 @@
+import { wsFetch } from 'wsmig/client';
+import { features } from './config/features.js';
+
 type Handlers = Record<string, (data: unknown) => void>;
 
 export async function stream(chatId: number, handlers: Handlers): Promise<void> {
-  /* wsmig-codemod: the hand-written SSE parser has no dispatch on the event name the codemod can read */
-  const response = await fetch('/commands/sync', { method: 'POST', body: JSON.stringify({ chatId }) });
+  const response = await (features.useNewWSSync ? wsFetch : fetch)('/commands/sync', { method: 'POST', body: JSON.stringify({ chatId }) });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   for (;;) {

@@ -1,0 +1,7 @@
+interface ImportMetaEnv {
+  readonly [key: string]: string | undefined;
+}
+
+interface ImportMeta {
+  readonly env: ImportMetaEnv;
+}

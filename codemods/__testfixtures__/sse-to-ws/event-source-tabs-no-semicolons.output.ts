@@ -1,0 +1,20 @@
+import { useEffect, useState } from "react"
+import { getSharedClient, WsEventSource } from "wsmig/client"
+import { features } from "./config/features.js"
+
+export function useLiveFeed(feedId: string) {
+	const [items, setItems] = useState<string[]>([])
+
+	useEffect(() => {
+		if (!feedId) return
+		const source = features.useNewWSSync
+			? new WsEventSource(`/api/feeds/${feedId}/live`, { withCredentials: true })
+			: new EventSource(`/api/feeds/${feedId}/live`, { withCredentials: true })
+		source.addEventListener("item", (event) => {
+			setItems((previous) => [...previous, JSON.parse(event.data).title])
+		})
+		return () => source.close()
+	}, [feedId])
+
+	return { items, client: getSharedClient() }
+}
