@@ -90,7 +90,9 @@ export class SyncService {
     const job = this.jobs.get(chatKey(chatId));
     if (job) return { ...job.record, chatId };
     const stored = await this.options.store.get(chatId);
-    if (stored) return { ...stored, chatId };
+    // A run no job of this process carries (left by a process that died, not resumed yet) stands
+    // where the replay history says, as it will when resumed: a resync snapshot must not be ahead of it.
+    if (stored) return { ...(stored.syncStatus === 'running' && stored.runId !== null ? this.reconcileOrphan(stored) : stored), chatId };
     return { chatId, syncStatus: 'idle', syncProgress: 0, processed: 0, total: 0, runId: null, updatedAt: 0 };
   }
 

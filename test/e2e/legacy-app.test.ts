@@ -131,13 +131,14 @@ describe('the example legacy app', () => {
     }
   }, 60_000);
 
-  it('sse-to-ws converts every sync consumer, ignores the marked one, and reports the one that is not a sync', async () => {
+  it('sse-to-ws converts every sync consumer, swaps the notifications stream to the drop-in adapter, and ignores the marked one', async () => {
     const result = await runCli(['codemod', 'run', 'sse-to-ws', 'packages', '--json'], { cwd: app });
-    expect(result.exitCode).toBe(3);
+    expect(result.exitCode).toBe(0);
     const summary = JSON.parse(result.stdout) as { changed: string[]; manual: { file: string; line: number; reason: string }[]; failed: unknown[]; sitesIgnored: number; sitesConverted: number };
     expect(summary.failed).toEqual([]);
     expect(summary.sitesIgnored).toBe(1);
-    expect(summary.manual).toEqual([{ file: 'packages/frontend/src/services/notifications.ts', line: 10, reason: expect.stringContaining('"/api/notifications/stream"') }]);
+    expect(summary.manual).toEqual([]);
+    expect(await fs.readFile(path.join(app, 'packages/frontend/src/services/notifications.ts'), 'utf8')).toContain('new WsEventSource(');
     expect(summary.changed.sort()).toEqual(
       [
         'components/SyncBadge.vue',
@@ -152,7 +153,7 @@ describe('the example legacy app', () => {
         'services/stream-sync.ts',
       ].map((file) => `packages/frontend/src/${file}`),
     );
-    expect(summary.sitesConverted).toBe(9);
+    expect(summary.sitesConverted).toBe(10);
     // The wrapper itself is the legacy path: untouched.
     expect(await git('diff', '--quiet', '--', 'packages/frontend/src/api', 'packages/server').then((r) => r.exitCode)).toBe(0);
   }, 60_000);
