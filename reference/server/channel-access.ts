@@ -1,13 +1,14 @@
 /**
  * Who may subscribe to which channel and send which request: the gateway's `authorize` hook when
  * there is one, else the `channels` patterns opened to every connection plus the channels the SSE
- * bridge relays. Closed by default: nothing else is subscribable.
+ * bridge relays (or relayed, until the app took them over). Closed by default: nothing else is subscribable.
  */
 import { ErrorCode, channelProblem, type ErrorBody } from '../protocol/index.js';
 import { messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import type { SseBridge } from './bridge/types.js';
 import type { AuthorizeRequest } from './gateway-options.js';
+import type { NativeRoutes } from './native-routes.js';
 
 /** A channel pattern list: exact names, and prefixes written with a trailing `*`. */
 export class ChannelPatterns {
@@ -35,6 +36,7 @@ export class ChannelAccess {
     private readonly authorize: ((request: AuthorizeRequest<unknown>) => boolean | Promise<boolean>) | undefined,
     private readonly opened: ChannelPatterns,
     private readonly bridge: SseBridge | undefined,
+    private readonly nativeRoutes: NativeRoutes,
     private readonly logger: Logger,
   ) {}
 
@@ -43,7 +45,8 @@ export class ChannelAccess {
     const problem = channelProblem(channel);
     if (problem !== undefined) return { code: ErrorCode.noRoute, message: `"${channel}" is not a channel name: ${problem}`, retryable: false };
     if (this.authorize) return this.ask({ identity, action: 'subscribe', channel });
-    if (this.bridge?.handles(channel) || this.opened.matches(channel)) return undefined;
+    // A bridged route the app now publishes itself stays as open as it was while the bridge relayed it.
+    if (this.bridge?.handles(channel) || (this.bridge !== undefined && this.nativeRoutes.has(channel)) || this.opened.matches(channel)) return undefined;
     return { code: ErrorCode.noRoute, message: `no one serves channel "${channel}": the gateway opens only the channels its "channels" option or "authorize" allows, and the SSE bridge's`, retryable: false };
   }
 

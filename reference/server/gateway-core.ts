@@ -11,6 +11,7 @@ import type { Logger } from '../../lib/logger.js';
 import { createSseBridge } from './bridge/index.js';
 import type { SseBridge } from './bridge/types.js';
 import { ChannelAccess, ChannelPatterns } from './channel-access.js';
+import { NativeRoutes } from './native-routes.js';
 import { forwardedHeaderNames } from './forwarded-headers.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { GatewayOptions, GatewayUpstreamOptions, ResolvedGatewayLimits } from './gateway-options.js';
@@ -63,6 +64,7 @@ export class GatewayCore {
   private readonly requests = new RequestHandlers();
   private readonly snapshots: ResyncSnapshots;
   readonly bridge: SseBridge | undefined;
+  private readonly nativeRoutes = new NativeRoutes();
   private readonly endpoint: WsGateway;
   private server: Server | undefined;
   private isDraining = false;
@@ -72,7 +74,8 @@ export class GatewayCore {
     private readonly parts: GatewayParts,
   ) {
     this.snapshots = new ResyncSnapshots(parts.logger);
-    this.bridge = bridgeFor(parts.upstream, parts.hub, parts.logger);
+    const upstreamBridge = bridgeFor(parts.upstream, parts.hub, parts.logger);
+    this.bridge = upstreamBridge === undefined ? undefined : this.nativeRoutes.over(upstreamBridge);
     const forwardHeaders = forwardedHeaderNames(typeof parts.upstream === 'object' ? parts.upstream.forwardHeaders : undefined);
     const ctx: GatewayContext = {
       options,
@@ -80,7 +83,7 @@ export class GatewayCore {
       hub: parts.hub,
       faults: parts.faults,
       logger: parts.logger,
-      access: new ChannelAccess(parts.authorize, new ChannelPatterns(parts.channels), this.bridge, parts.logger),
+      access: new ChannelAccess(parts.authorize, new ChannelPatterns(parts.channels), this.bridge, this.nativeRoutes, parts.logger),
       requests: this.requests,
       snapshots: this.snapshots,
       bridge: this.bridge,
@@ -134,6 +137,7 @@ export class GatewayCore {
     if (type === '' || type.length > 64) throw new WsmigError('INVALID_EVENT', `Cannot publish event ${JSON.stringify(event)}: an event name is a non-empty string of at most 64 characters (58 for names escaped as "event:<name>").`);
     const { id } = options;
     if (id !== undefined && (typeof id !== 'string' || /[\r\n\0]/.test(id))) throw new WsmigError('INVALID_EVENT', `Cannot publish with id ${JSON.stringify(id)}: an event id is a string without line breaks or NUL (as an SSE id).`);
+    this.nativeRoutes.notePublished(channel);
     const published = await this.parts.hub.publish(channel, type, data ?? null, id === undefined ? undefined : { eventId: id });
     return { seq: published.seq, epoch: published.epoch };
   }

@@ -85,4 +85,24 @@ describe('gateway with an upstream (SSE bridge)', () => {
     expect(upstream.requests).toHaveLength(0);
     client.close();
   });
+
+  it('stops relaying a route once the app publishes it itself: new subscribers get the app\'s events, /health no longer lists the route', async () => {
+    const upstream = await legacyApp();
+    const gateway = await start({ upstream: upstream.url });
+    const before = await RawClient.connect(gateway.url, { headers: { cookie: 'session=ada' } });
+    await before.request('subscribe', null, 'sse:/events');
+    await before.next((m) => m.channel === 'sse:/events' && m.eventId === '2');
+    expect(gateway.bridge?.routes.map((route) => route.path)).toEqual(['/events']);
+    before.close();
+
+    await gateway.publish('sse:/events', 'message', 'from the app', { id: 'a1' });
+    const after = await RawClient.connect(gateway.url, { headers: { cookie: 'session=ada' } });
+    const reply = await after.request('subscribe', { fromSeq: 0 }, 'sse:/events');
+    expect(reply.type).toBe('reply');
+    await after.next((m) => m.channel === 'sse:/events' && m.eventId === 'a1');
+    expect(after.events('sse:/events', ['message']).map((m) => [m.eventId, m.payload])).toEqual([['a1', 'from the app']]);
+    expect(upstream.requests).toHaveLength(1);
+    expect(gateway.bridge?.routes).toEqual([]);
+    after.close();
+  });
 });
