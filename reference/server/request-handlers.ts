@@ -5,6 +5,7 @@
  */
 import { ErrorCode, RESERVED_TYPES, type ErrorBody } from '../protocol/index.js';
 import { WsmigError, isWsmigError, messageOf } from '../../lib/errors.js';
+import { isRetryableBridgeError } from './bridge/errors.js';
 
 /** What a request handler is told about the request besides its payload. */
 export interface RequestContext<Identity = unknown> {
@@ -26,8 +27,8 @@ export interface ConnectionRequestContext extends RequestContext {
 
 export type InternalHandler = (payload: unknown, context: ConnectionRequestContext) => unknown;
 
-/** Codes whose request may succeed when sent again. */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set([ErrorCode.rateLimited, ErrorCode.draining, ErrorCode.internal, ErrorCode.upstreamTimeout, ErrorCode.upstreamUnreachable]);
+/** Codes whose request may succeed when sent again (the bridge's `UPSTREAM_*` codes decide by their own rule). */
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([ErrorCode.rateLimited, ErrorCode.draining, ErrorCode.internal]);
 
 const MAX_TYPE_LENGTH = 64;
 
@@ -50,11 +51,9 @@ export class RequestHandlers {
   }
 }
 
-/** Whether the same request may succeed later: by code, and for `UPSTREAM_STATUS` by status (5xx, 408, 429), as `EventSource` retries. */
+/** Whether the same request may succeed later: by code, and for the bridge's upstream failures by its rule (5xx, 408, 429, timeouts, unreachable). */
 function isRetryable(error: WsmigError): boolean {
-  if (error.code !== ErrorCode.upstreamStatus) return RETRYABLE_CODES.has(error.code);
-  const status = (error.details as { status?: unknown } | undefined)?.status;
-  return typeof status === 'number' && (status >= 500 || status === 408 || status === 429);
+  return RETRYABLE_CODES.has(error.code) || isRetryableBridgeError(error);
 }
 
 /** The `error` frame body of what a handler (or the SSE bridge) threw: a `WsmigError` keeps its code (and `details`), anything else is `INTERNAL`. */
