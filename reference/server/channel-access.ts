@@ -9,32 +9,12 @@ import type { Logger } from '../../lib/logger.js';
 import type { SseBridge } from './bridge/types.js';
 import type { AuthorizeRequest } from './gateway-options.js';
 import type { NativeRoutes } from './native-routes.js';
-
-/** A channel pattern list: exact names, and prefixes written with a trailing `*`. */
-export class ChannelPatterns {
-  private readonly exact = new Set<string>();
-  private readonly prefixes: string[] = [];
-
-  constructor(patterns: readonly string[]) {
-    for (const pattern of patterns) {
-      if (pattern.endsWith('*')) this.prefixes.push(pattern.slice(0, -1));
-      else this.exact.add(pattern);
-    }
-  }
-
-  get empty(): boolean {
-    return this.exact.size === 0 && this.prefixes.length === 0;
-  }
-
-  matches(channel: string): boolean {
-    return this.exact.has(channel) || this.prefixes.some((prefix) => channel.startsWith(prefix));
-  }
-}
+import type { PatternList } from './pattern-list.js';
 
 export class ChannelAccess {
   constructor(
     private readonly authorize: ((request: AuthorizeRequest<unknown>) => boolean | Promise<boolean>) | undefined,
-    private readonly opened: ChannelPatterns,
+    private readonly opened: PatternList,
     private readonly bridge: SseBridge | undefined,
     private readonly nativeRoutes: NativeRoutes,
     private readonly logger: Logger,

@@ -10,7 +10,8 @@ import { UsageError, WsmigError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { createSseBridge } from './bridge/index.js';
 import type { SseBridge } from './bridge/types.js';
-import { ChannelAccess, ChannelPatterns } from './channel-access.js';
+import { ChannelAccess } from './channel-access.js';
+import { PatternList } from './pattern-list.js';
 import { NativeRoutes } from './native-routes.js';
 import { forwardedHeaderNames } from './forwarded-headers.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -83,7 +84,7 @@ export class GatewayCore {
       hub: parts.hub,
       faults: parts.faults,
       logger: parts.logger,
-      access: new ChannelAccess(parts.authorize, new ChannelPatterns(parts.channels), this.bridge, this.nativeRoutes, parts.logger),
+      access: new ChannelAccess(parts.authorize, new PatternList(parts.channels), this.bridge, this.nativeRoutes, parts.logger),
       requests: this.requests,
       snapshots: this.snapshots,
       bridge: this.bridge,

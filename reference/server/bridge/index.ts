@@ -17,7 +17,8 @@ import { noRouteError, upstreamUnreachableError } from './errors.js';
 import { checkFetchRequest } from './fetch-request.js';
 import { CREDENTIAL_HEADERS, connectionHeaders, headersKey, requestHeaders } from './forwarded-headers.js';
 import { UpstreamRelay, type RelaySettings } from './relay.js';
-import { RouteList, upstreamOrigin, upstreamTarget, type UpstreamTarget } from './routes.js';
+import { PatternList } from '../pattern-list.js';
+import { upstreamOrigin, upstreamTarget, type UpstreamTarget } from './routes.js';
 import type { BridgeAttachment, BridgeCaller, BridgeStatus, SseBridge, SseBridgeOptions } from './types.js';
 
 export type { BridgeAttachment, BridgeCaller, BridgePublish, BridgeStatus, SseBridge, SseBridgeOptions } from './types.js';
@@ -50,8 +51,8 @@ interface FetchRecord {
 export function createSseBridge(options: SseBridgeOptions): SseBridge {
   const origin = upstreamOrigin(options.upstream);
   const clock = options.clock ?? Date.now;
-  const routes = options.routes === undefined ? undefined : new RouteList(options.routes);
-  const sharedRoutes = new RouteList(options.sharedRoutes ?? []);
+  const routes = options.routes === undefined ? undefined : new PatternList(options.routes);
+  const sharedRoutes = new PatternList(options.sharedRoutes ?? []);
   const allowedHeaders = new Set([...CREDENTIAL_HEADERS, ...(options.forwardHeaders ?? []).map((name) => name.toLowerCase())]);
   const maxUpstreamStreams = options.maxUpstreamStreams ?? BRIDGE_DEFAULTS.maxUpstreamStreams;
   const maxRequestBodyBytes = options.maxRequestBodyBytes ?? BRIDGE_DEFAULTS.maxRequestBodyBytes;

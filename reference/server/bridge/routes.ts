@@ -5,24 +5,8 @@
  * contact another host (SSRF); dot segments are resolved before a route is matched, so
  * `/public/../admin` is matched as `/admin`.
  */
+import type { PatternList } from '../pattern-list.js';
 import { noRouteError } from './errors.js';
-
-/** A route list: exact paths, and prefixes written with a trailing `*`. */
-export class RouteList {
-  private readonly exact = new Set<string>();
-  private readonly prefixes: string[] = [];
-
-  constructor(patterns: readonly string[]) {
-    for (const pattern of patterns) {
-      if (pattern.endsWith('*')) this.prefixes.push(pattern.slice(0, -1));
-      else this.exact.add(pattern);
-    }
-  }
-
-  matches(pathname: string): boolean {
-    return this.exact.has(pathname) || this.prefixes.some((prefix) => pathname.startsWith(prefix));
-  }
-}
 
 /** Where one upstream request goes. */
 export interface UpstreamTarget {
@@ -49,7 +33,7 @@ export function upstreamOrigin(upstream: string): URL {
  * The upstream URL of `pathAndQuery` (which must start with `/`), refused with `NO_ROUTE` when it
  * would leave the upstream's origin or is not among the allowed routes.
  */
-export function upstreamTarget(origin: URL, pathAndQuery: string, routes: RouteList | undefined): UpstreamTarget {
+export function upstreamTarget(origin: URL, pathAndQuery: string, routes: PatternList | undefined): UpstreamTarget {
   if (!pathAndQuery.startsWith('/')) throw noRouteError(`"${pathAndQuery}" is not a path on the upstream: it must start with "/"`);
   let url: URL;
   try {
