@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { UsageError, messageOf } from '../lib/errors.js';
 import { parseDurationMs } from '../lib/duration.js';
 import { codemodsSectionSchema } from './codemods-section.js';
+import { channelProblem, ssePathOfChannel } from '../reference/protocol/index.js';
 
 /** The file name every command looks for, walking up from the working directory. */
 import { CONFIG_FILE_NAME, findConfigFolder } from '../lib/config-file.js';
@@ -84,11 +85,44 @@ const timelineSchema = z
   })
   .prefault({});
 
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const probeHeaders = z.record(z.string().regex(HEADER_NAME), z.string(), { error: (issue) => (issue.code === 'invalid_key' ? 'must be an HTTP header name (letters, digits and !#$%&\'*+.^_`|~-)' : undefined) });
+const probeEvent = z.string().min(1, 'must name an event, e.g. "message"').default('message');
+const probeWithinMs = z.int('must be a whole number of milliseconds').positive('must be a positive number of milliseconds').max(600_000, 'must be at most 600000 (10 minutes)').default(10_000);
+
+const sseProbeSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .refine((text) => text.startsWith('/') || /^https?:\/\/[^/]/.test(text), { message: 'must be an http:// or https:// URL, or a path on the app starting with "/"' })
+      .describe('The SSE endpoint to read: an absolute URL, or a path resolved against service.baseUrl.'),
+    headers: probeHeaders.optional().describe('Request headers (a cookie, an Authorization header) the endpoint needs.'),
+    event: probeEvent.describe('The SSE event name that must arrive ("message" for events without `event:`).'),
+    withinMs: probeWithinMs.describe('How long to wait for that event, in milliseconds, connecting included.'),
+  })
+  .describe('A GET SSE stream of the app: rollback verifies the legacy path with it, prepare checks it.');
+
+const wsChannel = z.string().superRefine((channel, issue) => {
+  const problem = channelProblem(channel) ?? (channel.startsWith('sse:') && ssePathOfChannel(channel) === undefined ? 'a bridged channel is "sse:" followed by a path starting with "/"' : undefined);
+  if (problem) issue.addIssue({ code: 'custom', message: `must be a channel such as "sse:/api/news/stream" or "news": ${problem}` });
+});
+
+const wsProbeSchema = z
+  .strictObject({
+    channel: wsChannel.describe('The channel to subscribe to: `sse:<path>` for a stream the bridge relays, or a channel the app publishes.'),
+    headers: probeHeaders.optional().describe('Bridged `sse:` channels only: headers for the upstream stream, sent with the subscribe.'),
+    event: probeEvent.describe('The event name that must arrive on the channel.'),
+    withinMs: probeWithinMs.describe('How long to wait for that event, in milliseconds, connecting and subscribing included.'),
+  })
+  .describe('The WebSocket equivalent of `sse`, over wsEndpoint.value: prepare checks it.');
+
 const verifySchema = z
   .strictObject({
-    sseSyncPath: z.string().startsWith('/', 'must be a path starting with "/"').default('/commands/sync').describe('The legacy streamed-POST sync endpoint a rollback proves works.'),
-    chatId: z.union([z.int(), z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/)]).default('wsmig-verify').describe('The chat id of the verification sync.'),
-    timeout: duration.default('30s').describe('How long the verification sync may take.'),
+    sse: sseProbeSchema.optional(),
+    ws: wsProbeSchema.optional(),
+    sseSyncPath: z.string().startsWith('/', 'must be a path starting with "/"').default('/commands/sync').describe('Without `sse`: the legacy streamed-POST sync endpoint of the demo service a rollback proves works.'),
+    chatId: z.union([z.int(), z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/)]).default('wsmig-verify').describe('Without `sse`: the chat id of the verification sync.'),
+    timeout: duration.default('30s').describe('Without `sse`: how long the verification sync may take.'),
   })
   .prefault({});
 
@@ -122,6 +156,10 @@ export const migrationConfigSchema = z.strictObject({
 export type MigrationConfigInput = z.input<typeof migrationConfigSchema>;
 /** `wsmig.config.json` with every default applied. */
 export type MigrationConfig = z.output<typeof migrationConfigSchema>;
+/** `verify.sse`: a GET SSE stream and the event it must carry in time. */
+export type SseProbeConfig = z.output<typeof sseProbeSchema>;
+/** `verify.ws`: a WebSocket channel and the event it must carry in time. */
+export type WsProbeConfig = z.output<typeof wsProbeSchema>;
 
 /** The JSON Schema of `wsmig.config.json` (what `docs/config.md` embeds). */
 export function configJsonSchema(): Record<string, unknown> {

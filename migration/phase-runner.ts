@@ -39,11 +39,11 @@ export interface PhaseReport {
   error?: { code: string; message: string; exitCode: number };
 }
 
-/** The steps of a phase. */
-export function stepsOf(phase: PhaseName, options: Pick<PhaseOptions, 'start'>): Step[] {
+/** The steps of a phase (`force` defaults to false, as for plans). */
+export function stepsOf(phase: PhaseName, options: Pick<PhaseOptions, 'start'> & Partial<Pick<PhaseOptions, 'force'>>): Step[] {
   if (phase === 'prepare') return prepareSteps({ start: options.start });
   if (phase === 'migrate') return migrateSteps();
-  return stabilizeSteps();
+  return stabilizeSteps({ force: options.force ?? false });
 }
 
 /** Validates a phase name from the command line. */

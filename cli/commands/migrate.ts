@@ -86,7 +86,7 @@ export function registerMigrateCommand(program: Command): void {
     .description('Run a phase: every step is check → apply → record; rerunning skips done steps.')
     .option('--dry-run', 'print what each step would change and change nothing')
     .option('--yes', 'do not ask for confirmation')
-    .option('--force', 'go ahead over uncommitted changes; with --reason, through a closed gate')
+    .option('--force', 'go ahead over uncommitted changes; with --reason, through a closed gate; stabilize: remove legacy files the SSE bridge still relays')
     .option('--reason <text>', 'why --force goes through a closed gate (recorded)')
     .option('--no-start', 'prepare: check a service already running instead of starting it')
     .option('--cwd <dir>', 'where to look for wsmig.config.json (default: the working directory)')

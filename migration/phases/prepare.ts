@@ -1,6 +1,7 @@
 /**
  * prepare (seed §3.1): the WebSocket endpoint configured, the feature flag added and off, the
- * WebSocket service running and healthy, its metrics reachable, and a baseline load test recorded.
+ * WebSocket service running and healthy, the app's streams probed (`verify.ws`, `verify.sse`), its
+ * metrics reachable, and a baseline load test recorded.
  * Gate out: the service healthy and the baseline passed.
  */
 import { promises as fs } from 'node:fs';
@@ -13,6 +14,7 @@ import { filesSayFlag, flipFlag, describeFlip } from '../flag.js';
 import { runLoadGate, describeLoadGate } from '../load-gate.js';
 import { checkMetrics } from '../metrics-check.js';
 import { WSMIG_GITIGNORE } from '../paths.js';
+import { probesStep } from '../probes/probe-step.js';
 import { ensureServiceHealthy, viewService } from '../service-control.js';
 import type { Step } from '../steps.js';
 import { uncommittedUnder } from '../tree-check.js';
@@ -141,6 +143,7 @@ export function prepareSteps(options: PrepareOptions): Step[] {
         return ensureServiceHealthy(context, { mayStart: true });
       },
     },
+    probesStep('prepare'),
     {
       id: 'prepare.metrics',
       title: 'Verify the service\'s metrics',

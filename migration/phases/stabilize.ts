@@ -1,7 +1,8 @@
 /**
  * stabilize (seed §3.3): the flag stays on, the remove-flag codemod inlines the WebSocket branches
  * and detaches the legacy modules, and the legacy files are removed with `git rm` — all in one
- * commit, whose id is recorded so that a rollback can bring the legacy code back exactly.
+ * commit, whose id is recorded so that a rollback can bring the legacy code back exactly. Not
+ * while the SSE bridge still relays a stream a legacy file serves (relayed-routes.ts).
  */
 import { promises as fs } from 'node:fs';
 import { WsmigError } from '../../lib/errors.js';
@@ -10,6 +11,7 @@ import { endpoints, inRepo, type MigrationContext } from '../context.js';
 import { REVERTS_TRAILER } from '../git.js';
 import { findLegacyReferences } from '../legacy-references.js';
 import { request } from '../http.js';
+import { findRelayedLegacyFiles, relayedRoutesError } from '../relayed-routes.js';
 import type { Step } from '../steps.js';
 import { flagOnStep, serviceStep } from './migrate.js';
 import { uncommittedUnder } from '../tree-check.js';
@@ -45,10 +47,37 @@ export async function missingLegacyFiles(context: MigrationContext): Promise<str
   return missing;
 }
 
-export function stabilizeSteps(): Step[] {
+export interface StabilizeOptions {
+  /** Remove legacy files even when the bridge still relays their routes (`--force`). */
+  force: boolean;
+}
+
+/** The step that refuses to go on while the bridge relays a route a legacy file serves. */
+function relayedRoutesStep(options: StabilizeOptions): Step {
+  return {
+    id: 'stabilize.relayed-routes',
+    title: 'Check that the SSE bridge no longer relays the legacy routes',
+    describe: (context) => [`read bridge.routes from ${endpoints(context).health}; refuse (exit 3) to remove a legacy file that names a relayed route${options.force ? ' (--force: warn and go on)' : ', unless --force'}`],
+    async check(context) {
+      if ((await missingLegacyFiles(context)).length === context.config.legacyFiles.length) return { done: true, detail: 'no legacy file left in the tree' };
+      const report = await findRelayedLegacyFiles(context);
+      return { done: report.files.length === 0, detail: report.detail };
+    },
+    async apply(context) {
+      const report = await findRelayedLegacyFiles(context);
+      if (report.files.length === 0) return report.detail;
+      if (!options.force) throw relayedRoutesError(report);
+      context.progress({ kind: 'warning', message: `--force: removing the legacy files although ${report.detail}` });
+      return `--force: going on although ${report.detail}`;
+    },
+  };
+}
+
+export function stabilizeSteps(options: StabilizeOptions): Step[] {
   return [
     serviceStep('stabilize'),
     flagOnStep('stabilize'),
+    relayedRoutesStep(options),
     {
       id: 'stabilize.remove-legacy',
       title: 'Remove the flag branches and the legacy SSE code',

@@ -15,7 +15,7 @@ import { restartManagedService } from '../service-control.js';
 import { planSteps, runSteps, type Step, type StepOutcome } from '../steps.js';
 import { INCIDENT_SCHEMA, breachesOf, writeIncident, type IncidentReport, type RollbackTrigger } from './incident.js';
 import { planRestore, restoreLegacyCode, type RestoreOutcome } from './restore.js';
-import { verifyLegacyTransport, type Verification } from './verify.js';
+import { describeSsePath, verifyLegacyTransport, type Verification } from './verify.js';
 
 export interface RollbackOptions {
   trigger: RollbackTrigger;
@@ -124,7 +124,7 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
     {
       id: 'rollback.verify',
       title: 'Verify SSE end to end',
-      describe: (ctx) => [`check ${endpoints(ctx).health}, that ${endpoints(ctx).config} says "sse", and that a sync completes over POST ${endpoints(ctx).sse}`],
+      describe: (ctx) => [`check ${endpoints(ctx).health}, that ${endpoints(ctx).config} says "sse", and ${describeSsePath(ctx)}`],
       check: async () => ({ done: false, detail: 'verified on every rollback' }),
       async apply(ctx) {
         verification = await verifyLegacyTransport(ctx);

@@ -1,6 +1,7 @@
 /**
  * Rollback's "verify the system state" (seed §4.2 step 3): the service is healthy, it says the
- * transport is SSE, and one sync completes end to end over the legacy SSE endpoint.
+ * transport is SSE, and the legacy SSE path works end to end: the app's stream carries its event
+ * (`verify.sse`), or, without that probe, one demo sync completes over the legacy SSE endpoint.
  */
 import { createParser } from 'eventsource-parser';
 import { parseDurationMs } from '../../lib/duration.js';
@@ -8,10 +9,11 @@ import { messageOf } from '../../lib/errors.js';
 import { SSE_EVENT_FOR_TYPE } from '../../reference/protocol/index.js';
 import { endpoints, type MigrationContext } from '../context.js';
 import { request } from '../http.js';
+import { probeSse } from '../probes/sse-probe.js';
 import { checkHealth } from '../service.js';
 
 export interface VerificationCheck {
-  name: 'health' | 'transport' | 'sse-sync';
+  name: 'health' | 'transport' | 'sse-probe' | 'sse-sync';
   ok: boolean;
   detail: string;
   durationMs: number;
@@ -44,9 +46,15 @@ export async function verifyLegacyTransport(context: MigrationContext): Promise<
     durationMs: Date.now() - started,
   });
 
-  started = Date.now();
-  const sync = await syncOverSse(urls.sse, context.config.verify.chatId, parseDurationMs(context.config.verify.timeout, 'verify.timeout'));
-  checks.push({ name: 'sse-sync', ok: sync.ok, detail: sync.detail, durationMs: Date.now() - started });
+  const probe = context.config.verify.sse;
+  if (probe) {
+    const result = await probeSse(probe, context.config.service.baseUrl);
+    checks.push({ name: 'sse-probe', ok: result.ok, detail: result.detail, durationMs: result.durationMs });
+  } else {
+    started = Date.now();
+    const sync = await syncOverSse(urls.sse, context.config.verify.chatId, parseDurationMs(context.config.verify.timeout, 'verify.timeout'));
+    checks.push({ name: 'sse-sync', ok: sync.ok, detail: sync.detail, durationMs: Date.now() - started });
+  }
 
   return { healthy: checks.every((check) => check.ok), checks };
 }
@@ -91,4 +99,11 @@ export async function syncOverSse(url: string, chatId: string | number, timeoutM
     if (!outcome) return { ok: false, detail: `the sync over SSE at ${url} did not complete: ${messageOf(error)} (${events} events seen)`, events };
   }
   return { ...(outcome ?? { ok: false, detail: `the SSE stream at ${url} ended without a complete event (${events} events seen)` }), events };
+}
+
+/** What the legacy-path check of the verification does, for plans. */
+export function describeSsePath(context: Pick<MigrationContext, 'config'>): string {
+  const probe = context.config.verify.sse;
+  if (probe) return `that a "${probe.event}" event arrives on GET ${new URL(probe.url, context.config.service.baseUrl).href} within ${probe.withinMs} ms`;
+  return `that a sync completes over POST ${endpoints(context).sse}`;
 }

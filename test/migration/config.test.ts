@@ -38,6 +38,38 @@ describe('wsmig.config.json', () => {
     expect(message).toContain('docs/config.md');
   });
 
+  it('has no verify probes by default (the demo sync), and fills a probe\'s defaults', () => {
+    expect(parse(baseConfig()).verify).toEqual({ sseSyncPath: '/commands/sync', chatId: 'wsmig-verify', timeout: '30s' });
+    const config = parse(baseConfig({ verify: { sse: { url: '/api/news/stream' }, ws: { channel: 'sse:/api/news/stream', event: 'news', withinMs: 2_000 } } }));
+    expect(config.verify.sse).toEqual({ url: '/api/news/stream', event: 'message', withinMs: 10_000 });
+    expect(config.verify.ws).toEqual({ channel: 'sse:/api/news/stream', event: 'news', withinMs: 2_000 });
+    expect(parse(baseConfig({ verify: { sse: { url: 'https://app.example/events', headers: { Cookie: 'session=1' } }, ws: { channel: 'news' } } })).verify.sse?.headers).toEqual({ Cookie: 'session=1' });
+  });
+
+  it('names the field of every invalid probe setting', () => {
+    const bad = baseConfig({
+      verify: {
+        sse: { url: 'api/news/stream', headers: { 'bad header': 'x' }, withinMs: 0 },
+        ws: { channel: 'sse:news', event: '', extra: true },
+      },
+    });
+    let message = '';
+    try {
+      parse(bad);
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 });
+      message = (error as Error).message;
+    }
+    expect(message).toContain('verify.sse.url: must be an http:// or https:// URL, or a path on the app starting with "/"');
+    expect(message).toContain('verify.sse.headers.bad header: must be an HTTP header name');
+    expect(message).toContain('verify.sse.withinMs: must be a positive number of milliseconds');
+    expect(message).toContain('verify.ws.channel: must be a channel such as "sse:/api/news/stream" or "news": a bridged channel is "sse:" followed by a path starting with "/"');
+    expect(message).toContain('verify.ws.event: must name an event');
+    expect(message).toContain('verify.ws: Unrecognized key: "extra"');
+    expect(() => parse(baseConfig({ verify: { ws: { channel: 'has space' } } }))).toThrow(/verify\.ws\.channel: .*printable ASCII/);
+    expect(() => parse(baseConfig({ verify: { sse: { url: 'ftp://host/x' } } }))).toThrow(/verify\.sse\.url: must be an http/);
+  });
+
   it('rejects invalid JSON saying how to recover', () => {
     expect(() => parseConfig('{ "version": 1,', '/repo/wsmig.config.json', ROOT)).toThrow(/is not valid JSON.*wsmig migrate init --force/);
   });
