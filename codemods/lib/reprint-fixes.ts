@@ -12,9 +12,13 @@ function countLines(lines: readonly string[]): Map<string, number> {
   return counts;
 }
 
+/** A line starting like this would join the previous statement if that one lost its `;` (ASI). */
+const CONTINUES_STATEMENT = /^\s*[([`+\-/]/;
+
 /**
- * For a file written without semicolons: removes the `;` recast put at the end of an original line
- * (a line of `output` that is a line of `input` plus `;`, more often than `input` has it).
+ * For a file written without semicolons: removes the `;` recast put at the end of a line — an
+ * original line plus `;` (more often than `input` has it), or a line recast wrote itself (the end of
+ * a reprinted multi-line `return`) — unless the next line would then continue the statement.
  */
 export function dropAddedSemicolons(input: string, output: string): string {
   const inputLines = input.split('\n');
@@ -22,10 +26,11 @@ export function dropAddedSemicolons(input: string, output: string): string {
   const outputLines = output.split('\n');
   const excess = countLines(outputLines);
   for (const [line, count] of excess) excess.set(line, count - (before.get(line) ?? 0));
+  const nextCodeLine = (index: number): string => outputLines.slice(index + 1).find((line) => line.trim() !== '') ?? '';
   return outputLines
-    .map((line) => {
+    .map((line, index) => {
       const bare = line.replace(/;(\r?)$/, '$1');
-      if (bare === line || !before.has(bare) || (excess.get(line) ?? 0) <= 0) return line;
+      if (bare === line || (excess.get(line) ?? 0) <= 0 || CONTINUES_STATEMENT.test(nextCodeLine(index))) return line;
       excess.set(line, (excess.get(line) ?? 0) - 1);
       return bare;
     })

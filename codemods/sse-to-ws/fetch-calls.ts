@@ -9,8 +9,9 @@ import type { TransformContext } from '../lib/context.js';
 import { findNamedImport } from '../lib/imports.js';
 import { swapForAdapter } from './adapter-swap.js';
 import { matchEndpoint } from './endpoint-match.js';
+import { unwrapExpression } from './payload-callbacks.js';
 import { convertOpenSite, isOpenSite } from './site-scope.js';
-import { isFetchCall, objectProperty, sseFetch } from './sse-fetch.js';
+import { isFetchCall, objectProperty, isSseFetch } from './sse-fetch.js';
 import { convertFetchStream, EVENTSOURCE_PARSER_PACKAGE, type StreamTarget } from './stream-readers.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
@@ -23,13 +24,13 @@ export function convertFetchCalls(ctx: TransformContext): void {
     ctx.root.find(ctx.j.CallExpression).forEach((path: ASTPath) => {
       if (!isFetchCall(path)) return;
       const target = syncTarget(ctx, path);
-      const sse = sseFetch(ctx, path, target !== undefined);
+      const sse = isSseFetch(ctx, path, target !== undefined);
       if (!target && !sse) return;
       sseFetches++;
       convertOpenSite(ctx, path, () => {
         const deep = target && convertFetchStream(ctx, path, target);
         if (target && deep === undefined) return undefined;
-        return sse ? (sse.problem ?? swapForAdapter(ctx, path, 'wsFetch')) : deep;
+        return sse ? swapForAdapter(ctx, path, 'wsFetch') : deep;
       });
     });
   }
@@ -43,6 +44,16 @@ function markUnreachedParsers(ctx: TransformContext): void {
   const isParserPackage = (source: string): boolean => source === EVENTSOURCE_PARSER_PACKAGE || source === `${EVENTSOURCE_PARSER_PACKAGE}/stream`;
   const parserNames = new Set(['createParser', 'EventSourceParserStream'].flatMap((name) => findNamedImport(ctx, isParserPackage, name) ?? []));
   if (parserNames.size === 0) return;
+  // The stream may be opened here after all, by a fetch function the code was handed (a parameter, a local).
+  const injected = ctx.root.find(ctx.j.CallExpression).filter((path: ASTPath) => {
+    const callee = unwrapExpression((path.node as unknown as AnyNode)['callee']);
+    return callee.type === 'Identifier' && callee['name'] === 'fetch' && !isFetchCall(path) && isOpenSite(ctx, path);
+  });
+  if (injected.size() > 0) {
+    const reason = 'this fetch is a function the code was handed (a parameter or local named fetch), not the global one: wsFetch would bypass what it adds; pass wsFetch (from wsmig/client) in its place under the flag, or swap this call by hand';
+    injected.forEach((path: ASTPath) => ctx.markManual(path, reason));
+    return;
+  }
   const reason = 'eventsource-parser reads a stream this file does not open: swap the fetch that opens it for wsFetch (from wsmig/client) under the flag, or run the codemod on that file';
   for (const path of [...ctx.root.find(ctx.j.CallExpression).paths(), ...ctx.root.find(ctx.j.NewExpression).paths()]) {
     const callee = (path.node as unknown as AnyNode)['callee'] as AnyNode;

@@ -12,12 +12,11 @@ import { GLOBAL_OBJECTS, unwrapExpression } from './payload-callbacks.js';
 
 type AnyNode = { type: string; [key: string]: unknown };
 
-/** An SSE request; `problem` says why swapping it for `wsFetch` would change behaviour. */
-export interface SseFetch {
-  problem?: string;
-}
-
-/** Response methods that read the whole body at once. */
+/**
+ * Response methods that read the whole body at once. They need no marker: `wsFetch` answers them as
+ * the server did (a non-SSE or error answer comes back as that very response, status, headers and
+ * body; a finite SSE body ends where the upstream ended it).
+ */
 const WHOLE_BODY_READS = new Set(['json', 'text', 'blob', 'arrayBuffer', 'formData', 'bytes']);
 /** Response members that do not touch the body. */
 const METADATA = new Set(['ok', 'status', 'statusText', 'headers', 'url', 'redirected', 'type', 'bodyUsed']);
@@ -30,8 +29,6 @@ const WRAPPERS = new Set(['AwaitExpression', 'TSNonNullExpression', 'TSAsExpress
 
 interface BodyReads {
   stream: boolean;
-  /** The first whole-body read (`json`…), if any. */
-  whole: string | undefined;
   /** The response (or its body) goes somewhere the codemod does not follow. */
   escapes: boolean;
 }
@@ -69,9 +66,8 @@ function readUse(ctx: TransformContext, use: ASTPath, reads: BodyReads): void {
   if ((parent.type === 'MemberExpression' || parent.type === 'OptionalMemberExpression') && parent['object'] === use.node && !parent['computed']) {
     const member = String((parent['property'] as AnyNode)['name']);
     if (member === 'body') reads.stream = true;
-    else if (WHOLE_BODY_READS.has(member)) reads.whole ??= member;
     else if (member === 'then') thenCallback(ctx, use.parent as ASTPath, reads);
-    else if (!METADATA.has(member)) reads.escapes = true;
+    else if (!METADATA.has(member) && !WHOLE_BODY_READS.has(member)) reads.escapes = true;
     return;
   }
   if (parent.type === 'VariableDeclarator' && parent['init'] === use.node) {
@@ -116,16 +112,13 @@ function surroundingText(ctx: TransformContext, path: ASTPath, wholeBlock: boole
 }
 
 /**
- * The SSE request made by the fetch at `path`, or `undefined` for any other request.
+ * True when the fetch at `path` is an SSE request (swapping it for `wsFetch` keeps its behaviour).
  * `knownSse`: its URL is one of the sync endpoints, so a streamed body is SSE without further evidence.
  */
-export function sseFetch(ctx: TransformContext, path: ASTPath, knownSse: boolean): SseFetch | undefined {
+export function isSseFetch(ctx: TransformContext, path: ASTPath, knownSse: boolean): boolean {
   const init = ((path.node as AnyNode)['arguments'] as AnyNode[])[1];
   const accepts = acceptsEventStream(init);
-  const reads: BodyReads = { stream: false, whole: undefined, escapes: false };
+  const reads: BodyReads = { stream: false, escapes: false };
   readUse(ctx, valuePath(path), reads);
-  const parsesSse = reads.stream && (knownSse || SSE_EVIDENCE.test(surroundingText(ctx, path, reads.escapes)));
-  if (!accepts && !parsesSse) return undefined;
-  if (reads.whole) return { problem: `the same response is also read whole (.${reads.whole}()), which an SSE body relayed over WebSocket does not answer as the server did: convert by hand` };
-  return {};
+  return accepts || (reads.stream && (knownSse || SSE_EVIDENCE.test(surroundingText(ctx, path, reads.escapes))));
 }

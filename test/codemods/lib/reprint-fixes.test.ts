@@ -8,6 +8,13 @@ describe('reprint fixes', () => {
     expect(dropAddedSemicolons(input, output)).toBe("const a = 'x;'\nreturn g(() => {\n  h(wsFetch)\n})\nconst s = 'keep';\n");
   });
 
+  it('drops the semicolon ending a multi-line return recast wrote itself, but not where the next line would continue it', () => {
+    const input = 'function open(url) {\n  return new EventSource(url)\n}\n';
+    const output = 'function open(url) {\n  return features.useNewWSSync\n    ? new WsEventSource(url)\n    : new EventSource(url);\n}\n';
+    expect(dropAddedSemicolons(input, output)).toBe('function open(url) {\n  return features.useNewWSSync\n    ? new WsEventSource(url)\n    : new EventSource(url)\n}\n');
+    expect(dropAddedSemicolons('f()\n', 'g(x);\n[1, 2].map(f)\n')).toBe('g(x);\n[1, 2].map(f)\n');
+  });
+
   it('keeps a semicolon the input already had on the same line', () => {
     const input = '})\nf();\n';
     expect(dropAddedSemicolons(input, '})\nf();\n')).toBe('})\nf();\n');

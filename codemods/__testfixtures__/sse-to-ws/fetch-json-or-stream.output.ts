@@ -1,8 +1,9 @@
 import { createParser } from 'eventsource-parser';
+import { wsFetch } from 'wsmig/client';
+import { features } from './config/features.js';
 
 export async function runQuery(sql: string, onRow: (row: unknown) => void): Promise<void> {
-  /* wsmig-codemod: the same response is also read whole (.json()), which an SSE body relayed over WebSocket does not answer as the server did: convert by hand */
-  const response = await fetch('/api/query', { method: 'POST', body: JSON.stringify({ sql }) });
+  const response = await (features.useNewWSSync ? wsFetch : fetch)('/api/query', { method: 'POST', body: JSON.stringify({ sql }) });
   if (response.headers.get('content-type') !== 'text/event-stream') {
     onRow(await response.json());
     return;
