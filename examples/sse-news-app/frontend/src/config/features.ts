@@ -1,0 +1,4 @@
+/** Feature flags read at build time. */
+export const features = {
+  useNewWSSync: false,
+};
