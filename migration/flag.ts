@@ -21,6 +21,8 @@ export interface FlagFlipReport {
   envFiles: { file: string; changed: boolean }[];
   featuresFileChanged: boolean;
   live: LiveFlagReport;
+  /** The commit that recorded a changed features default (a build-time flag ships from git), when one was made. */
+  featuresCommit?: string;
 }
 
 /** The flag's value as the service reports it on `/api/config`, or undefined when it does not say. */
@@ -87,7 +89,29 @@ export async function flipFlag(context: MigrationContext, value: boolean): Promi
   const featuresFileChanged = features ? await setFeaturesFlagDefault(featuresFile, config.flag.featuresKey, config.flag.name, value) : false;
   let live = await setLiveFlag(context, value);
   if (!live.applied) live = await awaitEnvFilePickup(context, value, live);
-  return { value, envFiles, featuresFileChanged, live };
+  const featuresCommit = featuresFileChanged ? await commitFeaturesDefault(context, value) : undefined;
+  return { value, envFiles, featuresFileChanged, live, ...(featuresCommit ? { featuresCommit } : {}) };
+}
+
+/**
+ * A features module that hard-codes the default is source the app builds from: the flipped default
+ * is committed on its own (trailer `Wsmig-Phase: flag`), so what is deployed from git says what the
+ * files say. Env files are not committed (they are the deployment's, often ignored). A features
+ * module that git does not track is left as it is.
+ */
+async function commitFeaturesDefault(context: MigrationContext, value: boolean): Promise<string | undefined> {
+  const file = context.config.flag.featuresFile;
+  const changed = (await context.git.status()).some((entry) => entry.path === file);
+  const tracked = await context.git.run(['ls-files', '--error-unmatch', '--', file]).then((result) => result.exitCode === 0);
+  if (!changed || !tracked) return undefined;
+  await context.git.add([file]);
+  return context.git.commitPaths({
+    subject: `wsmig: ${context.config.flag.name} ${value ? 'on' : 'off'} by default in ${file}`,
+    body: `${context.config.flag.featuresKey} defaults to ${value} (the app reads it at build time).`,
+    phase: 'flag',
+    paths: [file],
+    noVerify: !value,
+  });
 }
 
 /**
@@ -108,5 +132,6 @@ async function awaitEnvFilePickup(context: MigrationContext, value: boolean, ref
 /** One line for people about a flip. */
 export function describeFlip(report: FlagFlipReport, flagName: string): string {
   const files = report.envFiles.map((entry) => `${entry.file}${entry.changed ? '' : ' (already)'}`).join(', ');
-  return `${flagName}=${report.value} in ${files}${report.featuresFileChanged ? ' and the features default' : ''}; ${report.live.detail}`;
+  const committed = report.featuresCommit ? ` (committed as ${report.featuresCommit.slice(0, 12)})` : '';
+  return `${flagName}=${report.value} in ${files}${report.featuresFileChanged ? ` and the features default${committed}` : ''}; ${report.live.detail}`;
 }
