@@ -1,9 +1,12 @@
 /**
  * Editing `.env` files in place: a value changes, everything else (comments, blank lines, order,
- * `export` prefixes, quoting style, inline comments, line endings) stays byte for byte.
+ * `export` prefixes, quoting style, inline comments, line endings) stays byte for byte. Values are
+ * read with dotenv's parser (the server reads them the same way), and an edit is checked against it.
  */
 import { promises as fs } from 'node:fs';
 import { writeFileAtomic } from '../lib/atomic-write.js';
+import { WsmigError } from '../lib/errors.js';
+import { envTextValue } from '../lib/env-text.js';
 
 const ASSIGNMENT = /^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)(.*)$/;
 
@@ -23,14 +26,9 @@ function parseValue(raw: string): ParsedValue {
   return { value: trimmed, quote: '', trailer: raw.slice(trimmed.length) };
 }
 
-/** The value an env text gives `name` (the last assignment wins, as dotenv-style loaders agree on for a single one), or undefined. */
+/** The value an env text gives `name`, read as dotenv reads it (lib/env-text.ts), or undefined. */
 export function readEnvValue(text: string, name: string): string | undefined {
-  let found: string | undefined;
-  for (const line of text.split(/\r?\n/)) {
-    const match = ASSIGNMENT.exec(line);
-    if (match && match[2] === name) found = parseValue(match[4] as string).value;
-  }
-  return found;
+  return envTextValue(text, name);
 }
 
 /**
@@ -87,6 +85,10 @@ export async function updateEnvFile(file: string, values: Readonly<Record<string
   const { text, exists } = await readEnvFile(file);
   const before = Object.fromEntries(Object.keys(values).map((name) => [name, readEnvValue(text, name)]));
   const next = setEnvValues(text, values);
+  const misread = Object.entries(values).filter(([name, value]) => envTextValue(next, name) !== value).map(([name]) => name);
+  if (misread.length > 0) {
+    throw new WsmigError('ENV_FILE_UNEDITABLE', `${file}: after the edit, dotenv would not read ${misread.map((name) => `${name}=${values[name] as string}`).join(', ')} (a multi-line value or unusual syntax around it). Nothing was written: set ${misread.join(', ')} in ${file} by hand, then rerun.`, { details: { file, names: misread } });
+  }
   const changed = next !== text;
   if (changed) await writeFileAtomic(file, next);
   return { file, created: !exists, changed, before };

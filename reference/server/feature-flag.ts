@@ -4,6 +4,7 @@
  */
 import { watch, promises as fs, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { envTextValue } from '../../lib/env-text.js';
 import { messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 
@@ -35,21 +36,12 @@ export class FeatureFlag {
 }
 
 /**
- * The flag's value in an env file (`NAME=value` lines, `export` and quotes allowed, `#` comments):
- * `true` exactly as the seed's `process.env.USE_NEW_WS_SYNC === 'true'`, `false` for any other value,
- * `undefined` when the file does not set it.
+ * The flag's value in an env file, read as dotenv reads it (lib/env-text.ts, the migration's reader
+ * too): `true` exactly as the seed's `process.env.USE_NEW_WS_SYNC === 'true'`, `false` for any other
+ * value, `undefined` when the file does not set it.
  */
 export function flagValueInEnvFile(text: string, name: string): boolean | undefined {
-  let value: string | undefined;
-  for (const rawLine of text.split(/\r?\n/)) {
-    const line = rawLine.trim().replace(/^export\s+/, '');
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    if (eq <= 0 || line.slice(0, eq).trim() !== name) continue;
-    const raw = line.slice(eq + 1).trim();
-    const quoted = /^(['"])(.*?)\1/.exec(raw);
-    value = quoted ? (quoted[2] as string) : raw.replace(/\s+#.*$/, '');
-  }
+  const value = envTextValue(text, name);
   return value === undefined ? undefined : value === 'true';
 }
 
