@@ -1,15 +1,13 @@
 /**
- * Runs a codemod over a project, programmatically, on jscodeshift's Runner — with its traps avoided:
- * only JS/TS/Vue files are given to it (it would take every extension), dependencies and build
- * output are never listed (it ignores nothing), it never gets `failOnError` (which exits the host
- * process) or `babel` (which registers Babel in this process: the compiled transform is loaded
- * instead), its console output is silenced, and a missing transform is an error rather than a
- * silent `undefined`. Files without any SSE word are not parsed at all (see runner/pre-check.ts).
+ * Runs a codemod over a project, programmatically: only JS/TS/Vue/Svelte files, never dependencies
+ * or build output (runner/source-files.ts); files without any SSE word are not parsed at all
+ * (runner/pre-check.ts); the compiled transform runs on jscodeshift's public API in wsmig's own
+ * small runner (runner/transform-files.ts: atomic writes, worker threads for big trees), and a
+ * missing transform is an error rather than a silent no-op.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import { silentLogger, type Logger } from '../lib/logger.js';
 import { UsageError, WsmigError } from '../lib/errors.js';
 import { gitTopLevel } from '../lib/git.js';
@@ -17,12 +15,12 @@ import { PACKAGE_ROOT } from '../lib/package-info.js';
 import { findConfigFolder } from '../lib/config-file.js';
 import { resolveCodemodsConfig, type ResolvedCodemodsConfig } from './config.js';
 import { readFileRecords, type FileRecord } from './lib/report-channel.js';
-import { TRANSFORMABLE_EXTENSIONS } from './lib/source-blocks.js';
 import type { TransformOptions } from './lib/define-transform.js';
 import { codemodNamed } from './registry.js';
 import { assertCommitted } from './runner/git-tree.js';
 import { filesMatching } from './runner/pre-check.js';
-import { IGNORED_DIRECTORIES, sourceFiles } from './runner/source-files.js';
+import { sourceFiles } from './runner/source-files.js';
+import { transformFiles } from './runner/transform-files.js';
 
 export interface RunCodemodOptions {
   /** `sse-to-ws` or `remove-flag`. */
@@ -74,10 +72,6 @@ export interface CodemodSummary {
 /** Files at or under this many are transformed in this process (forking workers costs more than it saves). */
 const IN_BAND_MAX_FILES = 50;
 
-interface JscodeshiftRunner {
-  run(transformFile: string, paths: string[], options: Record<string, unknown>): Promise<{ ok: number; nochange: number; skip: number; error: number }> | undefined;
-}
-
 /** The folder holding `wsmig.config.json` above `cwd`, else the git top folder, else `cwd`. */
 async function findRoot(cwd: string): Promise<string> {
   return (await findConfigFolder(cwd)) ?? (await gitTopLevel(cwd)) ?? cwd;
@@ -125,24 +119,14 @@ export async function runCodemod(options: RunCodemodOptions): Promise<CodemodSum
   let errorCount = 0;
   try {
     if (candidates.length > 0) {
-      const runner = createRequire(import.meta.url)('jscodeshift/src/Runner.js') as JscodeshiftRunner;
       const transformOptions: TransformOptions = { codemodConfig: config, reportFile, captureOutput: options.captureOutput ?? false };
       const runInBand = options.runInBand ?? (candidates.length <= IN_BAND_MAX_FILES || os.availableParallelism() <= 2);
-      const stats = await runner.run(transformFile, candidates, {
-        ...transformOptions,
-        babel: false,
-        extensions: TRANSFORMABLE_EXTENSIONS.map((ext) => ext.slice(1)).join(','),
-        ignorePattern: IGNORED_DIRECTORIES.map((dir) => `**/${dir}/**`),
+      const stats = await transformFiles(transformFile, candidates, {
+        transformOptions: { ...transformOptions },
         dry,
-        print: false,
-        silent: true,
-        // Error lines are printed to stdout whenever verbose >= 0; failures come back through the records.
-        verbose: -1,
-        failOnError: false,
-        runInBand,
-        cpus: Math.max(1, os.availableParallelism() - 1),
+        workers: runInBand ? 1 : Math.max(2, os.availableParallelism() - 1),
+        workerScript: path.join(PACKAGE_ROOT, 'dist/codemods/runner/transform-worker.js'),
       });
-      if (!stats) throw new WsmigError('CODEMOD_NOT_BUILT', `jscodeshift could not load ${transformFile}: run \`npm run build\`, then try again.`);
       errorCount = stats.error;
       records = await readFileRecords(reportFile);
     }

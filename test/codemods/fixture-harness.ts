@@ -1,21 +1,18 @@
 /**
  * Runs a transform over its `codemods/__testfixtures__/<name>/<case>.input.<ext>` / `.output.<ext>`
- * pairs with jscodeshift's testUtils. testUtils gives the transform no `api.report`, so the
- * transform reports through the side channel the runner uses (a JSON-lines file), read back here.
+ * pairs with the runner's own `applyTransform`; the transform reports through the side channel the
+ * runner uses (a JSON-lines file), read back here.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 import type { Transform } from 'jscodeshift';
 import { describe, expect, it } from 'vitest';
 import { codemodsConfigSchema, type CodemodsConfigInput, type ResolvedCodemodsConfig } from '../../codemods/config.js';
 import { readFileRecords, type FileRecord } from '../../codemods/lib/report-channel.js';
+import { applyTransform } from '../../codemods/runner/transform-files.js';
 import { REPO_ROOT } from '../helpers/cli.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 
-const testUtils = createRequire(import.meta.url)('jscodeshift/src/testUtils.js') as {
-  applyTransform(module: { default: Transform }, options: Record<string, unknown>, input: { path: string; source: string }): Promise<string>;
-};
 
 export const FIXTURES_ROOT = path.join(REPO_ROOT, 'codemods/__testfixtures__');
 
@@ -60,7 +57,8 @@ export async function runTransform(transform: { default: Transform }, file: stri
   const dir = await makeTempDir('wsmig-fixture-');
   const reportFile = path.join(dir, 'records.ndjson');
   try {
-    const output = await testUtils.applyTransform(transform, { codemodConfig: config, reportFile }, { path: file, source });
+    // As jscodeshift's own test helper: the output trimmed, '' when the transform declined the file.
+    const output = ((await applyTransform(transform.default, { path: file, source }, { codemodConfig: config, reportFile })) ?? '').trim();
     const records = await readFileRecords(reportFile);
     return { output, record: records[0] };
   } finally {
