@@ -4,6 +4,8 @@
  * redis-server processes (test/helpers/redis.ts); skipped, with the reason printed, when there is
  * none.
  */
+import { cp, rm } from 'node:fs/promises';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient } from '@redis/client';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -190,6 +192,33 @@ describe.skipIf(!redis.available)('Redis hub', () => {
       expect(onB.events.every((e) => e.epoch === epoch)).toBe(true);
       const resumed = await b.subscribe('c', collector(), { fromSeq: 2, epoch });
       expect(resumed.replay.map((e) => e.seq)).toEqual(range(3, 8));
+    });
+
+    it('with persistence that lost its last writes: the same epoch would name other events, so the channel moves to a new one and live subscribers are told', async () => {
+      own = await startRedisServer(binary, { appendonly: true });
+      const [a, b] = [await instance(own.url), await instance(own.url)];
+      const onB = resyncingCollector();
+      await b.subscribe('c', onB);
+      const { epoch } = await a.publish('c', 'sync:progress', {});
+      await publishMany(a, 'c', 2);
+      const saved = path.join(own.dir, 'saved-aof');
+      await cp(path.join(own.dir, 'appendonlydir'), saved, { recursive: true });
+      await publishMany(a, 'c', 2);
+      await eventually(() => expect(onB.seqs()).toEqual(range(1, 5)));
+
+      // Redis comes back with its state of seq 3: seqs 4 and 5 are gone under the same epoch.
+      await own.kill();
+      await rm(path.join(own.dir, 'appendonlydir'), { recursive: true });
+      await cp(saved, path.join(own.dir, 'appendonlydir'), { recursive: true });
+      await own.start();
+      await eventually(() => expect(onB.resyncs).toHaveLength(1), 10_000);
+      const resync = onB.resyncs[0] as { reason: ResyncReason; epoch: string; seq: number };
+      expect(resync).toMatchObject({ reason: 'epoch-changed', seq: 3 });
+      expect(resync.epoch).not.toBe(epoch);
+      const next = await publishWhenBack(a, 'c', { after: 'rollback' });
+      expect(next).toMatchObject({ epoch: resync.epoch, seq: 4 });
+      await eventually(() => expect(onB.events.at(-1)).toMatchObject({ epoch: resync.epoch, seq: 4, payload: { after: 'rollback' } }));
+      expect(await a.subscribe('c', collector(), { fromSeq: 5, epoch })).toMatchObject({ epoch: resync.epoch, resync: 'epoch-changed' });
     });
 
     it('without persistence: the history is gone, so resumes and live subscribers get an honest resync and the channel goes on in a new epoch', async () => {
