@@ -14,6 +14,11 @@ interface ServerFlags {
   slowConsumerBytes?: string;
   maxConnections?: string;
   allowedOrigin: string[];
+  allowOrigin: string[];
+  allowQueryToken?: boolean;
+  adminLoopback?: boolean;
+  ticketTtl?: string;
+  maxHeaderBytes?: string;
   syncTotal?: string;
   syncBatchSize?: string;
   syncBatchDelay?: string;
@@ -106,7 +111,13 @@ function urlFlag(flag: string, text: string, protocols: readonly string[]): stri
     throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a full URL such as ${protocols[0]}//app.example.com.`);
   }
   if (!protocols.includes(url.protocol)) throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use a ${protocols.join(' or ')} URL.`);
-  return flag === '--allowed-origin' ? url.origin : text;
+  return flag === '--allow-origin' || flag === '--allowed-origin' ? url.origin : text;
+}
+
+/** `--allow-origin` (and its older spelling `--allowed-origin`): origins such as https://app.example.com, or `*` said explicitly. */
+function originFlags(flags: ServerFlags): string[] {
+  const check = (flag: string) => (origin: string) => (origin === '*' ? origin : urlFlag(flag, origin, ['http:', 'https:']));
+  return [...flags.allowOrigin.map(check('--allow-origin')), ...flags.allowedOrigin.map(check('--allowed-origin'))];
 }
 
 /** Turns the command's flags into server options, naming the flag and what it accepts on any mistake. */
@@ -127,7 +138,10 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     rateLimit: integerFlag('--rate-limit', flags.rateLimit, 0),
     slowConsumerBytes: integerFlag('--slow-consumer-bytes', flags.slowConsumerBytes, 1024),
     maxConnections: integerFlag('--max-connections', flags.maxConnections, 0),
-    allowedOrigins: flags.allowedOrigin.map((origin) => urlFlag('--allowed-origin', origin, ['http:', 'https:'])),
+    allowedOrigins: originFlags(flags),
+    allowQueryToken: flags.allowQueryToken === true,
+    ticketTtlMs: durationFlag('--ticket-ttl', flags.ticketTtl),
+    maxHeaderBytes: integerFlag('--max-header-bytes', flags.maxHeaderBytes, 1024, 1_048_576),
     replayBufferSize: integerFlag('--replay-buffer', flags.replayBuffer, 0, 1_000_000),
     sync: { totalMessages, batchSize, batchDelayMs, failureRate },
     flag: { value: flagValue, file: flags.flagFile },
@@ -137,6 +151,7 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     wsEndpoint: flags.wsEndpoint === undefined ? undefined : urlFlag('--ws-endpoint', flags.wsEndpoint, ['ws:', 'wss:']),
     token: readToken('--token-file', flags.tokenFile, 'WSMIG_TOKEN'),
     adminToken: readToken('--admin-token-file', flags.adminTokenFile, 'WSMIG_ADMIN_TOKEN'),
+    adminLoopback: flags.adminLoopback === true,
     upstream: upstreamFromFlags(flags),
     store: flags.stateFile === undefined ? undefined : createFileStatusStore(flags.stateFile),
   };
@@ -186,7 +201,11 @@ export function registerServerCommand(program: Command): void {
     .option('--rate-limit <perSecond>', 'messages per second per connection, burst 2x; 0 disables (default 200)')
     .option('--slow-consumer-bytes <bytes>', 'send-buffer watermark before closing with 4201 (default 4194304)')
     .option('--max-connections <n>', 'open WebSocket connections before closing new ones with 4202 (default 50000)')
-    .option('--allowed-origin <url>', 'allowed browser Origin (repeat for several; default any)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--allow-origin <origin>', 'browser Origin allowed besides this server\'s own host (repeat for several; "*" for any origin, never with cookies)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--allowed-origin <origin>', 'the same as --allow-origin', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--allow-query-token', 'accept the token in the upgrade and SSE URLs (?token=) for old clients; proxies log URLs (default: refused, 400 TOKEN_IN_URL)')
+    .option('--ticket-ttl <duration>', 'how long a one-time connection ticket (POST /api/ws-ticket) stays valid (default 10s)')
+    .option('--max-header-bytes <bytes>', 'largest request head accepted; bigger ones get 431 (default 16384)')
     .option('--sync-total <n>', 'messages one simulated sync processes (default 100)')
     .option('--sync-batch-size <n>', 'messages per batch, one progress event each (default 10)')
     .option('--sync-batch-delay <duration>', 'simulated work per batch (default 50ms)')
@@ -201,6 +220,7 @@ export function registerServerCommand(program: Command): void {
     .option('--ws-endpoint <url>', 'WebSocket URL advertised by /api/config (default: this server)')
     .option('--token-file <path>', 'file holding the bearer token clients must present (instead of WSMIG_TOKEN)')
     .option('--admin-token-file <path>', 'file holding the bearer token for /admin/* (instead of WSMIG_ADMIN_TOKEN)')
+    .option('--admin-loopback', 'without an admin token, open /admin/* to loopback clients not behind a proxy (default: /admin/* is off)')
     .option('--upstream <url>', 'legacy SSE server to bridge: its streams become sse:<path> channels, and sse:fetch relays streamed responses')
     .option('--upstream-route <path>', 'path (or prefix ending in *) the bridge may relay; repeat or comma-separate (default: every path)', listFlag, [] as string[])
     .option('--shared-route <path>', 'public broadcast path (or prefix*): one credential-less upstream stream for all its subscribers; repeat or comma-separate', listFlag, [] as string[])

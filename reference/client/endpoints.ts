@@ -31,11 +31,48 @@ export function httpUrlFromWsUrl(wsUrl: string): string {
   return parsed.toString().replace(/\/$/, '');
 }
 
-/** `url` with `?token=` set: browsers cannot put headers on a WebSocket upgrade. */
-export function withTokenQuery(url: string, token: string): string {
+/** `url` with a one-time `?ticket=` set: how a browser, which cannot set upgrade headers, authenticates. */
+export function withTicketQuery(url: string, ticket: string): string {
   const parsed = new URL(url);
-  parsed.searchParams.set('token', token);
+  parsed.searchParams.set('ticket', ticket);
   return parsed.toString();
+}
+
+/** Where a client gets connection tickets by default: `ws://h:3000/ws` → `http://h:3000/api/ws-ticket`. */
+export function defaultTicketUrl(wsUrl: string): string {
+  return `${httpUrlFromWsUrl(wsUrl)}/api/ws-ticket`;
+}
+
+/** A ticket request the server refused: `status` is its HTTP status (401, 403, …). */
+export class TicketRequestError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TicketRequestError';
+  }
+}
+
+/**
+ * Gets a one-time connection ticket: `POST ticketUrl` with `{}` as JSON, the bearer token when
+ * there is one (and, same-origin, the page's cookies), answered `{ ticket, expiresInMs }`.
+ * @throws TicketRequestError for a refusal; Error for a network failure, an abort or a bad answer.
+ */
+export async function fetchTicket(fetchImpl: typeof fetch, ticketUrl: string, token: string | undefined, signal: AbortSignal): Promise<string> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+  if (token) headers['Authorization'] = `Bearer ${token}`;
+  const response = await fetchImpl(ticketUrl, { method: 'POST', headers, body: '{}', signal });
+  if (!response.ok) {
+    const code = await response.json().then(
+      (body: unknown) => (body as { error?: { code?: unknown } } | null)?.error?.code,
+      () => undefined,
+    );
+    throw new TicketRequestError(response.status, `POST ${ticketUrl} answered HTTP ${response.status}${typeof code === 'string' ? ` ${code}` : ''}`);
+  }
+  const body = (await response.json()) as { ticket?: unknown };
+  if (typeof body.ticket !== 'string' || body.ticket.length === 0) throw new Error(`POST ${ticketUrl} answered without a "ticket"`);
+  return body.ticket;
 }
 
 /**

@@ -20,7 +20,7 @@ import {
 import { reconnectDelayFor } from './backoff.js';
 import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { TypedEmitter, type Listener } from './emitter.js';
-import { withTokenQuery, wsUrlProblem } from './endpoints.js';
+import { TicketRequestError, defaultTicketUrl, fetchTicket, withTicketQuery, wsUrlProblem } from './endpoints.js';
 import { Heartbeat } from './heartbeat.js';
 import { WSRequestError } from './request-error.js';
 import { RequestTracker, type QueueOverflowEvent, type QueueOverflowPolicy } from './request-tracker.js';
@@ -29,6 +29,15 @@ import { OPEN_STATE, acceptsHeaders, defaultWebSocket, type WebSocketConstructor
 
 /** A token, or a function returning the current one (called before every connection attempt). */
 export type TokenProvider = string | (() => string | Promise<string>);
+
+/** A function returning a fresh one-time connection ticket (called before every connection attempt). */
+export type TicketProvider = () => string | Promise<string>;
+
+/** What one connection attempt authenticates with: the token (header, Node) and/or a one-time ticket (URL). */
+interface AttemptCredentials {
+  token?: string | undefined;
+  ticket?: string | undefined;
+}
 
 /** The seed's `WSOptions`, plus what a client needs to behave well in production. */
 export interface WSOptions {
@@ -54,8 +63,22 @@ export interface WSOptions {
   queueSize?: number;
   /** What happens when the offline queue is full. Default `reject-new`. */
   queueOverflow?: QueueOverflowPolicy;
-  /** Bearer token. Node (`ws`): `Authorization` header; browsers: `?token=` (they cannot set upgrade headers). */
+  /**
+   * Bearer token. Node (`ws`): the `Authorization` header. Browsers, which cannot set headers on an
+   * upgrade: exchanged before every attempt for a one-time ticket (`POST` {@link ticketUrl}), sent as
+   * `?ticket=`; the token itself never goes in a URL.
+   */
   token?: TokenProvider;
+  /**
+   * Browsers: where a ticket is asked for (`POST`, JSON, `Authorization: Bearer <token>` and, same
+   * origin, the page's cookies → `{ ticket }`). Default: `<http base of url>/api/ws-ticket` when a
+   * `token` is given. Given without a token, the ticket is asked for on the page's cookies alone.
+   */
+  ticketUrl?: string;
+  /** A fresh one-time ticket for every connection attempt (e.g. from your own backend), sent as `?ticket=`; takes precedence over `ticketUrl` (and, in browsers, the token). */
+  ticket?: TicketProvider;
+  /** `fetch` for ticket requests. Default: the global one. */
+  fetch?: typeof fetch;
   /** Connect in the constructor, as the seed's client does. Default `true`. */
   autoConnect?: boolean;
   /** WebSocket implementation. Default: `ws` with the Node entry, the global `WebSocket` in browsers. */
@@ -141,6 +164,9 @@ interface ResolvedOptions {
   timeoutMs: number;
   connectTimeoutMs: number;
   token: TokenProvider | undefined;
+  ticketUrl: string | undefined;
+  ticket: TicketProvider | undefined;
+  fetch: typeof fetch;
   WebSocket: WebSocketConstructorLike | undefined;
   clock: Clock;
   random: () => number;
@@ -168,6 +194,8 @@ export class WSClient {
   /** Bumped for every connection attempt and by close(): late callbacks of older attempts are ignored. */
   #generation = 0;
   #lastToken: string | undefined;
+  /** The current attempt connects with a ticket: a 401 at its upgrade means a spent or late ticket, so the next attempt gets a new one. */
+  #ticketAttempt = false;
   #drainRetryAfterMs: number | undefined;
   /** The HTTP status of a refused upgrade, when the implementation reports one (`ws` does). */
   #refusedUpgradeStatus: number | undefined;
@@ -194,6 +222,9 @@ export class WSClient {
       timeoutMs,
       connectTimeoutMs: positiveOr(options.connectTimeout, timeoutMs),
       token: options.token,
+      ticketUrl: options.ticketUrl,
+      ticket: options.ticket,
+      fetch: fetchFrom(options.fetch),
       WebSocket: options.WebSocket,
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
@@ -344,45 +375,77 @@ export class WSClient {
   #openSocket(): void {
     const generation = ++this.#generation;
     this.#refusedUpgradeStatus = undefined;
-    const token = this.#options.token;
-    if (typeof token !== 'function') {
-      this.#createSocket(generation, token);
-      return;
-    }
-    let pending: string | Promise<string>;
-    try {
-      pending = token();
-    } catch (error) {
-      this.#connectFailed(generation, error);
-      return;
-    }
-    Promise.resolve(pending).then(
-      (value) => {
-        if (generation === this.#generation) this.#createSocket(generation, value);
-      },
-      (error: unknown) => this.#connectFailed(generation, error),
-    );
-  }
-
-  #createSocket(generation: number, token: string | undefined): void {
+    this.#ticketAttempt = false;
     const Implementation = this.#options.WebSocket ?? defaultWebSocket();
     if (!Implementation) {
       this.#events.emit('error', new Error('no WebSocket implementation: import the Node entry (wsmig/client resolves to it under Node) or pass options.WebSocket'));
       this.#finish(CloseCode.abnormal, 'no WebSocket implementation', 'no-websocket');
       return;
     }
+    let pending: AttemptCredentials | Promise<AttemptCredentials>;
+    try {
+      pending = this.#credentialsFor(Implementation, generation);
+    } catch (error) {
+      this.#connectFailed(generation, error);
+      return;
+    }
+    if (!isThenable(pending)) {
+      this.#createSocket(generation, Implementation, pending);
+      return;
+    }
+    Promise.resolve(pending).then(
+      (credentials) => {
+        if (generation === this.#generation) this.#createSocket(generation, Implementation, credentials);
+      },
+      (error: unknown) => this.#connectFailed(generation, error),
+    );
+  }
+
+  /**
+   * What this attempt authenticates with. Node (`ws`, headers possible) with a token: the token, in
+   * the `Authorization` header. Otherwise a `ticket` provider's ticket; otherwise, in a browser with
+   * a token or a `ticketUrl`, a ticket asked for with the token. Never the token in the URL.
+   */
+  #credentialsFor(Implementation: WebSocketConstructorLike, generation: number): AttemptCredentials | Promise<AttemptCredentials> {
+    const { token, ticket, ticketUrl } = this.#options;
+    const headers = acceptsHeaders(Implementation);
+    if (headers && token !== undefined) return thenMaybe(currentToken(token), (value) => ({ token: value }));
+    if (ticket !== undefined) return Promise.resolve().then(ticket).then((value) => ({ ticket: value }));
+    if (headers || (token === undefined && ticketUrl === undefined)) return {};
+    return Promise.resolve(token === undefined ? undefined : currentToken(token)).then(async (value) => ({ token: value, ticket: await this.#requestTicket(value, generation) }));
+  }
+
+  /** Asks `ticketUrl` for a ticket; a refusal's HTTP status steers the reconnect policy (401 reauthenticate, 403 stop). */
+  async #requestTicket(token: string | undefined, generation: number): Promise<string> {
+    const abort = new AbortController();
+    const timer = this.#options.clock.setTimeout(() => abort.abort(), this.#options.connectTimeoutMs);
+    try {
+      return await fetchTicket(this.#options.fetch, this.#options.ticketUrl ?? defaultTicketUrl(this.#options.url), token, abort.signal);
+    } catch (error) {
+      if (error instanceof TicketRequestError && generation === this.#generation) this.#refusedUpgradeStatus = error.status;
+      if (token !== undefined && generation === this.#generation) this.#lastToken = token;
+      throw error;
+    } finally {
+      this.#options.clock.clearTimeout(timer);
+    }
+  }
+
+  #createSocket(generation: number, Implementation: WebSocketConstructorLike, credentials: AttemptCredentials): void {
+    const { token, ticket } = credentials;
     let socket: WebSocketLike;
     try {
+      const url = ticket === undefined ? this.#options.url : withTicketQuery(this.#options.url, ticket);
       if (acceptsHeaders(Implementation)) {
-        socket = new Implementation(this.#options.url, [], token ? { headers: { Authorization: `Bearer ${token}` } } : {});
+        socket = new Implementation(url, [], token && ticket === undefined ? { headers: { Authorization: `Bearer ${token}` } } : {});
       } else {
-        socket = new Implementation(token ? withTokenQuery(this.#options.url, token) : this.#options.url);
+        socket = new Implementation(url);
       }
     } catch (error) {
       this.#connectFailed(generation, error);
       return;
     }
     this.#socket = socket;
+    this.#ticketAttempt = ticket !== undefined;
     this.#lastToken = token;
     socket.addEventListener('open', () => {
       if (socket === this.#socket) this.#onOpen();
@@ -518,7 +581,7 @@ export class WSClient {
   #policyFor(code: number): ReconnectPolicy {
     const status = this.#refusedUpgradeStatus;
     if (status === undefined) return reconnectPolicyFor(code);
-    if (status === 401) return 'reauthenticate';
+    if (status === 401) return this.#ticketAttempt ? 'reconnect' : 'reauthenticate';
     if (status === 429 || status === 503) return 'reconnect-slow';
     if (status === 400 || status === 403 || status === 404) return 'stop';
     return 'reconnect';
@@ -527,6 +590,12 @@ export class WSClient {
   /** Reconnects after an authentication close only when the token provider has a new token. */
   #reauthenticate(code: number, reason: string): void {
     const provider = this.#options.token;
+    if (provider === undefined && this.#options.ticket !== undefined && this.#attempts < this.#options.maxReconnectAttempts) {
+      // A ticket provider makes new credentials for every attempt.
+      this.#events.emit('close', { code, reason, willReconnect: true });
+      this.#scheduleReconnect();
+      return;
+    }
     if (typeof provider !== 'function') {
       this.#events.emit('close', { code, reason, willReconnect: false });
       this.#finish(code, reason, 'reauthenticate');
@@ -605,6 +674,27 @@ export class WSClient {
 function defaultChannelFor(type: string): string {
   const colon = type.indexOf(':');
   return colon > 0 ? type.slice(0, colon) : 'rpc';
+}
+
+/** The token now: the string, or what the provider returns. */
+function currentToken(token: TokenProvider): string | Promise<string> {
+  return typeof token === 'function' ? token() : token;
+}
+
+/** `map(value)`, after the promise when `value` is one, at once otherwise (a plain token connects synchronously). */
+function thenMaybe<T, U>(value: T | PromiseLike<T>, map: (value: T) => U): U | Promise<U> {
+  return isThenable(value) ? Promise.resolve(value).then(map) : map(value);
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/** The `fetch` to use, called as a plain function (browsers throw "Illegal invocation" when `fetch` gets another `this`). */
+function fetchFrom(option: typeof fetch | undefined): typeof fetch {
+  const fetchImpl = option ?? (globalThis as { fetch?: typeof fetch }).fetch;
+  if (fetchImpl === undefined) return () => Promise.reject(new TypeError('no fetch implementation for ticket requests: pass WSOptions.fetch or WSOptions.ticket'));
+  return (input, init) => fetchImpl(input, init);
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {

@@ -46,3 +46,32 @@ export const ErrorCode = {
   clientClosed: 'CLIENT_CLOSED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/**
+ * Stable codes of refused HTTP requests and WebSocket upgrades, answered before any frame as
+ * `{ "error": { "code", "message" } }` with the HTTP status given here. Documented in
+ * docs/protocol.md ("HTTP refusals") and docs/security.md; never renamed.
+ */
+export const HttpErrorCode = {
+  /** 401: no valid credentials (token, ticket, or the app's `authenticate`). */
+  unauthorized: 'UNAUTHORIZED',
+  /** 400: a long-lived token in the URL (`?token=`): proxies log URLs. Send it in a header, or use a ticket. */
+  tokenInUrl: 'TOKEN_IN_URL',
+  /** 403: a browser `Origin` that is neither this server's own host nor in `allowedOrigins`. */
+  forbiddenOrigin: 'FORBIDDEN_ORIGIN',
+  /** 403: cookies sent from a foreign `Origin` (allowed only because `allowedOrigins` has `*`): cross-site WebSocket hijacking. */
+  crossSiteCookies: 'CROSS_SITE_COOKIES',
+  /** 415: a `POST` whose body is not `Content-Type: application/json`. */
+  unsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  /** 403: `/admin/*` is off: no admin token and no `adminLoopback`. */
+  adminDisabled: 'ADMIN_DISABLED',
+  /** 403: `/admin/*` opened to loopback only, and this request is not (or came through a proxy). */
+  adminNotLoopback: 'ADMIN_NOT_LOOPBACK',
+  /** 403: a browser request (with `Origin`) to `/admin/*`. */
+  adminFromBrowser: 'ADMIN_FROM_BROWSER',
+  /** 503: as many unredeemed tickets as `maxTickets` allows: retry in a few seconds. */
+  tooManyTickets: 'TOO_MANY_TICKETS',
+  /** 431: the request's headers are larger than the server accepts (`maxHeaderBytes`). */
+  headersTooLarge: 'HEADERS_TOO_LARGE',
+} as const;
+export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];

@@ -8,6 +8,7 @@ import type { ChannelHub } from './hub.js';
 import type { ServerMetrics } from './metrics.js';
 import type { RequestHandlers } from './request-handlers.js';
 import type { ResyncSnapshots } from './resync-snapshots.js';
+import type { TicketStore } from './tickets.js';
 
 export interface GatewayContext {
   readonly options: ResolvedGatewayLimits & { readonly path: string };
@@ -24,6 +25,8 @@ export interface GatewayContext {
   readonly forwardHeaders: ReadonlySet<string>;
   /** Identifies the connection an upgrade request becomes; `undefined` refuses it (401). Absent: every upgrade that passed the token is accepted. */
   readonly authenticate: ((req: IncomingMessage) => unknown) | undefined;
+  /** One-time connection tickets (`?ticket=` on the upgrade): a redeemed one stands for the token and `authenticate`. */
+  readonly tickets: TicketStore;
   /** True from the start of a drain or close: new connections are refused. */
   isDraining(): boolean;
 }

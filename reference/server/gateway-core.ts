@@ -21,6 +21,7 @@ import type { ServerMetrics } from './metrics.js';
 import { RequestHandlers, echoHandler, type RequestHandler } from './request-handlers.js';
 import { ResyncSnapshots, type ResyncSnapshotProvider } from './resync-snapshots.js';
 import { sseFetchProblem } from './sse-fetch-payload.js';
+import { TicketStore, type IssuedTicket } from './tickets.js';
 import { WsGateway } from './ws-gateway.js';
 
 /** Where a published event landed. */
@@ -67,6 +68,7 @@ export class GatewayCore {
   readonly bridge: SseBridge | undefined;
   private readonly nativeRoutes = new NativeRoutes();
   private readonly endpoint: WsGateway;
+  private readonly tickets: TicketStore;
   private server: Server | undefined;
   private isDraining = false;
 
@@ -77,6 +79,7 @@ export class GatewayCore {
     this.snapshots = new ResyncSnapshots(parts.logger);
     const upstreamBridge = bridgeFor(parts.upstream, parts.hub, parts.logger);
     this.bridge = upstreamBridge === undefined ? undefined : this.nativeRoutes.over(upstreamBridge);
+    this.tickets = new TicketStore(options.ticketTtlMs, options.maxTickets, options.clock);
     const forwardHeaders = forwardedHeaderNames(typeof parts.upstream === 'object' ? parts.upstream.forwardHeaders : undefined);
     const ctx: GatewayContext = {
       options,
@@ -90,6 +93,7 @@ export class GatewayCore {
       bridge: this.bridge,
       forwardHeaders,
       authenticate: parts.authenticate,
+      tickets: this.tickets,
       isDraining: () => this.isDraining,
     };
     this.endpoint = new WsGateway(ctx);
@@ -118,6 +122,11 @@ export class GatewayCore {
 
   resyncSnapshot(prefix: string, provider: ResyncSnapshotProvider): void {
     this.snapshots.set(prefix, provider);
+  }
+
+  /** A one-time ticket standing for `identity` at one upgrade (`?ticket=`). @throws WsmigError `TOO_MANY_TICKETS`. */
+  issueTicket(identity: unknown): IssuedTicket {
+    return this.tickets.issue(identity);
   }
 
   /** Takes the upgrades at the gateway's path on `server`; leaves other paths to the server's other upgrade listeners (404 when it has none). */
@@ -158,6 +167,7 @@ export class GatewayCore {
     this.isDraining = true;
     this.endpoint.terminateAll();
     this.endpoint.stop();
+    this.tickets.clear();
     this.server?.off('upgrade', this.onUpgrade);
     await this.bridge?.close();
   }

@@ -34,10 +34,24 @@ export interface GatewayLimitOptions {
   maxConnections?: number;
   /** Channels one connection may be subscribed to at once; one more is refused with `TOO_MANY_SUBSCRIPTIONS`. Default 100. */
   maxSubscriptionsPerConnection?: number;
-  /** Allowed `Origin` values for upgrades (and the reference server's CORS); empty or absent allows any. */
+  /**
+   * Browser origins allowed besides the server's own (an `Origin` whose host is the request's
+   * `Host`), for upgrades (and the reference server's SSE endpoints and CORS); others get 403
+   * `FORBIDDEN_ORIGIN`. `"*"` allows any origin, but a foreign one only without cookies
+   * (`CROSS_SITE_COOKIES`). Requests without `Origin` (not browsers) always pass. Default: none.
+   */
   allowedOrigins?: readonly string[];
-  /** Bearer token required at the upgrade (`Authorization: Bearer` or `?token=`). Default: none. */
+  /**
+   * Bearer token required at the upgrade: `Authorization: Bearer <token>`, the
+   * `wsmig.bearer.<token>` subprotocol, or a one-time ticket (`?ticket=`). Default: none.
+   */
   token?: string;
+  /** Accept a long-lived token in the upgrade URL (`?token=`), for old clients; otherwise it gets 400 `TOKEN_IN_URL`. Default false. */
+  allowQueryToken?: boolean;
+  /** How long a one-time connection ticket stays valid, in ms. Default 10000. */
+  ticketTtlMs?: number;
+  /** Tickets waiting to be redeemed at once; one more is refused with `TOO_MANY_TICKETS`. Default 10000. */
+  maxTickets?: number;
   /** Events kept per channel for replay; 0 keeps none (every resume is a `resync`). Default 1024. */
   replayBufferSize?: number;
   /** A channel without subscribers and events for this long is forgotten, in ms. Default 600000. */
@@ -108,8 +122,13 @@ export interface ResolvedGatewayLimits {
   maxBadFrames: number;
   maxConnections: number;
   maxSubscriptionsPerConnection: number;
-  allowedOrigins: ReadonlySet<string> | undefined;
+  allowedOrigins: ReadonlySet<string>;
+  /** `"*"` was among `allowedOrigins`. */
+  anyOrigin: boolean;
   token: string | undefined;
+  allowQueryToken: boolean;
+  ticketTtlMs: number;
+  maxTickets: number;
   replayBufferSize: number;
   channelTtlMs: number;
   drainWindowMs: number;
@@ -130,6 +149,8 @@ export const GATEWAY_DEFAULTS = {
   maxBadFrames: 20,
   maxConnections: 50_000,
   maxSubscriptionsPerConnection: 100,
+  ticketTtlMs: 10_000,
+  maxTickets: 10_000,
   replayBufferSize: 1024,
   channelTtlMs: 600_000,
   drainWindowMs: 10_000,
@@ -163,9 +184,28 @@ export function randomEpoch(): string {
   return randomBytes(6).toString('base64url').replace(/-/g, '_');
 }
 
+/** The `allowedOrigins` option checked: `*`, or origins such as `https://app.example.com` (scheme, host, port; no path). */
+function resolveOrigins(value: readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) invalidOption('allowedOrigins', 'an array of origins such as "https://app.example.com", or "*"', value);
+  return value
+    .filter((origin) => origin.length > 0)
+    .map((origin) => {
+      if (origin === '*') return origin;
+      let parsed: URL | undefined;
+      try {
+        parsed = new URL(origin);
+      } catch {
+        parsed = undefined;
+      }
+      if (parsed === undefined || parsed.origin === 'null' || parsed.origin !== origin.replace(/\/$/, '').toLowerCase()) invalidOption('allowedOrigins', 'origins such as "https://app.example.com" (scheme, host and port only), or "*"', origin);
+      return parsed.origin;
+    });
+}
+
 /** Applies defaults to the limits and checks them; throws a UsageError naming the bad one. */
 export function resolveGatewayLimits(options: GatewayLimitOptions): ResolvedGatewayLimits {
-  const origins = options.allowedOrigins?.filter((origin) => origin.length > 0);
+  const origins = resolveOrigins(options.allowedOrigins);
   if (options.token !== undefined && options.token.length === 0) invalidOption('token', 'a non-empty string', options.token);
   if (options.epoch !== undefined && !/^[A-Za-z0-9_.]{1,64}$/.test(options.epoch)) invalidOption('epoch', 'letters, digits, "_" or "." (at most 64; no "-", which separates SSE event ids)', options.epoch);
   return {
@@ -177,8 +217,12 @@ export function resolveGatewayLimits(options: GatewayLimitOptions): ResolvedGate
     maxBadFrames: integerOption('maxBadFrames', options.maxBadFrames, GATEWAY_DEFAULTS.maxBadFrames, 0),
     maxConnections: integerOption('maxConnections', options.maxConnections, GATEWAY_DEFAULTS.maxConnections, 0),
     maxSubscriptionsPerConnection: integerOption('maxSubscriptionsPerConnection', options.maxSubscriptionsPerConnection, GATEWAY_DEFAULTS.maxSubscriptionsPerConnection, 1),
-    allowedOrigins: origins && origins.length > 0 ? new Set(origins) : undefined,
+    allowedOrigins: new Set(origins.filter((origin) => origin !== '*')),
+    anyOrigin: origins.includes('*'),
     token: options.token,
+    allowQueryToken: options.allowQueryToken ?? false,
+    ticketTtlMs: integerOption('ticketTtlMs', options.ticketTtlMs, GATEWAY_DEFAULTS.ticketTtlMs, 100, 300_000),
+    maxTickets: integerOption('maxTickets', options.maxTickets, GATEWAY_DEFAULTS.maxTickets, 1, 10_000_000),
     replayBufferSize: integerOption('replayBufferSize', options.replayBufferSize, GATEWAY_DEFAULTS.replayBufferSize, 0, 1_000_000),
     channelTtlMs: integerOption('channelTtlMs', options.channelTtlMs, GATEWAY_DEFAULTS.channelTtlMs, 1),
     drainWindowMs: integerOption('drainWindowMs', options.drainWindowMs, GATEWAY_DEFAULTS.drainWindowMs, 0),

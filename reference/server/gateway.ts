@@ -15,8 +15,10 @@ import { hostForUrl, listen } from './listen.js';
 import { ServerMetrics } from './metrics.js';
 import type { RequestHandler } from './request-handlers.js';
 import type { ResyncSnapshotProvider } from './resync-snapshots.js';
+import type { IssuedTicket } from './tickets.js';
 
 export type { PublishResult } from './gateway-core.js';
+export type { IssuedTicket } from './tickets.js';
 
 /** A running gateway, returned by {@link createGateway}. */
 export interface Gateway<Identity = unknown> {
@@ -51,6 +53,14 @@ export interface Gateway<Identity = unknown> {
   handle(type: string, handler: RequestHandler<Identity>): this;
   /** The snapshot a `resync` carries on channels starting with `prefix` (longest prefix wins; `null` without one). */
   resyncSnapshot(prefix: string, provider: ResyncSnapshotProvider): this;
+  /**
+   * A one-time connection ticket for a browser the app has already authenticated (by its session
+   * cookie, say): serve it from an endpoint of your own, and the page connects to
+   * `<path>?ticket=<ticket>` within `expiresInMs` (`ticketTtlMs`, default 10 s). The upgrade that
+   * redeems it gets `identity` without `token` or `authenticate`; a ticket works once.
+   * @throws WsmigError `TOO_MANY_TICKETS` when `maxTickets` are waiting to be redeemed.
+   */
+  issueTicket(identity: Identity): IssuedTicket;
   /** Closes up to `count` connections (all by default) with 4300; returns how many. */
   kick(count?: number): number;
   /**
@@ -150,6 +160,10 @@ class RunningGateway<Identity> implements Gateway<Identity> {
   resyncSnapshot(prefix: string, provider: ResyncSnapshotProvider): this {
     this.core.resyncSnapshot(prefix, provider);
     return this;
+  }
+
+  issueTicket(identity: Identity): IssuedTicket {
+    return this.core.issueTicket(identity);
   }
 
   kick(count?: number): number {

@@ -1,17 +1,21 @@
 /**
- * The server's HTTP side: `/health`, `/metrics`, `/api/config`, the legacy SSE endpoints, and the
- * operator endpoints `/admin/flag`, `/admin/kick`, `/admin/faults`. App routes (`routes` option)
- * are tried first. Unknown paths get a JSON 404.
+ * The server's HTTP side: `/health`, `/metrics`, `/api/config`, `POST /api/ws-ticket`, the legacy
+ * SSE endpoints, and the operator endpoints `/admin/flag`, `/admin/kick`, `/admin/faults`. App
+ * routes (`routes` option) are tried first. Unknown paths get a JSON 404. Closed by default: the
+ * SSE endpoints and tickets check the `Origin` and the token, `POST` bodies must be JSON, and
+ * `/admin/*` is off without an admin token (or the explicit loopback opt-in).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import { ErrorCode } from '../protocol/index.js';
+import { ErrorCode, HttpErrorCode } from '../protocol/index.js';
 import { isWsmigError, messageOf } from '../../lib/errors.js';
-import { isLoopback, originAllowed, presentedToken, tokenMatches } from './auth.js';
+import { scrubUrl } from '../../lib/logger.js';
+import { bearerFromHeader, isLoopback, isProxied, originRefusal, originTrusted, presentedToken, requireJsonBody, tokenInUrl, tokenInUrlError, tokenMatches } from './auth.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-util.js';
 import { failSse, type LegacySse } from './legacy-sse.js';
 import type { BridgeStatus } from './bridge/types.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Faults, ResolvedServerOptions } from './options.js';
+import type { IssuedTicket } from './tickets.js';
 
 /** Answer of `GET /api/config`: which transport the flag selects, and where the WebSocket is. */
 export interface ApiConfig {
@@ -43,14 +47,22 @@ export interface HttpApp {
   setFlagFromAdmin(value: boolean): void;
   kick(count?: number): number;
   setFaults(faults: Partial<Faults>): Faults;
+  /** A one-time connection ticket (see tickets.ts); throws `TOO_MANY_TICKETS`. */
+  issueTicket(identity: unknown): IssuedTicket;
+  /** Who a request's credentials are (with identities); `undefined` refuses. Absent: the shared `token` alone decides. */
+  readonly authenticate: ((req: IncomingMessage) => unknown) | undefined;
 }
 
 const ADMIN_BODY_LIMIT_BYTES = 64 * 1024;
+const TICKET_BODY_LIMIT_BYTES = 4 * 1024;
 
-/** CORS headers for a browser request from an allowed origin (none for other requests). */
+/**
+ * CORS headers for a browser request from an allowed origin (none for other requests). Never
+ * `Access-Control-Allow-Credentials`: a foreign page may not read answers made with the user's cookies.
+ */
 function corsHeaders(req: IncomingMessage, options: ResolvedServerOptions): OutgoingHttpHeaders {
   const origin = req.headers.origin;
-  if (origin === undefined || !originAllowed(req, options.allowedOrigins)) return {};
+  if (origin === undefined || (!originTrusted(req, options) && !options.anyOrigin)) return {};
   return { 'access-control-allow-origin': origin, vary: 'Origin', 'access-control-expose-headers': 'Content-Type' };
 }
 
@@ -58,20 +70,57 @@ function requireMethod(req: IncomingMessage, allowed: string): void {
   if (req.method !== allowed) throw new HttpError(405, 'METHOD_NOT_ALLOWED', `use ${allowed}`, { allow: allowed });
 }
 
+/**
+ * Who may use `/admin/*`: never a browser page (`Origin`), never a token in the URL; with an admin
+ * token, whoever sends it in the `Authorization` header; without one, nobody, unless `adminLoopback`
+ * opens it to loopback peers that did not come through a proxy.
+ */
 function checkAdmin(req: IncomingMessage, url: URL, options: ResolvedServerOptions): void {
-  // A browser page must not reach operator endpoints (they accept simple cross-site POSTs otherwise).
-  if (req.headers.origin !== undefined) throw new HttpError(403, 'FORBIDDEN', '/admin/* does not accept browser (Origin) requests');
+  if (req.headers.origin !== undefined) throw new HttpError(403, HttpErrorCode.adminFromBrowser, '/admin/* does not accept browser (Origin) requests');
+  if (tokenInUrl(url) !== undefined) throw new HttpError(400, HttpErrorCode.tokenInUrl, 'the admin token is never read from the URL (proxies log URLs): send "Authorization: Bearer <admin token>"');
   if (options.adminToken !== undefined) {
-    if (!tokenMatches(presentedToken(req, url), options.adminToken)) throw new HttpError(401, 'UNAUTHORIZED', 'send "Authorization: Bearer <admin token>"');
+    if (!tokenMatches(bearerFromHeader(req), options.adminToken)) throw new HttpError(401, HttpErrorCode.unauthorized, 'send "Authorization: Bearer <admin token>"', { 'www-authenticate': 'Bearer' });
     return;
   }
-  if (!isLoopback(req)) throw new HttpError(403, 'FORBIDDEN', '/admin/* is open to loopback clients only when no admin token is configured');
+  if (!options.adminLoopback) {
+    throw new HttpError(403, HttpErrorCode.adminDisabled, '/admin/* is off: configure an admin token (WSMIG_ADMIN_TOKEN or --admin-token-file; adminToken in code), or open it to this machine only with --admin-loopback (adminLoopback: true)');
+  }
+  if (isProxied(req)) throw new HttpError(403, HttpErrorCode.adminNotLoopback, '/admin/* is open to loopback clients only, and a request through a proxy (Forwarded, X-Forwarded-For, X-Real-IP) is not one: configure an admin token');
+  if (!isLoopback(req)) throw new HttpError(403, HttpErrorCode.adminNotLoopback, '/admin/* is open to loopback clients only: configure an admin token to reach it from elsewhere');
 }
 
+/** The service token on an HTTP endpoint: the `Authorization` header (or `?token=` when `allowQueryToken`). */
 function checkToken(req: IncomingMessage, url: URL, options: ResolvedServerOptions): void {
-  if (options.token !== undefined && !tokenMatches(presentedToken(req, url), options.token)) {
-    throw new HttpError(401, 'UNAUTHORIZED', 'a valid token is required: send "Authorization: Bearer <token>" or ?token=<token>');
+  if (options.token === undefined) return;
+  if (!tokenMatches(presentedToken(req, url, { allowQuery: options.allowQueryToken }), options.token)) {
+    throw new HttpError(401, HttpErrorCode.unauthorized, 'a valid token is required: send "Authorization: Bearer <token>"', { 'www-authenticate': 'Bearer' });
   }
+}
+
+/** Refuses a browser request from an origin that may not use the server (see `originRefusal`). */
+function checkOrigin(req: IncomingMessage, options: ResolvedServerOptions): void {
+  const refusal = originRefusal(req, options);
+  if (refusal !== undefined) throw refusal;
+}
+
+/** `POST /api/ws-ticket`: a one-time ticket for a browser's upgrade (`?ticket=`), for a caller with the token. */
+async function wsTicket(app: HttpApp, req: IncomingMessage, res: ServerResponse, url: URL, cors: OutgoingHttpHeaders): Promise<void> {
+  checkOrigin(req, app.options);
+  requireMethod(req, 'POST');
+  requireJsonBody(req);
+  if (tokenInUrl(url) !== undefined) throw tokenInUrlError(false);
+  checkToken(req, url, app.options);
+  const identity = app.authenticate === undefined ? undefined : await app.authenticate(req);
+  if (app.authenticate !== undefined && identity === undefined) throw new HttpError(401, HttpErrorCode.unauthorized, 'a valid token is required: send "Authorization: Bearer <token>"', { 'www-authenticate': 'Bearer' });
+  await readJsonBody(req, TICKET_BODY_LIMIT_BYTES);
+  let issued: IssuedTicket;
+  try {
+    issued = app.issueTicket(identity);
+  } catch (error) {
+    if (isWsmigError(error) && error.code === HttpErrorCode.tooManyTickets) throw new HttpError(503, error.code, error.message, { 'retry-after': '5' });
+    throw error;
+  }
+  sendJson(res, 200, issued, cors);
 }
 
 async function adminBody(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -84,6 +133,7 @@ async function adminBody(req: IncomingMessage): Promise<Record<string, unknown>>
 async function admin(app: HttpApp, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   checkAdmin(req, url, app.options);
   requireMethod(req, 'POST');
+  requireJsonBody(req);
   const body = await adminBody(req);
   switch (url.pathname) {
     case '/admin/flag': {
@@ -144,12 +194,15 @@ async function route(app: HttpApp, req: IncomingMessage, res: ServerResponse, ur
       requireMethod(req, 'GET');
       sendJson(res, 200, app.config(), cors);
       return;
+    case '/api/ws-ticket':
+      return wsTicket(app, req, res, url, cors);
   }
   const kind = app.sse?.handles(method, pathname);
   if (app.sse && kind) {
-    if (!originAllowed(req, app.options.allowedOrigins)) throw new HttpError(403, 'FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin)} is not allowed`);
+    checkOrigin(req, app.options);
+    if (method === 'POST') requireJsonBody(req);
+    checkToken(req, url, app.options);
     try {
-      checkToken(req, url, app.options);
       if (kind === 'commands') await app.sse.commandsSync(req, res, cors);
       else await app.sse.events(req, res, url, cors);
     } catch (error) {
@@ -175,6 +228,7 @@ export function createRequestHandler(app: HttpApp): (req: IncomingMessage, res: 
         return;
       }
       if (error instanceof HttpError) {
+        app.options.logger.debug({ method: req.method, url: scrubUrl(req.url ?? '/'), status: error.status, code: error.code }, 'request refused');
         sendError(res, error, cors);
         return;
       }

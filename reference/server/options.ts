@@ -54,8 +54,16 @@ export interface ServerOptions extends GatewayLimitOptions {
   port?: number;
   /** Interface to listen on. Default `127.0.0.1`. */
   host?: string;
-  /** Bearer token for `/admin/*`. Default: none, and `/admin/*` then answers only loopback clients. */
+  /** Bearer token for `/admin/*` (header only, never the URL). Default: none, and `/admin/*` is then off (403 `ADMIN_DISABLED`) unless {@link adminLoopback}. */
   adminToken?: string;
+  /**
+   * Without `adminToken`: open `/admin/*` to loopback peers (not through a proxy: a request with
+   * `Forwarded`, `X-Forwarded-For` or `X-Real-IP` is never loopback). Logged as a warning at start.
+   * Default false.
+   */
+  adminLoopback?: boolean;
+  /** Largest request head (request line and headers) accepted, in bytes; bigger ones get 431. Default 16384 (Node's). */
+  maxHeaderBytes?: number;
   /** Simulated sync work. Defaults: 100 messages, batches of 10, 50 ms per batch, failure rate 0. */
   sync?: Partial<SyncSettings>;
   /** Where each chat's sync status is kept; the server closes it when it stops. Default: in memory. */
@@ -93,6 +101,8 @@ export interface ResolvedServerOptions extends ResolvedGatewayLimits {
   port: number;
   host: string;
   adminToken: string | undefined;
+  adminLoopback: boolean;
+  maxHeaderBytes: number;
   sync: SyncSettings;
   store: StatusStore | undefined;
   hubStateFile: string | undefined;
@@ -110,6 +120,7 @@ export interface ResolvedServerOptions extends ResolvedGatewayLimits {
 export const DEFAULTS = {
   ...GATEWAY_DEFAULTS,
   hubStateIntervalMs: 200,
+  maxHeaderBytes: 16_384,
   sync: { totalMessages: 100, batchSize: 10, batchDelayMs: 50, failureRate: 0 } satisfies SyncSettings,
   flagPollIntervalMs: 1_000,
 } as const;
@@ -141,6 +152,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     port: integer('port', options.port, DEFAULTS.port, 0, 65_535),
     host: options.host ?? DEFAULTS.host,
     adminToken: options.adminToken,
+    adminLoopback: options.adminLoopback ?? false,
+    maxHeaderBytes: integer('maxHeaderBytes', options.maxHeaderBytes, DEFAULTS.maxHeaderBytes, 1024, 1_048_576),
     sync: {
       totalMessages: integer('sync.totalMessages', sync.totalMessages, DEFAULTS.sync.totalMessages, 1),
       batchSize: integer('sync.batchSize', sync.batchSize, DEFAULTS.sync.batchSize, 1, 100_000),

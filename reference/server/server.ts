@@ -2,9 +2,10 @@
  * `createServer`: one HTTP server carrying the WebSocket service at `/ws`, the legacy SSE endpoints
  * it replaces, `/health`, `/metrics`, `/api/config` and the operator endpoints. See docs/server.md.
  */
-import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { messageOf } from '../../lib/errors.js';
+import { HttpErrorCode } from '../protocol/index.js';
 import { packageVersion } from '../../lib/package-info.js';
 import { SYNC_CHANNELS, serveDemoSync } from './demo-sync.js';
 import { FeatureFlag, followFlagFile, type Closable } from './feature-flag.js';
@@ -20,6 +21,7 @@ import { resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOp
 import type { ServerContext } from './server-context.js';
 import { createMemoryStatusStore, type StatusStore } from './status-store.js';
 import { SyncService } from './sync-service.js';
+import type { IssuedTicket } from './tickets.js';
 import { WS_PATH } from './ws-gateway.js';
 
 /** A running reference server, returned by {@link createServer}. */
@@ -50,6 +52,8 @@ export interface ReferenceServer {
   setFaults(faults: { latencyMs?: number; syncFailureRate?: number }): void;
   /** Closes up to `count` WebSocket clients (all by default) with 4300; returns how many. */
   kick(count?: number): number;
+  /** A one-time connection ticket (`?ticket=` on the upgrade), as `POST /api/ws-ticket` answers. @throws WsmigError `TOO_MANY_TICKETS`. */
+  issueTicket(identity?: unknown): IssuedTicket;
   /**
    * Graceful stop: refuses new connections (503) and syncs (`DRAINING`), tells each client when to
    * come back (`retryAfterMs` spread over `windowMs`), closes them with 1012, ends SSE streams, waits
@@ -68,6 +72,8 @@ class RunningServer implements ReferenceServer, HttpApp {
   readonly metrics: ServerMetrics;
   readonly sse: LegacySse | undefined;
   readonly faults: Faults;
+  /** Who a request's token is, with identities (tickets are issued for it); `undefined` without. */
+  readonly authenticate: ((req: IncomingMessage) => unknown) | undefined = undefined;
   port = 0;
   private readonly flagState: FeatureFlag;
   private readonly hub: MemoryHub;
@@ -129,11 +135,11 @@ class RunningServer implements ReferenceServer, HttpApp {
     serveDemoSync(this.gateway, this.sync);
     const shared: ServerContext = { options, metrics: this.metrics, hub: this.hub, sync: this.sync, faults: this.faults, logger, isDraining };
     this.sse = options.legacySse ? new LegacySse(shared) : undefined;
-    this.http = createHttpServer(createRequestHandler(this));
+    this.http = createHttpServer({ maxHeaderSize: options.maxHeaderBytes }, createRequestHandler(this));
     this.gateway.attach(this.http);
-    this.http.on('clientError', (error, socket) => {
-      logger.debug({ err: messageOf(error) }, 'bad HTTP request');
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    this.http.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      logger.debug({ err: messageOf(error), code: error.code }, 'bad HTTP request');
+      if (socket.writable) socket.end(clientErrorAnswer(error, options.maxHeaderBytes));
       socket.destroy();
     });
   }
@@ -150,10 +156,22 @@ class RunningServer implements ReferenceServer, HttpApp {
       this.port = await listen(this.http, { port: options.port, host: options.host, backlog: options.listenBacklog });
       const resumed = await this.sync.resumeOrphans();
       options.logger.info({ url: this.url, wsUrl: this.wsUrl, epoch: this.epoch, flag: this.flag, resumedSyncs: resumed }, 'reference server listening');
+      this.warnAboutOpenings();
     } catch (error) {
       await this.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Warns, once at start, about every door opened on purpose. */
+  private warnAboutOpenings(): void {
+    const { options } = this;
+    const { logger } = options;
+    if (options.adminToken === undefined && options.adminLoopback) {
+      logger.warn('/admin/* (flag, kick, faults) is open to every local process without a token (--admin-loopback): configure an admin token (WSMIG_ADMIN_TOKEN) instead where other users or services share this machine');
+    }
+    if (options.allowQueryToken) logger.warn('tokens are accepted in the URL (?token=, --allow-query-token): proxies and browsers log URLs; move clients to the Authorization header or tickets');
+    if (options.anyOrigin) logger.warn('any browser origin may connect (allowedOrigins "*"); a foreign origin is refused only when it sends cookies');
   }
 
   private logRestoredHistory(file: string): void {
@@ -234,6 +252,10 @@ class RunningServer implements ReferenceServer, HttpApp {
     return { ...this.faults };
   }
 
+  issueTicket(identity?: unknown): IssuedTicket {
+    return this.gateway.issueTicket(identity);
+  }
+
   kick(count?: number): number {
     const kicked = this.gateway.kick(count);
     this.options.logger.info({ kicked }, 'kicked WebSocket clients');
@@ -275,6 +297,18 @@ class RunningServer implements ReferenceServer, HttpApp {
     await httpClosed;
     this.options.logger.info('reference server stopped');
   }
+}
+
+/** The raw answer to a request Node could not parse: 431 for a head over `maxHeaderBytes`, else 400; JSON `{ error: { code, message } }`. */
+function clientErrorAnswer(error: NodeJS.ErrnoException, maxHeaderBytes: number): string {
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request';
+  const body = JSON.stringify({
+    error: tooLarge
+      ? { code: HttpErrorCode.headersTooLarge, message: `the request's headers are larger than ${maxHeaderBytes} bytes` }
+      : { code: 'BAD_REQUEST', message: 'the request is not valid HTTP' },
+  });
+  return `HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
 }
 
 /**

@@ -1,19 +1,30 @@
 /**
  * The gateway's WebSocket endpoint (at `/ws` by default): answers refused upgrades over plain HTTP
- * (401 bad token or `authenticate` refusal, 403 origin, 503 draining) before any WebSocket exists,
- * enforces the connection limit (4202), runs the heartbeat, and closes connections for kicks,
- * drains and shutdown.
+ * (403 origin or cross-site cookies, 400 token in the URL, 401 bad token, ticket or `authenticate`
+ * refusal, 503 draining) before any WebSocket exists, enforces the connection limit (4202), runs
+ * the heartbeat, and closes connections for kicks, drains and shutdown.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { CloseCode } from '../protocol/index.js';
+import { CloseCode, HttpErrorCode } from '../protocol/index.js';
 import { messageOf } from '../../lib/errors.js';
-import { originAllowed, presentedToken, tokenMatches } from './auth.js';
+import { scrubUrl } from '../../lib/logger.js';
+import { originRefusal, presentedToken, selectProtocol, tokenMatches } from './auth.js';
 import { Connection, type ConnectionContext } from './connection.js';
 import { forwardedHeaders } from './forwarded-headers.js';
 import type { GatewayContext } from './gateway-context.js';
-import { refuseUpgrade } from './http-util.js';
+import { HttpError, refuseUpgrade } from './http-util.js';
+
+/** The `outcome` label of a refused upgrade in `wsmig_ws_connection_attempts_total`. */
+type RefusedOutcome = 'unauthorized' | 'forbidden_origin' | 'draining' | 'bad_request';
+
+/** Credentials an upgrade passed with: `identity` set when a ticket carried one. */
+type Credentials = { ok: true; ticket: boolean; identity: unknown } | { ok: false; error: HttpError };
+
+function unauthorized(message: string): HttpError {
+  return new HttpError(401, HttpErrorCode.unauthorized, message, { 'WWW-Authenticate': 'Bearer' });
+}
 
 /** The default path of the WebSocket endpoint (the seed's `WS_ENDPOINT=ws://localhost:3000/ws`). */
 export const WS_PATH = '/ws';
@@ -27,7 +38,14 @@ export class WsGateway {
   private whenEmpty: (() => void) | undefined;
 
   constructor(private readonly ctx: GatewayContext) {
-    this.wss = new WebSocketServer({ noServer: true, clientTracking: false, perMessageDeflate: false, maxPayload: ctx.options.maxPayloadBytes });
+    this.wss = new WebSocketServer({
+      noServer: true,
+      clientTracking: false,
+      perMessageDeflate: false,
+      maxPayload: ctx.options.maxPayloadBytes,
+      // Answers with the application's subprotocol, never the `wsmig.bearer.<token>` one.
+      handleProtocols: (protocols) => selectProtocol(protocols),
+    });
     this.wss.on('wsClientError', (error: Error, socket: Duplex) => {
       ctx.metrics.attempts.inc({ outcome: 'bad_request' });
       refuseUpgrade(socket, 400, 'BAD_REQUEST', `not a valid WebSocket upgrade: ${error.message}`);
@@ -58,30 +76,29 @@ export class WsGateway {
   /** Handles an HTTP upgrade request at this endpoint's path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', (error) => this.ctx.logger.debug({ err: messageOf(error) }, 'upgrade socket error'));
-    const { options, metrics } = this.ctx;
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (this.ctx.isDraining()) {
-      metrics.attempts.inc({ outcome: 'draining' });
-      refuseUpgrade(socket, 503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' });
+      this.refuse(req, socket, new HttpError(503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' }), 'draining');
       return;
     }
-    if (!originAllowed(req, options.allowedOrigins)) {
-      metrics.attempts.inc({ outcome: 'forbidden_origin' });
-      refuseUpgrade(socket, 403, 'FORBIDDEN_ORIGIN', `origin ${String(req.headers.origin)} is not allowed`);
+    const origin = originRefusal(req, this.ctx.options);
+    if (origin !== undefined) {
+      this.refuse(req, socket, origin, 'forbidden_origin');
       return;
     }
-    if (options.token !== undefined && !tokenMatches(presentedToken(req, url), options.token)) {
-      this.refuseUnauthorized(socket, 'a valid token is required: send "Authorization: Bearer <token>" or ?token=<token>');
+    const credentials = this.credentials(req, url);
+    if (!credentials.ok) {
+      this.refuse(req, socket, credentials.error, credentials.error.status === 400 ? 'bad_request' : 'unauthorized');
       return;
     }
-    if (this.ctx.authenticate === undefined) {
-      this.upgrade(req, socket, head, undefined);
+    if (credentials.ticket || this.ctx.authenticate === undefined) {
+      this.upgrade(req, socket, head, credentials.identity);
       return;
     }
     this.authenticated(req).then(
       (identity) => {
-        if (identity === undefined) this.refuseUnauthorized(socket, 'the server did not recognise these credentials: sign in again');
-        else if (this.ctx.isDraining()) refuseUpgrade(socket, 503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' });
+        if (identity === undefined) this.refuse(req, socket, unauthorized('the server did not recognise these credentials: sign in again'), 'unauthorized');
+        else if (this.ctx.isDraining()) this.refuse(req, socket, new HttpError(503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' }), 'draining');
         else this.upgrade(req, socket, head, identity);
       },
       (error: unknown) => {
@@ -91,22 +108,49 @@ export class WsGateway {
     );
   }
 
+  /**
+   * The upgrade's credentials: a one-time `?ticket=` (redeemed now, carrying its identity), else the
+   * gateway's `token` in the `Authorization` header or the `wsmig.bearer.` subprotocol (`?token=`
+   * only with `allowQueryToken`). Without a `token`, anything passes here (`authenticate` decides).
+   */
+  private credentials(req: IncomingMessage, url: URL): Credentials {
+    const ticket = url.searchParams.get('ticket');
+    if (ticket !== null) {
+      const redeemed = this.ctx.tickets.redeem(ticket);
+      if (redeemed === undefined) return { ok: false, error: unauthorized('this ticket is unknown, already used or expired: get a new one (POST /api/ws-ticket) for each connection') };
+      return { ok: true, ticket: true, identity: redeemed.identity };
+    }
+    const { token, allowQueryToken } = this.ctx.options;
+    if (token === undefined) return { ok: true, ticket: false, identity: undefined };
+    let presented: string | undefined;
+    try {
+      presented = presentedToken(req, url, { allowQuery: allowQueryToken });
+    } catch (error) {
+      if (error instanceof HttpError) return { ok: false, error };
+      throw error;
+    }
+    if (!tokenMatches(presented, token)) return { ok: false, error: unauthorized('a valid token is required: send "Authorization: Bearer <token>", the "wsmig.bearer.<token>" subprotocol, or a one-time ?ticket=') };
+    return { ok: true, ticket: false, identity: undefined };
+  }
+
   private async authenticated(req: IncomingMessage): Promise<unknown> {
     return this.ctx.authenticate?.(req);
   }
 
-  private refuseUnauthorized(socket: Duplex, message: string): void {
-    this.ctx.metrics.attempts.inc({ outcome: 'unauthorized' });
-    refuseUpgrade(socket, 401, 'UNAUTHORIZED', message, { 'WWW-Authenticate': 'Bearer' });
+  /** Answers a refused upgrade over HTTP, counts it, and logs it (the URL scrubbed of credentials). */
+  private refuse(req: IncomingMessage, socket: Duplex, error: HttpError, outcome: RefusedOutcome): void {
+    this.ctx.metrics.attempts.inc({ outcome });
+    this.ctx.logger.debug({ url: scrubUrl(req.url ?? '/'), status: error.status, code: error.code }, 'upgrade refused');
+    refuseUpgrade(socket, error.status, error.code, error.message, error.headers as Record<string, string>);
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, identity: unknown): void {
     if (socket.destroyed) return;
     const headers = this.ctx.bridge === undefined ? {} : forwardedHeaders(req.headers, this.ctx.forwardHeaders, this.ctx.options.token);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity, headers));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity, headers, req));
   }
 
-  private accept(ws: WebSocket, identity: unknown, headers: Record<string, string>): void {
+  private accept(ws: WebSocket, identity: unknown, headers: Record<string, string>, req: IncomingMessage): void {
     const { metrics, options, logger } = this.ctx;
     if (this.connections.size >= options.maxConnections) {
       metrics.attempts.inc({ outcome: 'overloaded' });
@@ -118,7 +162,7 @@ export class WsGateway {
     metrics.attempts.inc({ outcome: 'accepted' });
     const connection = new Connection(this.nextId++, ws, this.connectionContext, identity, headers);
     this.connections.add(connection);
-    logger.debug({ connection: connection.id }, 'websocket connected');
+    logger.debug({ connection: connection.id, url: scrubUrl(req.url ?? '/') }, 'websocket connected');
   }
 
   private readonly onClosed = (connection: Connection, code: number): void => {

@@ -22,12 +22,15 @@ export async function freePort(): Promise<number> {
 /**
  * The `service` section that runs the reference server on `port`. By default it follows the repo's
  * `.env` while it runs (`--flag-file`); with `followEnvFile: false` it reads `.env` only when it
- * starts (`node --env-file`), like an app that needs a restart to see a new value.
+ * starts (`node --env-file`), like an app that needs a restart to see a new value. `/admin/*` is
+ * opened to loopback (`--admin-loopback`): the migration flips the flag live through
+ * `POST /admin/flag` and the drills inject faults through `POST /admin/faults` (an admin token in
+ * the service's environment still takes precedence).
  */
 export function referenceService(port: number, options: { followEnvFile?: boolean } = {}): Record<string, unknown> {
   const follow = options.followEnvFile ?? true;
   return {
-    command: [process.execPath, ...(follow ? [] : ['--env-file=.env']), CLI, 'server', '--port', String(port), ...(follow ? ['--flag-file', '.env'] : []), '--sync-batch-delay', '20ms', '--drain-timeout', '2s'],
+    command: [process.execPath, ...(follow ? [] : ['--env-file=.env']), CLI, 'server', '--port', String(port), ...(follow ? ['--flag-file', '.env'] : []), '--sync-batch-delay', '20ms', '--drain-timeout', '2s', '--admin-loopback'],
     baseUrl: `http://127.0.0.1:${port}`,
     startTimeout: '20s',
     stopTimeout: '5s',

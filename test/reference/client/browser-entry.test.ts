@@ -110,7 +110,7 @@ describe.skipIf(chromiumMissing !== undefined)('the reference client in a real b
     }
   }
 
-  it('completes a sync over WebSocket with the compiled browser entry (token in ?token=)', async () => {
+  it('completes a sync over WebSocket with the compiled browser entry (the token exchanged for a one-time ticket, never in the URL)', async () => {
     const { result, errors } = await syncInPage(101, 'auto', 'browser-secret');
     expect(errors).toEqual([]);
     expect(result.transport).toBe('ws');

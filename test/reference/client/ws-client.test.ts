@@ -31,6 +31,18 @@ function setUp(options: Partial<WSOptions> = {}, randoms: number[] = []) {
   return { client, clock, sockets, events, reconnectDelays };
 }
 
+/** A ticket endpoint as `fetch` sees it: answers `{ ticket: "k-<token>" }` for the bearer token it is sent, and records the calls. */
+function ticketDesk() {
+  const calls: Array<{ url: string; authorization: string | undefined; contentType: string | undefined }> = [];
+  const fetch = (async (input: string | URL | Request, init?: RequestInit) => {
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    calls.push({ url: String(input), authorization: headers['Authorization'], contentType: headers['Content-Type'] });
+    const token = headers['Authorization']?.replace(/^Bearer /, '') ?? 'cookie';
+    return new Response(JSON.stringify({ ticket: `k-${token}`, expiresInMs: 10_000 }), { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof globalThis.fetch;
+  return { fetch, calls };
+}
+
 function rejection(promise: Promise<unknown>): Promise<WSRequestError> {
   return promise.then(
     () => {
@@ -129,16 +141,19 @@ describe('WSClient close-code policy', () => {
     expect(sockets.sockets).toHaveLength(3);
   });
 
-  it('after 4001 reconnects only when the token provider gives a new token', async () => {
+  it('after 4001 reconnects only when the token provider gives a new token (browser: a ticket per attempt, no token in the URL)', async () => {
     const tokens = ['t1', 't2', 't2'];
-    const { client, clock, sockets } = setUp({ token: () => tokens.shift() ?? 't2', reconnectDelay: 100 });
+    const desk = ticketDesk();
+    const { client, clock, sockets } = setUp({ token: () => tokens.shift() ?? 't2', reconnectDelay: 100, fetch: desk.fetch });
     await settle();
     sockets.last().accept();
-    expect(new URL(sockets.last().url).searchParams.get('token')).toBe('t1');
+    expect(new URL(sockets.last().url).searchParams.get('ticket')).toBe('k-t1');
+    expect(new URL(sockets.last().url).searchParams.has('token')).toBe(false);
+    expect(desk.calls[0]).toEqual({ url: 'http://test.invalid/api/ws-ticket', authorization: 'Bearer t1', contentType: 'application/json' });
     sockets.last().drop(4001, 'token expired');
     await clock.advance(1_000);
     expect(sockets.sockets).toHaveLength(2);
-    expect(new URL(sockets.last().url).searchParams.get('token')).toBe('t2');
+    expect(new URL(sockets.last().url).searchParams.get('ticket')).toBe('k-t2');
     sockets.last().accept();
     sockets.last().drop(4001, 'token expired');
     await clock.advance(10_000);
@@ -147,7 +162,8 @@ describe('WSClient close-code policy', () => {
   });
 
   it('after 4001 with a fixed token stops at once', async () => {
-    const { client, clock, sockets } = setUp({ token: 'fixed' });
+    const { client, clock, sockets } = setUp({ token: 'fixed', fetch: ticketDesk().fetch });
+    await settle();
     sockets.last().accept();
     sockets.last().drop(4001);
     await clock.advance(60_000);

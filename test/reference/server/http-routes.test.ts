@@ -71,7 +71,7 @@ describe('health and config', () => {
 
 describe('admin endpoints', () => {
   it('POST /admin/flag flips the flag live, reflected at once by /api/config, /health and the metric', async () => {
-    const s = await start({ flag: { value: true } });
+    const s = await start({ flag: { value: true }, adminLoopback: true });
     const answer = await post(`${s.url}/admin/flag`, { value: false });
     expect(answer.status).toBe(200);
     expect(await answer.json()).toMatchObject({ transport: 'sse', flag: { value: false } });
@@ -82,15 +82,15 @@ describe('admin endpoints', () => {
   });
 
   it('POST /admin/kick closes WebSocket clients with 4300', async () => {
-    const s = await start();
+    const s = await start({ adminLoopback: true });
     const clients = await Promise.all([1, 2].map(() => RawClient.connect(s.wsUrl)));
     expect(await (await post(`${s.url}/admin/kick`, { count: 1 })).json()).toEqual({ kicked: 1 });
-    expect(await (await fetch(`${s.url}/admin/kick`, { method: 'POST' })).json()).toEqual({ kicked: 1 });
+    expect(await (await post(`${s.url}/admin/kick`, {})).json()).toEqual({ kicked: 1 });
     expect(await Promise.all(clients.map(async (c) => (await c.closed).code))).toEqual([4300, 4300]);
   });
 
   it('POST /admin/faults injects latency into replies and events, and rejects bad values', async () => {
-    const s = await start({ sync: { totalMessages: 2, batchSize: 1, batchDelayMs: 1 } });
+    const s = await start({ sync: { totalMessages: 2, batchSize: 1, batchDelayMs: 1 }, adminLoopback: true });
     const client = await RawClient.connect(s.wsUrl);
     expect(await (await post(`${s.url}/admin/faults`, { latencyMs: 500 })).json()).toEqual({ faults: { latencyMs: 500, syncFailureRate: 0 } });
     const sent = performance.now();

@@ -155,19 +155,21 @@ describe('logs', () => {
     });
     const logger = pino({ level: 'trace', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, sink);
     const s = await start({ logger, token: 'client-secret-1', adminToken: 'admin-secret-2', sync: { batchDelayMs: 1 } });
-    expect(await upgradeStatus(`${s.wsUrl}?token=client-secret-1`)).toBe(101);
-    expect(await upgradeStatus(`${s.wsUrl}?token=wrong-secret-3`)).toBe(401);
+    // Tokens in URLs are refused (TOKEN_IN_URL), and the refusal is logged with the URL scrubbed.
+    expect(await upgradeStatus(`${s.wsUrl}?token=client-secret-1`)).toBe(400);
+    expect(await upgradeStatus(`${s.wsUrl}?token=wrong-secret-3`)).toBe(400);
     const client = await RawClient.connect(s.wsUrl, { headers: { authorization: 'Bearer client-secret-1' } });
     await client.request('sync:start', { chatId: 1 });
     client.send('garbage');
     client.close();
-    await fetch(`${s.url}/admin/flag`, { method: 'POST', headers: { authorization: 'Bearer admin-secret-2' }, body: '{"value":true}' });
-    await fetch(`${s.url}/admin/faults?token=admin-secret-2`, { method: 'POST', body: '{"latencyMs":1}' });
+    await fetch(`${s.url}/admin/flag`, { method: 'POST', headers: { authorization: 'Bearer admin-secret-2', 'content-type': 'application/json' }, body: '{"value":true}' });
+    await fetch(`${s.url}/admin/faults?token=admin-secret-2`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"latencyMs":1}' });
     await fetch(`${s.url}/api/sync/1/events?token=client-secret-1&start=1`);
     await s.close();
     const text = lines.join('');
     expect(text).toContain('reference server listening');
     expect(text).toContain('feature flag USE_NEW_WS_SYNC changed to true');
+    expect(text).toContain('token=[redacted]');
     for (const secret of ['client-secret-1', 'admin-secret-2', 'wrong-secret-3']) expect(text).not.toContain(secret);
   });
 });

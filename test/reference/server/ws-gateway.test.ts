@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
 import type { WSMessage } from '../../../reference/protocol/index.js';
 import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient, serves, upgradeStatus } from './raw-client.js';
@@ -19,17 +20,38 @@ function silentPeer(port: number): Promise<Socket> {
   });
 }
 
+/** Opens a WebSocket offering `protocols`; resolves with the subprotocol the server chose (never the bearer one). */
+function subprotocolAnswer(url: string, protocols: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols);
+    ws.once('open', () => {
+      resolve(ws.protocol);
+      ws.close();
+    });
+    ws.once('error', reject);
+  });
+}
+
 describe('upgrade checks answered over HTTP before any WebSocket exists', () => {
-  it('requires the token (header or ?token=) when one is configured: 401 otherwise', async () => {
+  it('requires the token (header or wsmig.bearer. subprotocol) when one is configured: 401 otherwise, 400 in the URL', async () => {
     const { wsUrl, registry } = await start({ token: 's3cret' });
     expect(await upgradeStatus(wsUrl)).toBe(401);
     expect(await upgradeStatus(wsUrl, { headers: { authorization: 'Bearer wrong' } })).toBe(401);
-    expect(await upgradeStatus(`${wsUrl}?token=wrong`)).toBe(401);
+    expect(await upgradeStatus(wsUrl, { headers: { 'sec-websocket-protocol': 'wsmig.v1, wsmig.bearer.wrong' } })).toBe(401);
+    expect(await upgradeStatus(`${wsUrl}?token=wrong`)).toBe(400);
+    expect(await upgradeStatus(`${wsUrl}?token=s3cret`)).toBe(400);
     expect(await upgradeStatus(wsUrl, { headers: { authorization: 'Bearer s3cret' } })).toBe(101);
-    expect(await upgradeStatus(`${wsUrl}?token=s3cret`)).toBe(101);
+    expect(await subprotocolAnswer(wsUrl, ['wsmig.v1', 'wsmig.bearer.s3cret'])).toBe('wsmig.v1');
     expect(await serves(wsUrl, { headers: { authorization: 'Bearer s3cret' } })).toBe(true);
     const text = await registry.getSingleMetricAsString('wsmig_ws_connection_attempts_total');
     expect(text).toContain('wsmig_ws_connection_attempts_total{outcome="unauthorized"} 3');
+    expect(text).toContain('wsmig_ws_connection_attempts_total{outcome="bad_request"} 2');
+  });
+
+  it('accepts ?token= from old clients only with allowQueryToken', async () => {
+    const { wsUrl } = await start({ token: 's3cret', allowQueryToken: true });
+    expect(await upgradeStatus(`${wsUrl}?token=s3cret`)).toBe(101);
+    expect(await upgradeStatus(`${wsUrl}?token=wrong`)).toBe(401);
   });
 
   it('refuses an Origin outside the allowlist with 403 and accepts listed ones', async () => {

@@ -16,7 +16,7 @@ export async function syncForOffline(chatId: number, onProgress: (percent: numbe
       }
     },
   });
-  const response = await fetch(`${API_BASE_URL}/commands/sync`, { method: 'POST', body: JSON.stringify({ chatId }) });
+  const response = await fetch(`${API_BASE_URL}/commands/sync`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ chatId }) });
   const reader = response.body!.getReader();
   const decoder = new TextDecoder();
   for (;;) {
