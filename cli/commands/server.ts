@@ -4,6 +4,7 @@ import { UsageError, messageOf } from '../../lib/errors.js';
 import { durationFlag, integerFlag } from '../flags.js';
 import { createLogger } from '../../lib/logger.js';
 import { createFileStatusStore, createServer, type ReferenceServer, type ServerOptions } from '../../reference/server/index.js';
+import { readIdentitiesFile } from '../../reference/server/identities.js';
 
 interface ServerFlags {
   port: string;
@@ -37,6 +38,12 @@ interface ServerFlags {
   upstreamRoute: string[];
   sharedRoute: string[];
   forwardHeader: string[];
+  identities?: string;
+  maxChannels?: string;
+  maxReplayBytes?: string;
+  maxSubscriptions?: string;
+  maxSseStreams?: string;
+  sseKeepAlive?: string;
   json?: boolean;
 }
 
@@ -153,6 +160,12 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     adminToken: readToken('--admin-token-file', flags.adminTokenFile, 'WSMIG_ADMIN_TOKEN'),
     adminLoopback: flags.adminLoopback === true,
     upstream: upstreamFromFlags(flags),
+    identities: flags.identities === undefined ? undefined : readIdentitiesFile('--identities', flags.identities),
+    maxChannels: integerFlag('--max-channels', flags.maxChannels, 1),
+    maxReplayBytes: integerFlag('--max-replay-bytes', flags.maxReplayBytes, 0),
+    maxSubscriptionsPerConnection: integerFlag('--max-subscriptions', flags.maxSubscriptions, 1),
+    maxSseStreamsPerClient: integerFlag('--max-sse-streams', flags.maxSseStreams, 1),
+    sseKeepAliveMs: durationFlag('--sse-keep-alive', flags.sseKeepAlive),
     store: flags.stateFile === undefined ? undefined : createFileStatusStore(flags.stateFile),
   };
   return options;
@@ -225,6 +238,12 @@ export function registerServerCommand(program: Command): void {
     .option('--upstream-route <path>', 'path (or prefix ending in *) the bridge may relay; repeat or comma-separate (default: every path)', listFlag, [] as string[])
     .option('--shared-route <path>', 'public broadcast path (or prefix*): one credential-less upstream stream for all its subscribers; repeat or comma-separate', listFlag, [] as string[])
     .option('--forward-header <name>', 'request header forwarded upstream besides Cookie and Authorization; repeat or comma-separate', listFlag, [] as string[])
+    .option('--identities <file>', 'JSON file mapping each token to its identity and chats ({"<token>": {"id": "alice", "chats": ["42"]}}): each token then touches its own chats only')
+    .option('--max-channels <n>', 'channels kept at once; beyond, the longest idle is forgotten or a new one refused with TOO_MANY_CHANNELS (default 100000)')
+    .option('--max-replay-bytes <bytes>', 'replay history kept across all channels (default 67108864)')
+    .option('--max-subscriptions <n>', 'channels one connection may subscribe to (default 100)')
+    .option('--max-sse-streams <n>', 'legacy SSE streams one client (identity, else IP address) may hold open; beyond: 429 TOO_MANY_STREAMS (default 100)')
+    .option('--sse-keep-alive <duration>', 'interval of keep-alive comments on legacy SSE streams (default 15s)')
     .option('--json', 'print machine-readable JSON lines on stdout')
     .action(async (flags: ServerFlags) => {
       const options = serverOptionsFromFlags(flags);

@@ -6,6 +6,8 @@
  * - follow or resume: `GET /api/sync/:chatId/events` with `Last-Event-ID: <epoch>-<seq>`, which
  *   shares the WebSocket's seq space, so a switch between transports loses nothing.
  * A stream that breaks is resumed with the jittered backoff; `204` means nothing more will come.
+ * A stream silent for `idleTimeoutMs` (no event, no keep-alive comment, or no answer at all) is
+ * taken for half-open: it is aborted and resumed with `Last-Event-ID` like any broken stream.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ErrorCode, formatEventId, parseEventId, type ChatId, type SyncOptions } from '../protocol/index.js';
@@ -50,6 +52,11 @@ export interface SseSyncStreamOptions {
   clock: Clock;
   random: () => number;
   retry: SseRetryOptions;
+  /**
+   * A stream (or a request waiting for its answer) silent this long is aborted and resumed, in ms;
+   * 0 waits forever. Twice the server's keep-alive interval (`sseKeepAliveMs`, 15 s by default).
+   */
+  idleTimeoutMs: number;
   /** Where the chat's stream stands (read before each resume). */
   position: () => StreamPosition;
   onEvent(event: SseSyncEvent): void;
@@ -88,7 +95,8 @@ export class SseSyncStream {
     while (!this.#closed) {
       const abort = new AbortController();
       this.#abort = abort;
-      let readAnEvent = false;
+      const watchdog = this.#watchdog(abort);
+      const progress = { readAnEvent: false };
       try {
         const response = await this.#send(startOptions, abort.signal);
         if (this.#closed) return;
@@ -105,15 +113,17 @@ export class SseSyncStream {
           lastProblem = refusal.message;
         } else {
           startOptions = undefined;
-          readAnEvent = await this.#read(response);
+          await this.#read(response, watchdog.kick, progress);
           lastProblem = 'the stream ended before the sync did';
         }
       } catch (error) {
         if (this.#closed) return;
-        lastProblem = error instanceof Error ? error.message : String(error);
+        lastProblem = watchdog.fired ? `the stream was silent for ${this.#options.idleTimeoutMs} ms (half-open?)` : error instanceof Error ? error.message : String(error);
+      } finally {
+        watchdog.stop();
       }
       if (this.#closed) return;
-      if (readAnEvent) failedAttempts = 0;
+      if (progress.readAnEvent) failedAttempts = 0;
       if (failedAttempts >= retry.maxAttempts) {
         this.#fail(new WSRequestError(ErrorCode.disconnected, `the legacy SSE stream for chat ${this.#options.chatId} failed ${failedAttempts + 1} times in a row (last: ${lastProblem})`, { retryable: true, requestType: 'sync:events' }));
         return;
@@ -137,16 +147,15 @@ export class SseSyncStream {
     return this.#options.fetch(`${httpUrl}/api/sync/${encodeURIComponent(String(chatId))}/events`, { headers, signal });
   }
 
-  /** Reads events until the stream ends; returns whether at least one event came. */
-  async #read(response: Response): Promise<boolean> {
-    if (!response.body) return false;
-    let readAnEvent = false;
+  /** Reads events until the stream ends, kicking the watchdog at every chunk (keep-alive comments included); `progress` says whether an event came. */
+  async #read(response: Response, kick: () => void, progress: { readAnEvent: boolean }): Promise<void> {
+    if (!response.body) return;
     const parser = createParser({
       onEvent: (message) => {
         if (this.#closed) return;
         const event = toSyncEvent(message);
         if (!event) return;
-        readAnEvent = true;
+        progress.readAnEvent = true;
         this.#options.onEvent(event);
       },
     });
@@ -156,12 +165,38 @@ export class SseSyncStream {
       for (;;) {
         const { done, value } = await reader.read();
         if (done || this.#closed) break;
+        kick();
         parser.feed(decoder.decode(value, { stream: true }));
       }
     } finally {
       reader.releaseLock();
     }
-    return readAnEvent;
+  }
+
+  /** Aborts `abort` once nothing arrived for `idleTimeoutMs` (from now, and from each `kick`). */
+  #watchdog(abort: AbortController): { kick(): void; stop(): void; readonly fired: boolean } {
+    const { clock, idleTimeoutMs } = this.#options;
+    let timer: TimerHandle | undefined;
+    let fired = false;
+    const arm = (): void => {
+      if (idleTimeoutMs <= 0) return;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = clock.setTimeout(() => {
+        fired = true;
+        abort.abort(new Error(`no byte for ${idleTimeoutMs} ms`));
+      }, idleTimeoutMs);
+    };
+    arm();
+    return {
+      kick: arm,
+      stop: () => {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timer = undefined;
+      },
+      get fired() {
+        return fired;
+      },
+    };
   }
 
   #sleep(delayMs: number): Promise<void> {

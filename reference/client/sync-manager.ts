@@ -25,7 +25,7 @@ import { TypedEmitter, type Listener } from './emitter.js';
 import { httpUrlFromWsUrl } from './endpoints.js';
 import { WSRequestError, isWSRequestError } from './request-error.js';
 import { SseSyncStream, type SseRetryOptions, type SseSyncEvent } from './sse-sync-stream.js';
-import { ChatSyncTracker, type ActiveSync } from './sync-tracker.js';
+import { ActiveSyncMap, ChatSyncTracker, type ActiveSync } from './sync-tracker.js';
 import { TransportConfigPoller, type SyncTransport, type TransportConfig } from './transport-config.js';
 import type { TokenProvider, WSClient } from './ws-client.js';
 
@@ -53,6 +53,17 @@ export interface SyncManagerOptions {
   random?: () => number;
   /** How a broken SSE stream is retried. Default: base 500 ms, max 30 s, 10 attempts. */
   sseRetry?: Partial<SseRetryOptions>;
+  /**
+   * An SSE stream silent this long (no event, no keep-alive comment) is taken for half-open, aborted
+   * and resumed with `Last-Event-ID`, in ms; 0 waits forever. Default 30,000: twice the reference
+   * server's keep-alive interval (`sseKeepAliveMs`, 15 s); keep it at twice the server's.
+   */
+  sseIdleTimeoutMs?: number;
+  /**
+   * Finished chats remembered in `activeSyncs` (and their ended runs, to recognise late events);
+   * beyond, the one finished longest ago is forgotten. Running syncs are always kept. Default 1,000.
+   */
+  maxFinishedSyncs?: number;
 }
 
 /** Payload of the `transport` event. */
@@ -83,6 +94,8 @@ const MAX_START_ATTEMPTS = 5;
 const CONFIG_TIMEOUT_MS = 5_000;
 /** Ended runs remembered per chat to recognise their late events; older ones are long gone from any replay. */
 const ENDED_RUNS_KEPT_PER_CHAT = 16;
+const DEFAULT_SSE_IDLE_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_FINISHED_SYNCS = 1_000;
 
 interface PendingStart {
   resolve(reply: SyncStartReply): void;
@@ -90,8 +103,11 @@ interface PendingStart {
 }
 
 export class SyncManager {
-  /** The seed's `activeSyncs`: each chat's last known `{ status, progress, error }`, finished ones included. */
-  readonly activeSyncs = new Map<ChatId, ActiveSync>();
+  /**
+   * The seed's `activeSyncs`: each chat's last known `{ status, progress, error }`, finished ones
+   * included (at most `maxFinishedSyncs` of those). Keys are normalized: `42` and `"42"` are one chat.
+   */
+  readonly activeSyncs: Map<ChatId, ActiveSync>;
 
   readonly #ws: WSClient;
   readonly #mode: TransportMode;
@@ -101,11 +117,13 @@ export class SyncManager {
   readonly #clock: Clock;
   readonly #random: () => number;
   readonly #sseRetry: SseRetryOptions;
+  readonly #sseIdleTimeoutMs: number;
+  readonly #maxFinishedSyncs: number;
   readonly #events = new TypedEmitter<SyncManagerEvents>();
   readonly #trackers = new Map<string, ChatSyncTracker>();
   /** How each active chat currently receives its events. */
   readonly #links = new Map<string, () => void>();
-  /** Runs that ended, per chat: late events from them are never delivered again. */
+  /** Runs that ended, per chat (the chat used longest ago first): late events from them are never delivered again. */
   readonly #endedRunIds = new Map<string, Set<string>>();
   /** SSE starts waiting for their first event, which names the run. */
   readonly #pendingSseStarts = new Map<string, PendingStart>();
@@ -128,6 +146,9 @@ export class SyncManager {
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#sseRetry = { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 10, ...options.sseRetry };
+    this.#sseIdleTimeoutMs = options.sseIdleTimeoutMs ?? DEFAULT_SSE_IDLE_TIMEOUT_MS;
+    this.#maxFinishedSyncs = options.maxFinishedSyncs ?? DEFAULT_MAX_FINISHED_SYNCS;
+    this.activeSyncs = new ActiveSyncMap(this.#maxFinishedSyncs);
     this.#transport = this.#mode === 'sse' ? 'sse' : 'ws';
     if (this.#mode !== 'auto') {
       this.#ready = Promise.resolve();
@@ -327,6 +348,7 @@ export class SyncManager {
       clock: this.#clock,
       random: this.#random,
       retry: this.#sseRetry,
+      idleTimeoutMs: this.#sseIdleTimeoutMs,
       position: () => tracker.position,
       onEvent: (event: SseSyncEvent) => {
         if (event.type === 'resync') {
@@ -533,11 +555,14 @@ export class SyncManager {
     this.activeSyncs.set(tracker.chatId, tracker.state);
   }
 
+  /** The chat's ended runs, now its most recently used; the chat used longest ago is forgotten beyond `maxFinishedSyncs`. */
   #endedRunIdsOf(key: string): Set<string> {
-    let ended = this.#endedRunIds.get(key);
-    if (!ended) {
-      ended = new Set();
-      this.#endedRunIds.set(key, ended);
+    const ended = this.#endedRunIds.get(key) ?? new Set<string>();
+    this.#endedRunIds.delete(key);
+    this.#endedRunIds.set(key, ended);
+    for (const oldest of this.#endedRunIds.keys()) {
+      if (this.#endedRunIds.size <= this.#maxFinishedSyncs) break;
+      if (oldest !== key && !this.#trackers.has(oldest)) this.#endedRunIds.delete(oldest);
     }
     return ended;
   }

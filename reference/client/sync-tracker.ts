@@ -5,7 +5,7 @@
  * switches (WebSocket and SSE share one seq space). The rule: `processed` only grows within a
  * logical sync, so a progress event that does not advance it has already been delivered.
  */
-import { ErrorCode, type ChatId, type ErrorBody, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStatusReply } from '../protocol/index.js';
+import { ErrorCode, chatIdFromText, type ChatId, type ErrorBody, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStatusReply } from '../protocol/index.js';
 
 /** Error code of the `sync:error` the reference server sends when a run is cancelled. */
 export const SYNC_CANCELLED_CODE = ErrorCode.cancelled;
@@ -169,5 +169,64 @@ export class ChatSyncTracker {
 
   #isStale(runId: string): boolean {
     return this.#staleRunIds.has(runId);
+  }
+}
+
+/** The key `activeSyncs` files a chat under: `42` and `"42"` are one chat (a canonical integer is the number), as on the server. */
+export function chatIdKey(chatId: ChatId): ChatId {
+  return chatIdFromText(String(chatId));
+}
+
+/**
+ * `SyncManager.activeSyncs`: a `Map` of each chat's `{ status, progress, error }` whose keys are
+ * normalized (`get("42")` finds chat `42`), and which keeps at most `maxFinished` finished chats,
+ * forgetting the one updated longest ago first. Running syncs are never forgotten.
+ */
+export class ActiveSyncMap extends Map<ChatId, ActiveSync> {
+  readonly #maxFinished: number;
+  /** Entries whose sync has ended (not `running`). */
+  #finished = 0;
+
+  constructor(maxFinished: number) {
+    super();
+    this.#maxFinished = maxFinished;
+  }
+
+  override get(chatId: ChatId): ActiveSync | undefined {
+    return super.get(chatIdKey(chatId));
+  }
+
+  override has(chatId: ChatId): boolean {
+    return super.has(chatIdKey(chatId));
+  }
+
+  override delete(chatId: ChatId): boolean {
+    const key = chatIdKey(chatId);
+    const previous = super.get(key);
+    if (previous !== undefined && previous.status !== 'running') this.#finished -= 1;
+    return super.delete(key);
+  }
+
+  override clear(): void {
+    this.#finished = 0;
+    super.clear();
+  }
+
+  /** Records a chat's state as its newest entry, then forgets the finished chats updated longest ago beyond the bound. */
+  override set(chatId: ChatId, state: ActiveSync): this {
+    this.delete(chatId);
+    super.set(chatIdKey(chatId), state);
+    if (state.status !== 'running') this.#finished += 1;
+    if (this.#finished > this.#maxFinished) this.#trim();
+    return this;
+  }
+
+  #trim(): void {
+    for (const [key, state] of super.entries()) {
+      if (this.#finished <= this.#maxFinished) return;
+      if (state.status === 'running') continue;
+      super.delete(key);
+      this.#finished -= 1;
+    }
   }
 }

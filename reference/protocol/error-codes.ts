@@ -25,6 +25,8 @@ export const ErrorCode = {
   noRoute: 'NO_ROUTE',
   /** The connection is subscribed to as many channels as the server allows (`maxSubscriptionsPerConnection`): unsubscribe from one first. */
   tooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
+  /** The server holds as many channels as it allows (`maxChannels`) and none is idle: a new channel cannot open now. */
+  tooManyChannels: 'TOO_MANY_CHANNELS',
   /** The upstream SSE server answered with an HTTP error status (`details`: its status, headers and body). */
   upstreamStatus: 'UPSTREAM_STATUS',
   /** The upstream answered 2xx but not `text/event-stream` (`details`: its status, headers and body). */
@@ -73,5 +75,7 @@ export const HttpErrorCode = {
   tooManyTickets: 'TOO_MANY_TICKETS',
   /** 431: the request's headers are larger than the server accepts (`maxHeaderBytes`). */
   headersTooLarge: 'HEADERS_TOO_LARGE',
+  /** 429: the client (its identity, else its IP address) has `maxSseStreamsPerClient` legacy SSE streams open: close one first. */
+  tooManyStreams: 'TOO_MANY_STREAMS',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];

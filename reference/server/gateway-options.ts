@@ -56,6 +56,10 @@ export interface GatewayLimitOptions {
   replayBufferSize?: number;
   /** A channel without subscribers and events for this long is forgotten, in ms. Default 600000. */
   channelTtlMs?: number;
+  /** Channels the hub holds at once; beyond, the idle longest is forgotten (resume: `resync`), or a new one refused with `TOO_MANY_CHANNELS`. Default 100000. */
+  maxChannels?: number;
+  /** Kept events' JSON summed over every channel; beyond, idle channels are forgotten first, then busy ones' oldest events. Default 64 MiB. */
+  maxReplayBytes?: number;
   /** Window over which drained clients are told to come back (`retryAfterMs`), in ms. Default 10000. */
   drainWindowMs?: number;
   /** Longest a drain waits for connections to close before terminating them, in ms. Default 15000. */
@@ -131,6 +135,8 @@ export interface ResolvedGatewayLimits {
   maxTickets: number;
   replayBufferSize: number;
   channelTtlMs: number;
+  maxChannels: number;
+  maxReplayBytes: number;
   drainWindowMs: number;
   drainTimeoutMs: number;
   epoch: string;
@@ -153,6 +159,8 @@ export const GATEWAY_DEFAULTS = {
   maxTickets: 10_000,
   replayBufferSize: 1024,
   channelTtlMs: 600_000,
+  maxChannels: 100_000,
+  maxReplayBytes: 64 * 1024 * 1024,
   drainWindowMs: 10_000,
   drainTimeoutMs: 15_000,
   listenBacklog: 4096,
@@ -225,6 +233,8 @@ export function resolveGatewayLimits(options: GatewayLimitOptions): ResolvedGate
     maxTickets: integerOption('maxTickets', options.maxTickets, GATEWAY_DEFAULTS.maxTickets, 1, 10_000_000),
     replayBufferSize: integerOption('replayBufferSize', options.replayBufferSize, GATEWAY_DEFAULTS.replayBufferSize, 0, 1_000_000),
     channelTtlMs: integerOption('channelTtlMs', options.channelTtlMs, GATEWAY_DEFAULTS.channelTtlMs, 1),
+    maxChannels: integerOption('maxChannels', options.maxChannels, GATEWAY_DEFAULTS.maxChannels, 1),
+    maxReplayBytes: integerOption('maxReplayBytes', options.maxReplayBytes, GATEWAY_DEFAULTS.maxReplayBytes, 0),
     drainWindowMs: integerOption('drainWindowMs', options.drainWindowMs, GATEWAY_DEFAULTS.drainWindowMs, 0),
     drainTimeoutMs: integerOption('drainTimeoutMs', options.drainTimeoutMs, GATEWAY_DEFAULTS.drainTimeoutMs, 0),
     epoch: options.epoch ?? randomEpoch(),

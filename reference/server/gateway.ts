@@ -81,8 +81,8 @@ export interface Gateway<Identity = unknown> {
 export async function createGateway<Identity = unknown>(options: GatewayOptions<Identity> = {}): Promise<Gateway<Identity>> {
   const limits = { ...resolveGatewayLimits(options), path: resolvePath(options.path) };
   if (options.server !== undefined && (options.port !== undefined || options.host !== undefined)) invalidOption('port', 'no port or host with "server" (the app\'s server listens)', options.port ?? options.host);
-  const hub = createMemoryHub({ epoch: limits.epoch, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, clock: limits.clock });
-  const metrics = new ServerMetrics({ connections: () => core.connections });
+  const hub = createMemoryHub({ epoch: limits.epoch, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, maxChannels: limits.maxChannels, maxReplayBytes: limits.maxReplayBytes, clock: limits.clock });
+  const metrics = new ServerMetrics({ connections: () => core.connections, hub: () => hub.stats() });
   const core: GatewayCore = new GatewayCore(limits, {
     hub,
     metrics,

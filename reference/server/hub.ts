@@ -7,14 +7,22 @@
  * {@link ChannelHub} is the seam for a shared implementation (e.g. Redis streams, so several
  * instances can replay each other's events); {@link createMemoryHub} is the in-memory one, which
  * can hand out a {@link HubSnapshot} of its history and start from one (see hub-state-file.ts).
+ *
+ * The memory hub is bounded: at most `maxChannels` channels and `maxReplayBytes` of kept events.
+ * Over either, the channels idle longest (no subscribers) are forgotten first, as their TTL would
+ * forget them (their seq is remembered, so a client resuming one is told `resync`); when every
+ * channel is busy, a new channel is refused with `TOO_MANY_CHANNELS` and the busy channels' oldest
+ * kept events make room for new ones (resuming behind them is a `resync` too).
  */
-import type { ResyncReason } from '../protocol/index.js';
+import { ErrorCode, type ResyncReason } from '../protocol/index.js';
+import { WsmigError } from '../../lib/errors.js';
 
 /** One event on a channel. Its JSON is built once, however many subscribers it goes to. */
 export class ChannelEvent {
   private channelJson: string | undefined;
   private restJson: string | undefined;
   private dataJson: string | undefined;
+  private sizeChars: number | undefined;
 
   constructor(
     readonly channel: string,
@@ -46,6 +54,12 @@ export class ChannelEvent {
   get json(): string {
     this.channelJson ??= JSON.stringify(this.channel);
     return `{"channel":${this.channelJson},${this.rest()}`;
+  }
+
+  /** What keeping this event costs, as the length of its JSON ({@link json}): the hub's replay-bytes accounting. */
+  get size(): number {
+    this.sizeChars ??= this.json.length;
+    return this.sizeChars;
   }
 
   /** The payload as JSON (the `data:` of a legacy SSE event). */
@@ -96,7 +110,32 @@ export interface ChannelHub {
   newestEvent(channel: string): ChannelEvent | undefined;
   /** Stops timers and drops every subscriber. */
   close(): void;
+  /** What the hub holds now, against its bounds (a shared hub may not know). */
+  stats?(): HubStats;
 }
+
+/** What a hub holds, against its bounds: `wsmig_hub_*` metrics and the bounds tests read it. */
+export interface HubStats {
+  /** Channels known now (with or without subscribers and events). */
+  channels: number;
+  /** Of those, channels without subscribers: the first to go when a bound is reached. */
+  idleChannels: number;
+  /** The size of every kept event's JSON, summed ({@link ChannelEvent.size}). */
+  replayBytes: number;
+  maxChannels: number;
+  maxReplayBytes: number;
+  /** Channels forgotten early to stay within `maxChannels` / `maxReplayBytes` (not by their TTL). */
+  evictedChannels: number;
+  /** Kept events dropped from busy channels because idle channels alone could not make room. */
+  trimmedEvents: number;
+  /** New channels refused because every channel was busy (`TOO_MANY_CHANNELS`). */
+  refusedChannels: number;
+}
+
+/** Default of {@link MemoryHubOptions.maxChannels}. */
+export const DEFAULT_MAX_CHANNELS = 100_000;
+/** Default of {@link MemoryHubOptions.maxReplayBytes}: 64 MiB. */
+export const DEFAULT_MAX_REPLAY_BYTES = 64 * 1024 * 1024;
 
 /** One channel of a {@link HubSnapshot}. */
 export interface ChannelSnapshot {
@@ -127,6 +166,10 @@ export interface MemoryHubOptions {
   replayBufferSize: number;
   /** A channel without subscribers and without events for this long is forgotten, in ms. */
   channelTtlMs: number;
+  /** Channels at once; beyond, the idle longest is forgotten, or a new one refused (`TOO_MANY_CHANNELS`). Default 100,000. */
+  maxChannels?: number;
+  /** Kept events' JSON summed over every channel; beyond, idle channels are forgotten, then busy ones' oldest events dropped. Default 64 MiB. */
+  maxReplayBytes?: number;
   /** Forgotten channels whose last seq is remembered, so their seq keeps increasing; beyond it the epoch rotates. */
   maxForgottenChannels?: number;
   clock?: () => number;
@@ -140,15 +183,34 @@ export interface MemoryHubOptions {
 export interface MemoryHub extends ChannelHub {
   /** The hub's history now. Cheap: events are shared, not copied, and each serializes itself once. */
   snapshot(): HubSnapshot;
+  stats(): HubStats;
 }
 
 interface Channel {
+  readonly name: string;
   seq: number;
-  /** Ring buffer of the newest events; `buffer[(start + i) % capacity]` is the i-th oldest. */
-  buffer: ChannelEvent[];
-  start: number;
+  /** The kept events, oldest first, from `head` on (slots before `head` are spent; compacted as they pile up). */
+  buffer: Array<ChannelEvent | undefined>;
+  head: number;
+  /** {@link ChannelEvent.size} of the kept events, summed. */
+  bytes: number;
   subscribers: Set<HubSubscriber>;
   lastActiveMs: number;
+}
+
+/** Spent slots at the front of a channel's buffer before it is compacted (and only once they are half of it). */
+const COMPACT_AFTER = 64;
+
+function keptCount(channel: Channel): number {
+  return channel.buffer.length - channel.head;
+}
+
+function keptEvents(channel: Channel): ChannelEvent[] {
+  return channel.buffer.slice(channel.head) as ChannelEvent[];
+}
+
+function tooManyChannels(name: string, maxChannels: number): WsmigError {
+  return new WsmigError(ErrorCode.tooManyChannels, `cannot open channel "${name}": the server holds ${maxChannels} channels, the most allowed, and every one has subscribers; retry later`);
 }
 
 /**
@@ -159,74 +221,147 @@ interface Channel {
 export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
   const clock = options.clock ?? Date.now;
   const capacity = options.replayBufferSize;
+  const maxChannels = options.maxChannels ?? DEFAULT_MAX_CHANNELS;
+  const maxReplayBytes = options.maxReplayBytes ?? DEFAULT_MAX_REPLAY_BYTES;
   const maxForgotten = options.maxForgottenChannels ?? 100_000;
   const changed = options.onChange ?? ((): void => undefined);
   const channels = new Map<string, Channel>();
+  // Channels without subscribers, the one idle longest first: who goes first when a bound is reached.
+  const idle = new Map<string, Channel>();
   // A forgotten channel that comes back continues its seq, so an old resume point can never match a
   // different history; if too many are remembered, a new epoch makes every old resume point a resync.
   const forgotten = new Map<string, number>(options.restore?.forgotten);
   const baseEpoch = options.restore?.baseEpoch ?? options.epoch;
   let epoch = options.restore?.epoch ?? options.epoch;
   let rotations = options.restore?.rotations ?? 0;
+  let replayBytes = 0;
+  const counts = { evictedChannels: 0, trimmedEvents: 0, refusedChannels: 0 };
+
+  /** Moves a channel without subscribers to the end of the idle order (it was just active). */
+  const touchIdle = (channel: Channel): void => {
+    idle.delete(channel.name);
+    if (channel.subscribers.size === 0) idle.set(channel.name, channel);
+  };
+
+  /** Forgets a channel without subscribers, remembering its seq (TTL sweep and eviction alike). */
+  const forget = (channel: Channel): void => {
+    channels.delete(channel.name);
+    idle.delete(channel.name);
+    replayBytes -= channel.bytes;
+    if (channel.seq > 0) forgotten.set(channel.name, channel.seq);
+  };
+
+  const rotateIfTooManyForgotten = (): void => {
+    if (forgotten.size <= maxForgotten) return;
+    forgotten.clear();
+    rotations += 1;
+    epoch = `${baseEpoch}.${rotations}`;
+  };
+
+  /** Forgets the channel idle longest, other than `keep`; false when there is none. */
+  const evictOldestIdle = (keep: Channel | undefined): boolean => {
+    for (const channel of idle.values()) {
+      if (channel === keep) continue;
+      forget(channel);
+      counts.evictedChannels += 1;
+      rotateIfTooManyForgotten();
+      return true;
+    }
+    return false;
+  };
 
   const channelFor = (name: string): Channel => {
     let channel = channels.get(name);
-    if (!channel) {
-      const seq = forgotten.get(name) ?? 0;
-      forgotten.delete(name);
-      channel = { seq, buffer: [], start: 0, subscribers: new Set(), lastActiveMs: clock() };
-      channels.set(name, channel);
+    if (channel) return channel;
+    if (channels.size >= maxChannels) {
+      if (!evictOldestIdle(undefined)) {
+        counts.refusedChannels += 1;
+        throw tooManyChannels(name, maxChannels);
+      }
+      changed();
     }
+    const seq = forgotten.get(name) ?? 0;
+    forgotten.delete(name);
+    channel = { name, seq, buffer: [], head: 0, bytes: 0, subscribers: new Set(), lastActiveMs: clock() };
+    channels.set(name, channel);
+    idle.set(name, channel);
     return channel;
+  };
+
+  const dropOldest = (channel: Channel): void => {
+    const event = channel.buffer[channel.head] as ChannelEvent;
+    channel.buffer[channel.head] = undefined;
+    channel.head += 1;
+    channel.bytes -= event.size;
+    replayBytes -= event.size;
+    if (channel.head >= COMPACT_AFTER && channel.head * 2 >= channel.buffer.length) {
+      channel.buffer = channel.buffer.slice(channel.head);
+      channel.head = 0;
+    }
   };
 
   const remember = (event: ChannelEvent, channel: Channel): void => {
     if (capacity === 0) return;
-    if (channel.buffer.length < capacity) channel.buffer.push(event);
-    else {
-      channel.buffer[channel.start] = event;
-      channel.start = (channel.start + 1) % capacity;
+    channel.buffer.push(event);
+    channel.bytes += event.size;
+    replayBytes += event.size;
+    if (keptCount(channel) > capacity) dropOldest(channel);
+  };
+
+  /** Drops a channel's oldest kept events while the hub is over `maxReplayBytes`, keeping at least `keep` of them. */
+  const trim = (channel: Channel, keep: number): void => {
+    while (replayBytes > maxReplayBytes && keptCount(channel) > keep) {
+      dropOldest(channel);
+      counts.trimmedEvents += 1;
     }
   };
 
+  /**
+   * Back within `maxReplayBytes` after `current` kept an event: the channels idle longest go first;
+   * if that is not enough, every channel is busy, and the oldest kept events go: `current`'s own
+   * first (it is the one growing), then the others', then, if it alone is over, the new event.
+   */
+  const makeRoom = (current: Channel): void => {
+    let evicted = false;
+    while (replayBytes > maxReplayBytes && evictOldestIdle(current)) evicted = true;
+    trim(current, 1);
+    for (const channel of channels.values()) {
+      if (replayBytes <= maxReplayBytes) break;
+      if (channel !== current) trim(channel, 0);
+    }
+    trim(current, 0);
+    if (evicted) changed();
+  };
+
   const replayAfter = (channel: Channel, fromSeq: number): ChannelEvent[] | undefined => {
-    const count = channel.buffer.length;
+    const count = keptCount(channel);
     const wanted = channel.seq - fromSeq;
     if (wanted === 0) return [];
     if (wanted > count) return undefined;
-    const events: ChannelEvent[] = new Array<ChannelEvent>(wanted);
-    for (let i = 0; i < wanted; i += 1) events[i] = channel.buffer[(channel.start + count - wanted + i) % capacity] as ChannelEvent;
-    return events;
+    return channel.buffer.slice(channel.buffer.length - wanted) as ChannelEvent[];
   };
 
-  const bufferOf = (channel: Channel): ChannelEvent[] => {
-    const count = channel.buffer.length;
-    const events = new Array<ChannelEvent>(count);
-    for (let i = 0; i < count; i += 1) events[i] = channel.buffer[(channel.start + i) % count] as ChannelEvent;
-    return events;
-  };
-
-  for (const [name, restored] of options.restore?.channels ?? []) {
-    const channel: Channel = { seq: restored.seq, buffer: [], start: 0, subscribers: new Set(), lastActiveMs: restored.lastActiveMs };
+  // Restored channels enter the idle order by when they were last active, so the longest idle goes first.
+  const restored = [...(options.restore?.channels ?? [])].sort(([, a], [, b]) => a.lastActiveMs - b.lastActiveMs);
+  for (const [name, saved] of restored.slice(Math.max(0, restored.length - maxChannels))) {
+    const channel: Channel = { name, seq: saved.seq, buffer: [], head: 0, bytes: 0, subscribers: new Set(), lastActiveMs: saved.lastActiveMs };
     // A smaller buffer than the one that saved the history keeps the newest events.
-    for (const event of restored.events.slice(Math.max(0, restored.events.length - capacity))) remember(event, channel);
+    for (const event of saved.events.slice(Math.max(0, saved.events.length - capacity))) remember(event, channel);
     channels.set(name, channel);
+    idle.set(name, channel);
   }
+  for (const [name, saved] of restored.slice(0, Math.max(0, restored.length - maxChannels))) if (saved.seq > 0) forgotten.set(name, saved.seq);
+  while (replayBytes > maxReplayBytes && evictOldestIdle(undefined));
 
   const sweep = (): void => {
     const idleSince = clock() - options.channelTtlMs;
     let forgot = false;
-    for (const [name, channel] of channels) {
-      if (channel.subscribers.size > 0 || channel.lastActiveMs > idleSince) continue;
-      channels.delete(name);
+    for (const channel of idle.values()) {
+      if (channel.lastActiveMs > idleSince) continue;
+      forget(channel);
       forgot = true;
-      if (channel.seq > 0) forgotten.set(name, channel.seq);
     }
-    if (forgotten.size > maxForgotten) {
-      forgotten.clear();
-      rotations += 1;
-      epoch = `${baseEpoch}.${rotations}`;
-    }
+    rotateIfTooManyForgotten();
     if (forgot) changed();
   };
 
@@ -241,8 +376,10 @@ export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
       const channel = channelFor(name);
       channel.seq += 1;
       channel.lastActiveMs = clock();
+      touchIdle(channel);
       const event = new ChannelEvent(name, type, channel.seq, channel.lastActiveMs, epoch, payload, publishOptions?.eventId);
       remember(event, channel);
+      if (replayBytes > maxReplayBytes) makeRoom(channel);
       for (const subscriber of channel.subscribers) subscriber.deliver(event);
       changed();
       return event;
@@ -251,6 +388,7 @@ export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
       const channel = channelFor(name);
       channel.subscribers.add(subscriber);
       channel.lastActiveMs = clock();
+      idle.delete(name);
       const outcome: SubscribeOutcome = { epoch, seq: channel.seq, replay: [], resync: undefined };
       if (resume === undefined) return outcome;
       if (resume.epoch !== undefined && resume.epoch !== epoch) outcome.resync = 'epoch-changed';
@@ -267,21 +405,22 @@ export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
       if (!channel) return;
       channel.subscribers.delete(subscriber);
       channel.lastActiveMs = clock();
+      touchIdle(channel);
     },
     newestEvent: (name) => {
       const channel = channels.get(name);
-      const count = channel?.buffer.length ?? 0;
-      return channel === undefined || count === 0 ? undefined : channel.buffer[(channel.start + count - 1) % count];
+      return channel === undefined || keptCount(channel) === 0 ? undefined : channel.buffer[channel.buffer.length - 1];
     },
     snapshot: () => {
       const now = clock();
       const saved = new Map<string, ChannelSnapshot>();
       for (const [name, channel] of channels) {
         // A channel someone is subscribed to is active until the moment of the snapshot.
-        saved.set(name, { seq: channel.seq, lastActiveMs: channel.subscribers.size > 0 ? now : channel.lastActiveMs, events: bufferOf(channel) });
+        saved.set(name, { seq: channel.seq, lastActiveMs: channel.subscribers.size > 0 ? now : channel.lastActiveMs, events: keptEvents(channel) });
       }
       return { epoch, baseEpoch, rotations, channels: saved, forgotten: new Map(forgotten) };
     },
+    stats: () => ({ channels: channels.size, idleChannels: idle.size, replayBytes, maxChannels, maxReplayBytes, ...counts }),
     close: () => {
       clearInterval(sweepTimer);
       for (const channel of channels.values()) channel.subscribers.clear();

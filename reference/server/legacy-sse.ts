@@ -3,24 +3,33 @@
  * `POST /commands/sync` (fetch + stream reader) and `GET /api/sync/:chatId/events` (`EventSource`,
  * `Last-Event-ID` resume). Both read the same channel hub as WebSocket subscriptions, so event ids
  * (`<epoch>-<seq>`) are the WebSocket seqs and a client can switch transports mid-sync without loss.
+ *
+ * Bounded: one client (its identity with `identities`, else its IP address) holds at most
+ * `maxSseStreamsPerClient` streams (429 `TOO_MANY_STREAMS` beyond), and every open stream gets a
+ * `: keep-alive` comment each `sseKeepAliveMs`, so a client can tell a silent stream from a dead one.
+ * With `identities`, a token's identity reads and starts its own chats only (403 `FORBIDDEN`).
  */
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import {
   ErrorCode,
+  HttpErrorCode,
   SSE_EVENT_FOR_TYPE,
   chatIdProblem,
   formatEventId,
   parseEventId,
   syncChannel,
   syncStartProblem,
+  type ChatId,
   type ResyncPayload,
   type SyncStartPayload,
 } from '../protocol/index.js';
 import { isWsmigError, messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
+import { presentedToken } from './auth.js';
 import { DelayQueue } from './delay-queue.js';
 import { HttpError, readJsonBody, sendError } from './http-util.js';
-import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
+import type { ChannelEvent, HubSubscriber, ResumePoint, SubscribeOutcome } from './hub.js';
+import { identityName, mayTouchChat, type ChatIdentity } from './identities.js';
 import type { ServerContext } from './server-context.js';
 import { formatSseComment, formatSseEvent } from './sse-format.js';
 import { chatIdFromText } from '../protocol/index.js';
@@ -51,7 +60,9 @@ class SseStream implements HubSubscriber {
     private readonly ctx: ServerContext,
     private readonly onEnd: (stream: SseStream) => void,
   ) {
-    res.on('close', () => this.cleanUp());
+    // A client gone before its stream was set up (e.g. while its body was read) must not hold a place in its cap.
+    if (res.destroyed || res.closed) queueMicrotask(() => this.cleanUp());
+    else res.on('close', () => this.cleanUp());
   }
 
   deliver(event: ChannelEvent): void {
@@ -74,7 +85,7 @@ class SseStream implements HubSubscriber {
     this.res.flushHeaders();
     this.opened = true;
     this.ctx.metrics.sseStreams.inc({ endpoint: this.endpoint });
-    this.keepAlive = setInterval(() => this.write(formatSseComment('keep-alive')), this.ctx.options.heartbeatIntervalMs);
+    this.keepAlive = setInterval(() => this.write(formatSseComment('keep-alive')), this.ctx.options.sseKeepAliveMs);
   }
 
   /** Sends what arrived while the stream was being set up (after `afterSeq`), then delivers live. */
@@ -163,8 +174,17 @@ function httpErrorForDraining(error: unknown): never {
   throw error;
 }
 
+/** A hub that cannot open the stream's channel (every channel busy) answers 503 `TOO_MANY_CHANNELS`; the stream is dropped. */
+function httpErrorForHub(stream: SseStream, error: unknown): never {
+  stream.detach();
+  if (isWsmigError(error) && error.code === ErrorCode.tooManyChannels) throw new HttpError(503, ErrorCode.tooManyChannels, error.message, { 'retry-after': '5' });
+  throw error;
+}
+
 export class LegacySse {
   private readonly streams = new Set<SseStream>();
+  /** Open streams per client key (identity or IP address); a key leaves when its last stream ends. */
+  private readonly perClient = new Map<string, number>();
 
   constructor(private readonly ctx: ServerContext) {}
 
@@ -183,13 +203,18 @@ export class LegacySse {
   /** `POST /commands/sync`: starts (or joins) the chat's sync and streams it to the end. */
   async commandsSync(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders): Promise<void> {
     this.refuseWhileDraining();
+    const identity = this.identityOf(req);
     const body = await readJsonBody(req, this.ctx.options.maxPayloadBytes);
     const problem = syncStartProblem(body);
     if (problem !== undefined) throw new HttpError(400, ErrorCode.invalidPayload, `${problem}; send {"chatId": 42, "options": {...}}`);
     const { chatId, options } = body as SyncStartPayload;
-    const stream = this.track(res, syncChannel(chatId), SSE_ENDPOINT.commands);
-    const outcome = await this.ctx.hub.subscribe(stream.channel, stream);
-    if (stream.isEnded) return;
+    this.checkChat(identity, chatId);
+    const stream = this.track(res, syncChannel(chatId), SSE_ENDPOINT.commands, this.clientKey(req, identity));
+    const outcome = await this.ctx.hub.subscribe(stream.channel, stream).catch((error: unknown) => httpErrorForHub(stream, error));
+    if (stream.isEnded) {
+      stream.detach(); // it may have subscribed after the client left: the channel must not stay busy
+      return;
+    }
     try {
       const reply = await this.ctx.sync.start(chatId, options ?? {}).catch(httpErrorForDraining);
       stream.runId = reply.runId;
@@ -204,6 +229,7 @@ export class LegacySse {
   /** `GET /api/sync/:chatId/events[?start=1]`: the chat's events, resumable with `Last-Event-ID`. */
   async events(req: IncomingMessage, res: ServerResponse, url: URL, headers: OutgoingHttpHeaders): Promise<void> {
     this.refuseWhileDraining();
+    const identity = this.identityOf(req);
     let raw: string;
     try {
       raw = decodeURIComponent(url.pathname.split('/')[3] ?? '');
@@ -213,6 +239,7 @@ export class LegacySse {
     const problem = chatIdProblem(raw);
     if (problem !== undefined) throw new HttpError(400, ErrorCode.invalidPayload, `bad chat id in the path: ${problem}`);
     const chatId = chatIdFromText(raw);
+    this.checkChat(identity, chatId);
     const start = ['1', 'true'].includes(url.searchParams.get('start') ?? '');
     const lastEventId = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
     const { hub, sync } = this.ctx;
@@ -220,12 +247,15 @@ export class LegacySse {
     const parsed = lastEventId === undefined ? undefined : parseEventId(String(lastEventId));
     const resume: ResumePoint | undefined = lastEventId === undefined ? undefined : parsed ? { fromSeq: parsed.seq, epoch: parsed.epoch } : { fromSeq: 0, epoch: '' };
 
-    const stream = this.track(res, syncChannel(chatId), SSE_ENDPOINT.events);
-    const outcome = await hub.subscribe(stream.channel, stream, resume);
+    const stream = this.track(res, syncChannel(chatId), SSE_ENDPOINT.events, this.clientKey(req, identity));
+    const outcome: SubscribeOutcome = await hub.subscribe(stream.channel, stream, resume).catch((error: unknown) => httpErrorForHub(stream, error));
     const status = await sync.status(chatId);
     const live = sync.isRunning(chatId);
     const finished = isFinalStatus(status.syncStatus);
-    if (stream.isEnded) return;
+    if (stream.isEnded) {
+      stream.detach(); // it may have subscribed after the client left: the channel must not stay busy
+      return;
+    }
     if (resume !== undefined && !live && finished && outcome.resync === undefined && outcome.replay.length === 0) {
       // The client has seen the end of the run: 204 tells EventSource to stop reconnecting.
       stream.detach();
@@ -256,8 +286,43 @@ export class LegacySse {
     if (this.ctx.isDraining()) throw new HttpError(503, ErrorCode.draining, 'the server is draining: retry on another instance or in a moment');
   }
 
-  private track(res: ServerResponse, channel: string, endpoint: SseEndpoint): SseStream {
-    const stream = new SseStream(res, channel, endpoint, this.ctx, (ended) => this.streams.delete(ended));
+  /**
+   * The identity of the request's token when identities are configured (`undefined` without them).
+   * @throws HttpError 401 `UNAUTHORIZED` for a token that is no one's.
+   */
+  private identityOf(req: IncomingMessage): ChatIdentity | undefined {
+    const { identities, allowQueryToken } = this.ctx.options;
+    if (identities === undefined) return undefined;
+    const identity = identities.identityOf(presentedToken(req, new URL(req.url ?? '/', 'http://localhost'), { allowQuery: allowQueryToken }));
+    if (identity === undefined) throw new HttpError(401, HttpErrorCode.unauthorized, 'a token with an identity is required: send "Authorization: Bearer <token>"', { 'www-authenticate': 'Bearer' });
+    return identity;
+  }
+
+  /** @throws HttpError 403 `FORBIDDEN` when identities are configured and the chat is not the identity's. */
+  private checkChat(identity: ChatIdentity | undefined, chatId: ChatId): void {
+    if (this.ctx.options.identities === undefined || mayTouchChat(identity, chatId)) return;
+    throw new HttpError(403, ErrorCode.forbidden, `chat ${chatId} is not one of ${identityName(identity)}'s chats`);
+  }
+
+  /** Whom a stream counts against: the identity when there is one, else the peer's IP address (a proxy's peers share its address). */
+  private clientKey(req: IncomingMessage, identity: ChatIdentity | undefined): string {
+    return identity === undefined ? `ip:${req.socket.remoteAddress ?? 'unknown'}` : `id:${identity.id}`;
+  }
+
+  /** Registers a stream against its client's cap. @throws HttpError 429 `TOO_MANY_STREAMS` when the client holds the most allowed. */
+  private track(res: ServerResponse, channel: string, endpoint: SseEndpoint, client: string): SseStream {
+    const open = this.perClient.get(client) ?? 0;
+    const max = this.ctx.options.maxSseStreamsPerClient;
+    if (open >= max) {
+      throw new HttpError(429, HttpErrorCode.tooManyStreams, `this client has ${max} SSE streams open, the most allowed: close one first`, { 'retry-after': String(Math.ceil(this.ctx.options.sseKeepAliveMs / 1000)) });
+    }
+    this.perClient.set(client, open + 1);
+    const stream = new SseStream(res, channel, endpoint, this.ctx, (ended) => {
+      this.streams.delete(ended);
+      const left = (this.perClient.get(client) ?? 1) - 1;
+      if (left <= 0) this.perClient.delete(client);
+      else this.perClient.set(client, left);
+    });
     this.streams.add(stream);
     return stream;
   }

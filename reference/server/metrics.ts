@@ -5,6 +5,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { MessageType } from '../protocol/index.js';
+import type { HubStats } from './hub.js';
 
 export const METRIC_PREFIX = 'wsmig_';
 
@@ -28,6 +29,8 @@ export interface ServerMetricsSources {
   flag?: () => { name: string; value: boolean };
   /** Injected latency (the reference server's fault injection; none for a plain gateway). */
   injectedLatencyMs?: () => number;
+  /** The channel hub's holdings against its bounds (absent for a hub that does not count them). */
+  hub?: () => HubStats | undefined;
 }
 
 export class ServerMetrics {
@@ -93,6 +96,7 @@ export class ServerMetrics {
     this.rateLimited = new Counter({ name: `${METRIC_PREFIX}rate_limited_total`, help: 'Messages dropped for exceeding the per-connection rate (RATE_LIMITED).', registers });
     this.slowConsumerCloses = new Counter({ name: `${METRIC_PREFIX}slow_consumer_closes_total`, help: 'Connections closed because their send buffer passed the watermark (4201).', registers });
     this.hubStateWrites = new Counter({ name: `${METRIC_PREFIX}hub_state_writes_total`, help: 'Writes of the replay history to the hub state file (none without one).', registers });
+    if (sources.hub !== undefined) this.hubGauges(sources.hub);
     const { flag, injectedLatencyMs } = sources;
     if (flag === undefined || injectedLatencyMs === undefined) return;
     new Gauge({
@@ -111,6 +115,43 @@ export class ServerMetrics {
       registers,
       collect() {
         this.set(injectedLatencyMs() / 1000);
+      },
+    });
+  }
+
+  /** `wsmig_hub_channels`, `wsmig_hub_replay_bytes` and `wsmig_hub_evictions_total`, read from the hub at scrape time. */
+  private hubGauges(stats: () => HubStats | undefined): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: `${METRIC_PREFIX}hub_channels`,
+      help: 'Channels the hub holds now (at most maxChannels).',
+      registers,
+      collect() {
+        const now = stats();
+        if (now !== undefined) this.set(now.channels);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}hub_replay_bytes`,
+      help: 'Size of the events kept for replay, as JSON (at most maxReplayBytes).',
+      registers,
+      collect() {
+        const now = stats();
+        if (now !== undefined) this.set(now.replayBytes);
+      },
+    });
+    new Counter({
+      name: `${METRIC_PREFIX}hub_evictions_total`,
+      help: 'What the hub let go to stay within its bounds: idle channels forgotten early (channel), busy channels\' oldest events dropped (event), new channels refused (refused).',
+      labelNames: ['kind'],
+      registers,
+      collect() {
+        const now = stats();
+        if (now === undefined) return;
+        this.reset();
+        this.inc({ kind: 'channel' }, now.evictedChannels);
+        this.inc({ kind: 'event' }, now.trimmedEvents);
+        this.inc({ kind: 'refused' }, now.refusedChannels);
       },
     });
   }

@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { statusStoreFile } from './file-status-store.js';
 import { GATEWAY_DEFAULTS, integerOption as integer, invalidOption as invalid, resolveGatewayLimits, type GatewayLimitOptions, type GatewayUpstreamOptions, type ResolvedGatewayLimits } from './gateway-options.js';
 import { hubStateFileBeside } from './hub-state-file.js';
+import { IdentityTable, type IdentitiesOption } from './identities.js';
 import type { StatusStore } from './status-store.js';
 
 /** The name of the feature flag that selects WebSocket (true) or the legacy SSE path (false). */
@@ -94,6 +95,17 @@ export interface ServerOptions extends GatewayLimitOptions {
   upstream?: string | GatewayUpstreamOptions;
   /** TCP listen backlog: a connect storm overflows the default 511. Default 4096. */
   listenBacklog?: number;
+  /**
+   * Who each token is and which chats it may touch (`{ "<token>": { id: "alice", chats: ["42"] } }`,
+   * `chats: "*"` for every chat): a token's identity may then subscribe to, start, cancel and read
+   * the status of its own chats only (`FORBIDDEN` otherwise), and only these tokens (plus `token`,
+   * as the identity `service` with every chat) are accepted. Default: none (one shared token, if any).
+   */
+  identities?: IdentitiesOption;
+  /** Legacy SSE streams one client (its identity with `identities`, else its IP address) may hold open; one more gets 429 `TOO_MANY_STREAMS`. Default 100. */
+  maxSseStreamsPerClient?: number;
+  /** Interval of the `: keep-alive` comments on legacy SSE streams, in ms; clients treat 2× this of silence as a dead stream. Default 15000. */
+  sseKeepAliveMs?: number;
 }
 
 /** Options with every default applied. */
@@ -115,6 +127,10 @@ export interface ResolvedServerOptions extends ResolvedGatewayLimits {
   channels: readonly string[];
   upstream: string | GatewayUpstreamOptions | undefined;
   listenBacklog: number;
+  /** The tokens and their identities, when `identities` was given (the shared `token` is then one of them, and `token` is undefined). */
+  identities: IdentityTable | undefined;
+  maxSseStreamsPerClient: number;
+  sseKeepAliveMs: number;
 }
 
 export const DEFAULTS = {
@@ -123,6 +139,8 @@ export const DEFAULTS = {
   maxHeaderBytes: 16_384,
   sync: { totalMessages: 100, batchSize: 10, batchDelayMs: 50, failureRate: 0 } satisfies SyncSettings,
   flagPollIntervalMs: 1_000,
+  maxSseStreamsPerClient: 100,
+  sseKeepAliveMs: 15_000,
 } as const;
 
 function rate(name: string, value: number | undefined, fallback: number): number {
@@ -147,8 +165,15 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
   const { sync = {} } = options;
   if (options.adminToken !== undefined && options.adminToken.length === 0) invalid('adminToken', 'a non-empty string', options.adminToken);
   if (options.flag?.name !== undefined && options.flag.name !== FLAG_NAME) invalid('flag.name', `"${FLAG_NAME}"`, options.flag.name);
+  const limits = resolveGatewayLimits(options);
+  // With identities every accepted token is an identity's: the shared token becomes the identity "service".
+  const identities = options.identities === undefined ? undefined : new IdentityTable(options.identities, limits.token);
   return {
-    ...resolveGatewayLimits(options),
+    ...limits,
+    token: identities === undefined ? limits.token : undefined,
+    identities,
+    maxSseStreamsPerClient: integer('maxSseStreamsPerClient', options.maxSseStreamsPerClient, DEFAULTS.maxSseStreamsPerClient, 1),
+    sseKeepAliveMs: integer('sseKeepAliveMs', options.sseKeepAliveMs, DEFAULTS.sseKeepAliveMs, 10, 3_600_000),
     port: integer('port', options.port, DEFAULTS.port, 0, 65_535),
     host: options.host ?? DEFAULTS.host,
     adminToken: options.adminToken,

@@ -2,22 +2,24 @@
  * `createServer`: one HTTP server carrying the WebSocket service at `/ws`, the legacy SSE endpoints
  * it replaces, `/health`, `/metrics`, `/api/config` and the operator endpoints. See docs/server.md.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { messageOf } from '../../lib/errors.js';
 import { HttpErrorCode } from '../protocol/index.js';
 import { packageVersion } from '../../lib/package-info.js';
-import { SYNC_CHANNELS, serveDemoSync } from './demo-sync.js';
+import { SYNC_CHANNELS, ownChatsRule, serveDemoSync } from './demo-sync.js';
 import { FeatureFlag, followFlagFile, type Closable } from './feature-flag.js';
-import { GatewayCore } from './gateway-core.js';
+import { GatewayCore, type GatewayParts } from './gateway-core.js';
 import { randomEpoch } from './gateway-options.js';
 import { createRequestHandler, type ApiConfig, type HealthReport, type HttpApp } from './http-routes.js';
 import { createMemoryHub, type MemoryHub } from './hub.js';
 import { HubStateWriter, historyToRestore, readHubStateFile, type StoredHubState } from './hub-state-file.js';
+import { authenticateByIdentity } from './identities.js';
 import { LegacySse } from './legacy-sse.js';
 import { hostForUrl, listen } from './listen.js';
 import { ServerMetrics } from './metrics.js';
 import { resolveFaults, resolveServerOptions, type Faults, type ResolvedServerOptions, type ServerOptions } from './options.js';
+import { PatternList } from './pattern-list.js';
 import type { ServerContext } from './server-context.js';
 import { createMemoryStatusStore, type StatusStore } from './status-store.js';
 import { SyncService } from './sync-service.js';
@@ -73,7 +75,7 @@ class RunningServer implements ReferenceServer, HttpApp {
   readonly sse: LegacySse | undefined;
   readonly faults: Faults;
   /** Who a request's token is, with identities (tickets are issued for it); `undefined` without. */
-  readonly authenticate: ((req: IncomingMessage) => unknown) | undefined = undefined;
+  readonly authenticate: GatewayParts['authenticate'];
   port = 0;
   private readonly flagState: FeatureFlag;
   private readonly hub: MemoryHub;
@@ -100,6 +102,7 @@ class RunningServer implements ReferenceServer, HttpApp {
       connections: () => this.gateway.connections,
       flag: () => ({ name: this.flagState.name, value: this.flagState.value }),
       injectedLatencyMs: () => this.faults.latencyMs,
+      hub: () => this.hub.stats(),
     });
     const hubStateFile = options.hubStateFile;
     this.hubState =
@@ -110,6 +113,8 @@ class RunningServer implements ReferenceServer, HttpApp {
       epoch: options.epoch,
       replayBufferSize: options.replayBufferSize,
       channelTtlMs: options.channelTtlMs,
+      maxChannels: options.maxChannels,
+      maxReplayBytes: options.maxReplayBytes,
       clock: options.clock,
       // After a crash the history needs an epoch of its own: an explicit `epoch` option may be the crashed one.
       ...(stored === undefined ? {} : { restore: historyToRestore(stored, stored.snapshot.epoch === options.epoch ? randomEpoch() : options.epoch) }),
@@ -128,11 +133,13 @@ class RunningServer implements ReferenceServer, HttpApp {
       injectedFailureRate: () => this.faults.syncFailureRate,
       isDraining,
     });
+    const rule = this.identityRule(options);
+    this.authenticate = rule.authenticate;
     this.gateway = new GatewayCore(
       { ...options, path: WS_PATH },
-      { hub: this.hub, metrics: this.metrics, faults: this.faults, logger, authenticate: undefined, authorize: undefined, channels: [SYNC_CHANNELS, ...options.channels], upstream: options.upstream },
+      { hub: this.hub, metrics: this.metrics, faults: this.faults, logger, ...rule, channels: [SYNC_CHANNELS, ...options.channels], upstream: options.upstream },
     );
-    serveDemoSync(this.gateway, this.sync);
+    serveDemoSync(this.gateway, this.sync, { ownChatsOnly: options.identities !== undefined });
     const shared: ServerContext = { options, metrics: this.metrics, hub: this.hub, sync: this.sync, faults: this.faults, logger, isDraining };
     this.sse = options.legacySse ? new LegacySse(shared) : undefined;
     this.http = createHttpServer({ maxHeaderSize: options.maxHeaderBytes }, createRequestHandler(this));
@@ -142,6 +149,20 @@ class RunningServer implements ReferenceServer, HttpApp {
       if (socket.writable) socket.end(clientErrorAnswer(error, options.maxHeaderBytes));
       socket.destroy();
     });
+  }
+
+  /**
+   * With identities: each connection is its token's identity, and the demo's rule decides (own chats
+   * only; the `channels` patterns and bridged channels stay as open as without identities).
+   */
+  private identityRule(options: ResolvedServerOptions): Pick<GatewayParts, 'authenticate' | 'authorize'> {
+    const { identities } = options;
+    if (identities === undefined) return { authenticate: undefined, authorize: undefined };
+    const opened = new PatternList(options.channels);
+    return {
+      authenticate: authenticateByIdentity(identities, options.allowQueryToken),
+      authorize: ownChatsRule((channel) => opened.matches(channel) || this.gateway.bridge?.handles(channel) === true),
+    };
   }
 
   async start(): Promise<void> {

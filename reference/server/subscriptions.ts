@@ -153,8 +153,15 @@ export class ConnectionSubscriptions {
   private async resume(subscription: Subscription, resume: ResumePoint | undefined, message: WSMessage, receivedAt: number, label: string): Promise<void> {
     const { hub, metrics } = this.ctx;
     const { channel } = subscription;
+    let outcome: Awaited<ReturnType<typeof hub.subscribe>>;
+    try {
+      outcome = await hub.subscribe(subscription.hubChannel, subscription, resume);
+    } catch (error) {
+      // The hub is full of busy channels (TOO_MANY_CHANNELS): nothing was subscribed; a bridged attachment is released.
+      this.failSetUp(subscription, message, errorBodyOfFailure(error, MessageType.subscribe), receivedAt, label);
+      return;
+    }
     subscription.subscribedToHub = true;
-    const outcome = await hub.subscribe(subscription.hubChannel, subscription, resume);
     if (subscription.cancelled || this.owner.isClosing) {
       hub.unsubscribe(subscription.hubChannel, subscription);
       return;

@@ -36,6 +36,13 @@ export interface WsAdapterOptions {
   };
   /** How long a streamed request (`sse:fetch`) may wait for the upstream's answer, in ms. Default 30,000. */
   requestTimeoutMs?: number;
+  /**
+   * SSE fallback of `WsEventSource`: a stream silent this long (no event, no comment) is taken for
+   * half-open, aborted and reconnected with `Last-Event-ID`, in ms; 0 waits forever as `EventSource`
+   * does. Default 45,000 (the bridge's own `idleTimeoutMs` for upstream streams): keep it above twice
+   * your server's keep-alive interval.
+   */
+  sseIdleTimeoutMs?: number;
   /** Clock for the adapter's own timers (reconnect delays, the handover between transports). Default: the platform's. */
   clock?: Clock;
 }

@@ -8,7 +8,7 @@ import { ErrorCode, sseChannelForUrl } from '../../protocol/index.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { WSClient } from '../ws-client.js';
 import { followBridgedChannel } from './bridged-channel.js';
-import { fetchSse, isEventStream, readSseEvents, type SseEvent } from './sse-over-fetch.js';
+import { fetchSse, idleWatchdog, isEventStream, readSseEvents, type SseEvent } from './sse-over-fetch.js';
 
 /** What a leg reports. */
 export interface LegHandlers {
@@ -34,6 +34,8 @@ export interface LegOptions {
   /** The reconnection time, in ms (set by `retry:`). */
   retryMs(): number;
   setRetryMs(retryMs: number): void;
+  /** SSE leg: a stream (or a request waiting for its answer) silent this long is aborted and reconnected with `Last-Event-ID`, in ms; 0 waits forever. */
+  idleTimeoutMs: number;
   clock: Clock;
   handlers: LegHandlers;
 }
@@ -104,21 +106,26 @@ export function openWsLeg(client: WSClient, options: LegOptions): Leg {
   };
 }
 
-/** Reads the stream over real SSE with `fetch`, resuming with `Last-Event-ID` after every drop. */
+/**
+ * Reads the stream over real SSE with `fetch`, resuming with `Last-Event-ID` after every drop; a
+ * stream silent for `idleTimeoutMs` (half-open: no event, no keep-alive) counts as a drop.
+ */
 export function openSseLeg(fetchImpl: typeof fetch, options: LegOptions): Leg {
   let closed = false;
   let abort: AbortController | undefined;
   let retryTimer: TimerHandle | undefined;
   const { handlers } = options;
   const connect = async (): Promise<void> => {
-    abort = new AbortController();
+    const attempt = new AbortController();
+    abort = attempt;
+    const watchdog = idleWatchdog(options.clock, options.idleTimeoutMs, () => attempt.abort(new Error(`${options.url} was silent for ${options.idleTimeoutMs} ms`)));
     try {
       const response = await fetchSse(fetchImpl, {
         url: options.url,
         ...(options.headers ? { headers: options.headers } : {}),
         credentials: options.withCredentials ? 'include' : 'same-origin',
         lastEventId: options.lastEventId(),
-        signal: abort.signal,
+        signal: attempt.signal,
       });
       if (closed) return;
       if (response.status !== 200 || !isEventStream(response) || !response.body) {
@@ -133,9 +140,12 @@ export function openSseLeg(fetchImpl: typeof fetch, options: LegOptions): Leg {
           if (!closed) handlers.onEvent(event);
         },
         onRetry: (retryMs) => options.setRetryMs(retryMs),
+        onBytes: watchdog.kick,
       });
     } catch {
-      // A network error or a broken stream: reconnect below, as EventSource does.
+      // A network error, a broken or silent stream: reconnect below, as EventSource does.
+    } finally {
+      watchdog.stop();
     }
     if (closed) return;
     handlers.onDrop();

@@ -6,6 +6,7 @@
  * resumes where the socket stopped.
  */
 import { createParser } from 'eventsource-parser';
+import type { Clock, TimerHandle } from '../clock.js';
 
 /** One SSE event as the adapters hand it on. */
 export interface SseEvent {
@@ -47,6 +48,8 @@ export function isEventStream(response: Response): boolean {
 /** What {@link readSseEvents} reports besides events. */
 export interface SseReadHandlers {
   onEvent(event: SseEvent): void;
+  /** Bytes arrived (an event, a comment such as a keep-alive, or part of one): the stream is alive. */
+  onBytes?(): void;
   /** The stream set its reconnection time (`retry:`), in ms. */
   onRetry?(retryMs: number): void;
 }
@@ -66,11 +69,37 @@ export async function readSseEvents(body: ReadableStream<Uint8Array>, handlers: 
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      handlers.onBytes?.();
       parser.feed(decoder.decode(value, { stream: true }));
     }
   } finally {
     reader.releaseLock();
   }
+}
+
+/** Aborts a stream that stays silent: {@link IdleWatchdog.kick} at every chunk; after `idleTimeoutMs` without one, `onIdle` runs. */
+export interface IdleWatchdog {
+  kick(): void;
+  stop(): void;
+}
+
+/** Starts an {@link IdleWatchdog} on `clock` (nothing is watched when `idleTimeoutMs` is 0). */
+export function idleWatchdog(clock: Clock, idleTimeoutMs: number, onIdle: () => void): IdleWatchdog {
+  let timer: TimerHandle | undefined;
+  const stop = (): void => {
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = undefined;
+  };
+  const kick = (): void => {
+    if (idleTimeoutMs <= 0) return;
+    stop();
+    timer = clock.setTimeout(() => {
+      timer = undefined;
+      onIdle();
+    }, idleTimeoutMs);
+  };
+  kick();
+  return { kick, stop };
 }
 
 /** One event as SSE text: `id:`, `event:` (omitted for `message`), one `data:` line per data line, a blank line. */

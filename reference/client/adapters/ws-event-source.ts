@@ -51,6 +51,9 @@ export interface WsEventSourceEventMap {
   open: Event;
 }
 
+/** Default of `sseIdleTimeoutMs`: the bridge's own idle timeout for upstream streams. */
+const DEFAULT_SSE_IDLE_TIMEOUT_MS = 45_000;
+
 export class WsEventSource extends EventTarget implements EventSourceLike {
   static readonly CONNECTING = 0;
   static readonly OPEN = 1;
@@ -188,6 +191,7 @@ export class WsEventSource extends EventTarget implements EventSourceLike {
       setRetryMs: (retryMs) => {
         this.#retryMs = retryMs;
       },
+      idleTimeoutMs: this.#options.sseIdleTimeoutMs ?? DEFAULT_SSE_IDLE_TIMEOUT_MS,
       clock: this.#clock,
       handlers: {
         onOpen: () => leg && this.#onOpen(leg),

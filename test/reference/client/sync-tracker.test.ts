@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ChatSyncTracker } from '../../../reference/client/sync-tracker.js';
+import { ActiveSyncMap, ChatSyncTracker } from '../../../reference/client/sync-tracker.js';
 import type { SyncStatusReply } from '../../../reference/protocol/index.js';
 
 const progress = (runId: string, processed: number, total = 100) => ({ chatId: 42, runId, progress: Math.floor((processed * 100) / total), processed, total });
@@ -68,5 +68,34 @@ describe('ChatSyncTracker', () => {
     tracker.acceptProgress(progress('r1', 30));
     tracker.acceptError({ chatId: 42, runId: 'r1', processed: 30, error: { code: 'CANCELLED', message: 'the sync was cancelled', retryable: false } });
     expect(tracker.state).toEqual({ status: 'cancelled', progress: 30, error: 'the sync was cancelled' });
+  });
+});
+
+describe('ActiveSyncMap (SyncManager.activeSyncs)', () => {
+  it('files 42 and "42" under one entry, found by either', () => {
+    const map = new ActiveSyncMap(10);
+    map.set(42, { status: 'running', progress: 10 });
+    map.set('42', { status: 'running', progress: 20 });
+    expect(map.size).toBe(1);
+    expect(map.get('42')).toEqual({ status: 'running', progress: 20 });
+    expect(map.get(42)).toEqual({ status: 'running', progress: 20 });
+    expect([...map.keys()]).toEqual([42]);
+    map.set('042', { status: 'running', progress: 0 });
+    expect(map.size).toBe(2);
+    expect(map.delete('42')).toBe(true);
+    expect(map.has(42)).toBe(false);
+  });
+
+  it('keeps at most maxFinished finished chats, forgetting the one updated longest ago, and never a running one', () => {
+    const map = new ActiveSyncMap(2);
+    map.set('run', { status: 'running', progress: 5 });
+    map.set(1, { status: 'completed', progress: 100 });
+    map.set(2, { status: 'failed', progress: 40, error: 'x' });
+    map.set(1, { status: 'completed', progress: 100 });
+    map.set(3, { status: 'cancelled', progress: 10 });
+    expect([...map.keys()]).toEqual(['run', 1, 3]);
+    for (let chat = 10; chat < 1_000; chat += 1) map.set(chat, { status: 'completed', progress: 100 });
+    expect(map.size).toBe(3);
+    expect(map.get('run')).toEqual({ status: 'running', progress: 5 });
   });
 });

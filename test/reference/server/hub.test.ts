@@ -163,3 +163,65 @@ describe('memory hub snapshot and restore', () => {
     expect(changes).toBe(3);
   });
 });
+
+describe('memory hub bounds (maxChannels, maxReplayBytes)', () => {
+  it('forgets the channel idle longest when a new one would pass maxChannels, and a resume of it resyncs', async () => {
+    let now = 1_000;
+    const h = hub({ maxChannels: 3, clock: () => now });
+    for (const name of ['a', 'b', 'c']) {
+      now += 10;
+      await publishMany(h, name, 2);
+    }
+    now += 10;
+    await publishMany(h, 'a', 1); // 'a' is now the most recently active: 'b' is idle longest
+    await publishMany(h, 'd', 1);
+    expect(h.stats()).toMatchObject({ channels: 3, evictedChannels: 1 });
+    expect([...h.snapshot().channels.keys()].sort()).toEqual(['a', 'c', 'd']);
+    const resumed = await h.subscribe('b', collector(), { fromSeq: 1, epoch: 'e1' });
+    expect(resumed).toMatchObject({ resync: 'too-old', seq: 2 });
+    expect((await h.publish('b', 'sync:progress', {})).seq).toBe(3);
+  });
+
+  it('never evicts a channel with subscribers: with every channel busy a new one is refused with TOO_MANY_CHANNELS', async () => {
+    const h = hub({ maxChannels: 2 });
+    const a = collector();
+    await h.subscribe('a', a);
+    await h.subscribe('b', collector());
+    await expect(h.subscribe('c', collector())).rejects.toMatchObject({ code: 'TOO_MANY_CHANNELS' });
+    await expect(h.publish('c', 'sync:progress', {})).rejects.toMatchObject({ code: 'TOO_MANY_CHANNELS' });
+    expect(h.stats()).toMatchObject({ channels: 2, refusedChannels: 1 + 1 });
+    h.unsubscribe('a', a);
+    await h.subscribe('c', collector());
+    expect([...h.snapshot().channels.keys()].sort()).toEqual(['b', 'c']);
+  });
+
+  it('keeps the kept events within maxReplayBytes: idle channels go first, then busy channels drop their oldest events', async () => {
+    const pad = 'x'.repeat(100);
+    const size = (await hub().publish('probe', 'sync:progress', { i: 0, pad })).size;
+    const h = hub({ replayBufferSize: 100, maxReplayBytes: size * 10 });
+    await publishMany(h, 'idle', 4, { pad });
+    await h.subscribe('busy', collector());
+    await publishMany(h, 'busy', 8, { pad });
+    expect(h.stats()).toMatchObject({ channels: 1, evictedChannels: 1 });
+    expect(h.stats().replayBytes).toBeLessThanOrEqual(size * 10);
+    await publishMany(h, 'busy', 8, { pad });
+    const stats = h.stats();
+    expect(stats.replayBytes).toBeLessThanOrEqual(size * 10);
+    expect(stats.trimmedEvents).toBeGreaterThan(0);
+    // Replay from what was kept works; from before it, a resync.
+    expect((await h.subscribe('busy', collector(), { fromSeq: 14, epoch: 'e1' })).replay.map((e) => e.seq)).toEqual([15, 16]);
+    expect((await h.subscribe('busy', collector(), { fromSeq: 1, epoch: 'e1' })).resync).toBe('too-old');
+  });
+
+  it('restores at most maxChannels channels (the most recently active) and within maxReplayBytes', async () => {
+    let now = 1_000;
+    const before = hub({ clock: () => now });
+    for (const name of ['a', 'b', 'c', 'd']) {
+      now += 10;
+      await publishMany(before, name, 2);
+    }
+    const after = hub({ maxChannels: 2, restore: before.snapshot() });
+    expect([...after.snapshot().channels.keys()].sort()).toEqual(['c', 'd']);
+    expect((await after.publish('a', 'sync:progress', {})).seq).toBe(3);
+  });
+});

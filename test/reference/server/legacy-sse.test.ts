@@ -109,8 +109,8 @@ describe('GET /api/sync/:chatId/events (EventSource)', () => {
     expect([...seen.map((m) => m.seq), ...read.events.map(seqOf)]).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
   });
 
-  it('sends keep-alive comments every heartbeat interval', async () => {
-    const s = await start({ heartbeatIntervalMs: 50, sync: { totalMessages: 10, batchSize: 1, batchDelayMs: 40 } });
+  it('sends keep-alive comments every sseKeepAliveMs', async () => {
+    const s = await start({ sseKeepAliveMs: 50, sync: { totalMessages: 10, batchSize: 1, batchDelayMs: 40 } });
     const read = await readSse(`${s.url}/api/sync/12/events?start=1`);
     expect(read.comments.filter((c) => c.trim() === 'keep-alive').length).toBeGreaterThan(0);
     expect(read.events.at(-1)?.event).toBe('complete');
