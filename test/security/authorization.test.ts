@@ -3,9 +3,14 @@
  * alice's chats only — subscribe, start, cancel and status over WebSocket, and both legacy SSE
  * endpoints — and every refusal is `FORBIDDEN`; a token that is no one's gets 401.
  */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ServerOptions } from '../../reference/server/index.js';
+import { runCli } from '../helpers/cli.js';
 import { serversPerTest } from '../helpers/reference-servers.js';
+import { startServerCli } from '../helpers/server-process.js';
+import { tempDirPerTest } from '../helpers/temp-dir.js';
 import { RawClient, upgradeStatus } from '../reference/server/raw-client.js';
 import { readSse } from '../reference/server/sse-reader.js';
 
@@ -82,6 +87,21 @@ describe('over WebSocket', () => {
   });
 });
 
+describe('with a one-time ticket (browsers)', () => {
+  it("carries the identity of the token that got it: alice's ticket connects as alice, and keeps to her chats", async () => {
+    const s = await start();
+    const answer = await fetch(`${s.url}/api/ws-ticket`, { method: 'POST', headers: json(ALICE), body: '{}' });
+    expect(answer.status).toBe(200);
+    const { ticket } = (await answer.json()) as { ticket: string };
+    const alice = await RawClient.connect(`${s.wsUrl}?ticket=${encodeURIComponent(ticket)}`);
+    expect((await alice.request('subscribe', null, 'sync:42')).type).toBe('reply');
+    expect((await alice.request('subscribe', null, 'sync:43')).error?.code).toBe('FORBIDDEN');
+    alice.close();
+    const refused = await fetch(`${s.url}/api/ws-ticket`, { method: 'POST', headers: json('nobody-s-token'), body: '{}' });
+    expect(refused.status).toBe(401);
+  });
+});
+
 describe('over the legacy SSE endpoints', () => {
   it("refuses alice's GET and POST for bob's chat with 403 FORBIDDEN, and serves her own", async () => {
     const s = await start();
@@ -111,4 +131,30 @@ describe('over the legacy SSE endpoints', () => {
     expect(unknown.status).toBe(401);
     expect(await unknown.json()).toMatchObject({ error: { code: 'UNAUTHORIZED' } });
   });
+});
+
+describe('wsmig server --identities <file> (the CLI, from dist/)', () => {
+  const tempDir = tempDirPerTest('wsmig-identities-');
+
+  it('reads the identities from the file and applies the rule; a bad file exits 2 naming it', async () => {
+    const file = path.join(tempDir(), 'identities.json');
+    await writeFile(file, JSON.stringify(identities), { mode: 0o600 });
+    const server = await startServerCli({ args: ['--identities', file, '--max-sse-streams', '3', '--sse-keep-alive', '5s'] });
+    try {
+      const alice = await RawClient.connect(server.listening.wsUrl, { headers: bearer(ALICE) });
+      expect((await alice.request('subscribe', null, 'sync:42')).type).toBe('reply');
+      expect((await alice.request('sync:cancel', { chatId: 43 }, 'sync')).error?.code).toBe('FORBIDDEN');
+      alice.close();
+      expect((await fetch(`${server.listening.url}/api/sync/43/events`, { headers: bearer(ALICE) })).status).toBe(403);
+      expect(await upgradeStatus(server.listening.wsUrl, { headers: bearer('nobody-s-token') })).toBe(401);
+    } finally {
+      server.child.kill('SIGKILL');
+      await server.child.catch(() => undefined);
+    }
+    const bad = path.join(tempDir(), 'bad.json');
+    await writeFile(bad, JSON.stringify({ [ALICE]: { id: 'alice', chats: ['no spaces'] } }));
+    const refused = await runCli(['server', '--port', '0', '--identities', bad]);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('--identities');
+  }, 30_000);
 });
