@@ -44,6 +44,7 @@ interface ServerFlags {
   maxSubscriptions?: string;
   maxSseStreams?: string;
   sseKeepAlive?: string;
+  maxRunningSyncs?: string;
   json?: boolean;
 }
 
@@ -166,6 +167,7 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     maxSubscriptionsPerConnection: integerFlag('--max-subscriptions', flags.maxSubscriptions, 1),
     maxSseStreamsPerClient: integerFlag('--max-sse-streams', flags.maxSseStreams, 1),
     sseKeepAliveMs: durationFlag('--sse-keep-alive', flags.sseKeepAlive),
+    maxRunningSyncs: integerFlag('--max-running-syncs', flags.maxRunningSyncs, 1),
     store: flags.stateFile === undefined ? undefined : createFileStatusStore(flags.stateFile),
   };
   return options;
@@ -244,6 +246,7 @@ export function registerServerCommand(program: Command): void {
     .option('--max-subscriptions <n>', 'channels one connection may subscribe to (default 100)')
     .option('--max-sse-streams <n>', 'legacy SSE streams one client (identity, else IP address) may hold open; beyond: 429 TOO_MANY_STREAMS (default 100)')
     .option('--sse-keep-alive <duration>', 'interval of keep-alive comments on legacy SSE streams (default 15s)')
+    .option('--max-running-syncs <n>', 'simulated sync runs going at once; one more is refused with TOO_MANY_SYNCS (default 10000)')
     .option('--json', 'print machine-readable JSON lines on stdout')
     .action(async (flags: ServerFlags) => {
       const options = serverOptionsFromFlags(flags);

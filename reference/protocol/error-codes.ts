@@ -27,6 +27,8 @@ export const ErrorCode = {
   tooManySubscriptions: 'TOO_MANY_SUBSCRIPTIONS',
   /** The server holds as many channels as it allows (`maxChannels`) and none is idle: a new channel cannot open now. */
   tooManyChannels: 'TOO_MANY_CHANNELS',
+  /** The demo sync service runs as many syncs as it allows (`maxRunningSyncs`): start this one later. */
+  tooManySyncs: 'TOO_MANY_SYNCS',
   /** The upstream SSE server answered with an HTTP error status (`details`: its status, headers and body). */
   upstreamStatus: 'UPSTREAM_STATUS',
   /** The upstream answered 2xx but not `text/event-stream` (`details`: its status, headers and body). */

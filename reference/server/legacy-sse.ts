@@ -168,9 +168,10 @@ class SseStream implements HubSubscriber {
   }
 }
 
-/** A start refused because the server began draining meanwhile answers 503, like a request during a drain. */
+/** A start refused because the server began draining meanwhile, or runs `maxRunningSyncs` already, answers 503. */
 function httpErrorForDraining(error: unknown): never {
   if (isWsmigError(error) && error.code === ErrorCode.draining) throw new HttpError(503, ErrorCode.draining, error.message);
+  if (isWsmigError(error) && error.code === ErrorCode.tooManySyncs) throw new HttpError(503, ErrorCode.tooManySyncs, error.message, { 'retry-after': '5' });
   throw error;
 }
 

@@ -106,6 +106,8 @@ export interface ServerOptions extends GatewayLimitOptions {
   maxSseStreamsPerClient?: number;
   /** Interval of the `: keep-alive` comments on legacy SSE streams, in ms; clients treat 2× this of silence as a dead stream. Default 15000. */
   sseKeepAliveMs?: number;
+  /** Sync runs going at once; one more `sync:start` (or SSE start) is refused with `TOO_MANY_SYNCS` (SSE: 503). Default 10000. */
+  maxRunningSyncs?: number;
 }
 
 /** Options with every default applied. */
@@ -131,6 +133,7 @@ export interface ResolvedServerOptions extends ResolvedGatewayLimits {
   identities: IdentityTable | undefined;
   maxSseStreamsPerClient: number;
   sseKeepAliveMs: number;
+  maxRunningSyncs: number;
 }
 
 export const DEFAULTS = {
@@ -141,6 +144,7 @@ export const DEFAULTS = {
   flagPollIntervalMs: 1_000,
   maxSseStreamsPerClient: 100,
   sseKeepAliveMs: 15_000,
+  maxRunningSyncs: 10_000,
 } as const;
 
 function rate(name: string, value: number | undefined, fallback: number): number {
@@ -174,6 +178,7 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     identities,
     maxSseStreamsPerClient: integer('maxSseStreamsPerClient', options.maxSseStreamsPerClient, DEFAULTS.maxSseStreamsPerClient, 1),
     sseKeepAliveMs: integer('sseKeepAliveMs', options.sseKeepAliveMs, DEFAULTS.sseKeepAliveMs, 10, 3_600_000),
+    maxRunningSyncs: integer('maxRunningSyncs', options.maxRunningSyncs, DEFAULTS.maxRunningSyncs, 1),
     port: integer('port', options.port, DEFAULTS.port, 0, 65_535),
     host: options.host ?? DEFAULTS.host,
     adminToken: options.adminToken,

@@ -132,6 +132,7 @@ class RunningServer implements ReferenceServer, HttpApp {
       clock: options.clock,
       injectedFailureRate: () => this.faults.syncFailureRate,
       isDraining,
+      maxRunning: options.maxRunningSyncs,
     });
     const rule = this.identityRule(options);
     this.authenticate = rule.authenticate;

@@ -29,6 +29,8 @@ export interface SyncServiceOptions {
   injectedFailureRate: () => number;
   /** While true, new runs are refused with a `DRAINING` error (joining a running one is still fine). */
   isDraining: () => boolean;
+  /** Runs going at once; a new one beyond is refused with `TOO_MANY_SYNCS` (joining a running one is still fine). */
+  maxRunning: number;
 }
 
 interface SyncJob {
@@ -71,6 +73,9 @@ export class SyncService {
     const inFlight = this.starting.get(key);
     if (inFlight) return inFlight.then((reply) => ({ ...reply, chatId, status: 'running' }));
     if (this.options.isDraining()) return Promise.reject(new WsmigError(ErrorCode.draining, 'the server is draining: start the sync after reconnecting'));
+    if (this.jobs.size + this.starting.size >= this.options.maxRunning) {
+      return Promise.reject(new WsmigError(ErrorCode.tooManySyncs, `the server runs ${this.options.maxRunning} syncs, the most allowed: start this one later`));
+    }
     const starting = this.begin(chatId, syncOptions).finally(() => this.starting.delete(key));
     this.starting.set(key, starting);
     return starting;

@@ -206,3 +206,23 @@ describe('channel flood (maxChannels, maxReplayBytes)', () => {
     client.close();
   }, 30_000);
 });
+
+describe('sync flood (maxRunningSyncs)', () => {
+  it('refuses a new sync beyond maxRunningSyncs with TOO_MANY_SYNCS (retryable; SSE 503), still joins a running one, and starts again once one ended', async () => {
+    const s = await start({ maxRunningSyncs: 3, rateLimit: 0, sync: { totalMessages: 4, batchSize: 1, batchDelayMs: 100 } });
+    const client = await RawClient.connect(s.wsUrl);
+    const starts = await flood(client.ws, [1, 2, 3, 4, 5].map((chatId) => ({ id: `st${chatId}`, channel: 'sync', type: 'sync:start', payload: { chatId } })), 5);
+    expect(starts.get('reply')).toBe(3);
+    expect(starts.get('TOO_MANY_SYNCS')).toBe(2);
+    expect((await client.request('sync:start', { chatId: 1 }, 'sync')).payload).toMatchObject({ status: 'running' });
+    const overSse = await fetch(`${s.url}/commands/sync`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chatId: 6 }) });
+    expect(overSse.status).toBe(503);
+    expect(overSse.headers.get('retry-after')).not.toBeNull();
+    expect(await overSse.json()).toMatchObject({ error: { code: 'TOO_MANY_SYNCS' } });
+    expect((await client.request('subscribe', { fromSeq: 0 }, 'sync:1')).type).toBe('reply');
+    await client.next((m) => m.channel === 'sync:1' && m.type === 'sync:complete');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await client.request('sync:start', { chatId: 7 }, 'sync')).type).toBe('reply');
+    client.close();
+  });
+});

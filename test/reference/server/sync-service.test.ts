@@ -116,6 +116,7 @@ describe('SyncService while draining', () => {
       clock: Date.now,
       injectedFailureRate: () => 0,
       isDraining: () => draining,
+      maxRunning: 10_000,
     });
     const first = await sync.start(1);
     draining = true;
@@ -146,6 +147,7 @@ describe('SyncService resuming runs orphaned by a crash', () => {
       clock: Date.now,
       injectedFailureRate: () => 0,
       isDraining: () => false,
+      maxRunning: 10_000,
     });
     const published: number[] = [];
     const subscriber: HubSubscriber = {
