@@ -65,6 +65,10 @@ const serviceSchema = z.strictObject({
   metricsUrl: httpUrl.optional().describe('Overrides `<baseUrl>/metrics`.'),
   startTimeout: duration.default('30s').describe('How long to wait for a started service to answer /health.'),
   stopTimeout: duration.default('10s').describe('How long a stopping service may drain before it is killed.'),
+  tokenEnv: envName.default('WSMIG_TOKEN').describe('The environment variable holding the bearer token wsmig\'s tools send to the service (`Authorization: Bearer`).'),
+  adminTokenEnv: envName.default('WSMIG_ADMIN_TOKEN').describe('The environment variable holding the admin token wsmig\'s tools send to /admin/* (the flag flip).'),
+  tokenFile: repoPath.optional().describe('A file in the repository holding the bearer token, read when the tokenEnv variable is not set (keep it out of git).'),
+  adminTokenFile: repoPath.optional().describe('A file in the repository holding the admin token, read when the adminTokenEnv variable is not set (keep it out of git).'),
 });
 
 const loadTestSchema = z
@@ -210,7 +214,35 @@ export async function loadConfig(root: string): Promise<LoadedConfig> {
   } catch (error) {
     throw new UsageError('CONFIG_MISSING', `Cannot read ${file} (${messageOf(error)}). Run \`wsmig migrate init\` in the repository root to create it.`, { cause: error });
   }
-  return { root, file, config: parseConfig(text, file, root) };
+  const config = parseConfig(text, file, root);
+  await assertRealPathsInside(config, root, file);
+  return { root, file, config };
+}
+
+/** The config fields naming files wsmig reads secrets from. */
+export function tokenFileFields(config: MigrationConfig): { field: 'service.tokenFile' | 'service.adminTokenFile'; value: string }[] {
+  const fields: { field: 'service.tokenFile' | 'service.adminTokenFile'; value: string }[] = [];
+  if (config.service.tokenFile !== undefined) fields.push({ field: 'service.tokenFile', value: config.service.tokenFile });
+  if (config.service.adminTokenFile !== undefined) fields.push({ field: 'service.adminTokenFile', value: config.service.adminTokenFile });
+  return fields;
+}
+
+/**
+ * A path can stay inside the repository as written and still lead out of it through a symlink
+ * (`secrets/token` → `/etc/shadow`, or a linked folder). For the files wsmig reads secrets from,
+ * the real path must be inside the repository's real path too.
+ * @throws UsageError CONFIG_PATH_OUTSIDE_REPO naming the field and where the path really leads.
+ */
+export async function assertRealPathsInside(config: MigrationConfig, root: string, file = path.join(root, CONFIG_FILE_NAME)): Promise<void> {
+  const realRoot = await fs.realpath(root);
+  const problems: string[] = [];
+  for (const { field, value } of tokenFileFields(config)) {
+    const real = await fs.realpath(path.resolve(root, value)).catch(() => undefined);
+    if (real !== undefined && !isInside(realRoot, path.relative(realRoot, real))) {
+      problems.push(`  ${path.basename(file)}: ${field}: "${value}" leads outside the repository (${root}) through a symlink, to ${real}; use a file inside it, relative to the repository root`);
+    }
+  }
+  if (problems.length > 0) throw new UsageError('CONFIG_PATH_OUTSIDE_REPO', `${file} is invalid:\n${problems.join('\n')}`, { details: { file } });
 }
 
 /**
@@ -247,6 +279,7 @@ function pathsOutsideRoot(config: MigrationConfig, root: string): { field: strin
     ...config.legacyFiles.map((value, index) => ({ field: `legacyFiles[${index}]`, value })),
     ...config.codemodPaths.map((value, index) => ({ field: `codemodPaths[${index}]`, value })),
   ];
+  fields.push(...tokenFileFields(config));
   if (config.thresholds !== null) fields.push({ field: 'thresholds', value: config.thresholds });
   if (config.watch.thresholds !== null) fields.push({ field: 'watch.thresholds', value: config.watch.thresholds });
   return fields.filter(({ value }) => !isInside(root, value));

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Logger } from '../lib/logger.js';
 import { newRunId } from '../lib/run-id.js';
 import { findRepoRoot, loadConfig, serviceUrl, type MigrationConfig } from './config.js';
+import { resolveServiceCredentials, type ServiceCredentials } from './credentials.js';
 import { Git } from './git.js';
 import { Journal } from './journal.js';
 import { wsmigPaths, type WsmigPaths } from './paths.js';
@@ -24,6 +25,8 @@ export interface MigrationContext {
   root: string;
   configFile: string;
   config: MigrationConfig;
+  /** The service's tokens (service.tokenEnv / adminTokenEnv / tokenFile / adminTokenFile), sent by every request to it. */
+  credentials: ServiceCredentials;
   paths: WsmigPaths;
   state: StateStore;
   journal: Journal;
@@ -41,18 +44,22 @@ export interface OpenContextOptions {
   logger: Logger;
   clock?: () => Date;
   progress?: (event: ProgressEvent) => void;
+  /** Where the token variables are read (default: this process's environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
-/** Finds the repository, loads and validates its config, and prepares state, journal and git. */
+/** Finds the repository, loads and validates its config, reads the service's credentials, and prepares state, journal and git. */
 export async function openContext(options: OpenContextOptions): Promise<MigrationContext> {
   const clock = options.clock ?? (() => new Date());
   const root = await findRepoRoot(options.cwd ?? process.cwd());
   const { file, config } = await loadConfig(root);
+  const credentials = await resolveServiceCredentials(config, root, options.env ?? process.env);
   const paths = wsmigPaths(root);
   return {
     root,
     configFile: file,
     config,
+    credentials,
     paths,
     state: new StateStore(paths.state, clock),
     journal: new Journal(paths.journal, clock),

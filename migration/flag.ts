@@ -27,16 +27,17 @@ export interface FlagFlipReport {
 
 /** The flag's value as the service reports it on `/api/config`, or undefined when it does not say. */
 export async function liveFlagValue(context: MigrationContext): Promise<boolean | undefined> {
-  const answer = await request(endpoints(context).config, { timeoutMs: 3_000 });
+  const answer = await request(endpoints(context).config, { timeoutMs: 3_000, credentials: context.credentials });
   const value = (answer.json as { flag?: { value?: unknown } } | undefined)?.flag?.value;
   return answer.ok && typeof value === 'boolean' ? value : undefined;
 }
 
-/** Sets the flag on the running service (`POST /admin/flag`). */
+/** Sets the flag on the running service (`POST /admin/flag`, with the admin token). */
 async function setLiveFlag(context: MigrationContext, value: boolean): Promise<LiveFlagReport> {
   const url = endpoints(context).flag;
-  const answer = await request(url, { method: 'POST', body: { value }, timeoutMs: 3_000 });
+  const answer = await request(url, { method: 'POST', body: { value }, timeoutMs: 3_000, credentials: context.credentials, scope: 'admin' });
   if (answer.status === 0) return { applied: false, value: undefined, detail: `no service answers ${url} (${answer.error ?? 'no answer'}); a service started later reads the env file` };
+  if (answer.refusal !== undefined) return { applied: false, value: undefined, detail: `${answer.refusal}, so the flag could not change live` };
   if (!answer.ok) return { applied: false, value: undefined, detail: `${url} answered HTTP ${answer.status}: the service cannot change the flag live` };
   const reported = (answer.json as { flag?: { value?: unknown } } | undefined)?.flag?.value;
   if (typeof reported === 'boolean') {

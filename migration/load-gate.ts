@@ -48,6 +48,7 @@ export async function runLoadGate(context: MigrationContext, purpose: LoadGatePu
     overrides: overridesOf(context),
     ...(thresholdsOf(context) === undefined ? {} : { thresholdsFile: thresholdsOf(context) as string }),
     outDir,
+    credentials: context.credentials,
     logger: context.logger,
     onNotice: (text) => context.progress({ kind: 'note', message: text }),
   });

@@ -1,5 +1,6 @@
 /** prepare's check that the service's `/metrics` serves what watch and the load-test gates read. */
 import { declaredFamilies, samplesFromText } from '../lib/prometheus-text.js';
+import type { ServiceCredentials } from '../scenarios/credentials.js';
 import { request } from './http.js';
 import { SOURCE_NAMES } from './watch/interval-values.js';
 
@@ -19,11 +20,11 @@ const WANTED = [
   SOURCE_NAMES.disconnects,
 ];
 
-/** Reads `/metrics`: ok when it is Prometheus text with `wsmig_*` series; lists the series watch needs that are missing. */
-export async function checkMetrics(url: string): Promise<MetricsCheck> {
-  const answer = await request(url, { timeoutMs: 5_000 });
+/** Reads `/metrics` (with the service's token): ok when it is Prometheus text with `wsmig_*` series; lists the series watch needs that are missing. */
+export async function checkMetrics(url: string, credentials?: ServiceCredentials): Promise<MetricsCheck> {
+  const answer = await request(url, { timeoutMs: 5_000, ...(credentials ? { credentials } : {}) });
   if (answer.status === 0) return { ok: false, detail: `${url} does not answer (${answer.error ?? 'no answer'})`, missing: WANTED };
-  if (!answer.ok) return { ok: false, detail: `${url} answered HTTP ${answer.status}`, missing: WANTED };
+  if (!answer.ok) return { ok: false, detail: answer.refusal ?? `${url} answered HTTP ${answer.status}`, missing: WANTED };
   let names: Set<string>;
   try {
     names = new Set([...declaredFamilies(answer.text), ...samplesFromText(answer.text).map((sample) => sample.name)]);

@@ -162,7 +162,7 @@ export async function runPhase(context: MigrationContext, phase: PhaseName, opti
 
 /** The gate out of a phase now (prepare's needs the service's health). */
 async function gateAfter(context: MigrationContext, phase: PhaseName): Promise<GateStatus> {
-  const health = phase === 'prepare' ? await checkHealth(endpoints(context).health) : undefined;
+  const health = phase === 'prepare' ? await checkHealth(endpoints(context).health, { credentials: context.credentials }) : undefined;
   return gateOut(phase, context.state.get(), context.config, context.clock(), health);
 }
 

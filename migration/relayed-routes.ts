@@ -36,7 +36,7 @@ export interface RelayedRoutesReport {
 /** Reads the bridge's routes from `/health` and finds the legacy files (those in the tree) that name one. */
 export async function findRelayedLegacyFiles(context: MigrationContext): Promise<RelayedRoutesReport> {
   const healthUrl = endpoints(context).health;
-  const answer = await request(healthUrl, { timeoutMs: 3_000 });
+  const answer = await request(healthUrl, { timeoutMs: 3_000, credentials: context.credentials });
   if (answer.status === 0) return { status: 'unreachable', healthUrl, routes: [], files: [], detail: `the service does not answer ${healthUrl} (${answer.error ?? 'no answer'}): no bridge to check` };
   const routes = routesOf(answer.json);
   if (routes === undefined) return { status: 'no-bridge', healthUrl, routes: [], files: [], detail: `${healthUrl} shows no SSE bridge: no relayed route to check` };

@@ -52,7 +52,7 @@ export interface ServiceCommandResult {
 /** Reads the state and asks the health URL (reads only; no lock). */
 export async function serviceStatus(context: MigrationContext): Promise<ServiceStatus> {
   const state = await context.state.load();
-  return statusOf(state.service, await checkHealth(endpoints(context).health));
+  return statusOf(state.service, await checkHealth(endpoints(context).health, { credentials: context.credentials }));
 }
 
 /**

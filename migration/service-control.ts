@@ -16,7 +16,7 @@ export interface ServiceView {
 
 /** Asks the service for its health and looks up whether wsmig started it. */
 export async function viewService(context: MigrationContext): Promise<ServiceView> {
-  const health = await checkHealth(endpoints(context).health);
+  const health = await checkHealth(endpoints(context).health, { credentials: context.credentials });
   const record = context.state.get().service;
   return { health, managed: record && serviceAlive(record) ? record : undefined };
 }
@@ -31,6 +31,7 @@ export async function startManagedService(context: MigrationContext): Promise<Se
     logFile: context.paths.serviceLog,
     healthUrl: endpoints(context).health,
     startTimeoutMs: parseDurationMs(service.startTimeout, 'service.startTimeout'),
+    credentials: context.credentials,
     logger: context.logger,
     clock: context.clock,
   });

@@ -10,6 +10,7 @@ import { execa } from 'execa';
 import { WsmigError, messageOf } from '../lib/errors.js';
 import { formatDurationMs } from '../lib/duration.js';
 import type { Logger } from '../lib/logger.js';
+import type { ServiceCredentials } from '../scenarios/credentials.js';
 import { request } from './http.js';
 import { isProcessGroupAlive, mayStillBe, processIdentity } from './process-liveness.js';
 import type { ServiceRecord } from './state.js';
@@ -23,11 +24,11 @@ export interface HealthReport {
   body?: unknown;
 }
 
-/** Asks `/health`: healthy means a 2xx answer whose `status` (when the body has one) is `ok`. */
-export async function checkHealth(url: string, timeoutMs = 3_000): Promise<HealthReport> {
-  const answer = await request(url, { timeoutMs });
+/** Asks `/health` (with the service's token, when it has one): healthy means a 2xx answer whose `status` (when the body has one) is `ok`. */
+export async function checkHealth(url: string, options: { timeoutMs?: number; credentials?: ServiceCredentials } = {}): Promise<HealthReport> {
+  const answer = await request(url, { timeoutMs: options.timeoutMs ?? 3_000, ...(options.credentials ? { credentials: options.credentials } : {}) });
   if (answer.status === 0) return { healthy: false, url, status: 0, problem: `no answer (${answer.error ?? 'unknown error'})` };
-  if (!answer.ok) return { healthy: false, url, status: answer.status, problem: `HTTP ${answer.status}`, body: answer.json ?? answer.text.slice(0, 200) };
+  if (!answer.ok) return { healthy: false, url, status: answer.status, problem: answer.refusal ?? `HTTP ${answer.status}`, body: answer.json ?? answer.text.slice(0, 200) };
   const status = (answer.json as { status?: unknown } | undefined)?.status;
   if (status !== undefined && status !== 'ok') return { healthy: false, url, status: answer.status, problem: `status "${String(status)}"`, body: answer.json };
   return { healthy: true, url, status: answer.status, body: answer.json };
@@ -40,6 +41,8 @@ export interface StartServiceOptions {
   logFile: string;
   healthUrl: string;
   startTimeoutMs: number;
+  /** Sent with the health checks, for a service whose /health wants its token. */
+  credentials?: ServiceCredentials;
   logger: Logger;
   clock?: () => Date;
 }
@@ -80,7 +83,7 @@ export async function startService(options: StartServiceOptions): Promise<Servic
   const deadline = Date.now() + options.startTimeoutMs;
   let last: HealthReport | undefined;
   while (Date.now() < deadline) {
-    last = await checkHealth(options.healthUrl, 2_000);
+    last = await checkHealth(options.healthUrl, { timeoutMs: 2_000, ...(options.credentials ? { credentials: options.credentials } : {}) });
     if (last.healthy) return { pid, command: [...options.command], startedAt, logFile: options.logFile, ...(identity === undefined ? {} : { identity }) };
     if (exited !== undefined || !isProcessGroupAlive(pid)) break;
     await sleep(200);

@@ -46,8 +46,8 @@ function summariseUsage(samples: readonly MetricSample[], takenAt: string, metri
 /** Scrapes `/metrics` and writes the snapshot; returns the JSON file, repository-relative. */
 export async function snapshotUsage(context: MigrationContext): Promise<string> {
   const url = endpoints(context).metrics;
-  const answer = await request(url, { timeoutMs: 5_000 });
-  if (!answer.ok) throw new WsmigError('USAGE_SNAPSHOT_FAILED', `Cannot read ${url} for the usage snapshot (${answer.error ?? `HTTP ${answer.status}`}). Check the service, then rerun: finished steps are skipped.`);
+  const answer = await request(url, { timeoutMs: 5_000, credentials: context.credentials });
+  if (!answer.ok) throw new WsmigError('USAGE_SNAPSHOT_FAILED', `Cannot read ${url} for the usage snapshot (${answer.refusal ?? answer.error ?? `HTTP ${answer.status}`}). Check the service, then rerun: finished steps are skipped.`);
   const now = context.clock();
   const takenAt = now.toISOString();
   const base = path.join(context.paths.reports, `${fileNameTime(now)}-usage`);

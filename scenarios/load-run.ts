@@ -33,6 +33,7 @@ import { METRIC_CATALOG } from './result/metric-catalog.js';
 import { MetricsRecorder, buildResult, mergeSnapshots, type RecorderSnapshot } from './result/recorder.js';
 import type { EngineName, GeneratorHealth, Result, ScenarioRun, ThresholdOutcome, Verdict } from './result/types.js';
 import { ServerMetricsScraper } from './server-metrics.js';
+import { ServiceCredentials } from './credentials.js';
 import { connectExternalTarget, startEmbeddedTarget, type LoadTarget } from './target.js';
 import { applicableThresholds, defaultThresholdsFile, evaluateThresholds, readThresholdsFile, shouldAbort, type ThresholdSet } from './thresholds/index.js';
 
@@ -58,6 +59,11 @@ export interface LoadRunRequest {
   outDir: string;
   /** Native engine worker threads (default one per core). */
   workers?: number;
+  /**
+   * The service's tokens: every engine sends them (`Authorization: Bearer`, the admin token to
+   * `/admin/*`), and the embedded server asks for exactly these. Default: none.
+   */
+  credentials?: ServiceCredentials;
   logger: Logger;
   /** Ctrl-C: stop early, still evaluate and write what was measured. */
   signal?: AbortSignal;
@@ -162,9 +168,10 @@ export async function runLoad(request: LoadRunRequest): Promise<LoadRunOutcome> 
 }
 
 async function resolveTarget(request: LoadRunRequest): Promise<LoadTarget> {
-  if (request.target !== undefined) return connectExternalTarget(request.target);
+  const credentials = request.credentials ?? ServiceCredentials.none();
+  if (request.target !== undefined) return connectExternalTarget(request.target, { credentials });
   request.onNotice?.('starting the embedded reference server (wsmig server) …');
-  return startEmbeddedTarget();
+  return startEmbeddedTarget({ credentials });
 }
 
 async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, thresholds: ThresholdSet, request: LoadRunRequest): Promise<LoadRunOutcome> {
@@ -207,6 +214,7 @@ async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, t
       const primary = step.scenarios[0] as PlannedScenario;
       const scraper = new ServerMetricsScraper({
         metricsUrl: `${target.httpUrl}/metrics`,
+        headers: target.credentials.headers('service'),
         recorder,
         tags: { scenario: primary.definition.name },
         intervalMs: INTERVAL_MS,
@@ -298,12 +306,13 @@ async function runWithK6(steps: readonly PlannedStep[], target: LoadTarget, thre
     const name = scenario.definition.name;
     const startMs = Date.now();
     const recorder = new MetricsRecorder({ startMs, intervalMs: INTERVAL_MS });
-    const scraper = new ServerMetricsScraper({ metricsUrl: `${target.httpUrl}/metrics`, recorder, tags: { scenario: name }, intervalMs: INTERVAL_MS, expectedOutage: () => target.restarting });
+    const scraper = new ServerMetricsScraper({ metricsUrl: `${target.httpUrl}/metrics`, headers: target.credentials.headers('service'), recorder, tags: { scenario: name }, intervalMs: INTERVAL_MS, expectedOutage: () => target.restarting });
     scraper.start();
     let imported: Result;
     try {
       imported = await runK6Scenario(name, {
         target: { wsUrl: target.wsUrl, httpUrl: target.httpUrl, embedded: target.embedded },
+        credentials: target.credentials,
         options: scenario.options,
         thresholdsFile: thresholds.source ?? undefined,
         ...(request.signal ? { signal: request.signal } : {}),

@@ -69,6 +69,8 @@ export function leastSquaresSlope(points: readonly { x: number; y: number }[]): 
 export interface ServerMetricsScraperOptions {
   /** The target's /metrics URL. */
   metricsUrl: string;
+  /** Request headers of every scrape (the service's `Authorization`). */
+  headers?: Record<string, string>;
   /** Where the figures are recorded (the orchestrator's recorder). */
   recorder: MetricsRecorder;
   /** Tags of every sample, e.g. `{ scenario: 'reconnect-storm' }`. */
@@ -150,7 +152,7 @@ export class ServerMetricsScraper {
     const outageExpected = this.options.expectedOutage?.() ?? false;
     let text: string;
     try {
-      const response = await this.fetchImpl(this.options.metricsUrl, { signal: AbortSignal.timeout(Math.max(500, this.intervalMs * 2)) });
+      const response = await this.fetchImpl(this.options.metricsUrl, { headers: this.options.headers ?? {}, signal: AbortSignal.timeout(Math.max(500, this.intervalMs * 2)) });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       text = await response.text();
     } catch (error) {

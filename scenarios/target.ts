@@ -4,6 +4,7 @@
  * Also what a reconnect storm needs from it: a restart (embedded only) or an admin kick.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { WebSocket } from 'ws';
 import { UsageError, WsmigError, messageOf } from '../lib/errors.js';
 import { PACKAGE_ROOT } from '../lib/package-info.js';
+import { ServiceCredentials, withTokenVariables } from './credentials.js';
 
 /** The server under test. */
 export interface LoadTarget {
@@ -20,6 +22,8 @@ export interface LoadTarget {
   readonly httpUrl: string;
   /** True when wsmig started this server. */
   readonly embedded: boolean;
+  /** The tokens every engine sends it (`Authorization: Bearer`; the admin token to `/admin/*`). */
+  readonly credentials: ServiceCredentials;
   /** True while the embedded server is being restarted: its /metrics is expected to be unreachable. */
   readonly restarting: boolean;
   /** Whether {@link restart} is possible (embedded servers only). */
@@ -55,6 +59,8 @@ export interface EmbeddedTargetOptions {
   drainWindowMs?: number;
   /** Longest wait for the server to start or stop, ms. */
   startTimeoutMs?: number;
+  /** The tokens the server asks for (its WSMIG_TOKEN and WSMIG_ADMIN_TOKEN) and the engines send. Default: none. */
+  credentials?: ServiceCredentials;
 }
 
 interface ListeningLine {
@@ -73,9 +79,12 @@ const STDERR_TAIL_LINES = 40;
  * in a temporary folder) and resolves once it listens. The state file makes a restart lossless: the
  * server keeps its sync statuses there and its replay history beside it (`state.hub.json`), so
  * after a SIGTERM and a start it has the same epoch and replays what resuming clients missed.
+ * The server wants exactly the tokens the engines send (through its environment, never argv).
  * @throws WsmigError when it does not start, with the tail of its stderr.
  */
 export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): Promise<LoadTarget> {
+  const credentials = withAdminToken(options.credentials ?? ServiceCredentials.none());
+  const env = serverEnv(credentials);
   const stateDir = await mkdtemp(path.join(tmpdir(), 'wsmig-load-'));
   const stateFile = path.join(stateDir, 'state.json');
   const drainWindowMs = options.drainWindowMs ?? 1_000;
@@ -96,7 +105,7 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): 
   ];
   let server: RunningServer;
   try {
-    server = await launch(argsFor(0), timeoutMs);
+    server = await launch(argsFor(0), timeoutMs, env);
   } catch (error) {
     await rm(stateDir, { recursive: true, force: true });
     throw error;
@@ -119,6 +128,7 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): 
     wsUrl: server.listening.wsUrl,
     httpUrl: server.listening.url,
     embedded: true,
+    credentials,
     canRestart: true,
     get restarting() {
       return restarting;
@@ -132,7 +142,7 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): 
       try {
         const epochBefore = server.listening.epoch;
         await stop(server, 'SIGTERM', timeoutMs);
-        server = await launchOnPort(() => argsFor(port), timeoutMs);
+        server = await launchOnPort(() => argsFor(port), timeoutMs, env);
         watch(server);
         keepsHistory = epochBefore !== undefined && server.listening.epoch === epochBefore;
       } finally {
@@ -143,7 +153,7 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): 
       if (keepsHistory === undefined) await target.restart();
       return keepsHistory === true;
     },
-    kick: () => kickAll(server.listening.url),
+    kick: () => kickAll(server.listening.url, credentials),
     async close() {
       if (closed) return;
       closed = true;
@@ -158,11 +168,26 @@ export async function startEmbeddedTarget(options: EmbeddedTargetOptions = {}): 
 }
 
 /**
- * An external target, given as its WebSocket URL (`ws://host:port/ws`). Checks that a WebSocket
- * opens there before anything is measured.
- * @throws UsageError (exit 2) for a malformed or unreachable URL, saying what to check.
+ * The server keeps `/admin/*` off without an admin token, and a reconnect storm kicks through it:
+ * a server wsmig starts gets a random admin token of its own when none was given (only wsmig knows it).
  */
-export async function connectExternalTarget(url: string, options: { timeoutMs?: number } = {}): Promise<LoadTarget> {
+function withAdminToken(credentials: ServiceCredentials): ServiceCredentials {
+  if (credentials.has('admin')) return credentials;
+  return new ServiceCredentials({ token: credentials.tokenOf('service'), adminToken: randomBytes(24).toString('base64url'), tokenHint: credentials.tokenHint, adminTokenHint: credentials.adminTokenHint });
+}
+
+/** The embedded server's environment: this process's, with its token variables set to exactly the tools' tokens. */
+function serverEnv(credentials: ServiceCredentials): NodeJS.ProcessEnv {
+  return withTokenVariables({ ...process.env, WSMIG_LOG_LEVEL: process.env['WSMIG_SERVER_LOG_LEVEL'] ?? 'warn' }, credentials);
+}
+
+/**
+ * An external target, given as its WebSocket URL (`ws://host:port/ws`). Checks that a WebSocket
+ * opens there (with the service's token) before anything is measured.
+ * @throws UsageError (exit 2) for a malformed or unreachable URL, or a refused token, saying what to check.
+ */
+export async function connectExternalTarget(url: string, options: { timeoutMs?: number; credentials?: ServiceCredentials } = {}): Promise<LoadTarget> {
+  const credentials = options.credentials ?? ServiceCredentials.none();
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -172,33 +197,38 @@ export async function connectExternalTarget(url: string, options: { timeoutMs?: 
   if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
     throw new UsageError('BAD_TARGET', `Invalid --target "${url}": it must start with ws:// or wss:// (the WebSocket endpoint, e.g. ws://localhost:3000/ws).`);
   }
-  await probeWebSocket(parsed.href, options.timeoutMs ?? 5_000);
+  await probeWebSocket(parsed.href, options.timeoutMs ?? 5_000, credentials);
   const httpUrl = `${parsed.protocol === 'wss:' ? 'https:' : 'http:'}//${parsed.host}`;
   return {
     wsUrl: parsed.href,
     httpUrl,
     embedded: false,
+    credentials,
     restarting: false,
     canRestart: false,
     problem: undefined,
     restart: () => Promise.reject(new WsmigError('TARGET_CANNOT_RESTART', `wsmig did not start ${url}, so it cannot restart it: use cutMode kick or client-close.`)),
     restartKeepsHistory: () => Promise.resolve(false),
-    kick: () => kickAll(httpUrl),
+    kick: () => kickAll(httpUrl, credentials),
     close: () => Promise.resolve(),
   };
 }
 
-async function probeWebSocket(url: string, timeoutMs: number): Promise<void> {
+async function probeWebSocket(url: string, timeoutMs: number, credentials: ServiceCredentials): Promise<void> {
   await new Promise<void>((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false });
+    const socket = new WebSocket(url, { handshakeTimeout: timeoutMs, perMessageDeflate: false, headers: credentials.headers('service') });
     socket.once('open', () => {
       socket.close(1000);
       resolve();
     });
     socket.once('unexpected-response', (_request, response) => {
       socket.terminate();
+      const status = response.statusCode ?? 0;
+      const refusal = credentials.refusal(status, `The target ${url}`);
       reject(
-        new UsageError('TARGET_UNREACHABLE', `The target ${url} answered HTTP ${response.statusCode} instead of a WebSocket upgrade: check the path (usually /ws) and any token it needs.`),
+        refusal === undefined
+          ? new UsageError('TARGET_UNREACHABLE', `The target ${url} answered HTTP ${status} instead of a WebSocket upgrade: check the path (usually /ws) and any token it needs.`)
+          : new UsageError('TARGET_UNAUTHORIZED', `${refusal}. Nothing was measured.`, { details: { status } }),
       );
     });
     socket.once('error', (error) => {
@@ -209,14 +239,16 @@ async function probeWebSocket(url: string, timeoutMs: number): Promise<void> {
   });
 }
 
-async function kickAll(httpUrl: string): Promise<number> {
+async function kickAll(httpUrl: string, credentials: ServiceCredentials): Promise<number> {
   let response: Response;
   try {
-    response = await fetch(`${httpUrl}/admin/kick`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}', signal: AbortSignal.timeout(5_000) });
+    response = await fetch(`${httpUrl}/admin/kick`, { method: 'POST', headers: { 'content-type': 'application/json', ...credentials.headers('admin') }, body: '{}', signal: AbortSignal.timeout(5_000) });
   } catch (error) {
     throw new WsmigError('KICK_FAILED', `POST ${httpUrl}/admin/kick failed (${messageOf(error)}).`, { cause: error });
   }
   const text = await response.text();
+  const refusal = credentials.refusal(response.status, `POST ${httpUrl}/admin/kick`, 'admin');
+  if (refusal !== undefined) throw new WsmigError('KICK_FAILED', `${refusal}.`);
   if (!response.ok) throw new WsmigError('KICK_FAILED', `POST ${httpUrl}/admin/kick answered HTTP ${response.status}: the target has no admin kick endpoint open to wsmig.`);
   const kicked = (JSON.parse(text) as { kicked?: unknown }).kicked;
   return typeof kicked === 'number' ? kicked : 0;
@@ -229,12 +261,12 @@ interface RunningServer {
   stderrTail: string[];
 }
 
-async function launchOnPort(args: () => string[], timeoutMs: number): Promise<RunningServer> {
+async function launchOnPort(args: () => string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<RunningServer> {
   // The old process has exited, but the port can take a moment to be free again.
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      return await launch(args(), timeoutMs);
+      return await launch(args(), timeoutMs, env);
     } catch (error) {
       if (Date.now() > deadline || !/EADDRINUSE|in use/i.test(messageOf(error))) throw error;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -242,11 +274,8 @@ async function launchOnPort(args: () => string[], timeoutMs: number): Promise<Ru
   }
 }
 
-function launch(args: string[], timeoutMs: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WSMIG_LOG_LEVEL: process.env['WSMIG_SERVER_LOG_LEVEL'] ?? 'warn' },
-  });
+function launch(args: string[], timeoutMs: number, env: NodeJS.ProcessEnv): Promise<RunningServer> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const stderrTail: string[] = [];
   createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
     stderrTail.push(line);

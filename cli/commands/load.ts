@@ -4,6 +4,8 @@ import { createLogger } from '../../lib/logger.js';
 import { integerFlag } from '../flags.js';
 import { exitCodeOfStatus, renderConsoleSummary } from '../../reports/index.js';
 import { describeScenarios, parseSetItems, resolveScenarioOptions, scenarioByName, type KnobOverride } from '../../scenarios/catalog/index.js';
+import { UsageError } from '../../lib/errors.js';
+import { DEFAULT_ADMIN_TOKEN_ENV, DEFAULT_TOKEN_ENV, ServiceCredentials } from '../../scenarios/credentials.js';
 import { exportK6Scenario } from '../../scenarios/engines/k6/export.js';
 import { ENGINE_NAMES, SCENARIO_NAMES, runLoad, type LoadProgress, type RunnableEngine } from '../../scenarios/load-run.js';
 
@@ -22,6 +24,8 @@ interface RunFlags extends KnobFlags {
   thresholds?: string;
   out: string;
   workers?: string;
+  tokenEnv?: string;
+  adminTokenEnv?: string;
   json?: boolean;
 }
 
@@ -61,6 +65,31 @@ function overridesOf(flags: KnobFlags): KnobOverride[] {
     if (typeof value === 'string') overrides.push({ knob, value, source });
   }
   return [...overrides, ...parseSetItems(flags.set)];
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The service's tokens from the environment: WSMIG_TOKEN and WSMIG_ADMIN_TOKEN, or the variables
+ * `--token-env` / `--admin-token-env` name (a token itself never goes on the command line, which
+ * `ps` shows). A variable named on purpose must hold something.
+ * @throws UsageError BAD_FLAG for a bad name, or a named variable that is not set.
+ */
+function credentialsOf(flags: Pick<RunFlags, 'tokenEnv' | 'adminTokenEnv'>, env: NodeJS.ProcessEnv = process.env): ServiceCredentials {
+  const named: [string, string | undefined][] = [['--token-env', flags.tokenEnv], ['--admin-token-env', flags.adminTokenEnv]];
+  for (const [flag, name] of named) {
+    if (name === undefined) continue;
+    if (!ENV_NAME.test(name)) throw new UsageError('BAD_FLAG', `${flag} ${name} is not an environment variable name: give the variable's name (e.g. ${flag} MY_TOKEN), never the token itself.`);
+    if (env[name] === undefined || env[name] === '') throw new UsageError('BAD_FLAG', `${flag} ${name}: the variable ${name} is not set; export it with the service's token, or leave out ${flag}.`);
+  }
+  const tokenEnv = flags.tokenEnv ?? DEFAULT_TOKEN_ENV;
+  const adminTokenEnv = flags.adminTokenEnv ?? DEFAULT_ADMIN_TOKEN_ENV;
+  return ServiceCredentials.fromEnv(env, {
+    tokenEnv,
+    adminTokenEnv,
+    tokenHint: flags.tokenEnv === undefined ? `${tokenEnv} (or name another variable with --token-env)` : `${tokenEnv} (--token-env)`,
+    adminTokenHint: flags.adminTokenEnv === undefined ? `${adminTokenEnv} (or name another variable with --admin-token-env)` : `${adminTokenEnv} (--admin-token-env)`,
+  });
 }
 
 /** Renders progress on stderr: one updating line on a TTY, a line every few seconds otherwise. */
@@ -128,9 +157,12 @@ export function registerLoadCommand(program: Command): void {
       .option('--thresholds <file>', 'thresholds file, JSON or YAML in k6\'s grammar (default: scenarios/rollback-thresholds.json)')
       .option('--out <dir>', 'where run folders are written', './wsmig-reports')
       .option('--workers <n>', 'native engine worker threads (default: one per core)')
+      .option('--token-env <name>', `environment variable holding the service's bearer token, sent by every engine (default: ${DEFAULT_TOKEN_ENV})`)
+      .option('--admin-token-env <name>', `environment variable holding the service's admin token, for /admin/* (default: ${DEFAULT_ADMIN_TOKEN_ENV})`)
       .option('--json', 'print the Result with its verdict as JSON on stdout'),
   ).action(async (scenarios: string[], flags: RunFlags) => {
     const workers = integerFlag('--workers', flags.workers, 1);
+    const credentials = credentialsOf(flags);
     const printer = progressPrinter();
     const interrupt = new AbortController();
     const onSigint = (): void => {
@@ -149,6 +181,7 @@ export function registerLoadCommand(program: Command): void {
         ...(flags.thresholds === undefined ? {} : { thresholdsFile: flags.thresholds }),
         outDir: flags.out,
         ...(workers === undefined ? {} : { workers }),
+        credentials,
         logger: createLogger({ name: 'wsmig-load' }),
         signal: interrupt.signal,
         onProgress: (progress) => printer.update(progress),

@@ -5,6 +5,8 @@ import { UsageError, isWsmigError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { findRepoRoot, loadConfig, serviceUrl, type LoadedConfig } from '../../migration/config.js';
 import { inRepo, openContext } from '../../migration/context.js';
+import { resolveServiceCredentials } from '../../migration/credentials.js';
+import { ServiceCredentials } from '../../scenarios/credentials.js';
 import { renderEvaluation, renderRollback } from '../../migration/render.js';
 import { defaultWatchThresholdsFile, runWatch } from '../../migration/watch/run.js';
 import { printProgress } from './migrate.js';
@@ -41,7 +43,7 @@ export function registerWatchCommand(program: Command): void {
   program
     .command('watch')
     .description('Evaluate the rollback thresholds against live metrics every interval; after --failure-limit breaches in a row, roll back (--rollback) or exit 99.')
-    .option('--metrics <url>', "the service's /metrics (Prometheus text); default: the config's service")
+    .option('--metrics <url>', "the service's /metrics (Prometheus text), read with its token (the config's service.tokenEnv, else WSMIG_TOKEN); default: the config's service")
     .option('--prometheus <url>', 'a Prometheus server scraping the service (its HTTP API)')
     .option('--prometheus-selector <matchers>', 'label matchers narrowing the series, e.g. job="app"')
     .option('--thresholds <file>', "thresholds file (default: the config's watch.thresholds, else wsmig's migration/watch-thresholds.json)")
@@ -62,6 +64,8 @@ export function registerWatchCommand(program: Command): void {
       const metricsUrl = options.metrics ?? (options.prometheus === undefined && loaded ? serviceUrl(loaded.config, 'metrics') : undefined);
       const logger = createLogger({ name: 'wsmig' });
       const rollbackContext = options.rollback ? await openContext({ logger, progress: printProgress, ...(options.cwd ? { cwd: options.cwd } : {}) }) : null;
+      // The config's service.tokenEnv / tokenFile; without a config, WSMIG_TOKEN.
+      const credentials = rollbackContext?.credentials ?? (loaded ? await resolveServiceCredentials(loaded.config, loaded.root) : ServiceCredentials.fromEnv(process.env));
 
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();
@@ -72,6 +76,7 @@ export function registerWatchCommand(program: Command): void {
           ...(metricsUrl === undefined ? {} : { metricsUrl }),
           ...(options.prometheus === undefined ? {} : { prometheusUrl: options.prometheus }),
           ...(options.prometheusSelector === undefined ? {} : { prometheusSelector: options.prometheusSelector }),
+          credentials,
           thresholdsFile,
           intervalMs,
           failureLimit,

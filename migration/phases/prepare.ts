@@ -149,11 +149,11 @@ export function prepareSteps(options: PrepareOptions): Step[] {
       title: 'Verify the service\'s metrics',
       describe: (context) => [`read ${endpoints(context).metrics} and check the wsmig_* metrics watch and the load tests need`],
       async check(context) {
-        const report = await checkMetrics(endpoints(context).metrics);
+        const report = await checkMetrics(endpoints(context).metrics, context.credentials);
         return report.ok ? { done: true, detail: report.detail } : { done: false, detail: report.detail };
       },
       async apply(context) {
-        const report = await checkMetrics(endpoints(context).metrics);
+        const report = await checkMetrics(endpoints(context).metrics, context.credentials);
         if (!report.ok) throw new WsmigError('METRICS_UNAVAILABLE', `${report.detail}. wsmig watch and the load-test gates read these metrics: expose them (see docs/server.md), then rerun.`);
         return report.detail;
       },

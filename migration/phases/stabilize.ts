@@ -143,13 +143,14 @@ export function stabilizeSteps(options: StabilizeOptions): Step[] {
       title: 'Verify the service serves WebSocket',
       describe: (context) => [`check that ${endpoints(context).config} says transport "ws"`],
       async check(context) {
-        const answer = await request(endpoints(context).config);
+        const answer = await request(endpoints(context).config, { credentials: context.credentials });
         const transport = (answer.json as { transport?: unknown } | undefined)?.transport;
-        return transport === 'ws' ? { done: true, detail: `${endpoints(context).config}: transport ws` } : { done: false, detail: `transport ${String(transport ?? answer.error ?? answer.status)}` };
+        return transport === 'ws' ? { done: true, detail: `${endpoints(context).config}: transport ws` } : { done: false, detail: answer.refusal ?? `transport ${String(transport ?? answer.error ?? answer.status)}` };
       },
       async apply(context) {
-        const answer = await request(endpoints(context).config);
+        const answer = await request(endpoints(context).config, { credentials: context.credentials });
         const transport = (answer.json as { transport?: unknown } | undefined)?.transport;
+        if (answer.refusal !== undefined) throw new WsmigError('SERVICE_REFUSED_CREDENTIALS', `${answer.refusal}, so wsmig cannot check that the service serves WebSocket.`);
         if (transport !== 'ws') throw new WsmigError('VERIFY_FAILED', `${endpoints(context).config} says transport ${JSON.stringify(transport ?? null)}, not "ws", after stabilize. Check that the service reads ${context.config.flag.name}=true; \`wsmig rollback\` brings the legacy code back if needed.`);
         return 'transport ws';
       },

@@ -8,12 +8,12 @@ import type { MigrationContext } from '../context.js';
 import type { Step } from '../steps.js';
 import type { ProbeResult } from './probe-result.js';
 import { probeSse } from './sse-probe.js';
-import { probeWs } from './ws-probe.js';
+import { probeWs, type WsProbeTarget } from './ws-probe.js';
 
-/** The WebSocket URL and token the WS probe uses: the app's endpoint, and the service's `WSMIG_TOKEN` when it has one. */
-export function wsProbeTarget(context: Pick<MigrationContext, 'config'>): { url: string; token?: string } {
-  const token = context.config.service.env.WSMIG_TOKEN;
-  return token === undefined || token === '' ? { url: context.config.wsEndpoint.value } : { url: context.config.wsEndpoint.value, token };
+/** The WebSocket URL and token the WS probe uses: the app's endpoint, and the service's token when it has one (service.tokenEnv, service.tokenFile). */
+export function wsProbeTarget(context: Pick<MigrationContext, 'config' | 'credentials'>): WsProbeTarget {
+  const token = context.credentials.tokenOf('service');
+  return { url: context.config.wsEndpoint.value, tokenHint: context.credentials.hint('service'), ...(token === undefined ? {} : { token }) };
 }
 
 /** One line per configured probe, for plans. */
@@ -26,11 +26,11 @@ export function describeProbes(context: Pick<MigrationContext, 'config'>): strin
 }
 
 /** Runs the configured probes, WebSocket first, both even when one fails. */
-export async function runConfiguredProbes(context: Pick<MigrationContext, 'config'>): Promise<ProbeResult[]> {
+export async function runConfiguredProbes(context: Pick<MigrationContext, 'config' | 'credentials'>): Promise<ProbeResult[]> {
   const { sse, ws } = context.config.verify;
   const results: ProbeResult[] = [];
   if (ws) results.push(await probeWs(ws, wsProbeTarget(context)));
-  if (sse) results.push(await probeSse(sse, context.config.service.baseUrl));
+  if (sse) results.push(await probeSse(sse, context.config.service.baseUrl, context.credentials));
   return results;
 }
 

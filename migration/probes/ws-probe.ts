@@ -11,8 +11,10 @@ import { describeSeen, type ProbeResult } from './probe-result.js';
 export interface WsProbeTarget {
   /** The WebSocket URL (`wsEndpoint.value`). */
   url: string;
-  /** Bearer token the service wants, if any. */
+  /** Bearer token the service wants, if any (sent as `Authorization: Bearer`). */
   token?: string;
+  /** How a person sets the token, for a refusal's message (default `WSMIG_TOKEN`). */
+  tokenHint?: string;
 }
 
 /** Subscribes to `spec.channel` at `target.url` and waits for `spec.event`. */
@@ -50,7 +52,11 @@ export function probeWs(spec: WsProbeConfig, target: WsProbeTarget): Promise<Pro
     }));
     cleanups.push(client.on('close', (event) => {
       if (event.willReconnect) return;
-      finish({ ok: false, failure: 'unreachable', detail: `the WebSocket at ${target.url} closed (${event.code}${event.reason ? ` ${event.reason}` : ''}${lastError ? `: ${lastError}` : ''}) before a "${spec.event}" event: check wsEndpoint.value, that the service runs, and its token (WSMIG_TOKEN in service.env)` });
+      const hint = target.tokenHint ?? 'WSMIG_TOKEN';
+      const what = /\b40[13]\b/.test(lastError ?? '') || /\b40[13]\b/.test(event.reason)
+        ? (target.token === undefined ? `set ${hint} to the service's token` : `check that ${hint} holds the service's token`)
+        : `check wsEndpoint.value, that the service runs, and its token (${hint})`;
+      finish({ ok: false, failure: 'unreachable', detail: `the WebSocket at ${target.url} closed (${event.code}${event.reason ? ` ${event.reason}` : ''}${lastError ? `: ${lastError}` : ''}) before a "${spec.event}" event: ${what}` });
     }));
     cleanups.push(client.subscribe(spec.channel, (message) => onEvent(message), {
       ...(spec.headers === undefined ? {} : { headers: spec.headers }),

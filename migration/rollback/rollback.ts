@@ -104,13 +104,13 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
       title: 'Check the service',
       describe: (ctx) => [`check ${endpoints(ctx).health}; restart the service if wsmig started it and it is unhealthy or still on WebSocket`],
       async check(ctx) {
-        const health = await checkHealth(endpoints(ctx).health);
+        const health = await checkHealth(endpoints(ctx).health, { credentials: ctx.credentials });
         const live = await liveFlagValue(ctx);
         return health.healthy && live !== true ? { done: true, detail: `healthy at ${health.url}` } : { done: false, detail: health.healthy ? 'healthy, but still serving WebSocket' : `not healthy (${health.problem ?? 'unknown'})` };
       },
       async apply(ctx) {
         if (ctx.state.get().service === null) {
-          const health = await checkHealth(endpoints(ctx).health);
+          const health = await checkHealth(endpoints(ctx).health, { credentials: ctx.credentials });
           throw new WsmigError('SERVICE_NEEDS_RESTART', health.healthy
             ? `The service at ${endpoints(ctx).config} did not switch to SSE live and wsmig did not start it: restart it yourself so that it reads ${ctx.config.flag.name}=false.`
             : `The service is not healthy at ${health.url} (${health.problem ?? 'unknown'}) and wsmig did not start it: restart it yourself.`, { exitCode: ExitCode.notVerified });

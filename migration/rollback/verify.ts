@@ -7,6 +7,7 @@ import { createParser } from 'eventsource-parser';
 import { parseDurationMs } from '../../lib/duration.js';
 import { messageOf } from '../../lib/errors.js';
 import { SSE_EVENT_FOR_TYPE } from '../../reference/protocol/index.js';
+import { ServiceCredentials } from '../../scenarios/credentials.js';
 import { endpoints, type MigrationContext } from '../context.js';
 import { request } from '../http.js';
 import { probeSse } from '../probes/sse-probe.js';
@@ -30,11 +31,12 @@ export async function verifyLegacyTransport(context: MigrationContext): Promise<
   const checks: VerificationCheck[] = [];
 
   let started = Date.now();
-  const health = await checkHealth(urls.health);
+  const { credentials } = context;
+  const health = await checkHealth(urls.health, { credentials });
   checks.push({ name: 'health', ok: health.healthy, detail: health.healthy ? `${urls.health} healthy` : `${urls.health}: ${health.problem ?? 'unhealthy'}`, durationMs: Date.now() - started });
 
   started = Date.now();
-  const config = await request(urls.config, { timeoutMs: 3_000 });
+  const config = await request(urls.config, { timeoutMs: 3_000, credentials });
   const body = config.json as { transport?: unknown; flag?: { value?: unknown } } | undefined;
   const transportOk = config.ok && body?.transport === 'sse';
   checks.push({
@@ -42,17 +44,17 @@ export async function verifyLegacyTransport(context: MigrationContext): Promise<
     ok: transportOk,
     detail: transportOk
       ? `${urls.config} says transport "sse" (${context.config.flag.name}=${String(body?.flag?.value ?? 'unknown')})`
-      : `${urls.config}: ${config.status === 0 ? (config.error ?? 'no answer') : `transport ${JSON.stringify(body?.transport ?? null)}`}`,
+      : (config.refusal ?? `${urls.config}: ${config.status === 0 ? (config.error ?? 'no answer') : `transport ${JSON.stringify(body?.transport ?? null)}`}`),
     durationMs: Date.now() - started,
   });
 
   const probe = context.config.verify.sse;
   if (probe) {
-    const result = await probeSse(probe, context.config.service.baseUrl);
+    const result = await probeSse(probe, context.config.service.baseUrl, credentials);
     checks.push({ name: 'sse-probe', ok: result.ok, detail: result.detail, durationMs: result.durationMs });
   } else {
     started = Date.now();
-    const sync = await syncOverSse(urls.sse, context.config.verify.chatId, parseDurationMs(context.config.verify.timeout, 'verify.timeout'));
+    const sync = await syncOverSse(urls.sse, context.config.verify.chatId, parseDurationMs(context.config.verify.timeout, 'verify.timeout'), credentials);
     checks.push({ name: 'sse-sync', ok: sync.ok, detail: sync.detail, durationMs: Date.now() - started });
   }
 
@@ -60,11 +62,12 @@ export async function verifyLegacyTransport(context: MigrationContext): Promise<
 }
 
 /**
- * Starts (or joins) a sync with `POST <sse path>` and reads the event stream until `complete`.
- * Succeeds only on a `complete` event; an `error` event, a stream that ends without one, or the
- * timeout is a failure, with what was seen.
+ * Starts (or joins) a sync with `POST <sse path>` (with the service's token) and reads the event
+ * stream until `complete`. Succeeds only on a `complete` event; an `error` event, a stream that
+ * ends without one, or the timeout is a failure, with what was seen. A 401 or 403 says which
+ * variable to set.
  */
-export async function syncOverSse(url: string, chatId: string | number, timeoutMs: number): Promise<{ ok: boolean; detail: string; events: number }> {
+export async function syncOverSse(url: string, chatId: string | number, timeoutMs: number, credentials: ServiceCredentials = ServiceCredentials.none()): Promise<{ ok: boolean; detail: string; events: number }> {
   let events = 0;
   let progressEvents = 0;
   let outcome: { ok: boolean; detail: string } | undefined;
@@ -80,13 +83,14 @@ export async function syncOverSse(url: string, chatId: string | number, timeoutM
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...credentials.headers('service') },
       body: JSON.stringify({ chatId }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     if (!response.ok || !response.body) {
-      const text = await response.text().catch(() => '');
-      return { ok: false, detail: `POST ${url} answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, events };
+      const text = credentials.redact(await response.text().catch(() => ''));
+      const refusal = credentials.refusal(response.status, `POST ${url}`);
+      return { ok: false, detail: refusal ?? `POST ${url} answered HTTP ${response.status}${text ? `: ${text.slice(0, 200)}` : ''}`, events };
     }
     const type = response.headers.get('content-type') ?? '';
     if (!type.includes('text/event-stream')) return { ok: false, detail: `POST ${url} answered ${type || 'no content type'}, not an SSE stream`, events };

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import { ExitCode, UsageError } from '../../lib/errors.js';
 import { PACKAGE_ROOT } from '../../lib/package-info.js';
+import type { ServiceCredentials } from '../../scenarios/credentials.js';
 import { readThresholdsFile, type ThresholdSet } from '../../scenarios/thresholds/index.js';
 import type { MigrationContext } from '../context.js';
 import { rollback, type RollbackResult } from '../rollback/rollback.js';
@@ -22,6 +23,8 @@ export interface RunWatchOptions {
   metricsUrl?: string;
   prometheusUrl?: string;
   prometheusSelector?: string;
+  /** The service's credentials, sent with the `/metrics` scrapes (not to Prometheus). */
+  credentials?: ServiceCredentials;
   thresholdsFile: string;
   intervalMs: number;
   failureLimit: number;
@@ -42,10 +45,10 @@ export interface RunWatchResult {
 }
 
 /** Builds the metrics source from the options. */
-function sourceOf(options: Pick<RunWatchOptions, 'metricsUrl' | 'prometheusUrl' | 'prometheusSelector'>): MetricsSource {
+function sourceOf(options: Pick<RunWatchOptions, 'metricsUrl' | 'prometheusUrl' | 'prometheusSelector' | 'credentials'>): MetricsSource {
   if (options.metricsUrl && options.prometheusUrl) throw new UsageError('WATCH_TWO_SOURCES', 'Give either --metrics URL or --prometheus URL, not both.');
   if (options.prometheusUrl) return prometheusSource(options.prometheusUrl, options.prometheusSelector);
-  if (options.metricsUrl) return metricsEndpointSource(options.metricsUrl);
+  if (options.metricsUrl) return metricsEndpointSource(options.metricsUrl, options.credentials);
   throw new UsageError('WATCH_NO_SOURCE', 'Say what to watch: --metrics http://host:port/metrics (the service itself) or --prometheus http://host:9090 (a Prometheus server scraping it).');
 }
 

@@ -4,6 +4,7 @@
  */
 import { messageOf } from '../../lib/errors.js';
 import { samplesFromText, type MetricSample } from '../../lib/prometheus-text.js';
+import type { ServiceCredentials } from '../../scenarios/credentials.js';
 import { request } from '../http.js';
 import { samplesFromQuery, type PrometheusQueryAnswer } from './samples.js';
 
@@ -17,13 +18,14 @@ export interface MetricsSource {
   read(): Promise<MetricSample[]>;
 }
 
-/** Reads a `/metrics` endpoint. */
-export function metricsEndpointSource(url: string): MetricsSource {
+/** Reads a `/metrics` endpoint of the service, with its token when it has one. */
+export function metricsEndpointSource(url: string, credentials?: ServiceCredentials): MetricsSource {
   return {
     description: url,
     async read() {
-      const answer = await request(url, { timeoutMs: READ_TIMEOUT_MS });
+      const answer = await request(url, { timeoutMs: READ_TIMEOUT_MS, ...(credentials ? { credentials } : {}) });
       if (answer.status === 0) throw new Error(`cannot reach ${url}: ${answer.error ?? 'no answer'}`);
+      if (answer.refusal !== undefined) throw new Error(answer.refusal);
       if (!answer.ok) throw new Error(`${url} answered HTTP ${answer.status}`);
       let samples: MetricSample[];
       try {
@@ -38,7 +40,8 @@ export function metricsEndpointSource(url: string): MetricsSource {
 }
 
 /**
- * Reads the `wsmig_*` series from a Prometheus server. `selector` narrows them with label matchers,
+ * Reads the `wsmig_*` series from a Prometheus server (never with the service's token: Prometheus
+ * is another server). `selector` narrows them with label matchers,
  * e.g. `job="app"` (several instances are combined: counters summed, resource gauges per instance).
  */
 export function prometheusSource(baseUrl: string, selector: string | undefined): MetricsSource {

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
+import { ServiceCredentials } from '../../scenarios/credentials.js';
 import { connectExternalTarget, startEmbeddedTarget, type LoadTarget } from '../../scenarios/target.js';
 
 // The embedded target spawns the real CLI (dist/), built by `npm test` before vitest runs.
@@ -12,9 +13,9 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-function openSocket(url: string): Promise<{ closed: Promise<number> }> {
+function openSocket(url: string, headers: Record<string, string> = {}): Promise<{ closed: Promise<number> }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url);
+    const socket = new WebSocket(url, { headers });
     const closed = new Promise<number>((done) => socket.once('close', (code) => done(code)));
     socket.once('open', () => resolve({ closed }));
     socket.once('error', reject);
@@ -48,6 +49,20 @@ describe('the embedded target', () => {
   }, 60_000);
 });
 
+describe('the embedded target with credentials', () => {
+  it('asks for exactly the token given, and kicks with the admin token', async () => {
+    const credentials = new ServiceCredentials({ token: 'embedded-token-9a', tokenHint: 'WSMIG_TOKEN', adminTokenHint: 'WSMIG_ADMIN_TOKEN' });
+    const target = await startEmbeddedTarget({ credentials });
+    cleanups.push(() => target.close());
+    await expect(openSocket(target.wsUrl)).rejects.toThrow(/401/);
+    const client = await openSocket(target.wsUrl, { authorization: 'Bearer embedded-token-9a' });
+    // Without an admin token given, the server gets one of wsmig's own, so a storm can still kick.
+    expect(await target.kick()).toBe(1);
+    expect(await client.closed).toBe(4300);
+    expect(JSON.stringify(target.credentials)).not.toContain('embedded-token-9a');
+  }, 60_000);
+});
+
 describe('an external target', () => {
   let server: ReferenceServer | undefined;
   afterEach(async () => {
@@ -66,6 +81,25 @@ describe('an external target', () => {
   it('refuses a malformed or non-WebSocket URL with a usage error', async () => {
     await expect(connectExternalTarget('not a url')).rejects.toMatchObject({ code: 'BAD_TARGET', exitCode: 2 });
     await expect(connectExternalTarget('http://127.0.0.1:3000/ws')).rejects.toThrow(/must start with ws:\/\/ or wss:\/\//);
+  });
+
+  it('opens with the service\'s token, kicks with the admin token, and refuses a missing or wrong token naming the variable', async () => {
+    server = await createServer({ port: 0, token: 'ext-token-4c', adminToken: 'ext-admin-7e' });
+    const credentials = new ServiceCredentials({ token: 'ext-token-4c', adminToken: 'ext-admin-7e', tokenHint: 'STAGING_TOKEN (--token-env)', adminTokenHint: 'WSMIG_ADMIN_TOKEN' });
+    const target = await connectExternalTarget(server.wsUrl, { credentials });
+    const client = await openSocket(server.wsUrl, { authorization: 'Bearer ext-token-4c' });
+    expect(await target.kick()).toBe(1);
+    expect(await client.closed).toBe(4300);
+
+    const anonymous = await connectExternalTarget(server.wsUrl).catch((error: unknown) => error);
+    expect(anonymous).toMatchObject({ code: 'TARGET_UNAUTHORIZED', exitCode: 2 });
+    expect((anonymous as Error).message).toBe(`The target ${server.wsUrl}: the service answered 401: set WSMIG_TOKEN to its token. Nothing was measured.`);
+    const wrong = new ServiceCredentials({ token: 'not-it', tokenHint: 'STAGING_TOKEN (--token-env)', adminTokenHint: 'WSMIG_ADMIN_TOKEN' });
+    const refused = await connectExternalTarget(server.wsUrl, { credentials: wrong }).catch((error: unknown) => error);
+    expect((refused as Error).message).toContain('answered 401 to the token in STAGING_TOKEN (--token-env)');
+    expect((refused as Error).message).not.toContain('not-it');
+    const noAdmin = await connectExternalTarget(server.wsUrl, { credentials: new ServiceCredentials({ token: 'ext-token-4c', tokenHint: 'WSMIG_TOKEN', adminTokenHint: 'WSMIG_ADMIN_TOKEN' }) });
+    await expect(noAdmin.kick()).rejects.toMatchObject({ code: 'KICK_FAILED', message: expect.stringContaining('set WSMIG_ADMIN_TOKEN to its admin token') });
   });
 
   it('refuses an unreachable target, saying what to check', async () => {

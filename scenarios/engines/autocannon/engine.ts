@@ -7,6 +7,7 @@
  */
 import autocannon from 'autocannon';
 import { WsmigError, messageOf } from '../../../lib/errors.js';
+import { isAuthRefusal } from '../../credentials.js';
 import { MetricsRecorder } from '../../result/recorder.js';
 import type { Engine, EngineContext, EngineOutcome, HttpWorkload } from '../types.js';
 
@@ -45,12 +46,15 @@ async function runAutocannon(scenario: string, workload: HttpWorkload, context: 
     };
   });
   let recorded2xx = 0;
+  let refused = 0;
   let settle: (error: unknown, result: autocannon.Result | undefined) => void = () => undefined;
   const finished = new Promise<autocannon.Result>((resolve, reject) => {
     settle = (error, result) => (error || !result ? reject(error ?? new Error('no result')) : resolve(result));
   });
   const instance = autocannon({
     url: context.target.httpUrl,
+    // The service's token on every request (autocannon merges each request's own headers over these).
+    headers: context.target.credentials.headers('service'),
     connections: workload.connections,
     duration: workload.durationMs / 1000,
     timeout: workload.timeoutMs / 1000,
@@ -61,6 +65,7 @@ async function runAutocannon(scenario: string, workload: HttpWorkload, context: 
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     requestsMade.add(1);
     const ok = statusCode >= 200 && statusCode < 300;
+    if (isAuthRefusal(statusCode)) refused += 1;
     failed.add(!ok);
     if (ok) {
       recorded2xx += 1;
@@ -87,6 +92,7 @@ async function runAutocannon(scenario: string, workload: HttpWorkload, context: 
   const mismatch = sampleCountWarning(scenario, (result.latency as { totalCount?: number }).totalCount ?? -1, result['2xx']);
   if (mismatch) warnings.push(mismatch);
   if (recorded2xx !== result['2xx']) warnings.push(`${scenario}: wsmig saw ${recorded2xx} successful responses, autocannon counted ${result['2xx']}.`);
+  if (refused > 0) warnings.push(`${scenario}: ${refused} responses were 401/403 (${context.target.credentials.refusal(401, context.target.httpUrl) ?? 'refused'}).`);
   if (result.errors > 0) warnings.push(`${scenario}: ${result.errors} request errors (${result.timeouts} timeouts) against ${context.target.httpUrl}.`);
   return {
     snapshot: recorder.snapshot(),

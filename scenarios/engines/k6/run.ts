@@ -12,6 +12,7 @@ import { writeFileAtomic } from '../../../lib/atomic-write.js';
 import { UsageError, WsmigError, messageOf } from '../../../lib/errors.js';
 import type { Logger } from '../../../lib/logger.js';
 import { packageVersion } from '../../../lib/package-info.js';
+import { withTokenVariables, type ServiceCredentials } from '../../credentials.js';
 import { importFile } from '../../importers/index.js';
 import type { GeneratorHealth, MetricResult, Result } from '../../result/types.js';
 import { readThresholdsFile } from '../../thresholds/index.js';
@@ -41,6 +42,11 @@ const OUTPUT_TAIL_BYTES = 4_096;
 
 export interface RunK6Options {
   target: K6Target & { embedded?: boolean };
+  /**
+   * The service's tokens: handed to the k6 process as WSMIG_TOKEN and WSMIG_ADMIN_TOKEN in its
+   * environment (never as `-e`, which `ps` shows), which the scripts send as `Authorization: Bearer`.
+   */
+  credentials?: ServiceCredentials;
   /** Resolved scenario options (the catalog's keys: `connections`, `durationMs`, …). */
   options: Readonly<Record<string, number | string>>;
   /** A wsmig thresholds file: what k6 can evaluate is handed to k6 (the Result is judged by wsmig anyway). */
@@ -131,7 +137,8 @@ export async function runK6Scenario(name: string, options: RunK6Options): Promis
   if (options.options['cutMode'] === 'restart') {
     throw new UsageError('K6_CUT_MODE', 'cutMode=restart restarts the server wsmig started, which k6 cannot do: use --set cutMode=kick or client-close, or --engine native.');
   }
-  const env = options.env ?? process.env;
+  const base = options.env ?? process.env;
+  const env = options.credentials === undefined ? base : withTokenVariables(base, options.credentials);
   const binary = await findK6Binary(env);
   const script = compiledScriptPath(name, options.scriptsDir ?? COMPILED_SCRIPTS_DIR);
   const output = options.output ?? process.stderr;

@@ -78,6 +78,7 @@ async function runNative(scenario: string, workload: WsWorkload, context: Engine
     const spec: WorkerSpec = {
       scenario,
       wsUrl: context.target.wsUrl,
+      upgradeHeaders: context.target.credentials.headers('service'),
       startMs: context.startMs,
       intervalMs: context.intervalMs,
       firstConnection: first,

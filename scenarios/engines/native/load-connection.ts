@@ -24,6 +24,8 @@ import type { WorkerMetrics } from './worker-metrics.js';
 /** What a connection needs from the worker that owns it. */
 export interface ConnectionHost {
   readonly url: string;
+  /** Headers of every upgrade (the service's `Authorization: Bearer`, when it has a token). */
+  readonly upgradeHeaders: Readonly<Record<string, string>>;
   readonly metrics: WorkerMetrics;
   readonly reconnect: BackoffPolicy;
   /** A lost connection not back within this counts as a failed reconnect (the cut deadline, or 10 s without cuts). */
@@ -99,7 +101,7 @@ export class LoadConnection {
     this.state = 'connecting';
     this.ready = false;
     this.connectStartedAt = this.host.now();
-    const socket = new WebSocket(this.host.url, { perMessageDeflate: false, handshakeTimeout: 10_000 });
+    const socket = new WebSocket(this.host.url, { perMessageDeflate: false, handshakeTimeout: 10_000, headers: { ...this.host.upgradeHeaders } });
     this.socket = socket;
     socket.on('open', () => this.onOpen());
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));

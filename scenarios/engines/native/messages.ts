@@ -6,6 +6,8 @@ import type { CutMode, WsWorkload } from '../types.js';
 export interface WorkerSpec {
   scenario: string;
   wsUrl: string;
+  /** Headers of every upgrade: the service's `Authorization: Bearer` when it has a token (in memory only, never logged). Absent: none. */
+  upgradeHeaders?: Record<string, string>;
   /** Wall-clock ms the whole run started (every recorder uses it). */
   startMs: number;
   intervalMs: number;

@@ -31,6 +31,7 @@ export interface RunnerDependencies {
 
 export class WorkloadRunner implements ConnectionHost {
   readonly url: string;
+  readonly upgradeHeaders: Readonly<Record<string, string>>;
   readonly metrics: WorkerMetrics;
   readonly reconnect: BackoffPolicy;
   readonly reconnectDeadlineMs: number;
@@ -62,6 +63,7 @@ export class WorkloadRunner implements ConnectionHost {
     dependencies: RunnerDependencies = {},
   ) {
     this.url = spec.wsUrl;
+    this.upgradeHeaders = spec.upgradeHeaders ?? {};
     this.clock = dependencies.clock ?? systemSchedulerClock;
     this.randomSource = dependencies.random ?? Math.random;
     this.reconnect = spec.workload.reconnect;

@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer } from '../../../../reference/server/index.js';
 import { resolveScenarioOptions, scenarioByName } from '../../../../scenarios/catalog/index.js';
+import { ServiceCredentials } from '../../../../scenarios/credentials.js';
 import { createAutocannonEngine, sampleCountWarning } from '../../../../scenarios/engines/autocannon/engine.js';
 import type { HttpWorkload } from '../../../../scenarios/engines/types.js';
+import { connectExternalTarget } from '../../../../scenarios/target.js';
+import { silentLogger } from '../../../../lib/logger.js';
 import type { CounterValues, RateValues, Result, TrendValues } from '../../../../scenarios/result/types.js';
 import { knobOverrides } from '../../helpers/knob-overrides.js';
 import { metricValues as values, runEngine } from '../helpers/run-engine.js';
@@ -12,10 +15,10 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((server) => server.close()));
 });
 
-async function runScenario(name: string, overrides: Record<string, string>, server: ReferenceServer): Promise<{ result: Result; warnings: string[] }> {
+async function runScenario(name: string, overrides: Record<string, string>, server: ReferenceServer, credentials?: ServiceCredentials): Promise<{ result: Result; warnings: string[] }> {
   const scenario = scenarioByName(name);
   const options = resolveScenarioOptions(scenario, knobOverrides(overrides));
-  const { outcome, result } = await runEngine(createAutocannonEngine(), name, scenario.workload(options) as HttpWorkload, server);
+  const { outcome, result } = await runEngine(createAutocannonEngine(), name, scenario.workload(options) as HttpWorkload, server, credentials);
   return { result, warnings: outcome.warnings };
 }
 
@@ -48,6 +51,28 @@ describe('the autocannon engine against the reference server', () => {
     expect(durations.count).toBeLessThanOrEqual(Math.ceil(50 * ranSeconds * 1.2) + 4);
     expect(values<RateValues>(result, 'http_req_failed').passes).toBe(0);
     expect(warnings).toEqual([]);
+  });
+
+  it('sse-baseline against a server that wants a token: every request carries it; without it, the refusals name the variable', async () => {
+    const server = await createServer({ port: 0, token: 'ac-token-31f', sync: { batchDelayMs: 20 } });
+    servers.push(server);
+    const credentials = new ServiceCredentials({ token: 'ac-token-31f', tokenHint: 'WSMIG_TOKEN', adminTokenHint: 'WSMIG_ADMIN_TOKEN' });
+    const { result, warnings } = await runScenario('sse-baseline', { duration: '2s', connections: '2' }, server, credentials);
+    expect(values<TrendValues>(result, 'sse_sync_duration').count).toBeGreaterThan(4);
+    expect(values<RateValues>(result, 'http_req_failed')).toMatchObject({ passes: 0 });
+    expect(warnings).toEqual([]);
+
+    // The WebSocket check before the run already refuses a target without the token; autocannon's own refusals are named too.
+    const engineOnly = await createAutocannonEngine().run('sse-baseline', scenarioByName('sse-baseline').workload(resolveScenarioOptions(scenarioByName('sse-baseline'), knobOverrides({ duration: '1s', connections: '2' }))) as HttpWorkload, {
+      runId: 'refused',
+      startMs: Date.now(),
+      intervalMs: 1_000,
+      target: { ...(await connectExternalTarget(server.wsUrl, { credentials })), credentials: ServiceCredentials.none() },
+      signal: new AbortController().signal,
+      logger: silentLogger(),
+      onProgress: () => undefined,
+    });
+    expect(engineOnly.warnings.join('\n')).toMatch(/sse-baseline: \d+ responses were 401\/403 \(.*the service answered 401: set WSMIG_TOKEN to its token\)/);
   });
 
   it('flags a result whose latency samples do not match its responses', () => {

@@ -4,11 +4,12 @@ import type { ReferenceServer } from '../../../../reference/server/index.js';
 import type { Engine, EngineOutcome, Workload } from '../../../../scenarios/engines/types.js';
 import { buildResult } from '../../../../scenarios/result/recorder.js';
 import type { Result } from '../../../../scenarios/result/types.js';
+import type { ServiceCredentials } from '../../../../scenarios/credentials.js';
 import { connectExternalTarget } from '../../../../scenarios/target.js';
 
-/** Runs `workload` as `scenario` against `server` (1 s intervals, never aborted) and builds its Result. */
-export async function runEngine<W extends Workload>(engine: Engine<W>, scenario: string, workload: W, server: ReferenceServer): Promise<{ outcome: EngineOutcome; result: Result }> {
-  const target = await connectExternalTarget(server.wsUrl);
+/** Runs `workload` as `scenario` against `server` (1 s intervals, never aborted), with the service's `credentials` if given, and builds its Result. */
+export async function runEngine<W extends Workload>(engine: Engine<W>, scenario: string, workload: W, server: ReferenceServer, credentials?: ServiceCredentials): Promise<{ outcome: EngineOutcome; result: Result }> {
+  const target = await connectExternalTarget(server.wsUrl, credentials === undefined ? {} : { credentials });
   const startMs = Date.now();
   const outcome = await engine.run(scenario, workload, {
     runId: `test-${startMs.toString(36)}`,

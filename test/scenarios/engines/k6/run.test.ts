@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError, WsmigError } from '../../../../lib/errors.js';
+import { ServiceCredentials } from '../../../../scenarios/credentials.js';
 import { K6_INSTALL_URL } from '../../../../scenarios/engines/k6/k6-binary.js';
 import { runK6Scenario, withScenarioTag, type RunK6Options } from '../../../../scenarios/engines/k6/run.js';
 import { compileK6Scripts } from '../../k6/compiled-scripts.js';
@@ -105,6 +106,20 @@ describe('runK6Scenario', () => {
     expect(result.metrics.find((metric) => metric.name === 'ws_msgs_lost' && metric.tags['scenario'] === 'latency')?.values).toMatchObject({ count: 0 });
     expect(result.generator).toMatchObject({ workers: 1, lateSends: 3, droppedIterations: 2, sendLagP99Ms: 6 });
     expect(result.generator?.problems.join('\n')).toContain('2 scheduled requests were not sent');
+  });
+
+  it('hands the service\'s tokens to k6 in its environment, never in its arguments', async () => {
+    const record = path.join(work, 'record-tokens.json');
+    const credentials = new ServiceCredentials({ token: 'k6-svc-token', adminToken: 'k6-admin-token', tokenHint: 'STAGING_TOKEN (--token-env)', adminTokenHint: 'WSMIG_ADMIN_TOKEN' });
+    // A WSMIG_TOKEN already in the environment is replaced by the token wsmig was given.
+    await runWithFake({ FAKE_K6_RECORD: record, WSMIG_TOKEN: 'stale' }, { credentials }).run;
+    const { args, tokens } = JSON.parse(await readFile(record, 'utf8')) as { args: string[]; tokens: Record<string, string | null> };
+    expect(tokens).toEqual({ WSMIG_TOKEN: 'k6-svc-token', WSMIG_ADMIN_TOKEN: 'k6-admin-token' });
+    expect(args.join(' ')).not.toContain('k6-svc-token');
+    expect(args.join(' ')).not.toContain('k6-admin-token');
+
+    await runWithFake({ FAKE_K6_RECORD: record }).run;
+    expect((JSON.parse(await readFile(record, 'utf8')) as { tokens: unknown }).tokens).toEqual({ WSMIG_TOKEN: null, WSMIG_ADMIN_TOKEN: null });
   });
 
   it('hands k6 only the thresholds it can evaluate, and says what it left to wsmig', async () => {
