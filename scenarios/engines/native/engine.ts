@@ -210,13 +210,20 @@ async function runNative(scenario: string, workload: WsWorkload, context: Engine
     return {
       snapshot: mergeSnapshots(finals.map((final) => final.snapshot)),
       generator,
-      warnings: [...warnings, ...workerWarnings(stats)],
+      warnings: [...warnings, ...workerWarnings(stats), ...refusedUpgradeWarnings(stats, context)],
       effective: { workers: workerCount, ...(cutMode ? { cutMode } : {}) },
     };
   } finally {
     if (progressTimer) clearInterval(progressTimer);
     await Promise.all(handles.map((handle) => handle.worker.terminate()));
   }
+}
+
+/** Upgrades refused with 401/403 during the run (a token rotated, or a server behind a different one), with what to set. */
+function refusedUpgradeWarnings(stats: readonly WorkerStats[], context: EngineContext): string[] {
+  const refused = stats.reduce((total, s) => total + (s.refusedUpgrades ?? 0), 0);
+  if (refused === 0) return [];
+  return [`${refused} WebSocket upgrade(s) were refused with 401/403 (${context.target.credentials.refusal(401, context.target.wsUrl) ?? 'refused'}); they count as failed connects.`];
 }
 
 /**

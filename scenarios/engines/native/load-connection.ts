@@ -41,6 +41,8 @@ export interface ConnectionHost {
   noteBadFrame(): void;
   noteStopped(code: number): void;
   noteRequestError(code: string): void;
+  /** The server refused an upgrade with 401 or 403. */
+  noteRefusedUpgrade(): void;
 }
 
 type ConnectionState = 'idle' | 'connecting' | 'open' | 'waiting' | 'stopped';
@@ -106,8 +108,10 @@ export class LoadConnection {
     socket.on('open', () => this.onOpen());
     socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     socket.on('close', (code) => this.onClose(code));
-    // Errors always end in 'close', where they are counted.
-    socket.on('error', () => undefined);
+    // Errors always end in 'close', where they are counted; a refused token is also noted, to be named.
+    socket.on('error', (error) => {
+      if (/Unexpected server response: 40[13]\b/.test(error.message)) this.host.noteRefusedUpgrade();
+    });
   }
 
   /** Sends one `echo` request intended at `intendedAt` (monotonic ms). False when the socket cannot send. */

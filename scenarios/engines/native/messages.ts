@@ -63,6 +63,8 @@ export interface WorkerStats {
   unmeasuredReconnects: number;
   /** Requests answered with an error frame, by code. */
   requestErrors: { code: string; count: number }[];
+  /** Upgrades the server refused with 401 or 403 (a missing, wrong or rotated token). Absent: none. */
+  refusedUpgrades?: number;
 }
 
 export type WorkerMessage =

@@ -54,6 +54,7 @@ export class WorkloadRunner implements ConnectionHost {
   private schedulerStarted = false;
   private unknowableResyncs = 0;
   private badFrames = 0;
+  private refusedUpgrades = 0;
   private readonly stoppedByCode = new Map<number, number>();
   private readonly requestErrors = new Map<string, number>();
 
@@ -221,6 +222,10 @@ export class WorkloadRunner implements ConnectionHost {
     this.requestErrors.set(code, (this.requestErrors.get(code) ?? 0) + 1);
   }
 
+  noteRefusedUpgrade(): void {
+    this.refusedUpgrades += 1;
+  }
+
   private sweep(): void {
     const now = this.now();
     const timeoutMs = this.spec.workload.requestTimeoutMs;
@@ -264,6 +269,7 @@ export class WorkloadRunner implements ConnectionHost {
       stoppedConnections: [...this.stoppedByCode].map(([code, count]) => ({ code, count })),
       unmeasuredReconnects,
       requestErrors: [...this.requestErrors].map(([code, count]) => ({ code, count })),
+      refusedUpgrades: this.refusedUpgrades,
     };
     this.post({ type: 'done', snapshot: this.recorder.snapshot(), stats });
     // Give close frames a moment to leave, then make sure nothing keeps the thread alive.
