@@ -47,7 +47,7 @@ afterAll(async () => {
 
 /** A reference server with short syncs, so a few seconds see many events. */
 async function startServer(overrides: ServerOptions = {}): Promise<ReferenceServer> {
-  const server = await createServer({ port: 0, host: '127.0.0.1', sync: { totalMessages: 40, batchSize: 5, batchDelayMs: 25 }, ...overrides });
+  const server = await createServer({ port: 0, host: '127.0.0.1', sync: { totalMessages: 40, batchSize: 5, batchDelayMs: 25 }, adminLoopback: true, ...overrides });
   servers.push(server);
   return server;
 }
