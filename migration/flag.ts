@@ -37,7 +37,7 @@ async function setLiveFlag(context: MigrationContext, value: boolean): Promise<L
   const url = endpoints(context).flag;
   const answer = await request(url, { method: 'POST', body: { value }, timeoutMs: 3_000, credentials: context.credentials, scope: 'admin' });
   if (answer.status === 0) return { applied: false, value: undefined, detail: `no service answers ${url} (${answer.error ?? 'no answer'}); a service started later reads the env file` };
-  if (answer.refusal !== undefined) return { applied: false, value: undefined, detail: `${answer.refusal}, so the flag could not change live` };
+  if (answer.refusal !== undefined) return { applied: false, value: undefined, detail: `${answer.refusal}, so the service cannot change the flag live` };
   if (!answer.ok) return { applied: false, value: undefined, detail: `${url} answered HTTP ${answer.status}: the service cannot change the flag live` };
   const reported = (answer.json as { flag?: { value?: unknown } } | undefined)?.flag?.value;
   if (typeof reported === 'boolean') {

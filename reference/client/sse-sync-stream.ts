@@ -9,7 +9,8 @@
  * A stream silent for `idleTimeoutMs` (no event, no keep-alive comment, or no answer at all) is
  * taken for half-open: it is aborted and resumed with `Last-Event-ID` like any broken stream.
  */
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { idleWatchdog, readSseEvents } from './adapters/sse-over-fetch.js';
 import { ErrorCode, formatEventId, parseEventId, type ChatId, type SyncOptions } from '../protocol/index.js';
 import { reconnectDelayFor } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -70,6 +71,8 @@ export class SseSyncStream {
   readonly #options: SseSyncStreamOptions;
   #closed = false;
   #abort: AbortController | undefined;
+  /** Stops the current attempt's idle watchdog: a closed stream keeps no timer (nor the process) alive. */
+  #stopWatchdog: (() => void) | undefined;
   #sleepTimer: TimerHandle | undefined;
   #wake: (() => void) | undefined;
 
@@ -83,6 +86,7 @@ export class SseSyncStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#abort?.abort();
+    this.#stopWatchdog?.();
     if (this.#sleepTimer !== undefined) this.#options.clock.clearTimeout(this.#sleepTimer);
     this.#wake?.();
   }
@@ -95,7 +99,12 @@ export class SseSyncStream {
     while (!this.#closed) {
       const abort = new AbortController();
       this.#abort = abort;
-      const watchdog = this.#watchdog(abort);
+      let silent = false;
+      const watchdog = idleWatchdog(this.#options.clock, this.#options.idleTimeoutMs, () => {
+        silent = true;
+        abort.abort(new Error(`no byte for ${this.#options.idleTimeoutMs} ms`));
+      });
+      this.#stopWatchdog = watchdog.stop;
       const progress = { readAnEvent: false };
       try {
         const response = await this.#send(startOptions, abort.signal);
@@ -118,7 +127,7 @@ export class SseSyncStream {
         }
       } catch (error) {
         if (this.#closed) return;
-        lastProblem = watchdog.fired ? `the stream was silent for ${this.#options.idleTimeoutMs} ms (half-open?)` : error instanceof Error ? error.message : String(error);
+        lastProblem = silent ? `the stream was silent for ${this.#options.idleTimeoutMs} ms (half-open?)` : error instanceof Error ? error.message : String(error);
       } finally {
         watchdog.stop();
       }
@@ -147,56 +156,19 @@ export class SseSyncStream {
     return this.#options.fetch(`${httpUrl}/api/sync/${encodeURIComponent(String(chatId))}/events`, { headers, signal });
   }
 
-  /** Reads events until the stream ends, kicking the watchdog at every chunk (keep-alive comments included); `progress` says whether an event came. */
+  /** Reads events until the stream ends or is closed, kicking the watchdog at every chunk (keep-alive comments included); `progress` says whether an event came. */
   async #read(response: Response, kick: () => void, progress: { readAnEvent: boolean }): Promise<void> {
     if (!response.body) return;
-    const parser = createParser({
-      onEvent: (message) => {
+    await readSseEvents(response.body, {
+      onEvent: ({ type, data, id }) => {
         if (this.#closed) return;
-        const event = toSyncEvent(message);
+        const event = toSyncEvent({ event: type, data, id });
         if (!event) return;
         progress.readAnEvent = true;
         this.#options.onEvent(event);
       },
+      onBytes: kick,
     });
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done || this.#closed) break;
-        kick();
-        parser.feed(decoder.decode(value, { stream: true }));
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-
-  /** Aborts `abort` once nothing arrived for `idleTimeoutMs` (from now, and from each `kick`). */
-  #watchdog(abort: AbortController): { kick(): void; stop(): void; readonly fired: boolean } {
-    const { clock, idleTimeoutMs } = this.#options;
-    let timer: TimerHandle | undefined;
-    let fired = false;
-    const arm = (): void => {
-      if (idleTimeoutMs <= 0) return;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      timer = clock.setTimeout(() => {
-        fired = true;
-        abort.abort(new Error(`no byte for ${idleTimeoutMs} ms`));
-      }, idleTimeoutMs);
-    };
-    arm();
-    return {
-      kick: arm,
-      stop: () => {
-        if (timer !== undefined) clock.clearTimeout(timer);
-        timer = undefined;
-      },
-      get fired() {
-        return fired;
-      },
-    };
   }
 
   #sleep(delayMs: number): Promise<void> {

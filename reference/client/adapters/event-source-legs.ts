@@ -8,7 +8,7 @@ import { ErrorCode, sseChannelForUrl } from '../../protocol/index.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { WSClient } from '../ws-client.js';
 import { followBridgedChannel } from './bridged-channel.js';
-import { fetchSse, idleWatchdog, isEventStream, readSseEvents, type SseEvent } from './sse-over-fetch.js';
+import { fetchSse, idleWatchdog, isEventStream, readSseEvents, type IdleWatchdog, type SseEvent } from './sse-over-fetch.js';
 
 /** What a leg reports. */
 export interface LegHandlers {
@@ -113,12 +113,14 @@ export function openWsLeg(client: WSClient, options: LegOptions): Leg {
 export function openSseLeg(fetchImpl: typeof fetch, options: LegOptions): Leg {
   let closed = false;
   let abort: AbortController | undefined;
+  let watchdog: IdleWatchdog | undefined;
   let retryTimer: TimerHandle | undefined;
   const { handlers } = options;
   const connect = async (): Promise<void> => {
     const attempt = new AbortController();
     abort = attempt;
-    const watchdog = idleWatchdog(options.clock, options.idleTimeoutMs, () => attempt.abort(new Error(`${options.url} was silent for ${options.idleTimeoutMs} ms`)));
+    const attemptWatchdog = idleWatchdog(options.clock, options.idleTimeoutMs, () => attempt.abort(new Error(`${options.url} was silent for ${options.idleTimeoutMs} ms`)));
+    watchdog = attemptWatchdog;
     try {
       const response = await fetchSse(fetchImpl, {
         url: options.url,
@@ -140,12 +142,12 @@ export function openSseLeg(fetchImpl: typeof fetch, options: LegOptions): Leg {
           if (!closed) handlers.onEvent(event);
         },
         onRetry: (retryMs) => options.setRetryMs(retryMs),
-        onBytes: watchdog.kick,
+        onBytes: attemptWatchdog.kick,
       });
     } catch {
       // A network error, a broken or silent stream: reconnect below, as EventSource does.
     } finally {
-      watchdog.stop();
+      attemptWatchdog.stop();
     }
     if (closed) return;
     handlers.onDrop();
@@ -158,6 +160,7 @@ export function openSseLeg(fetchImpl: typeof fetch, options: LegOptions): Leg {
       if (closed) return;
       closed = true;
       abort?.abort();
+      watchdog?.stop();
       if (retryTimer !== undefined) options.clock.clearTimeout(retryTimer);
     },
   };

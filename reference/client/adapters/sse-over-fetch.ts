@@ -77,7 +77,11 @@ export async function readSseEvents(body: ReadableStream<Uint8Array>, handlers: 
   }
 }
 
-/** Aborts a stream that stays silent: {@link IdleWatchdog.kick} at every chunk; after `idleTimeoutMs` without one, `onIdle` runs. */
+/**
+ * Aborts a stream that stays silent: {@link IdleWatchdog.kick} at every chunk; after `idleTimeoutMs`
+ * without one, `onIdle` runs. {@link IdleWatchdog.stop} is for good: a stopped watchdog is never
+ * re-armed by a late chunk, so a closed stream keeps no timer (nor the process) alive.
+ */
 export interface IdleWatchdog {
   kick(): void;
   stop(): void;
@@ -86,20 +90,27 @@ export interface IdleWatchdog {
 /** Starts an {@link IdleWatchdog} on `clock` (nothing is watched when `idleTimeoutMs` is 0). */
 export function idleWatchdog(clock: Clock, idleTimeoutMs: number, onIdle: () => void): IdleWatchdog {
   let timer: TimerHandle | undefined;
-  const stop = (): void => {
+  let stopped = false;
+  const clear = (): void => {
     if (timer !== undefined) clock.clearTimeout(timer);
     timer = undefined;
   };
   const kick = (): void => {
-    if (idleTimeoutMs <= 0) return;
-    stop();
+    if (stopped || idleTimeoutMs <= 0) return;
+    clear();
     timer = clock.setTimeout(() => {
       timer = undefined;
       onIdle();
     }, idleTimeoutMs);
   };
   kick();
-  return { kick, stop };
+  return {
+    kick,
+    stop: () => {
+      stopped = true;
+      clear();
+    },
+  };
 }
 
 /** One event as SSE text: `id:`, `event:` (omitted for `message`), one `data:` line per data line, a blank line. */
