@@ -227,19 +227,37 @@ export function tokenFileFields(config: MigrationConfig): { field: 'service.toke
   return fields;
 }
 
+/** Where a path really leads: the real path of its deepest existing ancestor, with the rest appended (the file may not exist yet). */
+async function realPathOf(absolute: string): Promise<string> {
+  const rest: string[] = [];
+  let current = absolute;
+  for (;;) {
+    try {
+      return path.join(await fs.realpath(current), ...rest);
+    } catch {
+      const parent = path.dirname(current);
+      if (parent === current) return absolute;
+      rest.unshift(path.basename(current));
+      current = parent;
+    }
+  }
+}
+
 /**
  * A path can stay inside the repository as written and still lead out of it through a symlink
- * (`secrets/token` → `/etc/shadow`, or a linked folder). For the files wsmig reads secrets from,
- * the real path must be inside the repository's real path too.
- * @throws UsageError CONFIG_PATH_OUTSIDE_REPO naming the field and where the path really leads.
+ * (`secrets/token` → `/etc/shadow`, `.env` → a shared file, a linked folder). wsmig reads secrets
+ * from some of these paths and writes or removes others, so every path of the config must really
+ * lead inside the repository's real path (for a path that does not exist yet, its nearest existing
+ * folder is what counts).
+ * @throws UsageError CONFIG_PATH_OUTSIDE_REPO naming each field and where its path really leads.
  */
 export async function assertRealPathsInside(config: MigrationConfig, root: string, file = path.join(root, CONFIG_FILE_NAME)): Promise<void> {
   const realRoot = await fs.realpath(root);
   const problems: string[] = [];
-  for (const { field, value } of tokenFileFields(config)) {
-    const real = await fs.realpath(path.resolve(root, value)).catch(() => undefined);
-    if (real !== undefined && !isInside(realRoot, path.relative(realRoot, real))) {
-      problems.push(`  ${path.basename(file)}: ${field}: "${value}" leads outside the repository (${root}) through a symlink, to ${real}; use a file inside it, relative to the repository root`);
+  for (const { field, value } of configPaths(config)) {
+    const real = await realPathOf(path.resolve(root, value));
+    if (!isInside(realRoot, path.relative(realRoot, real))) {
+      problems.push(`  ${path.basename(file)}: ${field}: "${value}" leads outside the repository (${root}) through a symlink, to ${real}; use a path inside it, relative to the repository root`);
     }
   }
   if (problems.length > 0) throw new UsageError('CONFIG_PATH_OUTSIDE_REPO', `${file} is invalid:\n${problems.join('\n')}`, { details: { file } });
@@ -271,18 +289,23 @@ function fieldPath(segments: readonly PropertyKey[]): string {
   return segments.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`)).join('');
 }
 
-function pathsOutsideRoot(config: MigrationConfig, root: string): { field: string; value: string }[] {
+/** Every repository path the config names, with its field. */
+function configPaths(config: MigrationConfig): { field: string; value: string }[] {
   const fields: { field: string; value: string }[] = [
     { field: 'flag.featuresFile', value: config.flag.featuresFile },
     { field: 'service.cwd', value: config.service.cwd },
     ...config.envFiles.map((value, index) => ({ field: `envFiles[${index}]`, value })),
     ...config.legacyFiles.map((value, index) => ({ field: `legacyFiles[${index}]`, value })),
     ...config.codemodPaths.map((value, index) => ({ field: `codemodPaths[${index}]`, value })),
+    ...tokenFileFields(config),
   ];
-  fields.push(...tokenFileFields(config));
   if (config.thresholds !== null) fields.push({ field: 'thresholds', value: config.thresholds });
   if (config.watch.thresholds !== null) fields.push({ field: 'watch.thresholds', value: config.watch.thresholds });
-  return fields.filter(({ value }) => !isInside(root, value));
+  return fields;
+}
+
+function pathsOutsideRoot(config: MigrationConfig, root: string): { field: string; value: string }[] {
+  return configPaths(config).filter(({ value }) => !isInside(root, value));
 }
 
 /** True when `relative` resolves inside `root` (the root itself counts). */

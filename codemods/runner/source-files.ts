@@ -59,8 +59,9 @@ export async function sourceFiles(paths: readonly string[], gitTop: string | und
       const file = path.join(gitTop, relative);
       const base = directories.find((directory) => file.startsWith(`${directory}${path.sep}`)) ?? gitTop;
       if (!isTransformable(file) || inIgnoredDirectory(file, base)) continue;
-      // A tracked file deleted in the working tree is listed by git but cannot be read.
-      if (await fs.stat(file).then((s) => s.isFile(), () => false)) files.add(file);
+      // A tracked file deleted in the working tree is listed by git but cannot be read; a symlink
+      // is not followed (it may lead out of the repository, and rewriting it would replace the link).
+      if (await fs.lstat(file).then((s) => s.isFile(), () => false)) files.add(file);
     }
   } else {
     for (const directory of directories) {

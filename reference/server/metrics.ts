@@ -122,24 +122,21 @@ export class ServerMetrics {
   /** `wsmig_hub_channels`, `wsmig_hub_replay_bytes` and `wsmig_hub_evictions_total`, read from the hub at scrape time. */
   private hubGauges(stats: () => HubStats | undefined): void {
     const registers = [this.registry];
-    new Gauge({
-      name: `${METRIC_PREFIX}hub_channels`,
-      help: 'Channels the hub holds now (at most maxChannels).',
-      registers,
-      collect() {
-        const now = stats();
-        if (now !== undefined) this.set(now.channels);
-      },
-    });
-    new Gauge({
-      name: `${METRIC_PREFIX}hub_replay_bytes`,
-      help: 'Size of the events kept for replay, as JSON (at most maxReplayBytes).',
-      registers,
-      collect() {
-        const now = stats();
-        if (now !== undefined) this.set(now.replayBytes);
-      },
-    });
+    const gauges: [string, string, 'channels' | 'replayBytes'][] = [
+      ['hub_channels', 'Channels the hub holds now (at most maxChannels).', 'channels'],
+      ['hub_replay_bytes', 'Size of the events kept for replay, as JSON (at most maxReplayBytes).', 'replayBytes'],
+    ];
+    for (const [name, help, field] of gauges) {
+      new Gauge({
+        name: `${METRIC_PREFIX}${name}`,
+        help,
+        registers,
+        collect() {
+          const now = stats();
+          if (now !== undefined) this.set(now[field]);
+        },
+      });
+    }
     new Counter({
       name: `${METRIC_PREFIX}hub_evictions_total`,
       help: 'What the hub let go to stay within its bounds: idle channels forgotten early (channel), busy channels\' oldest events dropped (event), new channels refused (refused).',

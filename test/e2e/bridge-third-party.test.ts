@@ -6,11 +6,11 @@
  */
 import { EventSource } from 'eventsource';
 import { execa, type ResultPromise } from 'execa';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { WSClient, WsEventSource } from '../../reference/client/node.js';
 import { REPO_ROOT } from '../helpers/cli.js';
+import { freePort } from '../helpers/free-port.js';
 import { startServerCli } from '../helpers/server-process.js';
 
 const EXAMPLE = path.join(REPO_ROOT, 'node_modules/sse-channel/examples/node.js/server.js');
@@ -19,17 +19,6 @@ const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
 
 /** Starts the example exactly as its README says (`node examples/node.js/server.js <port>`); resolves once it listens. */
 async function startExample(): Promise<{ url: string; child: ResultPromise }> {

@@ -16,11 +16,6 @@ import { baseConfig, createRepo, exists } from '../migration/helpers/temp-repo.j
  * have, and it reads `.env` only when it starts): wsmig restarts the service it started so that it
  * reads the new value, in migrate and in a rollback, and the rollback is still verified.
  */
-/** The service with /admin/* off (no admin token, no --admin-loopback): it cannot switch the flag live. */
-function withoutAdmin(service: Record<string, unknown>): Record<string, unknown> {
-  return { ...service, command: (service['command'] as string[]).filter((arg) => arg !== '--admin-loopback') };
-}
-
 describe('a service that cannot change the flag live', () => {
   let root: string;
   let port: number;
@@ -28,7 +23,8 @@ describe('a service that cannot change the flag live', () => {
     port = await freePort();
     root = await createRepo({
       config: baseConfig({
-        service: withoutAdmin(referenceService(port, { followEnvFile: false })),
+        // /admin/* off (no admin token, no --admin-loopback): the service cannot switch the flag live.
+        service: referenceService(port, { followEnvFile: false, adminLoopback: false }),
         wsEndpoint: { value: `ws://127.0.0.1:${port}/ws` },
         thresholds: 'load-thresholds.json',
         loadTest: LIGHT_LOAD_TEST,

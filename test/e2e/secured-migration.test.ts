@@ -1,11 +1,11 @@
 import { readFile, readdir, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
 import { removeDir } from '../helpers/temp-dir.js';
 import { envValue, phaseCommits, transport } from '../migration/helpers/flow.js';
 import { LEGACY_FILE, LIGHT_LOAD_TEST, LIGHT_THRESHOLDS, copyExampleApp } from '../migration/helpers/example-app.js';
-import { freePort, stopRecordedService } from '../migration/helpers/service.js';
+import { freePort, referenceService, stopRecordedService } from '../migration/helpers/service.js';
 import { git } from '../migration/helpers/temp-repo.js';
 
 /** The service's tokens: it reads them from files in the repository (kept out of git); the tools from the variables the config names. */
@@ -61,10 +61,7 @@ describe('a migration against a service that requires a token and an admin token
     baseUrl = `http://127.0.0.1:${port}`;
     Object.assign(config, {
       service: {
-        command: [process.execPath, CLI, 'server', '--port', String(port), '--flag-file', '.env', '--sync-batch-delay', '20ms', '--drain-timeout', '2s', '--token-file', '.secrets/ws-token', '--admin-token-file', '.secrets/admin-token'],
-        baseUrl,
-        startTimeout: '20s',
-        stopTimeout: '5s',
+        ...referenceService(port, { adminLoopback: false, args: ['--token-file', '.secrets/ws-token', '--admin-token-file', '.secrets/admin-token'] }),
         tokenEnv: 'CHAT_WS_TOKEN',
         adminTokenEnv: 'CHAT_ADMIN_TOKEN',
       },

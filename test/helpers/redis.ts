@@ -10,8 +10,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import path from 'node:path';
+import { freePort } from './free-port.js';
 import { makeTempDir, removeDir } from './temp-dir.js';
 
 /** Whether Redis can be had here, and if not, why not (to print when skipping). */
@@ -46,18 +46,6 @@ export async function redisAvailability(): Promise<RedisAvailability> {
   };
 }
 
-/** A port nobody listens on right now (redis-server has no `--port 0`). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RedisServerOptions {
   /** Append-only file on (fsync on every write), so a killed server comes back with every acknowledged write. Default false: a restart loses everything. */

@@ -5,11 +5,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createSession } from 'better-sse';
 import { EventSource } from 'eventsource';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../../../helpers/free-port.js';
 import { bridgeTo, follow, until, type Received } from './harness.js';
 
 const cleanups: Array<() => void> = [];
@@ -24,14 +25,6 @@ function direct(url: string, types: readonly string[]): Received[] {
   for (const type of types) source.addEventListener(type, (event) => events.push({ type, data: event.data, eventId: event.lastEventId }));
   cleanups.push(() => source.close());
   return events;
-}
-
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 /** Starts `node_modules/sse-channel/examples/node.js/server.js` unchanged, on a free port given as argv[2]. */

@@ -7,9 +7,14 @@ import type { Result } from '../../../../scenarios/result/types.js';
 import type { ServiceCredentials } from '../../../../scenarios/credentials.js';
 import { connectExternalTarget } from '../../../../scenarios/target.js';
 
-/** Runs `workload` as `scenario` against `server` (1 s intervals, never aborted), with the service's `credentials` if given, and builds its Result. */
-export async function runEngine<W extends Workload>(engine: Engine<W>, scenario: string, workload: W, server: ReferenceServer, credentials?: ServiceCredentials): Promise<{ outcome: EngineOutcome; result: Result }> {
-  const target = await connectExternalTarget(server.wsUrl, credentials === undefined ? {} : { credentials });
+/**
+ * Runs `workload` as `scenario` against `server` (1 s intervals, never aborted), with the service's
+ * `credentials` if given, and builds its Result. `runCredentials`, when given, replaces them for the
+ * run itself once the target was reached (a token rotated under a running test).
+ */
+export async function runEngine<W extends Workload>(engine: Engine<W>, scenario: string, workload: W, server: ReferenceServer, credentials?: ServiceCredentials, runCredentials?: ServiceCredentials): Promise<{ outcome: EngineOutcome; result: Result }> {
+  const reached = await connectExternalTarget(server.wsUrl, credentials === undefined ? {} : { credentials });
+  const target = runCredentials === undefined ? reached : { ...reached, credentials: runCredentials };
   const startMs = Date.now();
   const outcome = await engine.run(scenario, workload, {
     runId: `test-${startMs.toString(36)}`,

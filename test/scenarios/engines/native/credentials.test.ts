@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../../lib/logger.js';
 import { createServer, type ReferenceServer } from '../../../../reference/server/index.js';
 import { ServiceCredentials } from '../../../../scenarios/credentials.js';
 import { createNativeEngine } from '../../../../scenarios/engines/native/engine.js';
 import type { WsWorkload } from '../../../../scenarios/engines/types.js';
-import { buildResult } from '../../../../scenarios/result/recorder.js';
-import type { CounterValues, RateValues, Result, TrendValues } from '../../../../scenarios/result/types.js';
-import { connectExternalTarget } from '../../../../scenarios/target.js';
+import type { CounterValues, RateValues, TrendValues } from '../../../../scenarios/result/types.js';
 import { metricValues as values, runEngine } from '../helpers/run-engine.js';
 
 // These runs use the compiled worker (dist/), built by `npm test` before vitest runs.
@@ -47,32 +44,8 @@ describe('the native engine against a server that wants a token', () => {
     const server = await createServer({ port: 0, token: TOKEN });
     servers.push(server);
     // The target was reached with the token; the engine then runs without it.
-    const target = { ...(await connectExternalTarget(server.wsUrl, { credentials })), credentials: ServiceCredentials.none() };
-    const startMs = Date.now();
-    const outcome = await createNativeEngine({ workers: 1 }).run('latency', { ...workload, ratePerSecond: 0, syncs: 0, durationMs: 800 }, {
-      runId: 'refused',
-      startMs,
-      intervalMs: 1_000,
-      target,
-      signal: new AbortController().signal,
-      logger: silentLogger(),
-      onProgress: () => undefined,
-    });
+    const { outcome, result } = await runEngine(createNativeEngine({ workers: 1 }), 'latency', { ...workload, ratePerSecond: 0, syncs: 0, durationMs: 800 }, server, credentials, ServiceCredentials.none());
     expect(outcome.warnings.join('\n')).toMatch(/\d+ WebSocket upgrade\(s\) were refused with 401\/403 \(.*the service answered 401: set WSMIG_TOKEN to its token\)/);
-    const result: Result = buildResult(outcome.snapshot, {
-      runId: 'refused',
-      tool: { name: 'wsmig', version: null },
-      engine: 'native',
-      scenarios: [],
-      target: { url: server.wsUrl, embedded: false },
-      startedAt: new Date(startMs).toISOString(),
-      endedAt: new Date().toISOString(),
-      durationMs: Date.now() - startMs,
-      generator: outcome.generator,
-      environment: { node: null, platform: null, cpus: null, wsmig: null },
-      source: null,
-      warnings: outcome.warnings,
-    });
     expect(values<RateValues>(result, 'ws_connect_success').passes).toBe(0);
   });
 });
