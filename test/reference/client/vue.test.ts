@@ -33,20 +33,20 @@ describe('useWsEventSource (wsmig/vue)', () => {
     if (!stream) throw new Error('the scope did not run');
     expect(Object.keys(stream).sort()).toEqual(['close', 'data', 'error', 'event', 'eventSource', 'lastEventId', 'open', 'status']);
     expect(stream.status.value).toBe('CONNECTING');
-    await vi.waitFor(() => expect(stream.status.value).toBe('OPEN'));
+    await vi.waitFor(() => expect(stream.status.value).toBe('OPEN'), { timeout: 5_000 });
     gateway.publish('sse:/rooms/1', 'message', 'hello', '1');
-    await vi.waitFor(() => expect([stream.event.value, stream.data.value, stream.lastEventId.value]).toEqual([null, 'hello', '1']));
+    await vi.waitFor(() => expect([stream.event.value, stream.data.value, stream.lastEventId.value]).toEqual([null, 'hello', '1']), { timeout: 5_000 });
     gateway.publish('sse:/rooms/1', 'update', 'changed');
-    await vi.waitFor(() => expect([stream.event.value, stream.data.value]).toEqual(['update', 'changed']));
+    await vi.waitFor(() => expect([stream.event.value, stream.data.value]).toEqual(['update', 'changed']), { timeout: 5_000 });
 
     url.value = '/rooms/2';
     await nextTick();
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/rooms/2']));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/rooms/2']), { timeout: 5_000 });
     expect(stream.eventSource.value?.url).toBe('https://app.example/rooms/2');
 
     scope.stop();
     expect(stream.status.value).toBe('CLOSED');
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
   });
 
   it('reconnects a stream that failed for good as autoReconnect says, then calls onFailed', async () => {
@@ -56,7 +56,7 @@ describe('useWsEventSource (wsmig/vue)', () => {
     const scope = effectScope();
     const stream = scope.run(() => useWsEventSource('https://app.example/private', [], { client, transport: 'ws', autoReconnect: { retries: 3, delay: 0, onFailed } }));
     cleanups.push(() => scope.stop());
-    await vi.waitFor(() => expect(onFailed).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(onFailed).toHaveBeenCalledTimes(1), { timeout: 5_000 });
     expect(gateway.subscribes.filter((s) => s.channel === 'sse:/private')).toHaveLength(3);
     expect(stream?.status.value).toBe('CLOSED');
     expect(stream?.error.value?.type).toBe('error');

@@ -46,22 +46,22 @@ describe('WsEventSource against the eventsource package on the same stream', () 
     const native = new EventSource(`${upstream.url}/stream?by=eventsource`);
     cleanups.push(() => native.close());
     watch(native as unknown as Parameters<typeof watch>[0], direct);
-    await vi.waitFor(() => expect(direct.at(-1)).toBe('closed'));
+    await vi.waitFor(() => expect(direct.at(-1)).toBe('closed'), { timeout: 5_000 });
 
     const relayed: string[] = [];
     const source = new WsEventSource('http://app.example/stream', {}, { client, transport: 'ws' });
     cleanups.push(() => source.close());
     watch(source, relayed);
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/stream']));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/stream']), { timeout: 5_000 });
     for (const event of STREAM) gateway.publish('sse:/stream', event.event ?? 'message', event.data, event.id);
     gateway.publish('sse:/stream', 'sse:end', { reason: 'upstream-closed' });
-    await vi.waitFor(() => expect(relayed.at(-1)).toBe('closed'));
+    await vi.waitFor(() => expect(relayed.at(-1)).toBe('closed'), { timeout: 5_000 });
 
     const fallback: string[] = [];
     const overSse = new WsEventSource(`${upstream.url}/stream?by=fallback`, {}, { transport: 'sse', retryMs: 10 });
     cleanups.push(() => overSse.close());
     watch(overSse, fallback);
-    await vi.waitFor(() => expect(fallback.at(-1)).toBe('closed'));
+    await vi.waitFor(() => expect(fallback.at(-1)).toBe('closed'), { timeout: 5_000 });
 
     const withoutIds = (log: string[]) => log.map((line) => line.replace(/@[^@]*$/, ''));
     expect(withoutIds(direct)).toEqual(['message:first', 'update:two\nlines', 'update:{"n":3}', 'message:', 'message:id reset', 'closed']);

@@ -54,13 +54,13 @@ describe('WsEventSource over the WebSocket', () => {
     source.onmessage = (event) => origins.push(`${event.type} ${event.origin}`);
     expect(source.url).toBe('https://app.example/events?room=1');
     expect(source.readyState).toBe(WsEventSource.CONNECTING);
-    await vi.waitFor(() => expect(source.readyState).toBe(source.OPEN));
+    await vi.waitFor(() => expect(source.readyState).toBe(source.OPEN), { timeout: 5_000 });
     expect(gateway.subscribes.map((s) => s.channel)).toEqual(['sse:/events?room=1']);
 
     gateway.publish('sse:/events?room=1', 'message', 'first\nsecond', '1');
     gateway.publish('sse:/events?room=1', 'update', { app: 'published' });
     gateway.publish('sse:/events?room=1', 'event:error', 'a named error event', '3');
-    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    await vi.waitFor(() => expect(seen).toHaveLength(3), { timeout: 5_000 });
     expect(seen).toEqual(['message:first\nsecond@1', 'update:{"app":"published"}@1', 'error:a named error event@3']);
     expect(origins).toEqual(['message https://app.example']);
     expect(states).toEqual(['open/1', 'error/1']);
@@ -70,14 +70,14 @@ describe('WsEventSource over the WebSocket', () => {
     const { gateway, client } = await setUp();
     const source = open('http://app.example/feed', { headers: { authorization: 'Bearer u1' } }, { client, transport: 'ws' });
     const { seen, states } = record(source);
-    await vi.waitFor(() => expect(states).toEqual(['open/1']));
+    await vi.waitFor(() => expect(states).toEqual(['open/1']), { timeout: 5_000 });
     gateway.publish('sse:/feed', 'message', 'a', '1');
-    await vi.waitFor(() => expect(seen).toEqual(['message:a@1']));
+    await vi.waitFor(() => expect(seen).toEqual(['message:a@1']), { timeout: 5_000 });
 
     gateway.dropConnections();
-    await vi.waitFor(() => expect(states).toContain('error/0'));
+    await vi.waitFor(() => expect(states).toContain('error/0'), { timeout: 5_000 });
     gateway.publish('sse:/feed', 'message', 'b', '2');
-    await vi.waitFor(() => expect(seen).toEqual(['message:a@1', 'message:b@2']));
+    await vi.waitFor(() => expect(seen).toEqual(['message:a@1', 'message:b@2']), { timeout: 5_000 });
     expect(states).toEqual(['open/1', 'error/0', 'open/1']);
     expect(gateway.subscribes.map((s) => s.payload)).toEqual([
       { headers: { authorization: 'Bearer u1' } },
@@ -94,15 +94,15 @@ describe('WsEventSource over the WebSocket', () => {
     const refusedLog = record(refused);
     const endedLog = record(ended);
     const failedLog = record(failed);
-    await vi.waitFor(() => expect(refusedLog.states).toEqual(['error/2']));
-    await vi.waitFor(() => expect(endedLog.states).toEqual(['open/1']));
-    await vi.waitFor(() => expect(failedLog.states).toEqual(['open/1']));
+    await vi.waitFor(() => expect(refusedLog.states).toEqual(['error/2']), { timeout: 5_000 });
+    await vi.waitFor(() => expect(endedLog.states).toEqual(['open/1']), { timeout: 5_000 });
+    await vi.waitFor(() => expect(failedLog.states).toEqual(['open/1']), { timeout: 5_000 });
     gateway.publish('sse:/ends', 'sse:end', { reason: 'upstream-closed' });
     gateway.publish('sse:/fails', 'sse:error', { code: 'UPSTREAM_UNREACHABLE', message: 'gave up after 10 attempts', retryable: true });
-    await vi.waitFor(() => expect(endedLog.states).toEqual(['open/1', 'error/2']));
-    await vi.waitFor(() => expect(failedLog.states).toEqual(['open/1', 'error/2']));
+    await vi.waitFor(() => expect(endedLog.states).toEqual(['open/1', 'error/2']), { timeout: 5_000 });
+    await vi.waitFor(() => expect(failedLog.states).toEqual(['open/1', 'error/2']), { timeout: 5_000 });
     expect([refused.readyState, ended.readyState, failed.readyState]).toEqual([2, 2, 2]);
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
   });
 
   it('treats an unreachable upstream as a network error: error, CONNECTING, and a new subscription after the reconnection time', async () => {
@@ -110,10 +110,10 @@ describe('WsEventSource over the WebSocket', () => {
     gateway.refuse('sse:/flaky', { code: 'UPSTREAM_UNREACHABLE', message: 'connect ECONNREFUSED', retryable: true });
     const source = open('http://app.example/flaky', {}, { client, transport: 'ws', retryMs: 20 });
     const { states } = record(source);
-    await vi.waitFor(() => expect(gateway.subscribes.length).toBeGreaterThan(1));
+    await vi.waitFor(() => expect(gateway.subscribes.length).toBeGreaterThan(1), { timeout: 5_000 });
     expect(new Set(states)).toEqual(new Set(['error/0']));
     gateway.refuse('sse:/flaky', undefined);
-    await vi.waitFor(() => expect(states.at(-1)).toBe('open/1'));
+    await vi.waitFor(() => expect(states.at(-1)).toBe('open/1'), { timeout: 5_000 });
     expect(states.filter((state) => state !== 'error/0')).toEqual(['open/1']);
   });
 
@@ -121,10 +121,10 @@ describe('WsEventSource over the WebSocket', () => {
     const { gateway, client } = await setUp();
     const source = open('http://app.example/feed', {}, { client, transport: 'ws' });
     const { seen, states } = record(source);
-    await vi.waitFor(() => expect(states).toEqual(['open/1']));
+    await vi.waitFor(() => expect(states).toEqual(['open/1']), { timeout: 5_000 });
     source.close();
     gateway.publish('sse:/feed', 'message', 'late', '9');
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
     expect(seen).toEqual([]);
     expect(source.readyState).toBe(WsEventSource.CLOSED);
   });
@@ -142,9 +142,9 @@ describe('WsEventSource falling back to real SSE and coming back', () => {
     upstream.serve('/legacy');
     const source = open(`${upstream.url}/legacy`, {}, { client });
     const { seen, states } = record(source);
-    await vi.waitFor(() => expect(upstream.openStreams('/legacy')).toBe(1));
+    await vi.waitFor(() => expect(upstream.openStreams('/legacy')).toBe(1), { timeout: 5_000 });
     upstream.append('/legacy', { id: '7', data: 'over sse' });
-    await vi.waitFor(() => expect(seen).toEqual(['message:over sse@7']));
+    await vi.waitFor(() => expect(seen).toEqual(['message:over sse@7']), { timeout: 5_000 });
     expect(states).toEqual(['open/1']);
     expect(source.transport).toBe('sse');
   });
@@ -155,27 +155,27 @@ describe('WsEventSource falling back to real SSE and coming back', () => {
     const emit = twin(gateway, upstream, '/feed');
     const source = open(`${upstream.url}/feed`, {}, { client, selector: { configPollMs: 20 } });
     const { seen, states } = record(source);
-    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(1));
+    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(1), { timeout: 5_000 });
     expect(source.transport).toBe('sse');
     emit(1);
     emit(2);
-    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 5_000 });
 
     gateway.setFlag('ws');
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/feed']));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/feed']), { timeout: 5_000 });
     emit(3);
-    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(0));
+    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(0), { timeout: 5_000 });
     emit(4);
-    await vi.waitFor(() => expect(seen).toHaveLength(4));
+    await vi.waitFor(() => expect(seen).toHaveLength(4), { timeout: 5_000 });
     expect(source.transport).toBe('ws');
     expect(gateway.subscribes[0]?.payload).toEqual({ lastEventId: '2' });
 
     gateway.setFlag('sse');
-    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(1));
+    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(1), { timeout: 5_000 });
     emit(5);
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
     emit(6);
-    await vi.waitFor(() => expect(seen).toHaveLength(6));
+    await vi.waitFor(() => expect(seen).toHaveLength(6), { timeout: 5_000 });
     expect(seen).toEqual([1, 2, 3, 4, 5, 6].map((n) => `message:m${n}@${n}`));
     expect(states).toEqual(['open/1']);
     expect(upstream.requests.filter((r) => r.path === '/feed').map((r) => r.headers['last-event-id'])).toEqual([undefined, '4']);
@@ -186,25 +186,25 @@ describe('WsEventSource falling back to real SSE and coming back', () => {
     const emit = twin(gateway, upstream, '/feed');
     const source = open(`${upstream.url}/feed`, {}, { client, selector: { fallbackAfterFailures: 2 }, retryMs: 20 });
     const { seen, states } = record(source);
-    await vi.waitFor(() => expect(states).toEqual(['open/1']));
+    await vi.waitFor(() => expect(states).toEqual(['open/1']), { timeout: 5_000 });
     emit(1);
-    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 5_000 });
 
     gateway.refuseConnections(true);
     gateway.dropConnections();
     emit(2);
-    await vi.waitFor(() => expect(source.transport).toBe('sse'));
-    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    await vi.waitFor(() => expect(source.transport).toBe('sse'), { timeout: 5_000 });
+    await vi.waitFor(() => expect(seen).toHaveLength(2), { timeout: 5_000 });
     emit(3);
-    await vi.waitFor(() => expect(seen).toHaveLength(3));
+    await vi.waitFor(() => expect(seen).toHaveLength(3), { timeout: 5_000 });
 
     gateway.refuseConnections(false);
     await vi.waitFor(() => expect(source.transport).toBe('ws'), { timeout: 10_000 });
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/feed']));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/feed']), { timeout: 5_000 });
     emit(4);
-    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(0));
+    await vi.waitFor(() => expect(upstream.openStreams('/feed')).toBe(0), { timeout: 5_000 });
     emit(5);
-    await vi.waitFor(() => expect(seen).toHaveLength(5));
+    await vi.waitFor(() => expect(seen).toHaveLength(5), { timeout: 5_000 });
     expect(seen).toEqual([1, 2, 3, 4, 5].map((n) => `message:m${n}@${n}`));
     expect(states).toEqual(['open/1', 'error/0', 'open/1']);
     expect(upstream.requests.filter((r) => r.path === '/feed')[0]?.headers['last-event-id']).toBe('1');
@@ -217,18 +217,18 @@ describe('WsEventSource falling back to real SSE and coming back', () => {
     const emit = twin(gateway, upstream, '/quiet');
     const source = open(`${upstream.url}/quiet`, {}, { client, clock, handoverMs: 5_000, selector: { clock, configPollMs: 1_000 } });
     const { seen } = record(source);
-    await vi.waitFor(() => expect(upstream.openStreams('/quiet')).toBe(1));
+    await vi.waitFor(() => expect(upstream.openStreams('/quiet')).toBe(1), { timeout: 5_000 });
     emit(1);
-    await vi.waitFor(() => expect(seen).toHaveLength(1));
+    await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 5_000 });
 
     gateway.setFlag('ws');
     await clock.advance(1_000);
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/quiet']));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse:/quiet']), { timeout: 5_000 });
     await clock.advance(4_000);
     expect(upstream.openStreams('/quiet')).toBe(1);
     await clock.advance(1_000);
-    await vi.waitFor(() => expect(upstream.openStreams('/quiet')).toBe(0));
+    await vi.waitFor(() => expect(upstream.openStreams('/quiet')).toBe(0), { timeout: 5_000 });
     emit(2);
-    await vi.waitFor(() => expect(seen).toEqual(['message:m1@1', 'message:m2@2']));
+    await vi.waitFor(() => expect(seen).toEqual(['message:m1@1', 'message:m2@2']), { timeout: 5_000 });
   });
 });

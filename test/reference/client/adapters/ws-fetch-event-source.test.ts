@@ -131,10 +131,10 @@ describe('wsFetchEventSource behaves as fetchEventSource of @microsoft/fetch-eve
     const abort = new AbortController();
     const messages: string[] = [];
     const done = wsFetchEventSource('http://app.example/live', { signal: abort.signal, openWhenHidden: true, onmessage: (message) => messages.push(message.data) }, { client, transport: 'ws' });
-    await vi.waitFor(() => expect(messages).toEqual(['first']));
+    await vi.waitFor(() => expect(messages).toEqual(['first']), { timeout: 5_000 });
     abort.abort();
     await expect(done).resolves.toBeUndefined();
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
   });
 
   it('falls back to real SSE with the same callbacks when the gateway has no route', async () => {
@@ -161,14 +161,14 @@ describe('wsFetchEventSource behaves as fetchEventSource of @microsoft/fetch-eve
       { signal: abort.signal, openWhenHidden: true, onopen: async (response) => void opened.push(response.headers.get('content-type') ?? ''), onmessage: (message) => messages.push(`${message.id}:${message.data}`) },
       { client, selector: { configPollMs: 20 } },
     );
-    await vi.waitFor(() => expect(messages).toEqual(['1:a']));
+    await vi.waitFor(() => expect(messages).toEqual(['1:a']), { timeout: 5_000 });
     gateway.setFlag('sse');
-    await vi.waitFor(() => expect(upstream.openStreams('/live')).toBe(1));
+    await vi.waitFor(() => expect(upstream.openStreams('/live')).toBe(1), { timeout: 5_000 });
     upstream.append('/live', { id: '2', data: 'b' });
-    await vi.waitFor(() => expect(messages).toEqual(['1:a', '2:b']));
+    await vi.waitFor(() => expect(messages).toEqual(['1:a', '2:b']), { timeout: 5_000 });
     expect(opened).toHaveLength(2);
     expect(upstream.requests.map((request) => request.headers['last-event-id'])).toEqual(['1']);
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
     abort.abort();
     await done;
   });
@@ -179,14 +179,14 @@ describe('wsFetchEventSource behaves as fetchEventSource of @microsoft/fetch-eve
     const abort = new AbortController();
     const messages: string[] = [];
     const done = wsFetchEventSource('http://app.example/live', { signal: abort.signal, onmessage: (message) => messages.push(message.id) }, { client, transport: 'ws' });
-    await vi.waitFor(() => expect(messages).toEqual(['1']));
+    await vi.waitFor(() => expect(messages).toEqual(['1']), { timeout: 5_000 });
     const doc = page.document as EventTarget & { hidden: boolean };
     doc.hidden = true;
     doc.dispatchEvent(new Event('visibilitychange'));
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
     doc.hidden = false;
     doc.dispatchEvent(new Event('visibilitychange'));
-    await vi.waitFor(() => expect(messages).toEqual(['1', '2']));
+    await vi.waitFor(() => expect(messages).toEqual(['1', '2']), { timeout: 5_000 });
     expect(gateway.fetches.map((request) => request.headers?.['last-event-id'])).toEqual([undefined, '1']);
     abort.abort();
     await done;

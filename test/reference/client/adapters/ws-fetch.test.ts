@@ -70,7 +70,7 @@ describe('wsFetch over the WebSocket', () => {
       [undefined, 'token 2', undefined],
       ['done', '[DONE]', '9'],
     ]);
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
   });
 
   it('gives the upstream’s own non-2xx answer as the Response, as a direct fetch would', async () => {
@@ -96,10 +96,10 @@ describe('wsFetch over the WebSocket', () => {
     const response = await wsFetch('http://app.example/api/stream', { signal: abort.signal }, { client, transport: 'ws' });
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('data: partial\n\n');
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse-fetch:1']));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual(['sse-fetch:1']), { timeout: 5_000 });
     abort.abort();
     await expect(reader.read()).rejects.toMatchObject({ name: 'AbortError' });
-    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]));
+    await vi.waitFor(() => expect(gateway.subscribedChannels()).toEqual([]), { timeout: 5_000 });
     await expect(wsFetch('http://app.example/api/stream', { signal: abort.signal }, { client, transport: 'ws' })).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
