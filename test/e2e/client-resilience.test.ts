@@ -118,27 +118,26 @@ describe('drain', () => {
     const clients = Array.from({ length: 200 }, () => client({ url: server.wsUrl, reconnectDelay: 200, heartbeatInterval: 0 }));
     await Promise.all(clients.map((ws) => waitForOpen(ws, { timeoutMs: 20_000 })));
 
-    const drainedAt = Date.now();
-    const returnedAfterMs: number[] = [];
+    let returned = 0;
     const drainDelays: number[] = [];
     for (const ws of clients) {
       ws.on('reconnecting', (event) => {
         if (event.cause === 'drain') drainDelays.push(event.delayMs);
       });
-      ws.on('open', () => returnedAfterMs.push(Date.now() - drainedAt));
+      ws.on('open', () => (returned += 1));
     }
     await server.drain({ windowMs });
     await server.close();
     server = await createServer({ port });
-    await expect.poll(() => returnedAfterMs.length, { timeout: windowMs + 15_000, interval: 100 }).toBe(200);
+    // All come back for real; the spread is judged on the delays they waited, not on when they made
+    // it back (which on a busy machine says more about the machine).
+    await expect.poll(() => returned, { timeout: windowMs + 15_000, interval: 100 }).toBe(200);
 
     expect(drainDelays).toHaveLength(200);
-    const sorted = [...returnedAfterMs].sort((a, b) => a - b);
-    const spreadMs = (sorted.at(-1) as number) - (sorted[0] as number);
-    expect(spreadMs).toBeGreaterThan(windowMs * 0.6);
+    expect(Math.max(...drainDelays) - Math.min(...drainDelays)).toBeGreaterThan(windowMs * 0.6);
     // Uniform over the window would put ~10% in each tenth of it; a burst would put most in one.
     const tenths = new Array<number>(10).fill(0);
-    for (const ms of returnedAfterMs) {
+    for (const ms of drainDelays) {
       const tenth = Math.min(9, Math.floor((ms / windowMs) * 10));
       tenths[tenth] = (tenths[tenth] ?? 0) + 1;
     }

@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../lib/logger.js';
 import { HubStateWriter, historyToRestore, hubStateFileBeside, readHubStateFile, serializeHubState } from '../../../reference/server/hub-state-file.js';
@@ -105,33 +104,54 @@ describe('hub state file', () => {
 
 describe('HubStateWriter', () => {
   it('writes once per interval however many changes, not at all while nothing changes, and clean on close', async () => {
-    const file = path.join(dir, 'state.hub.json');
-    let writes = 0;
-    let h: MemoryHub | undefined;
-    const writer = new HubStateWriter(file, () => (h as MemoryHub).snapshot(), { intervalMs: 100, logger: silentLogger(), clock: Date.now, onWrite: () => (writes += 1) });
-    h = hub({ onChange: () => writer.markChanged() });
-    await writer.write(false);
-    expect(writes).toBe(1);
-    const { mtimeMs } = await stat(file);
-    await sleep(300);
-    expect(writes).toBe(1);
-    expect((await stat(file)).mtimeMs).toBe(mtimeMs);
+    // The writer's timer and its own write timing on a fake clock; the file writes are real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const file = path.join(dir, 'state.hub.json');
+      let writes = 0;
+      let h: MemoryHub | undefined;
+      const writer = new HubStateWriter(file, () => (h as MemoryHub).snapshot(), { intervalMs: 100, logger: silentLogger(), clock: Date.now, onWrite: () => (writes += 1) });
+      h = hub({ onChange: () => writer.markChanged() });
+      await writer.write(false);
+      expect(writes).toBe(1);
+      const { mtimeMs } = await stat(file);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(writes).toBe(1);
+      expect((await stat(file)).mtimeMs).toBe(mtimeMs);
 
-    await publishMany(h, 'c', 50);
-    await vi.waitUntil(() => writes === 2, { timeout: 5_000, interval: 10 });
-    await sleep(300);
-    expect(writes).toBe(2);
-    expect((await readHubStateFile(file))?.clean).toBe(false);
+      // Fifty changes at once: one write, an interval after the first.
+      await publishMany(h, 'c', 50);
+      await vi.advanceTimersByTimeAsync(99);
+      expect(writes).toBe(1);
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.waitUntil(() => writes === 2, { timeout: 5_000, interval: 10 });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(writes).toBe(2);
+      expect((await readHubStateFile(file))?.clean).toBe(false);
 
-    await writer.close();
-    expect(writes).toBe(3);
-    const stored = await readHubStateFile(file);
-    expect(stored?.clean).toBe(true);
-    expect(stored?.snapshot.channels.get('c')?.seq).toBe(50);
-    await publishMany(h, 'c', 1);
-    await sleep(200);
-    expect(writes).toBe(3);
-    expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ clean: true });
+      // Changes spread over an interval: still one write for all of them.
+      await publishMany(h, 'c', 1);
+      await vi.advanceTimersByTimeAsync(60);
+      await publishMany(h, 'c', 1);
+      await vi.advanceTimersByTimeAsync(39);
+      expect(writes).toBe(2);
+      await vi.advanceTimersByTimeAsync(1);
+      await vi.waitUntil(() => writes === 3, { timeout: 5_000, interval: 10 });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(writes).toBe(3);
+
+      await writer.close();
+      expect(writes).toBe(4);
+      const stored = await readHubStateFile(file);
+      expect(stored?.clean).toBe(true);
+      expect(stored?.snapshot.channels.get('c')?.seq).toBe(52);
+      await publishMany(h, 'c', 1);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(writes).toBe(4);
+      expect(JSON.parse(await readFile(file, 'utf8'))).toMatchObject({ clean: true });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reports a write it cannot make with a clear error', async () => {
