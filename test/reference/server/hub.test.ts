@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ChannelEvent, MemoryHub, MemoryHubOptions } from '../../../reference/server/index.js';
 import { hubsPerTest, publishMany } from './memory-hubs.js';
 
@@ -10,14 +9,22 @@ function collector(): { events: ChannelEvent[]; deliver(event: ChannelEvent): vo
   return { events, deliver: (event) => events.push(event) };
 }
 
-/** A hub with a 20 ms channel TTL on a clock the test moves; `idle()` lets that TTL pass and the sweep run. */
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/**
+ * A hub with a 20 ms channel TTL on a clock the test moves, its sweep timer on vitest's fake timers;
+ * `idle()` lets that TTL pass and runs the sweep (never a sleep racing the sweep's interval).
+ */
 function idlingHub(options: Partial<MemoryHubOptions> = {}): { hub: MemoryHub; idle(): Promise<void> } {
   let now = 1_000_000;
+  vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
   return {
     hub: hub({ channelTtlMs: 20, clock: () => now, ...options }),
     idle: async () => {
       now += 1_000;
-      await sleep(60);
+      await vi.advanceTimersByTimeAsync(20);
     },
   };
 }
