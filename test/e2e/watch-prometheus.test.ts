@@ -62,8 +62,11 @@ describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scr
     const result = await runCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="wsmig"', '--interval', '1s', '--max-duration', '4s', '--json'], { timeoutMs: 30_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`watching prometheus ${prometheusUrl}`);
-    const end = JSON.parse(result.stdout.trim().split('\n').at(-1) as string) as { outcome: string; evaluations: number };
-    expect(end).toMatchObject({ outcome: 'healthy', evaluations: 4 });
+    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; outcome?: string; evaluations?: number });
+    // Every evaluation logged; how many fit in 4 s depends on the machine's load.
+    const evaluations = lines.filter((line) => line.event === 'evaluation').length;
+    expect(evaluations).toBeGreaterThanOrEqual(1);
+    expect(lines.at(-1)).toMatchObject({ event: 'end', outcome: 'healthy', evaluations });
   });
 
   it('breaches when the server turns slow, reading the same wsmig_* series through the query API', async () => {

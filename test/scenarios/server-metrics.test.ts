@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { MetricsRecorder, buildResult } from '../../scenarios/result/recorder.js';
 import type { GaugeValues, Result } from '../../scenarios/result/types.js';
@@ -74,7 +74,15 @@ describe('ServerMetricsScraper', () => {
     const recorder = new MetricsRecorder({ startMs: Date.now() });
     const scraper = new ServerMetricsScraper({ metricsUrl: `${server.url}/metrics`, recorder, tags: { scenario: 'latency' }, intervalMs: 200 });
     scraper.start();
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    // Scrapes counted, not waited for: a loaded machine may take longer than 200 ms per scrape; stop() adds one more.
+    await vi.waitFor(
+      () => {
+        const sofar = resultOf(recorder);
+        expect(gauge(sofar, 'server_rss_bytes')?.samples).toBeGreaterThanOrEqual(3);
+        expect(gauge(sofar, 'server_cpu_percent')?.samples).toBeGreaterThanOrEqual(2);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     await scraper.stop();
     const result = resultOf(recorder);
     const rss = gauge(result, 'server_rss_bytes', { scenario: 'latency' });

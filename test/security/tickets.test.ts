@@ -49,10 +49,14 @@ describe('POST /api/ws-ticket and ?ticket= on the upgrade', () => {
   });
 
   it('expires a ticket after ticketTtlMs', async () => {
-    const s = await start({ token: TOKEN, ticketTtlMs: 200 });
+    let nowMs = 1_700_000_000_000;
+    const s = await start({ token: TOKEN, ticketTtlMs: 200, clock: () => nowMs });
     const { ticket, expiresInMs } = await ticketFrom(s.url);
+    const early = await ticketFrom(s.url);
     expect(expiresInMs).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    nowMs += 199;
+    expect((await upgrade(`${s.wsUrl}?ticket=${early.ticket}`)).status).toBe(101);
+    nowMs += 1;
     expect(await upgrade(`${s.wsUrl}?ticket=${ticket}`)).toMatchObject({ status: 401, code: 'UNAUTHORIZED' });
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { serversPerTest } from '../../helpers/reference-servers.js';
 import { RawClient } from './raw-client.js';
 import { readSse, seqOf } from './sse-reader.js';
@@ -129,8 +129,9 @@ describe('GET /api/sync/:chatId/events (EventSource)', () => {
   it('is ended by a drain, and refused with 503 while draining', async () => {
     const s = await start({ sync: { totalMessages: 1000, batchSize: 1, batchDelayMs: 20 } });
     const streaming = readSse(`${s.url}/api/sync/13/events?start=1`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
     const ws = await RawClient.connect(s.wsUrl);
+    // The stream's run is two batches in (so the stream carries events) before the drain ends it.
+    await vi.waitFor(async () => expect(((await ws.request('sync:status', { chatId: 13 }, 'sync')).payload as { processed?: number }).processed).toBeGreaterThanOrEqual(2), { timeout: 5_000 });
     ws.ws.on('close', () => undefined);
     // Hold the drain open: this client answers nothing until we read the 503.
     ws.ws.pause();
