@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { WebSocket } from 'ws';
 import type { WSMessage } from '../../../reference/protocol/index.js';
 import { serversPerTest } from '../../helpers/reference-servers.js';
@@ -85,9 +85,13 @@ describe('heartbeat', () => {
     const { wsUrl } = await start({ heartbeatIntervalMs: 400 });
     const silent = await RawClient.connect(wsUrl, { autoPong: false });
     const healthy = await RawClient.connect(wsUrl);
+    let pings = 0;
+    healthy.ws.on('ping', () => (pings += 1));
     const closed = await silent.closed;
     expect(closed.code).toBe(1006);
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Counted in heartbeats, not in ms: the one that answers is still open after three more pings.
+    const seen = pings;
+    await vi.waitFor(() => expect(pings).toBeGreaterThanOrEqual(seen + 3), { timeout: 10_000, interval: 50 });
     expect(healthy.ws.readyState).toBe(healthy.ws.OPEN);
     expect((await healthy.request('echo', 'alive')).payload).toBe('alive');
     healthy.close();
