@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SkipSummaryReporter from './test/reporters/skip-summary.js';
 
 export default defineConfig({
   test: {
@@ -7,7 +8,7 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     maxWorkers: 2,
-    // Tests start real servers and child processes: keep their output readable.
-    reporters: process.env['CI'] ? ['default'] : ['default'],
+    // The default output, then how many tests were skipped and why (a skip always says why).
+    reporters: ['default', new SkipSummaryReporter()],
   },
 });

@@ -15,7 +15,7 @@ async function prometheusBinary(): Promise<string | undefined> {
 }
 
 const binary = await prometheusBinary();
-if (!binary) process.stderr.write('watch-prometheus: skipped — no `prometheus` binary on PATH (install the Debian package: apt-get install -y prometheus)\n');
+if (!binary) console.warn('watch-prometheus: skipped, no `prometheus` binary on PATH (install the Debian package: apt-get install -y prometheus)');
 
 interface QueryAnswer {
   status: string;

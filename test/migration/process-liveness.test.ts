@@ -5,6 +5,7 @@ import { isProcessGroupAlive, mayStillBe, processIdentity } from '../../migratio
 import { serviceAlive } from '../../migration/service.js';
 
 const HAS_PROC = existsSync('/proc/self/stat') && existsSync('/proc/sys/kernel/random/boot_id');
+if (!HAS_PROC) console.warn('process-liveness: skipped, no /proc here (the process identity is read from /proc/<pid>/stat and the boot id)');
 
 /** A process in its own group, as wsmig starts the service. */
 function startGroupLeader(): ChildProcess {

@@ -51,7 +51,7 @@ describe('report.html in headless Chromium, with the network blocked', () => {
   it('shows its charts (drawn canvases), the verdict banner, and runs nothing injected', async (context) => {
     if (browser === undefined) {
       console.warn(`skipping the browser test: ${skipReason}`);
-      context.skip();
+      context.skip(skipReason);
       return;
     }
     const written = await writeReport(sampleResult(), path.join(dir, 'browser'));

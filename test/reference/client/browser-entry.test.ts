@@ -28,6 +28,8 @@ async function importGraph(entry: string): Promise<{ files: string[]; bare: Set<
   return { files, bare };
 }
 
+if (!existsSync(BROWSER_ENTRY)) console.warn('skipping the browser entry import-graph test: the client is not compiled (npm run build)');
+
 describe('the browser entry (dist/reference/client/index.js)', () => {
   it.skipIf(!existsSync(BROWSER_ENTRY))('imports nothing Node-only: no node:* modules, no ws, only eventsource-parser', async () => {
     const { files, bare } = await importGraph(BROWSER_ENTRY);
