@@ -3,6 +3,7 @@
  * skips says why, with `ctx.skip(reason)` or a console line containing "skip" printed by its file
  * (for `describe.skipIf`); this reporter gathers both per file. A skip with neither is called out.
  */
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { UserConsoleLog } from 'vitest';
 import type { Reporter, TestModule, Vitest } from 'vitest/node';
@@ -38,7 +39,10 @@ export default class SkipSummaryReporter implements Reporter {
       const file = path.relative(process.cwd(), testModule.moduleId);
       lines.push(`  ${file}: ${tests.length} skipped — ${reasons.length > 0 ? reasons.join(' | ') : this.unexplained()}`);
     }
-    process.stdout.write(skipped === 0 ? '\nSkipped tests: none\n' : `\nSkipped tests: ${skipped}\n${lines.join('\n')}\n`);
+    const summary = skipped === 0 ? 'Skipped tests: none\n' : `Skipped tests: ${skipped}\n${lines.join('\n')}\n`;
+    process.stdout.write(`\n${summary}`);
+    const file = process.env['WSMIG_SKIP_SUMMARY'];
+    if (file) appendFileSync(file, `Node ${process.version}, ${testModules.length} test files: ${summary}`);
   }
 
   private unexplained(): string {
