@@ -45,6 +45,9 @@ interface ServerFlags {
   maxSseStreams?: string;
   sseKeepAlive?: string;
   maxRunningSyncs?: string;
+  redis?: string;
+  redisPrefix?: string;
+  jobLease?: string;
   json?: boolean;
 }
 
@@ -128,6 +131,27 @@ function originFlags(flags: ServerFlags): string[] {
   return [...flags.allowOrigin.map(check('--allow-origin')), ...flags.allowedOrigin.map(check('--allowed-origin'))];
 }
 
+/** `--redis` (else WSMIG_REDIS_URL, which keeps a password out of the process list), `--redis-prefix`, `--job-lease`. */
+function redisFromFlags(flags: ServerFlags): ServerOptions['redis'] {
+  const fromEnv = process.env['WSMIG_REDIS_URL'];
+  const url = flags.redis ?? (fromEnv === undefined || fromEnv === '' ? undefined : fromEnv);
+  if (url === undefined) {
+    if (flags.redisPrefix !== undefined || flags.jobLease !== undefined) throw new UsageError('BAD_FLAG', '--redis-prefix and --job-lease need --redis <url> (or WSMIG_REDIS_URL).');
+    return undefined;
+  }
+  const source = flags.redis === undefined ? 'WSMIG_REDIS_URL' : '--redis';
+  let protocol = '';
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new UsageError('BAD_FLAG', `Invalid ${source}: use a redis:// or rediss:// URL such as redis://127.0.0.1:6379.`);
+  if (flags.stateFile !== undefined) throw new UsageError('BAD_FLAG', '--state-file cannot go with --redis: with Redis the sync status is kept in Redis, shared by every instance. Drop one of them.');
+  const jobLeaseMs = durationFlag('--job-lease', flags.jobLease);
+  return { url, ...(flags.redisPrefix === undefined ? {} : { prefix: flags.redisPrefix }), ...(jobLeaseMs === undefined ? {} : { jobLeaseMs }) };
+}
+
 /** Turns the command's flags into server options, naming the flag and what it accepts on any mistake. */
 function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
   const batchSize = integerFlag('--sync-batch-size', flags.syncBatchSize, 1, 100_000);
@@ -168,6 +192,7 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     maxSseStreamsPerClient: integerFlag('--max-sse-streams', flags.maxSseStreams, 1),
     sseKeepAliveMs: durationFlag('--sse-keep-alive', flags.sseKeepAlive),
     maxRunningSyncs: integerFlag('--max-running-syncs', flags.maxRunningSyncs, 1),
+    redis: redisFromFlags(flags),
     store: flags.stateFile === undefined ? undefined : createFileStatusStore(flags.stateFile),
   };
   return options;
@@ -246,6 +271,9 @@ export function registerServerCommand(program: Command): void {
     .option('--max-subscriptions <n>', 'channels one connection may subscribe to (default 100)')
     .option('--max-sse-streams <n>', 'legacy SSE streams one client (identity, else IP address) may hold open; beyond: 429 TOO_MANY_STREAMS (default 100)')
     .option('--sse-keep-alive <duration>', 'interval of keep-alive comments on legacy SSE streams (default 15s)')
+    .option('--redis <url>', 'run as one of several instances sharing channels, sync runs and the flag through this Redis, e.g. redis://127.0.0.1:6379 (default: WSMIG_REDIS_URL, which keeps a password out of the process list; none: one process)')
+    .option('--redis-prefix <prefix>', 'prefix of every Redis key and topic, so deployments can share one Redis (default wsmig:)')
+    .option('--job-lease <duration>', 'with --redis: how long a sync run stays owned by an instance that stopped renewing it, before another takes it over (default 5s)')
     .option('--max-running-syncs <n>', 'simulated sync runs going at once; one more is refused with TOO_MANY_SYNCS (default 10000)')
     .option('--json', 'print machine-readable JSON lines on stdout')
     .action(async (flags: ServerFlags) => {

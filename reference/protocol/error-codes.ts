@@ -29,6 +29,8 @@ export const ErrorCode = {
   tooManyChannels: 'TOO_MANY_CHANNELS',
   /** The demo sync service runs as many syncs as it allows (`maxRunningSyncs`): start this one later. */
   tooManySyncs: 'TOO_MANY_SYNCS',
+  /** The shared engine (Redis) cannot be reached for a moment: the gateway reconnects on its own; retry shortly. */
+  engineUnavailable: 'ENGINE_UNAVAILABLE',
   /** The upstream SSE server answered with an HTTP error status (`details`: its status, headers and body). */
   upstreamStatus: 'UPSTREAM_STATUS',
   /** The upstream answered 2xx but not `text/event-stream` (`details`: its status, headers and body). */

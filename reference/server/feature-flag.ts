@@ -8,11 +8,12 @@ import { envTextValue } from '../../lib/env-text.js';
 import { messageOf } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 
-/** Where a flag change came from, for the log. */
-export type FlagSource = 'api' | 'admin' | 'file';
+/** Where a flag change came from, for the log (`cluster`: another instance, through the shared engine). */
+export type FlagSource = 'api' | 'admin' | 'file' | 'cluster';
 
 export class FeatureFlag {
   private current: boolean;
+  private readonly listeners = new Set<(value: boolean, source: FlagSource) => void>();
 
   constructor(
     readonly name: string,
@@ -31,7 +32,13 @@ export class FeatureFlag {
     if (value === this.current) return false;
     this.current = value;
     this.logger.info({ flag: this.name, value, source, transport: value ? 'ws' : 'sse' }, `feature flag ${this.name} changed to ${value}`);
+    for (const listener of this.listeners) listener(value, source);
     return true;
+  }
+
+  /** Calls `listener` after every change. */
+  onChange(listener: (value: boolean, source: FlagSource) => void): void {
+    this.listeners.add(listener);
   }
 }
 

@@ -53,7 +53,7 @@ function bridgeFor(upstream: GatewayParts['upstream'], hub: ChannelHub, logger: 
       publish: async (hubChannel, type, payload, options) => {
         await hub.publish(hubChannel, type, payload, options);
       },
-      newestEventId: (hubChannel) => hub.newestEvent(hubChannel)?.eventId,
+      newestEventId: async (hubChannel) => (await hub.newestEvent(hubChannel))?.eventId,
     });
   } catch (error) {
     if (error instanceof TypeError) throw new UsageError('INVALID_SERVER_OPTION', `Invalid server option "upstream": ${error.message}.`, { cause: error });

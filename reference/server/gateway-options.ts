@@ -3,6 +3,7 @@
  * (`createServer`): limits, auth, replay history, and how channels open. Validated here, with
  * defaults; docs/server.md lists them.
  */
+import { redactedUrl } from './engines/redis/connection.js';
 import type { IncomingMessage, Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../../lib/errors.js';
@@ -64,12 +65,27 @@ export interface GatewayLimitOptions {
   drainWindowMs?: number;
   /** Longest a drain waits for connections to close before terminating them, in ms. Default 15000. */
   drainTimeoutMs?: number;
-  /** Epoch of a new replay history. Default: random. */
+  /** Epoch of a new replay history (with `redis`: this instance's label; channels have their epochs in Redis). Default: random. */
   epoch?: string;
+  /**
+   * Several instances on one Redis (docs/redis.md): `redis://[[user]:password@]host[:port][/db]`
+   * (or `rediss://`), or `{ url, prefix?, jobLeaseMs? }`. Channels' history, sync runs and the flag
+   * are then shared. Default: none (the memory engine, one process).
+   */
+  redis?: string | RedisOption;
   /** Random source in [0, 1): drain spread (and the reference server's run ids, failures). Default `Math.random`. */
   random?: () => number;
   /** Wall clock in ms since the Unix epoch: `ts` of events and pongs. Default `Date.now`. */
   clock?: () => number;
+}
+
+/** The Redis engine's options (see {@link GatewayLimitOptions.redis}). */
+export interface RedisOption {
+  url: string;
+  /** Prepended to every key and topic; several deployments can share one Redis with different prefixes. Default `wsmig:`. */
+  prefix?: string;
+  /** How long a sync run's lease lives without renewal, in ms: how soon another instance takes over the runs of a dead one. Default 5000. */
+  jobLeaseMs?: number;
 }
 
 /** What a subscribe or request asks, as given to `authorize`. */
@@ -140,6 +156,7 @@ export interface ResolvedGatewayLimits {
   drainWindowMs: number;
   drainTimeoutMs: number;
   epoch: string;
+  redis: Required<RedisOption> | undefined;
   random: () => number;
   clock: () => number;
 }
@@ -211,6 +228,21 @@ function resolveOrigins(value: readonly string[] | undefined): string[] {
     });
 }
 
+function resolveRedis(redis: string | RedisOption | undefined): Required<RedisOption> | undefined {
+  if (redis === undefined) return undefined;
+  const option = typeof redis === 'string' ? { url: redis } : redis;
+  let protocol = '';
+  try {
+    protocol = new URL(option.url).protocol;
+  } catch {
+    // reported below
+  }
+  if (protocol !== 'redis:' && protocol !== 'rediss:') invalidOption('redis', 'a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)', redactedUrl(String(option.url)));
+  const prefix = option.prefix ?? 'wsmig:';
+  if (typeof prefix !== 'string' || prefix.includes('{') || prefix.includes('}')) invalidOption('redis.prefix', 'a string without "{" or "}" (they are Redis Cluster hash tags)', prefix);
+  return { url: option.url, prefix, jobLeaseMs: integerOption('redis.jobLeaseMs', option.jobLeaseMs, 5_000, 100, 600_000) };
+}
+
 /** Applies defaults to the limits and checks them; throws a UsageError naming the bad one. */
 export function resolveGatewayLimits(options: GatewayLimitOptions): ResolvedGatewayLimits {
   const origins = resolveOrigins(options.allowedOrigins);
@@ -238,6 +270,7 @@ export function resolveGatewayLimits(options: GatewayLimitOptions): ResolvedGate
     drainWindowMs: integerOption('drainWindowMs', options.drainWindowMs, GATEWAY_DEFAULTS.drainWindowMs, 0),
     drainTimeoutMs: integerOption('drainTimeoutMs', options.drainTimeoutMs, GATEWAY_DEFAULTS.drainTimeoutMs, 0),
     epoch: options.epoch ?? randomEpoch(),
+    redis: resolveRedis(options.redis),
     random: options.random ?? Math.random,
     clock: options.clock ?? Date.now,
   };

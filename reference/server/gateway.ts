@@ -11,6 +11,7 @@ import type { BridgeStatus } from './bridge/types.js';
 import { GatewayCore, type GatewayParts, type PublishResult } from './gateway-core.js';
 import { GATEWAY_DEFAULTS, integerOption, invalidOption, resolveGatewayLimits, resolvePath, type GatewayOptions } from './gateway-options.js';
 import { createMemoryHub, type ChannelHub } from './hub.js';
+import { createRedisHub } from './engines/redis/hub.js';
 import { hostForUrl, listen } from './listen.js';
 import { ServerMetrics } from './metrics.js';
 import type { RequestHandler } from './request-handlers.js';
@@ -28,7 +29,7 @@ export interface Gateway<Identity = unknown> {
   readonly url: string | undefined;
   /** Standalone: the port listened on; attached: `undefined`. */
   readonly port: number | undefined;
-  /** The replay epoch (see docs/protocol.md): resume points of another epoch get a `resync`. */
+  /** The replay epoch (see docs/protocol.md): resume points of another epoch get a `resync`. With `redis`, this instance's label (each channel's epoch lives in Redis). */
   readonly epoch: string;
   /** Open WebSocket connections. */
   readonly connections: number;
@@ -81,8 +82,8 @@ export interface Gateway<Identity = unknown> {
 export async function createGateway<Identity = unknown>(options: GatewayOptions<Identity> = {}): Promise<Gateway<Identity>> {
   const limits = { ...resolveGatewayLimits(options), path: resolvePath(options.path) };
   if (options.server !== undefined && (options.port !== undefined || options.host !== undefined)) invalidOption('port', 'no port or host with "server" (the app\'s server listens)', options.port ?? options.host);
-  const hub = createMemoryHub({ epoch: limits.epoch, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, maxChannels: limits.maxChannels, maxReplayBytes: limits.maxReplayBytes, clock: limits.clock });
-  const metrics = new ServerMetrics({ connections: () => core.connections, hub: () => hub.stats() });
+  const hub = await openHub(limits);
+  const metrics = new ServerMetrics({ connections: () => core.connections, hub: () => hub.stats?.() });
   const core: GatewayCore = new GatewayCore(limits, {
     hub,
     metrics,
@@ -105,11 +106,19 @@ export async function createGateway<Identity = unknown>(options: GatewayOptions<
       port = await listen(server, { port: integerOption('port', options.port, GATEWAY_DEFAULTS.port, 0, 65_535), host, backlog: integerOption('listenBacklog', options.listenBacklog, GATEWAY_DEFAULTS.listenBacklog, 1) });
     } catch (error) {
       await core.close();
-      hub.close();
+      await hub.close();
       throw error;
     }
   }
   return new RunningGateway<Identity>(core, hub, metrics, options.server === undefined ? server : undefined, port === undefined ? undefined : `ws://${hostForUrl(host)}:${port}${limits.path}`, port);
+}
+
+/** The memory hub, or with `redis` the Redis engine's (which closes its connections when the hub closes). */
+async function openHub(limits: ReturnType<typeof resolveGatewayLimits>): Promise<ChannelHub> {
+  if (limits.redis === undefined) {
+    return createMemoryHub({ epoch: limits.epoch, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, maxChannels: limits.maxChannels, maxReplayBytes: limits.maxReplayBytes, clock: limits.clock });
+  }
+  return createRedisHub({ url: limits.redis.url, prefix: limits.redis.prefix, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, logger: limits.logger, epoch: limits.epoch, clock: limits.clock });
 }
 
 class RunningGateway<Identity> implements Gateway<Identity> {
@@ -183,7 +192,7 @@ class RunningGateway<Identity> implements Gateway<Identity> {
 
   private async runClose(): Promise<void> {
     await this.core.close();
-    this.hub.close();
+    await this.hub.close();
     const server = this.ownServer;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -44,7 +44,8 @@ export interface HttpApp {
   readonly sse: LegacySse | undefined;
   config(): ApiConfig;
   health(): HealthReport;
-  setFlagFromAdmin(value: boolean): void;
+  /** Sets the flag (with the Redis engine: for every instance; rejects when Redis cannot take it). */
+  setFlagFromAdmin(value: boolean): Promise<void>;
   kick(count?: number): number;
   setFaults(faults: Partial<Faults>): Faults;
   /** A one-time connection ticket (see tickets.ts); throws `TOO_MANY_TICKETS`. */
@@ -138,7 +139,7 @@ async function admin(app: HttpApp, req: IncomingMessage, res: ServerResponse, ur
   switch (url.pathname) {
     case '/admin/flag': {
       if (typeof body['value'] !== 'boolean') throw new HttpError(400, ErrorCode.invalidPayload, 'send {"value": true} (WebSocket) or {"value": false} (legacy SSE)');
-      app.setFlagFromAdmin(body['value']);
+      await app.setFlagFromAdmin(body['value']);
       sendJson(res, 200, app.config());
       return;
     }

@@ -72,6 +72,12 @@ export class ChannelEvent {
 /** Receives a channel's live events. */
 export interface HubSubscriber {
   deliver(event: ChannelEvent): void;
+  /**
+   * A shared hub lost part of the channel's history while this subscriber was live (Redis restarted
+   * empty, or trimmed a gap before it could be read): events after `seq` in `epoch` follow, what
+   * came before cannot be delivered. The memory hub never calls it.
+   */
+  resync?(reason: ResyncReason, epoch: string, seq: number): void;
 }
 
 /** Where a subscriber asks to resume: after `fromSeq` in `epoch` (the current epoch when absent). */
@@ -106,10 +112,10 @@ export interface ChannelHub {
   /** Subscribes (replacing nothing: one subscriber object is one subscription) and resumes if asked. */
   subscribe(channel: string, subscriber: HubSubscriber, resume?: ResumePoint): Promise<SubscribeOutcome>;
   unsubscribe(channel: string, subscriber: HubSubscriber): void;
-  /** The newest event kept for replay on the channel; undefined when none is kept. */
-  newestEvent(channel: string): ChannelEvent | undefined;
-  /** Stops timers and drops every subscriber. */
-  close(): void;
+  /** The newest event kept for replay on the channel (whoever published it, with a shared hub); undefined when none is kept. */
+  newestEvent(channel: string): Promise<ChannelEvent | undefined>;
+  /** Stops timers and drops every subscriber; resolves once the hub let go of what it holds (a shared hub: its connections). */
+  close(): Promise<void>;
   /** What the hub holds now, against its bounds (a shared hub may not know). */
   stats?(): HubStats;
 }
@@ -407,7 +413,7 @@ export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
       channel.lastActiveMs = clock();
       touchIdle(channel);
     },
-    newestEvent: (name) => {
+    newestEvent: async (name) => {
       const channel = channels.get(name);
       return channel === undefined || keptCount(channel) === 0 ? undefined : channel.buffer[channel.buffer.length - 1];
     },
@@ -421,7 +427,7 @@ export function createMemoryHub(options: MemoryHubOptions): MemoryHub {
       return { epoch, baseEpoch, rotations, channels: saved, forgotten: new Map(forgotten) };
     },
     stats: () => ({ channels: channels.size, idleChannels: idle.size, replayBytes, maxChannels, maxReplayBytes, ...counts }),
-    close: () => {
+    close: async () => {
       clearInterval(sweepTimer);
       for (const channel of channels.values()) channel.subscribers.clear();
     },

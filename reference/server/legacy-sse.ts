@@ -71,6 +71,14 @@ class SseStream implements HubSubscriber {
     else this.writeEvent(event);
   }
 
+  /**
+   * The shared hub lost history this stream had not sent (Redis came back empty): the stream ends,
+   * and the client's reconnect with `Last-Event-ID` gets the `resync` event with the chat's status.
+   */
+  resync(): void {
+    this.end();
+  }
+
   /** Sends the response head and starts the keep-alive comments. */
   open(headers: OutgoingHttpHeaders): void {
     if (this.ended || this.opened) return;

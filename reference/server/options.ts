@@ -67,7 +67,7 @@ export interface ServerOptions extends GatewayLimitOptions {
   maxHeaderBytes?: number;
   /** Simulated sync work. Defaults: 100 messages, batches of 10, 50 ms per batch, failure rate 0. */
   sync?: Partial<SyncSettings>;
-  /** Where each chat's sync status is kept; the server closes it when it stops. Default: in memory. */
+  /** Where each chat's sync status is kept; the server closes it when it stops. Default: in memory (with `redis`: in Redis, shared by the instances). */
   store?: StatusStore;
   /**
    * A JSON file keeping the replay history (epoch, each channel's seq and buffered events), so a
@@ -156,6 +156,10 @@ function rate(name: string, value: number | undefined, fallback: number): number
 function resolveHubStateFile(options: ServerOptions): string | undefined {
   const { hubStateFile } = options;
   if (hubStateFile === false) return undefined;
+  if (options.redis !== undefined) {
+    if (hubStateFile !== undefined) invalid('hubStateFile', 'none with "redis" (Redis keeps the replay history of every instance)', hubStateFile);
+    return undefined;
+  }
   if (hubStateFile === undefined) {
     const statusFile = options.store === undefined ? undefined : statusStoreFile(options.store);
     return statusFile === undefined ? undefined : hubStateFileBeside(statusFile);

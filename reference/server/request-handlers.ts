@@ -28,7 +28,7 @@ export interface ConnectionRequestContext extends RequestContext {
 export type InternalHandler = (payload: unknown, context: ConnectionRequestContext) => unknown;
 
 /** Codes whose request may succeed when sent again (the bridge's `UPSTREAM_*` codes decide by their own rule). */
-const RETRYABLE_CODES: ReadonlySet<string> = new Set([ErrorCode.rateLimited, ErrorCode.draining, ErrorCode.internal, ErrorCode.tooManyChannels, ErrorCode.tooManySyncs]);
+const RETRYABLE_CODES: ReadonlySet<string> = new Set([ErrorCode.rateLimited, ErrorCode.draining, ErrorCode.internal, ErrorCode.tooManyChannels, ErrorCode.tooManySyncs, ErrorCode.engineUnavailable]);
 
 const MAX_TYPE_LENGTH = 64;
 

@@ -12,7 +12,8 @@ import { FeatureFlag, followFlagFile, type Closable } from './feature-flag.js';
 import { GatewayCore, type GatewayParts } from './gateway-core.js';
 import { randomEpoch } from './gateway-options.js';
 import { createRequestHandler, type ApiConfig, type HealthReport, type HttpApp } from './http-routes.js';
-import { createMemoryHub, type MemoryHub } from './hub.js';
+import { openRedisEngine, type RedisEngine } from './engines/redis/engine.js';
+import { createMemoryHub, type ChannelHub, type MemoryHub } from './hub.js';
 import { HubStateWriter, historyToRestore, readHubStateFile, type StoredHubState } from './hub-state-file.js';
 import { authenticateByIdentity } from './identities.js';
 import { LegacySse } from './legacy-sse.js';
@@ -78,7 +79,7 @@ class RunningServer implements ReferenceServer, HttpApp {
   readonly authenticate: GatewayParts['authenticate'];
   port = 0;
   private readonly flagState: FeatureFlag;
-  private readonly hub: MemoryHub;
+  private readonly hub: ChannelHub;
   private readonly hubState: HubStateWriter | undefined;
   private readonly store: StatusStore;
   private readonly sync: SyncService;
@@ -90,10 +91,11 @@ class RunningServer implements ReferenceServer, HttpApp {
   private drainPromise: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
-  /** `stored`: what the hub state file held at start, if there is one. */
+  /** `stored`: what the hub state file held at start, if there is one; `engine`: the Redis engine, with `redis`. */
   constructor(
     readonly options: ResolvedServerOptions,
     private readonly stored: StoredHubState | undefined,
+    private readonly engine: RedisEngine | undefined,
   ) {
     const { logger } = options;
     this.faults = { ...options.faults };
@@ -102,14 +104,14 @@ class RunningServer implements ReferenceServer, HttpApp {
       connections: () => this.gateway.connections,
       flag: () => ({ name: this.flagState.name, value: this.flagState.value }),
       injectedLatencyMs: () => this.faults.latencyMs,
-      hub: () => this.hub.stats(),
+      hub: () => this.hub.stats?.(),
     });
     const hubStateFile = options.hubStateFile;
     this.hubState =
       hubStateFile === undefined
         ? undefined
-        : new HubStateWriter(hubStateFile, () => this.hub.snapshot(), { intervalMs: options.hubStateIntervalMs, logger, clock: options.clock, onWrite: () => this.metrics.hubStateWrites.inc() });
-    this.hub = createMemoryHub({
+        : new HubStateWriter(hubStateFile, () => (memoryHub as MemoryHub).snapshot(), { intervalMs: options.hubStateIntervalMs, logger, clock: options.clock, onWrite: () => this.metrics.hubStateWrites.inc() });
+    const memoryHub: MemoryHub | undefined = engine !== undefined ? undefined : createMemoryHub({
       epoch: options.epoch,
       replayBufferSize: options.replayBufferSize,
       channelTtlMs: options.channelTtlMs,
@@ -120,7 +122,8 @@ class RunningServer implements ReferenceServer, HttpApp {
       ...(stored === undefined ? {} : { restore: historyToRestore(stored, stored.snapshot.epoch === options.epoch ? randomEpoch() : options.epoch) }),
       ...(this.hubState === undefined ? {} : { onChange: () => this.hubState?.markChanged() }),
     });
-    this.store = options.store ?? createMemoryStatusStore();
+    this.hub = engine?.hub ?? (memoryHub as MemoryHub);
+    this.store = options.store ?? engine?.store ?? createMemoryStatusStore();
     const isDraining = (): boolean => this.isDraining;
     this.sync = new SyncService({
       hub: this.hub,
@@ -133,6 +136,7 @@ class RunningServer implements ReferenceServer, HttpApp {
       injectedFailureRate: () => this.faults.syncFailureRate,
       isDraining,
       maxRunning: options.maxRunningSyncs,
+      ...(engine === undefined ? {} : { leases: engine.leases, instance: this.hub.epoch }),
     });
     const rule = this.identityRule(options);
     this.authenticate = rule.authenticate;
@@ -169,6 +173,7 @@ class RunningServer implements ReferenceServer, HttpApp {
   async start(): Promise<void> {
     const { options } = this;
     try {
+      if (this.engine !== undefined) await this.shareFlag(this.engine);
       if (options.flag.file !== undefined) this.flagFile = await followFlagFile(options.flag.file, this.flagState, options.flag.pollIntervalMs, options.logger);
       if (this.hubState) {
         // Marks the history as in use before anything is published: a crash from here on is detected at the next start.
@@ -183,6 +188,21 @@ class RunningServer implements ReferenceServer, HttpApp {
       await this.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /**
+   * One flag for every instance on the engine: the shared value wins over this instance's start
+   * value (set only when no instance has set it yet); a change here (API, admin, flag file) goes to
+   * every instance, and theirs come here.
+   */
+  private async shareFlag(engine: RedisEngine): Promise<void> {
+    const { flagState } = this;
+    const shared = await engine.flag.follow(flagState.name, flagState.value, (value) => flagState.set(value, 'cluster'));
+    flagState.set(shared, 'cluster');
+    flagState.onChange((value, source) => {
+      if (source === 'cluster') return;
+      engine.flag.set(flagState.name, value).catch((error: unknown) => this.options.logger.error({ err: messageOf(error), flag: flagState.name, value }, 'could not share the flag change with the other instances: set it again once Redis is back'));
+    });
   }
 
   /** Warns, once at start, about every door opened on purpose. */
@@ -264,8 +284,14 @@ class RunningServer implements ReferenceServer, HttpApp {
     this.flagState.set(value, 'api');
   }
 
-  setFlagFromAdmin(value: boolean): void {
-    this.flagState.set(value, 'admin');
+  async setFlagFromAdmin(value: boolean): Promise<void> {
+    if (this.engine === undefined) {
+      this.flagState.set(value, 'admin');
+      return;
+    }
+    // The shared value is written first: a flip the other instances cannot hear of is refused, not half made.
+    await this.engine.flag.set(this.flagState.name, value);
+    if (this.flagState.set(value, 'cluster')) this.options.logger.info({ flag: this.flagState.name, value }, 'flag set for every instance (admin)');
   }
 
   setFaults(faults: { latencyMs?: number; syncFailureRate?: number }): Faults {
@@ -314,8 +340,9 @@ class RunningServer implements ReferenceServer, HttpApp {
     await this.sync.stop();
     // Nothing publishes any more: this last save is the complete history, marked clean.
     await this.hubState?.close().catch((error: unknown) => this.options.logger.error({ err: error }, 'could not save the replay history: the next start will change the epoch'));
-    this.hub.close();
     await this.store.close();
+    await this.hub.close();
+    await this.engine?.close();
     await httpClosed;
     this.options.logger.info('reference server stopped');
   }
@@ -342,7 +369,18 @@ function clientErrorAnswer(error: NodeJS.ErrnoException, maxHeaderBytes: number)
 export async function createServer(options: ServerOptions = {}): Promise<ReferenceServer> {
   const resolved = resolveServerOptions(options);
   const stored = resolved.hubStateFile === undefined ? undefined : await readHubStateFile(resolved.hubStateFile);
-  const server = new RunningServer(resolved, stored);
+  const { redis } = resolved;
+  const engine =
+    redis === undefined
+      ? undefined
+      : await openRedisEngine({ url: redis.url, prefix: redis.prefix, jobLeaseMs: redis.jobLeaseMs, replayBufferSize: resolved.replayBufferSize, channelTtlMs: resolved.channelTtlMs, instance: resolved.epoch, logger: resolved.logger, clock: resolved.clock });
+  let server: RunningServer;
+  try {
+    server = new RunningServer(resolved, stored, engine);
+  } catch (error) {
+    await engine?.close();
+    throw error;
+  }
   await server.start();
   return server;
 }

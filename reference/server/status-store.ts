@@ -4,6 +4,7 @@
  * restarted server read it back.
  */
 import type { ChatId, SyncStatusReply } from '../protocol/index.js';
+import type { StatusFence } from './job-leases.js';
 
 /**
  * A chat's sync status record, exactly the `sync:status` reply.
@@ -12,10 +13,16 @@ import type { ChatId, SyncStatusReply } from '../protocol/index.js';
 export interface StatusStore {
   /** The last record written for the chat, or `undefined` when the chat was never synced. */
   get(chatId: ChatId): Promise<SyncStatusReply | undefined>;
-  /** Records a chat's status (replacing the previous record). Resolves once it is durable. */
-  set(record: SyncStatusReply): Promise<void>;
+  /**
+   * Records a chat's status (replacing the previous record). Resolves once it is durable. A store
+   * shared by instances checks `fence` (rejecting with `LEASE_LOST` when the lease is not held so);
+   * a store of one process may ignore it.
+   */
+  set(record: SyncStatusReply, fence?: StatusFence): Promise<void>;
   /** Every record, e.g. to resume runs orphaned by a crash. */
   list(): Promise<SyncStatusReply[]>;
+  /** The records whose status is `running` (a store that can find them without reading every record). Default: `list()` filtered. */
+  listRunning?(): Promise<SyncStatusReply[]>;
   /** Makes every write durable and releases resources. The store is not used afterwards. */
   close(): Promise<void>;
 }

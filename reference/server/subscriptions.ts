@@ -3,10 +3,10 @@
  * channels to their upstream stream, resumes from the hub (replay or resync with the channel's
  * snapshot), and delivers each channel's events in seq order under the channel name the client used.
  */
-import { ErrorCode, MessageType, encodeFrame, type ErrorBody, type ResyncPayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
+import { ErrorCode, MessageType, encodeFrame, type ErrorBody, type ResyncPayload, type ResyncReason, type SubscribeReply, type WSMessage } from '../protocol/index.js';
 import type { BridgeAttachment } from './bridge/types.js';
 import type { GatewayContext } from './gateway-context.js';
-import type { ChannelEvent, HubSubscriber, ResumePoint } from './hub.js';
+import { ChannelEvent, type HubSubscriber, type ResumePoint } from './hub.js';
 import { typeLabel } from './metrics.js';
 import { errorBodyOfFailure } from './request-handlers.js';
 
@@ -42,7 +42,14 @@ function subscribeRequestOf(payload: unknown): SubscribeRequest | string {
   return { resume, lastEventId, headers: headers as Record<string, string> | undefined };
 }
 
-/** One subscription of a connection to a channel. Holds live events back until its reply and replay are sent. */
+/** A resync a shared hub announced while the subscription was not live yet: sent in its place among the held events. */
+interface HeldResync {
+  resync: { reason: ResyncReason; epoch: string; seq: number };
+}
+
+type SendResync = (subscription: Subscription, reason: ResyncReason, epoch: string, seq: number) => Promise<void>;
+
+/** One subscription of a connection to a channel. Holds live events back until its reply and replay (or a resync) are sent. */
 class Subscription implements HubSubscriber {
   cancelled = false;
   /** The hub channel it reads: the channel itself, or the bridge's key for this subscriber. */
@@ -51,12 +58,13 @@ class Subscription implements HubSubscriber {
   subscribedToHub = false;
   private ready = false;
   private lastSeq = 0;
-  private pending: ChannelEvent[] | undefined;
+  private pending: Array<ChannelEvent | HeldResync> | undefined;
 
   constructor(
     private readonly owner: SubscriptionOwner,
     readonly id: string,
     readonly channel: string,
+    private readonly sendResync: SendResync,
   ) {
     this.hubChannel = channel;
   }
@@ -67,6 +75,13 @@ class Subscription implements HubSubscriber {
     else this.send(event);
   }
 
+  /** The shared hub lost history this live subscription had not received: the client gets a `resync`, then the events after `seq`. */
+  resync(reason: ResyncReason, epoch: string, seq: number): void {
+    if (this.cancelled) return;
+    if (!this.ready) (this.pending ??= []).push({ resync: { reason, epoch, seq } });
+    else this.startResync(reason, epoch, seq);
+  }
+
   /** Sends an event unless it is at or before what the subscription already has. */
   send(event: ChannelEvent): void {
     if (event.seq <= this.lastSeq) return;
@@ -74,13 +89,33 @@ class Subscription implements HubSubscriber {
     this.owner.send(event.frameFor(this.id, this.channel), typeLabel(event.type));
   }
 
-  /** Marks the subscription live from `seq` on, and sends what arrived while it was being set up. */
+  /** Marks the subscription live from `seq` on, and sends what arrived while it was being set up (up to a held resync). */
   start(seq: number): void {
     this.lastSeq = Math.max(this.lastSeq, seq);
     this.ready = true;
     const pending = this.pending;
     this.pending = undefined;
-    if (pending) for (const event of pending) this.send(event);
+    if (pending === undefined) return;
+    for (let i = 0; i < pending.length; i += 1) {
+      const item = pending[i] as ChannelEvent | HeldResync;
+      if (item instanceof ChannelEvent) {
+        this.send(item);
+        continue;
+      }
+      // Events after the resync wait for its frame.
+      this.pending = pending.slice(i + 1);
+      this.startResync(item.resync.reason, item.resync.epoch, item.resync.seq);
+      return;
+    }
+  }
+
+  /** Holds live events, sends the resync frame, then goes live after `seq` (of the new epoch, whose seqs start again). */
+  private startResync(reason: ResyncReason, epoch: string, seq: number): void {
+    this.ready = false;
+    this.lastSeq = seq;
+    void this.sendResync(this, reason, epoch, seq).finally(() => {
+      if (!this.cancelled) this.start(seq);
+    });
   }
 }
 
@@ -107,7 +142,7 @@ export class ConnectionSubscriptions {
     }
     const previous = this.byChannel.get(channel);
     if (previous) this.drop(previous);
-    const subscription = new Subscription(this.owner, message.id, channel);
+    const subscription = new Subscription(this.owner, message.id, channel, (live, reason, epoch, seq) => this.sendLiveResync(live, reason, epoch, seq));
     this.byChannel.set(channel, subscription);
     const refused = await this.ctx.access.subscribeProblem(this.owner.identity, channel);
     if (refused !== undefined) {
@@ -178,6 +213,15 @@ export class ConnectionSubscriptions {
       this.owner.send(encodeFrame({ id: message.id, channel, type: MessageType.resync, epoch: outcome.epoch, seq: outcome.seq, payload }), MessageType.resync);
     }
     subscription.start(outcome.seq);
+  }
+
+  /** The `resync` frame of a live subscription whose channel's shared history went on without it. */
+  private async sendLiveResync(subscription: Subscription, reason: ResyncReason, epoch: string, seq: number): Promise<void> {
+    this.ctx.metrics.resyncs.inc({ reason });
+    const snapshot = await Promise.resolve(this.ctx.snapshots.snapshotFor(subscription.channel)).catch(() => null);
+    if (subscription.cancelled || this.owner.isClosing) return;
+    const payload: ResyncPayload = { reason, epoch, seq, snapshot };
+    this.owner.send(encodeFrame({ id: subscription.id, channel: subscription.channel, type: MessageType.resync, epoch, seq, payload }), MessageType.resync);
   }
 
   /** Drops a subscription that could not be set up and tells the client why, unless it was cancelled meanwhile. */

@@ -127,6 +127,9 @@ export function createSseBridge(options: SseBridgeOptions): SseBridge {
     const forwarded = shared ? {} : { ...connectionHeaders(caller.headers, allowedHeaders), ...requestHeaders(resume.headers) };
     const hubChannel = shared ? channel : `${channel}#${headersKey(forwarded)}`;
     let entry = streams.get(hubChannel);
+    // Where the hub's history of the stream stands (a shared hub: whichever instance relayed it last).
+    const newestEventId = entry === undefined ? await options.newestEventId(hubChannel).catch(() => undefined) : undefined;
+    entry ??= streams.get(hubChannel);
     if (entry === undefined) {
       const relay = newRelay(
         {
@@ -135,7 +138,7 @@ export function createSseBridge(options: SseBridgeOptions): SseBridge {
           method: 'GET',
           headers: { ...forwarded, accept: 'text/event-stream', 'cache-control': 'no-cache' },
           reconnects: true,
-          lastEventId: options.newestEventId(hubChannel) ?? resume.lastEventId,
+          lastEventId: newestEventId ?? resume.lastEventId,
         },
         (ended) => {
           if (streams.get(hubChannel)?.relay === ended) streams.delete(hubChannel);

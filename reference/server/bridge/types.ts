@@ -59,7 +59,7 @@ export interface SseBridgeOptions {
   /** Publishes into the gateway's hub. */
   publish: BridgePublish;
   /** The `eventId` of the newest event kept on a hub channel, to resume an upstream with `Last-Event-ID`. */
-  newestEventId(hubChannel: string): string | undefined;
+  newestEventId(hubChannel: string): Promise<string | undefined>;
   /**
    * Paths (exact, or a prefix ending in `*`) the bridge may relay; default: every path of the
    * upstream. A subscribe to any other `sse:` channel gets `NO_ROUTE`.

@@ -163,14 +163,14 @@ describe('SyncService resuming runs orphaned by a crash', () => {
   it('goes on from the last step the saved history kept when the store got further (no step lost)', async () => {
     const { sync, published, hub } = await restarted(running(40), [progress(10), progress(20), progress(30)]);
     expect(await sync.resumeOrphans()).toBe(1);
-    await vi.waitUntil(() => hub.newestEvent('sync:7')?.type === 'sync:complete', { timeout: 5_000 });
+    await vi.waitUntil(async () => (await hub.newestEvent('sync:7'))?.type === 'sync:complete', { timeout: 5_000 });
     expect(published).toEqual([40, 50, 60, 70, 80, 90, 100]);
   });
 
   it('goes on from the store when the history got further (the repeated steps are deduplicated by clients)', async () => {
     const { sync, published, hub } = await restarted(running(20), [progress(10), progress(20), progress(30)]);
     await sync.resumeOrphans();
-    await vi.waitUntil(() => hub.newestEvent('sync:7')?.type === 'sync:complete', { timeout: 5_000 });
+    await vi.waitUntil(async () => (await hub.newestEvent('sync:7'))?.type === 'sync:complete', { timeout: 5_000 });
     expect(published[0]).toBe(30);
   });
 

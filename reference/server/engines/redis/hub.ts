@@ -11,15 +11,11 @@
  * After the subscriber connection comes back, every subscribed channel is caught up from its
  * stream, so events published during a blip are delivered, in order, once.
  *
- * Live subscribers cannot be handed a `resync` through {@link HubSubscriber}: when a channel's
- * history is lost (keys expired or Redis restarted empty: a new epoch) or a gap was trimmed
- * before it could be read, a subscriber that has a `resync` method ({@link ResyncingSubscriber})
- * is told, and one that has not gets the next events as they come (with their new epoch).
+ * When a channel's history is lost (keys expired or Redis restarted empty: a new epoch) or a gap
+ * was trimmed before it could be read, live subscribers are told through `resync` (see
+ * {@link HubSubscriber.resync}); one without that method gets the next events as they come.
  *
- * `newestEvent` is synchronous in the interface, so it answers from a local cache of the newest
- * event this instance saw per channel (published, delivered or replayed): exact for channels this
- * instance publishes on or has subscribers on, undefined for the others, and possibly a moment
- * behind another instance's publish. {@link RedisHub.newestEventAsync} asks Redis.
+ * `newestEvent` asks Redis, so it knows every instance's publishes.
  */
 import { ChannelEvent, type ChannelHub, type HubSubscriber, type ResumePoint, type SubscribeOutcome } from '../../hub.js';
 import type { ResyncReason } from '../../../protocol/index.js';
@@ -47,16 +43,11 @@ export interface RedisHubOptions {
 }
 
 /** A live subscriber that can be told its channel's history went on without it (see the module comment). */
-export interface ResyncingSubscriber extends HubSubscriber {
-  /** Events after `seq` in `epoch` follow; what came before could not be delivered. */
-  resync(reason: ResyncReason, epoch: string, seq: number): void;
-}
+export type ResyncingSubscriber = Required<HubSubscriber>;
 
 /** A {@link ChannelHub} on Redis. */
 export interface RedisHub extends ChannelHub {
-  /** The newest event Redis keeps for the channel (undefined when none), whoever published it. */
-  newestEventAsync(channel: string): Promise<ChannelEvent | undefined>;
-  /** Closes like `close()`, and resolves once the Redis connections are closed. */
+  /** Same as `close()` (kept for callers that name the Redis hub's shutdown). */
   shutdown(): Promise<void>;
 }
 
@@ -119,10 +110,6 @@ function readOf(channel: string, reply: unknown): ChannelRead {
   return { epoch: String(epoch), seq: Number(seq), events: eventsOfEntries(channel, String(epoch), entries) };
 }
 
-function isResyncing(subscriber: HubSubscriber): subscriber is ResyncingSubscriber {
-  return typeof (subscriber as Partial<ResyncingSubscriber>).resync === 'function';
-}
-
 /** What a subscribe answers, given the channel as read and the resume point asked for (the memory hub's rules). */
 function outcomeOf(read: ChannelRead, resume: ResumePoint | undefined): SubscribeOutcome {
   const outcome: SubscribeOutcome = { epoch: read.epoch, seq: read.seq, replay: [], resync: undefined };
@@ -146,7 +133,12 @@ export async function createRedisHub(options: RedisHubOptions): Promise<RedisHub
   } catch (error) {
     throw engineErrorOf(error, 'connect');
   }
-  return new RedisChannelHub(options, logger, connections);
+  return new RedisChannelHub(options, logger, connections, true);
+}
+
+/** A Redis hub on connections the caller opened and closes (the engine shares them with its status store, leases and flag). */
+export function redisHubOn(connections: RedisConnections, options: Omit<RedisHubOptions, 'url' | 'connectTimeoutMs'>): RedisHub {
+  return new RedisChannelHub(options, options.logger ?? silentLogger(), connections, false);
 }
 
 class RedisChannelHub implements RedisHub {
@@ -154,14 +146,14 @@ class RedisChannelHub implements RedisHub {
   private readonly prefix: string;
   private readonly clock: () => number;
   private readonly channels = new Map<string, LocalChannel>();
-  private readonly newest = new Map<string, { event: ChannelEvent; seenMs: number }>();
   private readonly timer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
 
   constructor(
-    private readonly options: RedisHubOptions,
+    private readonly options: Omit<RedisHubOptions, 'url' | 'connectTimeoutMs'>,
     private readonly logger: Logger,
     private readonly redis: RedisConnections,
+    private readonly ownsConnections: boolean,
   ) {
     this.epoch = options.epoch ?? candidateEpoch();
     this.prefix = options.prefix ?? 'wsmig:';
@@ -169,7 +161,7 @@ class RedisChannelHub implements RedisHub {
     redis.onSubscriberReconnected(() => {
       for (const channel of this.channels.values()) void this.catchUp(channel);
     });
-    // Channels with subscribers here stay alive in Redis; the newest-event cache forgets idle channels.
+    // Channels with subscribers here stay alive in Redis.
     this.timer = setInterval(() => this.keepAlive(), Math.max(50, Math.min(options.channelTtlMs / 3, 60_000)));
     this.timer.unref();
   }
@@ -191,7 +183,6 @@ class RedisChannelHub implements RedisHub {
     }
     const [epoch, seq] = reply as [unknown, unknown];
     const event = new ChannelEvent(name, type, Number(seq), ts, String(epoch), payload, eventId);
-    this.remember(event);
     // The next event of a channel delivered here goes out now; its pub/sub echo is then a duplicate.
     const channel = this.channels.get(name);
     if (channel !== undefined && channel.epoch === event.epoch && event.seq === channel.delivered + 1) this.receive(channel, event);
@@ -211,7 +202,6 @@ class RedisChannelHub implements RedisHub {
       throw engineErrorOf(error, `subscribe to ${name}`);
     }
     const outcome = outcomeOf(read, resume);
-    for (const event of outcome.replay) this.remember(event);
     if (channel.subscribers.get(subscriber) === local) {
       local.lastSeq = read.seq;
       const pending = local.pending;
@@ -229,11 +219,7 @@ class RedisChannelHub implements RedisHub {
     if (!this.closing) this.redis.subscriber.unsubscribe(channel.keys.topic, channel.listener).catch(() => undefined);
   }
 
-  newestEvent(name: string): ChannelEvent | undefined {
-    return this.newest.get(name)?.event;
-  }
-
-  async newestEventAsync(name: string): Promise<ChannelEvent | undefined> {
+  async newestEvent(name: string): Promise<ChannelEvent | undefined> {
     if (this.closing) throw closedError(`newest event of ${name}`);
     const keys = channelKeys(this.prefix, name);
     let reply: unknown;
@@ -245,18 +231,16 @@ class RedisChannelHub implements RedisHub {
     if (!Array.isArray(reply) || reply.length < 3) return undefined;
     const read = readOf(name, reply);
     const event = read.events[0];
-    if (event?.seq !== read.seq) return undefined;
-    this.remember(event);
-    return event;
+    return event?.seq === read.seq ? event : undefined;
   }
 
-  close(): void {
-    void this.shutdown();
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
   }
 
   shutdown(): Promise<void> {
-    this.closing ??= this.closeNow();
-    return this.closing;
+    return this.close();
   }
 
   private async closeNow(): Promise<void> {
@@ -266,8 +250,7 @@ class RedisChannelHub implements RedisHub {
       channel.subscribers.clear();
     }
     this.channels.clear();
-    this.newest.clear();
-    await this.redis.close();
+    if (this.ownsConnections) await this.redis.close();
   }
 
   private channelFor(name: string): LocalChannel {
@@ -383,7 +366,6 @@ class RedisChannelHub implements RedisHub {
   /** Advances the cursor by one event and hands it to every local subscriber. */
   private deliver(channel: LocalChannel, event: ChannelEvent): void {
     channel.delivered = event.seq;
-    this.remember(event);
     for (const [subscriber, local] of channel.subscribers) this.deliverTo(subscriber, local, event);
   }
 
@@ -461,32 +443,20 @@ class RedisChannelHub implements RedisHub {
     this.logger.warn({ channel: channel.name, reason, epoch: read.epoch, seq: read.seq }, 'live subscribers of the channel missed events: resync');
     channel.epoch = read.epoch;
     channel.delivered = read.seq;
-    this.newest.delete(channel.name);
-    const last = read.events[read.events.length - 1];
-    if (last?.seq === read.seq) this.remember(last);
     for (const [subscriber, local] of channel.subscribers) {
       if (local.lastSeq === undefined) continue;
       local.lastSeq = read.seq;
-      if (isResyncing(subscriber)) subscriber.resync(reason, read.epoch, read.seq);
+      try {
+        subscriber.resync?.(reason, read.epoch, read.seq);
+      } catch (error) {
+        this.logger.error({ err: error, channel: channel.name }, 'a hub subscriber threw on resync');
+      }
     }
     this.drainHeld(channel, true);
   }
 
-  /** Keeps the newest event seen per channel (for `newestEvent`). */
-  private remember(event: ChannelEvent): void {
-    const known = this.newest.get(event.channel);
-    const current = this.channels.get(event.channel)?.epoch;
-    if (known !== undefined && known.event.epoch === event.epoch && known.event.seq >= event.seq) return;
-    if (known !== undefined && current !== undefined && event.epoch !== current) return;
-    this.newest.set(event.channel, { event, seenMs: this.clock() });
-  }
-
-  /** Refreshes the TTL of the channels subscribed here, and forgets cached newest events of idle ones. */
+  /** Refreshes the TTL of the channels subscribed here. */
   private keepAlive(): void {
-    const now = this.clock();
-    for (const [name, entry] of this.newest) {
-      if (!this.channels.has(name) && now - entry.seenMs > this.options.channelTtlMs) this.newest.delete(name);
-    }
     if (this.closing || !this.redis.commands.isReady) return;
     const ttl = String(this.options.channelTtlMs);
     for (const channel of this.channels.values()) {

@@ -28,7 +28,7 @@ export function bridgeTo(upstream: string, options: Partial<Omit<SseBridgeOption
     publish: async (channel, type, payload, publishOptions) => {
       await hub.publish(channel, type, payload, publishOptions);
     },
-    newestEventId: (channel) => hub.newestEvent(channel)?.eventId,
+    newestEventId: async (channel) => (await hub.newestEvent(channel))?.eventId,
     logger: silentLogger(),
     ...options,
   });

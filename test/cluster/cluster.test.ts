@@ -1,0 +1,164 @@
+/**
+ * Three `wsmig server --redis` processes behind the real haproxy on examples/cluster/haproxy.cfg,
+ * one real redis-server: what a team scaling out runs. Instances are killed with SIGKILL (no
+ * goodbye, no lease released) in the middle of syncs; clients only know the proxy's address.
+ * Skipped, with the reason printed, without redis-server or haproxy.
+ */
+import { createClient } from '@redis/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { WSClient, waitForOpen } from '../../reference/client/node.js';
+import { MessageType, type ResyncPayload } from '../../reference/protocol/index.js';
+import { freePort } from '../helpers/free-port.js';
+import { haproxyAvailability, startClusterHaproxy, type RunningHaproxy } from '../helpers/haproxy.js';
+import { redisAvailability, startRedisServer, type RedisServer } from '../helpers/redis.js';
+import { startServerCli, type ServerCli } from '../helpers/server-process.js';
+
+const redis = await redisAvailability();
+const haproxy = await haproxyAvailability();
+const skipReason = !redis.available ? redis.reason : !haproxy.available ? haproxy.reason : undefined;
+if (skipReason !== undefined) console.info(`cluster: skipped, ${skipReason}`);
+
+const ADMIN_TOKEN = 'cluster-admin-secret';
+const PREFIX = 'cluster:';
+
+interface Instance {
+  port: number;
+  process: ServerCli | undefined;
+}
+
+/** What one client saw on a sync channel. */
+interface Seen {
+  seqs: number[];
+  types: string[];
+  resyncs: ResyncPayload[];
+}
+
+describe.skipIf(skipReason !== undefined)('three instances on Redis behind haproxy', () => {
+  let server: RedisServer;
+  let proxy: RunningHaproxy;
+  const instances: Instance[] = [];
+  const clients: WSClient[] = [];
+
+  const start = async (instance: Instance): Promise<void> => {
+    instance.process = await startServerCli({
+      port: instance.port,
+      env: { WSMIG_ADMIN_TOKEN: ADMIN_TOKEN },
+      args: ['--redis', server.url, '--redis-prefix', PREFIX, '--job-lease', '1s', '--flag', 'true', '--sync-total', '60', '--sync-batch-size', '2', '--sync-batch-delay', '60ms', '--heartbeat-interval', '2s'],
+    });
+  };
+
+  const kill = async (instance: Instance): Promise<void> => {
+    const child = instance.process?.child;
+    instance.process = undefined;
+    if (child === undefined) return;
+    child.kill('SIGKILL');
+    await child;
+  };
+
+  /** The instance whose label starts the lease value of the chat's run (the run's owner). */
+  const owner = async (chatId: string): Promise<Instance | undefined> => {
+    const lookup = createClient({ url: server.url });
+    await lookup.connect();
+    try {
+      const value = await lookup.get(`${PREFIX}{jobs}:lease:${chatId}`);
+      if (value === null) return undefined;
+      return instances.find((instance) => instance.process !== undefined && value.startsWith(`${instance.process.listening.epoch}.`));
+    } finally {
+      lookup.destroy();
+    }
+  };
+
+  /** Connections each client opened (a client of a killed instance opens a second one). */
+  const opens = new Map<WSClient, number>();
+
+  const connect = async (): Promise<WSClient> => {
+    const client = new WSClient({ url: `ws://127.0.0.1:${proxy.port}/ws`, reconnectDelay: 50, maxReconnectDelay: 500, maxReconnectAttempts: 100 });
+    client.on('error', () => undefined);
+    client.on('open', () => opens.set(client, (opens.get(client) ?? 0) + 1));
+    clients.push(client);
+    await waitForOpen(client, { timeoutMs: 10_000 });
+    return client;
+  };
+
+  const watch = (client: WSClient, channel: string): Seen => {
+    const seen: Seen = { seqs: [], types: [], resyncs: [] };
+    client.subscribe(
+      channel,
+      (message) => {
+        seen.seqs.push(message.seq as number);
+        seen.types.push(message.type);
+      },
+      { onResync: (event) => seen.resyncs.push(event) },
+    );
+    return seen;
+  };
+
+  beforeAll(async () => {
+    server = await startRedisServer(redis.available ? redis.binary : '');
+    for (let i = 0; i < 3; i += 1) instances.push({ port: await freePort(), process: undefined });
+    await Promise.all(instances.map(start));
+    proxy = await startClusterHaproxy(haproxy.available ? haproxy.binary : '', instances.map((instance) => `127.0.0.1:${instance.port}`));
+  }, 60_000);
+
+  afterEach(() => {
+    for (const client of clients.splice(0)) client.close();
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map(kill));
+    await proxy?.stop();
+    await server?.stop();
+  });
+
+  it('kill -9 the instance running a sync: another takes the run over, and every client through the proxy gets each event once, in order, and one completion', async () => {
+    const chatId = 'takeover-1';
+    const channel = `sync:${chatId}`;
+    const watchers = await Promise.all(Array.from({ length: 9 }, () => connect()));
+    const seen = watchers.map((client) => watch(client, channel));
+    // Every client subscribed (replies come back) before the run starts: each must see it all.
+    await Promise.all(watchers.map((client) => client.request(MessageType.syncStatus, { chatId })));
+    const started = (await watchers[0]?.request(MessageType.syncStart, { chatId })) as { status: string; runId: string };
+    expect(started.status).toBe('started');
+    // Any instance answers `running`, with the same run, for a run another instance owns.
+    const joined = await Promise.all(watchers.slice(1, 4).map((client) => client.request(MessageType.syncStart, { chatId })));
+    expect(joined).toEqual(Array.from({ length: 3 }, () => expect.objectContaining({ status: 'running', runId: started.runId })));
+
+    await vi.waitFor(() => expect(Math.min(...seen.map((s) => s.seqs.length))).toBeGreaterThanOrEqual(8), { timeout: 10_000 });
+    const runner = await owner(chatId);
+    expect(runner).toBeDefined();
+    await kill(runner as Instance);
+
+    await vi.waitFor(() => expect(seen.every((s) => s.types.includes('sync:complete'))).toBe(true), { timeout: 30_000, interval: 100 });
+    for (const s of seen) {
+      expect(s.resyncs).toEqual([]);
+      // seq 1, 2, 3, … with no gap and no repeat, ending with the one completion.
+      expect(s.seqs).toEqual(Array.from({ length: s.seqs.length }, (_, i) => i + 1));
+      expect(s.types.filter((type) => type === 'sync:complete')).toHaveLength(1);
+      expect(s.types.at(-1)).toBe('sync:complete');
+    }
+    // leastconn spread the nine clients over the three instances: the killed one's clients came back through the proxy.
+    expect(watchers.filter((client) => (opens.get(client) ?? 0) >= 2).length).toBeGreaterThan(0);
+    const status = (await watchers[0]?.request(MessageType.syncStatus, { chatId })) as { syncStatus: string; runId: string; processed: number };
+    expect(status).toMatchObject({ syncStatus: 'completed', runId: started.runId, processed: 60 });
+
+    await start(runner as Instance);
+  }, 60_000);
+
+  it('a flag flip on one instance reaches every instance and /api/config answers the same on all', async () => {
+    const answers = async (): Promise<string[]> =>
+      Promise.all(instances.map(async (instance) => ((await (await fetch(`http://127.0.0.1:${instance.port}/api/config`)).json()) as { transport: string }).transport));
+    expect(await answers()).toEqual(['ws', 'ws', 'ws']);
+    const flipped = await fetch(`http://127.0.0.1:${instances[1]?.port}/admin/flag`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: false }),
+    });
+    expect(flipped.status).toBe(200);
+    await vi.waitFor(async () => expect(await answers()).toEqual(['sse', 'sse', 'sse']), { timeout: 5_000, interval: 50 });
+    // An instance started after the flip follows the shared value, not its own --flag true.
+    const late = instances[2] as Instance;
+    await kill(late);
+    await start(late);
+    expect(await answers()).toEqual(['sse', 'sse', 'sse']);
+  }, 60_000);
+});
