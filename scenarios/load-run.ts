@@ -34,6 +34,7 @@ import { MetricsRecorder, buildResult, mergeSnapshots, type RecorderSnapshot } f
 import type { EngineName, GeneratorHealth, Result, ScenarioRun, ThresholdOutcome, Verdict } from './result/types.js';
 import { ServerMetricsScraper } from './server-metrics.js';
 import { ServiceCredentials } from './credentials.js';
+import type { LoadedProfile } from './profiles/load-profile.js';
 import { connectExternalTarget, startEmbeddedTarget, type LoadTarget } from './target.js';
 import { applicableThresholds, defaultThresholdsFile, evaluateThresholds, readThresholdsFile, shouldAbort, type ThresholdSet } from './thresholds/index.js';
 
@@ -52,6 +53,8 @@ export interface LoadRunRequest {
   target?: string;
   /** Engine for every scenario; absent: each scenario's default. */
   engine?: RunnableEngine;
+  /** The target's protocol (`--profile`); absent: wsmig's own envelope. */
+  profile?: LoadedProfile;
   overrides: readonly KnobOverride[];
   /** Thresholds file; absent: the default rollback thresholds. */
   thresholdsFile?: string;
@@ -156,6 +159,7 @@ export function planLoadRun(names: readonly string[], engine: RunnableEngine | u
  */
 export async function runLoad(request: LoadRunRequest): Promise<LoadRunOutcome> {
   const steps = planLoadRun(request.scenarios, request.engine, request.overrides);
+  checkProfileFits(steps, request);
   const thresholds = await readThresholdsFile(request.thresholdsFile ?? defaultThresholdsFile());
   if (request.engine === 'k6') await findK6Binary();
   const target = await resolveTarget(request);
@@ -250,7 +254,7 @@ async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, t
       try {
         stepOutcomes = await runConcurrently(step.scenarios, (scenario) => {
           const engine = (scenario.engine === 'native' ? engines.native : engines.autocannon) as Engine<WsWorkload | HttpWorkload>;
-          return engine.run(scenario.definition.name, scenario.definition.workload(scenario.options), {
+          return engine.run(scenario.definition.name, withProfile(scenario.definition.workload(scenario.options), request.profile), {
             runId,
             startMs,
             intervalMs: INTERVAL_MS,
@@ -340,6 +344,34 @@ async function runWithK6(steps: readonly PlannedStep[], target: LoadTarget, thre
     reports.push(await judgeAndWrite(result, thresholds, [name], undefined, request.outDir));
   }
   return { reports, status: worstStatus(reports.map((r) => r.result.verdict?.status ?? 'inconclusive')) };
+}
+
+/**
+ * A profile other than wsmig's envelope needs a target that speaks it, the native engine, and
+ * scenarios that do not drive wsmig's own syncs.
+ * @throws UsageError saying what to change.
+ */
+function checkProfileFits(steps: readonly PlannedStep[], request: LoadRunRequest): void {
+  const loaded = request.profile;
+  if (loaded === undefined || loaded.envelope) return;
+  const name = loaded.profile.name;
+  if (request.target === undefined) {
+    throw new UsageError('PROFILE_NEEDS_TARGET', `The profile ${name} describes another service's protocol, and the embedded server speaks only wsmig's: give --target ws://host:port/path (or connect.url in the profile).`);
+  }
+  if (request.engine === 'k6') throw new UsageError('ENGINE_UNSUPPORTED', `--engine k6 runs wsmig's own protocol only; run the profile ${name} on the native engine (drop --engine).`);
+  for (const step of steps) {
+    for (const scenario of step.scenarios) {
+      if (scenario.definition.name === 'sync-progress') {
+        throw new UsageError('PROFILE_UNSUPPORTED', `sync-progress drives wsmig's own sync:start and cannot run on the profile ${name}: use latency, reconnect-storm, soak or fan-out.`);
+      }
+    }
+  }
+}
+
+/** The workload with the run's profile (WebSocket workloads only; the envelope needs none). */
+function withProfile<W extends WsWorkload | HttpWorkload>(workload: W, loaded: LoadedProfile | undefined): W {
+  if (workload.kind !== 'ws' || loaded === undefined || loaded.envelope) return workload;
+  return { ...workload, profile: loaded.profile };
 }
 
 /** Runs scenarios at the same time; when one fails, the others are stopped and the failure thrown. */

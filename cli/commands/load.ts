@@ -7,6 +7,7 @@ import { describeScenarios, parseSetItems, resolveScenarioOptions, scenarioByNam
 import { UsageError } from '../../lib/errors.js';
 import { DEFAULT_ADMIN_TOKEN_ENV, DEFAULT_TOKEN_ENV, ServiceCredentials } from '../../scenarios/credentials.js';
 import { exportK6Scenario } from '../../scenarios/engines/k6/export.js';
+import { BUILTIN_PROFILES, loadProfile } from '../../scenarios/profiles/index.js';
 import { ENGINE_NAMES, SCENARIO_NAMES, runLoad, type LoadProgress, type RunnableEngine } from '../../scenarios/load-run.js';
 
 interface KnobFlags {
@@ -21,6 +22,8 @@ interface KnobFlags {
 interface RunFlags extends KnobFlags {
   target?: string;
   engine?: string;
+  profile?: string;
+  profileVar: string[];
   thresholds?: string;
   out: string;
   workers?: string;
@@ -68,6 +71,20 @@ function overridesOf(flags: KnobFlags): KnobOverride[] {
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * `--profile-var name=value` items as a map.
+ * @throws UsageError BAD_FLAG for an item without `=`.
+ */
+function profileVarsOf(items: readonly string[]): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const item of items) {
+    const match = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(item);
+    if (!match) throw new UsageError('BAD_FLAG', `Invalid --profile-var "${item}": write name=value, e.g. --profile-var method=ping.`);
+    vars[match[1] as string] = match[2] as string;
+  }
+  return vars;
+}
 
 /**
  * The service's tokens from the environment: WSMIG_TOKEN and WSMIG_ADMIN_TOKEN, or the variables
@@ -154,6 +171,8 @@ export function registerLoadCommand(program: Command): void {
       .argument('[scenario...]', `scenarios to run in order: ${SCENARIO_NAMES.join(', ')}`)
       .option('--target <url>', 'WebSocket URL of the server to test, e.g. ws://localhost:3000/ws (default: start the embedded reference server)')
       .addOption(new Option('--engine <engine>', 'load engine (default: each scenario\'s own)').choices(ENGINE_NAMES))
+      .option('--profile <name|file>', `the target's protocol: a built-in profile (${BUILTIN_PROFILES.join(', ')}) or a JSON/YAML profile file (default: wsmig)`)
+      .option('--profile-var <name=value>', 'a variable of the profile, e.g. --profile-var subscription=\'subscription { ticks { seq } }\' (repeatable)', collect, [] as string[])
       .option('--thresholds <file>', 'thresholds file, JSON or YAML in k6\'s grammar (default: scenarios/rollback-thresholds.json)')
       .option('--out <dir>', 'where run folders are written', './wsmig-reports')
       .option('--workers <n>', 'native engine worker threads (default: one per core)')
@@ -163,6 +182,10 @@ export function registerLoadCommand(program: Command): void {
   ).action(async (scenarios: string[], flags: RunFlags) => {
     const workers = integerFlag('--workers', flags.workers, 1);
     const credentials = credentialsOf(flags);
+    const vars = profileVarsOf(flags.profileVar);
+    if (flags.profile === undefined && flags.profileVar.length > 0) throw new UsageError('BAD_FLAG', '--profile-var sets a variable of a profile: give the profile with --profile.');
+    const profile = flags.profile === undefined ? undefined : await loadProfile(flags.profile, { vars });
+    const target = flags.target ?? profile?.profile.connect?.url;
     const printer = progressPrinter();
     const interrupt = new AbortController();
     const onSigint = (): void => {
@@ -175,8 +198,9 @@ export function registerLoadCommand(program: Command): void {
     try {
       outcome = await runLoad({
         scenarios,
-        ...(flags.target === undefined ? {} : { target: flags.target }),
+        ...(target === undefined ? {} : { target }),
         ...(flags.engine === undefined ? {} : { engine: flags.engine as RunnableEngine }),
+        ...(profile === undefined ? {} : { profile }),
         overrides: overridesOf(flags),
         ...(flags.thresholds === undefined ? {} : { thresholdsFile: flags.thresholds }),
         outDir: flags.out,

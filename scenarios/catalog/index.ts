@@ -5,6 +5,7 @@
  */
 import { UsageError } from '../../lib/errors.js';
 import { closestNames } from '../thresholds/did-you-mean.js';
+import { fanOutScenario } from './fan-out.js';
 import { httpUnderLoadScenario } from './http-under-load.js';
 import { checkRange, formatKnobValue, knobEnvVar, optionKey, parseKnobValue, type ScenarioOptions } from './knobs.js';
 import { latencyScenario } from './latency.js';
@@ -23,6 +24,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   reconnectStormScenario,
   syncProgressScenario,
   soakScenario,
+  fanOutScenario,
   sseBaselineScenario,
   httpUnderLoadScenario,
 ];

@@ -23,6 +23,7 @@ export const latencyScenario: ScenarioDefinition = {
   metrics: [
     'ws_rpc_duration',
     'ws_event_latency',
+    'ws_event_interarrival',
     'ws_connecting',
     'ws_connect_success',
     'ws_sessions',

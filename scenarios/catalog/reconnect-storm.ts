@@ -35,6 +35,7 @@ export const reconnectStormScenario: ScenarioDefinition = {
     'ws_msgs_lost',
     'ws_msgs_duplicated',
     'ws_event_latency',
+    'ws_event_interarrival',
     'ws_connecting',
     'ws_connect_success',
     'ws_unexpected_disconnects',

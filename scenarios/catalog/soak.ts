@@ -19,6 +19,6 @@ export const soakScenario: ScenarioDefinition = {
     commonKnobs.syncs(2, 'Chats kept syncing; every connection subscribes to one of their channels.'),
     requestTimeoutKnob,
   ],
-  metrics: ['ws_unexpected_disconnects', 'server_rss_growth_bytes_per_minute', 'server_rss_bytes', 'ws_rpc_duration', 'ws_event_latency', 'ws_msgs_lost'],
+  metrics: ['ws_unexpected_disconnects', 'server_rss_growth_bytes_per_minute', 'server_rss_bytes', 'ws_rpc_duration', 'ws_event_latency', 'ws_event_interarrival', 'ws_msgs_lost'],
   workload: (options) => wsWorkload(options),
 };

@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { WsWorkloadSettings } from '../k6/lib/workload-plan.js';
 import type { RecorderSnapshot } from '../result/recorder.js';
 import type { EngineName, GeneratorHealth } from '../result/types.js';
+import type { ProtocolProfile } from '../profiles/schema.js';
 import type { LoadTarget } from '../target.js';
 
 export type { CutMode } from '../k6/lib/workload-plan.js';
@@ -15,6 +16,11 @@ export type { CutMode } from '../k6/lib/workload-plan.js';
 /** A WebSocket workload (native engine): what the connections of a scenario do — the model the k6 scripts run too. */
 export interface WsWorkload extends WsWorkloadSettings {
   kind: 'ws';
+  /**
+   * The target's protocol as a profile (plain, validated data: it crosses into worker threads).
+   * Absent: wsmig's own envelope, spoken by the full client (resume, resync, drain, syncs).
+   */
+  profile?: ProtocolProfile;
 }
 
 /** One HTTP request shape of an HTTP workload; `body` is called per request (unique chat ids). */

@@ -4,3 +4,4 @@ export { profileSchema, WSMIG_PROFILE_NAME, type MessageMatch, type MessageMatch
 export { compileTemplate, randomLetters, TemplateError, type CompiledTemplate, type TemplateValues } from './template.js';
 export { compileMatch, compileMatcher, type CompiledMatcher, type ReceivedMessage } from './matcher.js';
 export { compilePath, keyOf, valueAt, type CompiledPath } from './json-path.js';
+export { compileProfile, DEFAULT_HANDSHAKE_TIMEOUT_MS, type CompiledProfile, type CompiledReply } from './compile.js';

@@ -41,6 +41,7 @@ export const METRIC_CATALOG: readonly MetricDefinition[] = [
   define('ws_connect_success', 'rate', 'ratio', 'connection-stability', 'Share of connection attempts that succeeded.'),
   define('ws_rpc_duration', 'trend', 'ms', 'message-latency', 'Request round trip, from the intended send time to the reply (no coordinated omission).'),
   define('ws_event_latency', 'trend', 'ms', 'message-latency', 'Event delivery latency: from the server timestamp (ts) to receipt.'),
+  define('ws_event_interarrival', 'trend', 'ms', null, 'Time between two events on one connection: recorded instead of ws_event_latency when a protocol profile finds no event timestamp. Not a delivery latency.'),
   define('ws_sync_duration', 'trend', 'ms', 'message-latency', 'Time to complete a sync over WebSocket, from sync:start to sync:complete.'),
   define('ws_reconnect_duration', 'trend', 'ms', 'connection-stability', 'Time from a cut connection to the client being connected and resubscribed.'),
   define('ws_reconnect_success', 'rate', 'ratio', 'connection-stability', 'Share of cut connections that reconnected within the deadline.'),

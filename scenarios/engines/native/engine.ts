@@ -16,6 +16,7 @@ import { mergeSnapshots, type RecorderSnapshot } from '../../result/recorder.js'
 import type { CutMode, Engine, EngineContext, EngineOutcome, WsWorkload } from '../types.js';
 import { assessGenerator, workerWarnings } from './health.js';
 import type { ParentMessage, WorkerMessage, WorkerSpec, WorkerStats, WorkerStatus } from './messages.js';
+import { profileCoverageWarnings, sumProfileStats } from './profile-coverage.js';
 
 export interface NativeEngineOptions {
   /** Worker threads; default one per core, never more than connections. */
@@ -210,8 +211,13 @@ async function runNative(scenario: string, workload: WsWorkload, context: Engine
     return {
       snapshot: mergeSnapshots(finals.map((final) => final.snapshot)),
       generator,
-      warnings: [...warnings, ...workerWarnings(stats), ...refusedUpgradeWarnings(stats, context)],
-      effective: { workers: workerCount, ...(cutMode ? { cutMode } : {}) },
+      warnings: [
+        ...warnings,
+        ...workerWarnings(stats),
+        ...refusedUpgradeWarnings(stats, context),
+        ...(workload.profile === undefined ? [] : profileCoverageWarnings(workload.profile, workload, sumProfileStats(stats))),
+      ],
+      effective: { workers: workerCount, ...(cutMode ? { cutMode } : {}), ...(workload.profile === undefined ? {} : { profile: workload.profile.name }) },
     };
   } finally {
     if (progressTimer) clearInterval(progressTimer);

@@ -1,6 +1,7 @@
 /** Messages between the native engine (parent) and its worker threads. All structured-clone-able. */
 import type { RecorderSnapshot } from '../../result/recorder.js';
 import type { CutMode, WsWorkload } from '../types.js';
+import type { ProfileStats } from './profile-connection.js';
 
 /** One worker's share of a workload, passed as `workerData`. */
 export interface WorkerSpec {
@@ -65,6 +66,8 @@ export interface WorkerStats {
   requestErrors: { code: string; count: number }[];
   /** Upgrades the server refused with 401 or 403 (a missing, wrong or rotated token). Absent: none. */
   refusedUpgrades?: number;
+  /** With a protocol profile: what its rules recognised, for what could not be measured. */
+  profile?: ProfileStats;
 }
 
 export type WorkerMessage =

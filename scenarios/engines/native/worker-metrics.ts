@@ -19,6 +19,8 @@ export interface WorkerMetrics {
   iterations: CounterHandle;
   droppedIterations: CounterHandle;
   eventLatency: TrendHandle;
+  /** Time between events on a connection: what a profile without event timestamps measures instead of latency. */
+  eventInterarrival: TrendHandle;
   syncDuration: TrendHandle;
   reconnectDuration: TrendHandle;
   reconnectSuccess: RateHandle;
@@ -27,7 +29,9 @@ export interface WorkerMetrics {
 /**
  * Creates the handles. Metrics the workload measures are created up front, so a zero (no loss, no
  * disconnect) shows as a measured zero; the others only when first used (a reconnect after an
- * unexpected disconnect in a scenario without cuts, for instance).
+ * unexpected disconnect in a scenario without cuts, for instance). With a protocol profile, what
+ * depends on the target's events (latency, loss, duplicates) exists only once an event carried it:
+ * a profile without sequence numbers must leave loss unmeasured, never a zero that passes.
  */
 export function createWorkerMetrics(recorder: MetricsRecorder, tags: Tags, workload: WsWorkload): WorkerMetrics {
   const lazyTrend = (name: string): TrendHandle => {
@@ -42,8 +46,9 @@ export function createWorkerMetrics(recorder: MetricsRecorder, tags: Tags, workl
     let handle: CounterHandle | undefined;
     return { add: (value, atMs) => (handle ??= recorder.counter(name, tags)).add(value, atMs) };
   };
-  const requests = workload.ratePerSecond > 0;
-  const syncs = workload.syncs > 0;
+  const profile = workload.profile;
+  const requests = workload.ratePerSecond > 0 && (profile === undefined || profile.request !== undefined);
+  const syncs = workload.syncs > 0 && profile === undefined;
   const cuts = workload.cuts !== null;
   return {
     connecting: recorder.trend('ws_connecting', tags),
@@ -62,6 +67,7 @@ export function createWorkerMetrics(recorder: MetricsRecorder, tags: Tags, workl
     iterations: requests ? recorder.counter('iterations', tags) : lazyCounter('iterations'),
     droppedIterations: requests ? recorder.counter('dropped_iterations', tags) : lazyCounter('dropped_iterations'),
     eventLatency: syncs ? recorder.trend('ws_event_latency', tags) : lazyTrend('ws_event_latency'),
+    eventInterarrival: lazyTrend('ws_event_interarrival'),
     syncDuration: syncs ? recorder.trend('ws_sync_duration', tags) : lazyTrend('ws_sync_duration'),
     reconnectDuration: cuts ? recorder.trend('ws_reconnect_duration', tags) : lazyTrend('ws_reconnect_duration'),
     reconnectSuccess: cuts ? recorder.rate('ws_reconnect_success', tags) : lazyRate('ws_reconnect_success'),

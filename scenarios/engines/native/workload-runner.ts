@@ -11,7 +11,10 @@ import type { WSMessage } from '../../../reference/protocol/index.js';
 import { echoPayloadOfBytes } from '../../k6/lib/envelope.js';
 import type { BackoffPolicy } from '../../k6/lib/reconnect.js';
 import { chatsOfConnection } from '../../k6/lib/workload-plan.js';
-import { LoadConnection, type ConnectionHost } from './load-connection.js';
+import { compileProfile } from '../../profiles/compile.js';
+import { LoadConnection, type EnvelopeConnectionHost } from './load-connection.js';
+import { newProfileStats, ProfileConnection, type ProfileSession } from './profile-connection.js';
+import type { ReconnectingConnection } from './reconnecting-connection.js';
 import type { ParentMessage, WorkerMessage, WorkerSpec, WorkerStats, WorkerStatus } from './messages.js';
 import { ArrivalScheduler, systemSchedulerClock, type SchedulerClock } from './scheduler.js';
 import { SyncDriver } from './sync-driver.js';
@@ -29,7 +32,11 @@ export interface RunnerDependencies {
   random?: () => number;
 }
 
-export class WorkloadRunner implements ConnectionHost {
+/**
+ * Runs one worker's share. Its connections speak wsmig's envelope (LoadConnection, with sync
+ * drivers), or, when the workload carries a protocol profile, that profile (ProfileConnection).
+ */
+export class WorkloadRunner implements EnvelopeConnectionHost {
   readonly url: string;
   readonly upgradeHeaders: Readonly<Record<string, string>>;
   readonly metrics: WorkerMetrics;
@@ -38,10 +45,12 @@ export class WorkloadRunner implements ConnectionHost {
   private readonly recorder: MetricsRecorder;
   private readonly clock: SchedulerClock;
   private readonly randomSource: () => number;
-  private readonly connections: LoadConnection[] = [];
+  readonly echoPayload: string;
+  /** With a protocol profile: its compiled rules and what its connections saw. */
+  private readonly profileSession: ProfileSession | undefined;
+  private readonly connections: ReconnectingConnection[] = [];
   private readonly drivers = new Map<number, SyncDriver>();
   private readonly scheduler: ArrivalScheduler | undefined;
-  private readonly echoPayload: string;
   private cursor = 0;
   private requestSeq = 0;
   private opened = 0;
@@ -72,8 +81,21 @@ export class WorkloadRunner implements ConnectionHost {
     this.recorder = new MetricsRecorder({ startMs: spec.startMs, intervalMs: spec.intervalMs });
     this.metrics = createWorkerMetrics(this.recorder, { scenario: spec.scenario }, spec.workload);
     this.echoPayload = echoPayloadOfBytes(spec.workload.payloadBytes);
+    const profile = spec.workload.profile;
+    this.profileSession =
+      profile === undefined
+        ? undefined
+        : {
+            protocol: compileProfile(profile, { payloadBytes: spec.workload.payloadBytes, random: () => this.randomSource() }),
+            subscribes: spec.workload.syncs > 0,
+            stats: newProfileStats(),
+          };
     for (let i = 0; i < spec.connections; i += 1) {
       const g = spec.firstConnection + i;
+      if (this.profileSession !== undefined) {
+        this.connections.push(new ProfileConnection(g, this, this.profileSession));
+        continue;
+      }
       const chats = chatsOfConnection(spec.workload, g);
       const connection = new LoadConnection(
         g,
@@ -85,7 +107,7 @@ export class WorkloadRunner implements ConnectionHost {
         this.drivers.set(k, new SyncDriver(k, this.chatId(k), syncChannel(this.chatId(k)), connection, this.metrics.syncDuration, () => this.now()));
       }
     }
-    if (spec.ratePerSecond > 0) {
+    if (spec.ratePerSecond > 0 && (profile === undefined || profile.request !== undefined)) {
       this.scheduler = new ArrivalScheduler({
         ratePerSecond: spec.ratePerSecond,
         rampUpMs: spec.workload.rampUpMs,
@@ -158,9 +180,9 @@ export class WorkloadRunner implements ConnectionHost {
     const elapsed = this.now() - this.startedAt;
     const due = rampUpMs <= 0 ? total : Math.min(total, Math.floor((elapsed / rampUpMs) * total) + 1);
     let connecting = 0;
-    for (let i = 0; i < this.opened; i += 1) if ((this.connections[i] as LoadConnection).state === 'connecting') connecting += 1;
+    for (let i = 0; i < this.opened; i += 1) if ((this.connections[i] as ReconnectingConnection).state === 'connecting') connecting += 1;
     while (this.opened < due && connecting < MAX_CONNECTING) {
-      (this.connections[this.opened] as LoadConnection).connect();
+      (this.connections[this.opened] as ReconnectingConnection).connect();
       this.opened += 1;
       connecting += 1;
     }
@@ -170,22 +192,22 @@ export class WorkloadRunner implements ConnectionHost {
     }
   }
 
-  /** One arrival of the open model: an `echo` on the next open connection. False when none is open. */
+  /** One arrival of the open model: a request on the next open connection. False when none is open. */
   private startIteration(intendedAt: number): boolean {
     const total = this.connections.length;
     for (let tries = 0; tries < total; tries += 1) {
-      const connection = this.connections[this.cursor] as LoadConnection;
+      const connection = this.connections[this.cursor] as ReconnectingConnection;
       this.cursor = this.cursor + 1 === total ? 0 : this.cursor + 1;
       if (!connection.isReady) continue;
       this.requestSeq += 1;
-      if (!connection.sendEcho(`e${this.requestSeq}`, this.echoPayload, intendedAt)) continue;
+      if (!connection.sendRequest(this.requestSeq, intendedAt)) continue;
       this.metrics.iterations.add(1);
       return true;
     }
     return false;
   }
 
-  onReady(connection: LoadConnection): void {
+  onReady(connection: ReconnectingConnection): void {
     if (this.scheduler && !this.schedulerStarted && !this.stopping) {
       // Arrivals start with the first usable connection, so the ramp is not spent dropping iterations.
       this.schedulerStarted = true;
@@ -270,6 +292,7 @@ export class WorkloadRunner implements ConnectionHost {
       unmeasuredReconnects,
       requestErrors: [...this.requestErrors].map(([code, count]) => ({ code, count })),
       refusedUpgrades: this.refusedUpgrades,
+      ...(this.profileSession === undefined ? {} : { profile: this.profileSession.stats }),
     };
     this.post({ type: 'done', snapshot: this.recorder.snapshot(), stats });
     // Give close frames a moment to leave, then make sure nothing keeps the thread alive.

@@ -14,8 +14,8 @@ import { METRIC_CATALOG } from '../../../scenarios/result/metric-catalog.js';
 const override = (knob: string, value: string, scenario?: string) => ({ knob, value, source: 'test', ...(scenario ? { scenario } : {}) });
 
 describe('the scenario catalog', () => {
-  it('has the six scenarios of the issue, each building a workload from its defaults', () => {
-    expect(SCENARIOS.map((s) => s.name)).toEqual(['latency', 'reconnect-storm', 'sync-progress', 'soak', 'sse-baseline', 'http-under-load']);
+  it('has the scenarios of the issues, each building a workload from its defaults', () => {
+    expect(SCENARIOS.map((s) => s.name)).toEqual(['latency', 'reconnect-storm', 'sync-progress', 'soak', 'fan-out', 'sse-baseline', 'http-under-load']);
     for (const scenario of SCENARIOS) {
       const workload = scenario.workload(resolveScenarioOptions(scenario, []));
       expect(workload.kind).toBe(scenario.engines[0] === 'autocannon' ? 'http' : 'ws');
