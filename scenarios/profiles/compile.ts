@@ -20,6 +20,7 @@ export interface CompiledProfile {
   headers: Readonly<Record<string, string>>;
   handshake: { send: CompiledTemplate | undefined; expect: CompiledMatcher | undefined; timeoutMs: number } | undefined;
   autoReplies: readonly { match: CompiledMatcher; send: CompiledTemplate }[];
+  ignore: CompiledMatcher | undefined;
   request: { send: CompiledTemplate; reply: CompiledReply; error: CompiledMatcher | undefined } | undefined;
   subscribe: { send: CompiledTemplate; ack: CompiledReply | undefined } | undefined;
   events:
@@ -58,6 +59,7 @@ export function compileProfile(profile: ProtocolProfile, options: CompileOptions
         }
       : undefined,
     autoReplies: (profile.autoReplies ?? []).map((reply) => ({ match: compileMatch(reply.match), send: template(reply.send) })),
+    ignore: profile.ignore === undefined ? undefined : compileMatch(profile.ignore),
     request: profile.request
       ? { send: template(profile.request.send), reply: compileReply(profile.request.reply), error: profile.request.error === undefined ? undefined : compileMatch(profile.request.error) }
       : undefined,

@@ -91,6 +91,8 @@ export const profileSchema = z
       .optional(),
     /** Messages the server sends that need an answer, such as a protocol-level ping. */
     autoReplies: z.array(z.object({ match: matchSchema, send: templateSchema }).strict()).optional(),
+    /** Messages that need nothing (a stream's `complete` after its reply, say): not counted as unrecognised. */
+    ignore: matchSchema.optional(),
     /** The request a scenario times (latency, soak). */
     request: z
       .object({

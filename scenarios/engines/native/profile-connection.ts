@@ -145,7 +145,7 @@ export class ProfileConnection extends ReconnectingConnection {
       return;
     }
     if (this.settleNextMatching(message)) return;
-    this.stats.unrecognised += 1;
+    if (this.protocol.ignore?.(message) !== true) this.stats.unrecognised += 1;
   }
 
   private values(id: number, seq: number): TemplateValues {
