@@ -27,7 +27,7 @@ import { createAutocannonEngine } from './engines/autocannon/engine.js';
 import { findK6Binary } from './engines/k6/k6-binary.js';
 import { runK6Scenario } from './engines/k6/run.js';
 import { createNativeEngine } from './engines/native/engine.js';
-import type { Engine, EngineOutcome, HttpWorkload, WsWorkload } from './engines/types.js';
+import type { Engine, EngineOutcome, HttpWorkload, SseWorkload, WsWorkload } from './engines/types.js';
 import { histogramOf, newHistogram } from './result/histogram.js';
 import { METRIC_CATALOG } from './result/metric-catalog.js';
 import { MetricsRecorder, buildResult, mergeSnapshots, type RecorderSnapshot } from './result/recorder.js';
@@ -253,7 +253,7 @@ async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, t
       let stepOutcomes: { scenario: PlannedScenario; outcome: EngineOutcome }[];
       try {
         stepOutcomes = await runConcurrently(step.scenarios, (scenario) => {
-          const engine = (scenario.engine === 'native' ? engines.native : engines.autocannon) as Engine<WsWorkload | HttpWorkload>;
+          const engine = (scenario.engine === 'native' ? engines.native : engines.autocannon) as Engine<WsWorkload | HttpWorkload | SseWorkload>;
           return engine.run(scenario.definition.name, withProfile(scenario.definition.workload(scenario.options), request.profile), {
             runId,
             startMs,
@@ -353,6 +353,10 @@ async function runWithK6(steps: readonly PlannedStep[], target: LoadTarget, thre
  */
 function checkProfileFits(steps: readonly PlannedStep[], request: LoadRunRequest): void {
   const loaded = request.profile;
+  const streamsSse = steps.some((step) => step.scenarios.some((s) => s.definition.name === 'sse-stream'));
+  if (streamsSse && loaded?.profile.sse === undefined) {
+    throw new UsageError('PROFILE_UNSUPPORTED', `sse-stream streams the endpoint a profile's sse section names: give --profile with one (docs/load.md "Protocol profiles"${loaded === undefined ? '' : `; ${loaded.source} has none`}).`);
+  }
   if (loaded === undefined || loaded.envelope) return;
   const name = loaded.profile.name;
   if (request.target === undefined) {
@@ -368,9 +372,11 @@ function checkProfileFits(steps: readonly PlannedStep[], request: LoadRunRequest
   }
 }
 
-/** The workload with the run's profile (WebSocket workloads only; the envelope needs none). */
-function withProfile<W extends WsWorkload | HttpWorkload>(workload: W, loaded: LoadedProfile | undefined): W {
-  if (workload.kind !== 'ws' || loaded === undefined || loaded.envelope) return workload;
+/** The workload with the run's profile: WebSocket workloads (the envelope needs none), and the SSE endpoint of sse-stream. */
+function withProfile<W extends WsWorkload | HttpWorkload | SseWorkload>(workload: W, loaded: LoadedProfile | undefined): W {
+  if (loaded === undefined) return workload;
+  if (workload.kind === 'sse') return { ...workload, ...(loaded.profile.sse === undefined ? {} : { sse: loaded.profile.sse }), profileName: loaded.profile.name };
+  if (workload.kind !== 'ws' || loaded.envelope) return workload;
   return { ...workload, profile: loaded.profile };
 }
 

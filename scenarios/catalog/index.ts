@@ -12,6 +12,7 @@ import { latencyScenario } from './latency.js';
 import { reconnectStormScenario } from './reconnect-storm.js';
 import { soakScenario } from './soak.js';
 import { sseBaselineScenario } from './sse-baseline.js';
+import { sseStreamScenario } from './sse-stream.js';
 import { syncProgressScenario } from './sync-progress.js';
 import type { ScenarioDefinition } from './types.js';
 
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   soakScenario,
   fanOutScenario,
   sseBaselineScenario,
+  sseStreamScenario,
   httpUnderLoadScenario,
 ];
 

@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { WsWorkloadSettings } from '../k6/lib/workload-plan.js';
 import type { RecorderSnapshot } from '../result/recorder.js';
 import type { EngineName, GeneratorHealth } from '../result/types.js';
-import type { ProtocolProfile } from '../profiles/schema.js';
+import type { ProtocolProfile, SseProfile } from '../profiles/schema.js';
 import type { LoadTarget } from '../target.js';
 
 export type { CutMode } from '../k6/lib/workload-plan.js';
@@ -45,7 +45,25 @@ export interface HttpWorkload {
   timeoutMs: number;
 }
 
-export type Workload = WsWorkload | HttpWorkload;
+/**
+ * Server-Sent Events streams (native engine, sse-stream): `connections` streams of the profile's
+ * `sse` endpoint — GET streams held open and resumed with Last-Event-ID, or POST streams each timed
+ * to its end and started again.
+ */
+export interface SseWorkload {
+  kind: 'sse';
+  connections: number;
+  durationMs: number;
+  rampUpMs: number;
+  /** Wait before reopening a GET stream that ended (unless the server sent `retry:`). */
+  reconnectDelayMs: number;
+  /** The endpoint, from the run's profile (set by the orchestrator). */
+  sse?: SseProfile;
+  /** The profile's name, for reports. */
+  profileName?: string;
+}
+
+export type Workload = WsWorkload | HttpWorkload | SseWorkload;
 
 /** A live view of an engine's run, for the progress line and `abortOnFail`. */
 export interface EngineProgress {

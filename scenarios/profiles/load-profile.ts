@@ -175,7 +175,7 @@ function resolveVars(declared: Record<string, string | null>, given: Readonly<Re
  */
 function substituteVars(value: unknown, vars: Record<string, string | null>, source: string, at: string[]): unknown {
   if (typeof value === 'string') {
-    const inTemplate = at.includes('send');
+    const inTemplate = isTemplateField(at);
     return value.replace(VAR, (_, name: string) => {
       if (!(name in vars)) throw invalid(source, `${fieldName(at)}: {{var:${name}}} is not declared under vars`);
       const text = vars[name];
@@ -196,12 +196,17 @@ function substituteVars(value: unknown, vars: Record<string, string | null>, sou
         out[key] = item;
         continue;
       }
-      if (whole && !field.includes('send') && (whole[1] as string) in vars && vars[whole[1] as string] === null) continue;
+      if (whole && !isTemplateField(field) && (whole[1] as string) in vars && vars[whole[1] as string] === null) continue;
       out[key] = substituteVars(item, vars, source, field);
     }
     return out;
   }
   return value;
+}
+
+/** Inside a message template (`…send`, `sse.body`)? */
+function isTemplateField(at: readonly string[]): boolean {
+  return at.includes('send') || (at[0] === 'sse' && at[1] === 'body');
 }
 
 function checkTemplates(profile: ProtocolProfile, source: string): void {
@@ -211,6 +216,7 @@ function checkTemplates(profile: ProtocolProfile, source: string): void {
     ['subscribe.send', profile.subscribe?.send],
     ['unsubscribe.send', profile.unsubscribe?.send],
     ['close.send', profile.close?.send],
+    ['sse.body', profile.sse?.body],
     ...(profile.autoReplies ?? []).map((reply, i): [string, unknown] => [`autoReplies.${i}.send`, reply.send]),
   ];
   for (const [field, template] of templates) {

@@ -122,6 +122,38 @@ export const profileSchema = z
       })
       .strict()
       .optional(),
+    /**
+     * The service's Server-Sent Events side (the sse-stream scenario): a GET stream held open and
+     * resumed with Last-Event-ID, or a POST whose streamed response is timed to its end.
+     */
+    sse: z
+      .object({
+        /** A path on the target's host (`/api/stream`), or a whole http(s) URL. */
+        url: z.string().regex(/^(\/|https?:\/\/)/, 'a path starting with / (on the target\'s host) or an http(s):// URL'),
+        method: z.enum(['GET', 'POST']).optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+        /** The POST body (a template: `{{vu}}`, `{{seq}}`, `{{now}}`, `{{payload}}`…); JSON for an object. */
+        body: templateSchema.optional(),
+        events: z
+          .object({
+            /** Only events of this `event:` name count (default: every event). */
+            event: z.string().min(1).optional(),
+            /** In the event's JSON `data`. */
+            seqPath: jsonPath.optional(),
+            /** The sequence number is the number that ends the event's `id:` (`42`, `k3j9-42`). */
+            seqFromId: z.boolean().optional(),
+            timestampPath: jsonPath.optional(),
+            timestampUnit: z.enum(['ms', 's']).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .superRefine((sse, context) => {
+        if (sse.body !== undefined && sse.method !== 'POST') context.addIssue({ code: 'custom', path: ['body'], message: 'a body needs method: POST' });
+        if (sse.events?.seqPath !== undefined && sse.events.seqFromId === true) context.addIssue({ code: 'custom', path: ['events'], message: 'give seqPath or seqFromId, not both' });
+      })
+      .optional(),
     /** Sent for each subscription at the end of the run; `{{id}}` is the id its subscribe used. */
     unsubscribe: z.object({ send: templateSchema }).strict().optional(),
     close: z
@@ -135,8 +167,8 @@ export const profileSchema = z
   })
   .strict()
   .superRefine((profile, context) => {
-    if (profile.request === undefined && profile.subscribe === undefined && profile.events === undefined) {
-      context.addIssue({ code: 'custom', message: 'a profile needs request (something to time), or subscribe/events (events to measure), or both' });
+    if (profile.request === undefined && profile.subscribe === undefined && profile.events === undefined && profile.sse === undefined) {
+      context.addIssue({ code: 'custom', message: 'a profile needs request (something to time), or subscribe/events (events to measure), or sse (a Server-Sent Events stream)' });
     }
     if (profile.subscribe !== undefined && profile.events === undefined) {
       context.addIssue({ code: 'custom', path: ['events'], message: 'subscribe needs events: say how its events are recognised (events.match)' });
@@ -149,6 +181,7 @@ export type MessageMatcher = z.infer<typeof matcherSchema>;
 export type MessageMatch = z.infer<typeof matchSchema>;
 export type MessageTemplate = z.infer<typeof templateSchema>;
 export type ReplyRule = z.infer<typeof replySchema>;
+export type SseProfile = NonNullable<ProtocolProfile['sse']>;
 
 /** The profile of wsmig's own envelope: the native engine runs it with its full client (resume, resync, drain, syncs). */
 export const WSMIG_PROFILE_NAME = 'wsmig';

@@ -49,6 +49,13 @@ export const METRIC_CATALOG: readonly MetricDefinition[] = [
   define('ws_msgs_lost', 'counter', 'count', 'message-integrity', 'Events never delivered: gaps in a channel\'s seq, or events lost to a resync.'),
   define('ws_msgs_duplicated', 'counter', 'count', 'message-integrity', 'Events delivered more than once (a seq seen again).'),
   define('sse_sync_duration', 'trend', 'ms', 'message-latency', 'Time to complete a sync over the legacy POST /commands/sync stream.'),
+  define('sse_connecting', 'trend', 'ms', 'connection-stability', 'sse-stream: time from an SSE request to its response headers.'),
+  define('sse_event_latency', 'trend', 'ms', 'message-latency', 'sse-stream: event delivery latency, from the send timestamp in the event to receipt.'),
+  define('sse_event_interarrival', 'trend', 'ms', null, 'sse-stream: time between two events on a stream, recorded instead of sse_event_latency when events carry no timestamp. Not a delivery latency.'),
+  define('sse_msgs_lost', 'counter', 'count', 'message-integrity', 'sse-stream: events never delivered (gaps in their sequence number).'),
+  define('sse_msgs_duplicated', 'counter', 'count', 'message-integrity', 'sse-stream: events delivered more than once (a sequence number seen again).'),
+  define('sse_reconnect_duration', 'trend', 'ms', 'connection-stability', 'sse-stream: time from a GET stream lost to the next one\'s headers (resumed with Last-Event-ID).'),
+  define('sse_stream_duration', 'trend', 'ms', 'message-latency', 'sse-stream: time from a POST to the end of its streamed response.'),
   // the target server, scraped from its /metrics during the run
   define('server_rss_bytes', 'gauge', 'bytes', 'resource-use', 'Server resident memory.'),
   define('server_cpu_percent', 'gauge', 'percent', 'resource-use', 'Server CPU use, percent of one core, between two scrapes.'),

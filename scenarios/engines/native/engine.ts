@@ -13,10 +13,11 @@ import { WsmigError, messageOf } from '../../../lib/errors.js';
 import { PACKAGE_ROOT } from '../../../lib/package-info.js';
 import { cutOffsetsMs } from '../../k6/lib/workload-plan.js';
 import { mergeSnapshots, type RecorderSnapshot } from '../../result/recorder.js';
-import type { CutMode, Engine, EngineContext, EngineOutcome, WsWorkload } from '../types.js';
+import type { CutMode, Engine, EngineContext, EngineOutcome, SseWorkload, WsWorkload } from '../types.js';
 import { assessGenerator, workerWarnings } from './health.js';
 import type { ParentMessage, WorkerMessage, WorkerSpec, WorkerStats, WorkerStatus } from './messages.js';
 import { profileCoverageWarnings, sumProfileStats } from './profile-coverage.js';
+import { runSseStreams } from './sse-streams.js';
 
 export interface NativeEngineOptions {
   /** Worker threads; default one per core, never more than connections. */
@@ -48,11 +49,11 @@ export function splitEvenly(total: number, parts: number): number[] {
   return Array.from({ length: parts }, (_, i) => Math.floor(total / parts) + (i < total % parts ? 1 : 0));
 }
 
-/** Creates the native engine. */
-export function createNativeEngine(options: NativeEngineOptions = {}): Engine<WsWorkload> {
+/** Creates the native engine: WebSocket workloads on worker threads, SSE streams (sse-stream) in-process. */
+export function createNativeEngine(options: NativeEngineOptions = {}): Engine<WsWorkload | SseWorkload> {
   return {
     name: 'native',
-    run: (scenario, workload, context) => runNative(scenario, workload, context, options),
+    run: (scenario, workload, context) => (workload.kind === 'sse' ? runSseStreams(scenario, workload, context) : runNative(scenario, workload, context, options)),
   };
 }
 

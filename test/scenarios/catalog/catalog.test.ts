@@ -15,10 +15,10 @@ const override = (knob: string, value: string, scenario?: string) => ({ knob, va
 
 describe('the scenario catalog', () => {
   it('has the scenarios of the issues, each building a workload from its defaults', () => {
-    expect(SCENARIOS.map((s) => s.name)).toEqual(['latency', 'reconnect-storm', 'sync-progress', 'soak', 'fan-out', 'sse-baseline', 'http-under-load']);
+    expect(SCENARIOS.map((s) => s.name)).toEqual(['latency', 'reconnect-storm', 'sync-progress', 'soak', 'fan-out', 'sse-baseline', 'sse-stream', 'http-under-load']);
     for (const scenario of SCENARIOS) {
       const workload = scenario.workload(resolveScenarioOptions(scenario, []));
-      expect(workload.kind).toBe(scenario.engines[0] === 'autocannon' ? 'http' : 'ws');
+      expect(workload.kind).toBe(scenario.engines[0] === 'autocannon' ? 'http' : scenario.name === 'sse-stream' ? 'sse' : 'ws');
       expect(workload.durationMs).toBeGreaterThan(0);
     }
   });

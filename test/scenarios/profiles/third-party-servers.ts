@@ -87,3 +87,66 @@ export async function startGraphqlWsServer(): Promise<ThirdPartyServer> {
     },
   };
 }
+
+/**
+ * An SSE service written with express and better-sse, with a WebSocket endpoint beside it (ws) as
+ * a service mid-migration has: `GET /api/ticks` streams `tick` events `{ seq, ts }` (id = seq) and
+ * drops each stream after `dropAfter` events; a stream resumed with Last-Event-ID gets what it
+ * missed from the history. `POST /api/jobs` streams ten `progress` events and ends.
+ */
+export async function startSseServer(options: { dropAfter: number }): Promise<ThirdPartyServer & { wsUrl: string }> {
+  const { default: express } = await import('express');
+  const { createSession } = await import('better-sse');
+  const { createServer } = await import('node:http');
+  const app = express();
+  const history: { seq: number; ts: number }[] = [];
+  const sessions = new Set<{ push: (data: unknown, event: string, id: string) => void; sent: number; drop: () => void }>();
+  app.get('/api/ticks', (req, res) => {
+    void createSession(req, res, { retry: 50, keepAlive: 0 }).then((session) => {
+      const after = Number(session.lastId || 0);
+      const client = {
+        push: (data: unknown, event: string, id: string) => session.push(data, event, id),
+        sent: 0,
+        drop: () => res.destroy(),
+      };
+      for (const tick of history) if (after > 0 && tick.seq > after) session.push(tick, 'tick', String(tick.seq));
+      sessions.add(client);
+      res.on('close', () => sessions.delete(client));
+    });
+  });
+  app.post('/api/jobs', express.json(), (req, res) => {
+    void createSession(req, res, { keepAlive: 0 }).then(async (session) => {
+      for (let step = 1; step <= 10; step += 1) {
+        await sleep(10);
+        session.push({ job: (req.body as { job?: unknown }).job, step, ts: Date.now() }, 'progress', String(step));
+      }
+      res.end();
+    });
+  });
+  const server = createServer(app);
+  const wss = new WebSocketServer({ server, path: '/ws' });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let seq = 0;
+  const ticker = setInterval(() => {
+    seq += 1;
+    const tick = { seq, ts: Date.now() };
+    history.push(tick);
+    if (history.length > 1_000) history.shift();
+    for (const client of sessions) {
+      client.push(tick, 'tick', String(seq));
+      client.sent += 1;
+      if (client.sent >= options.dropAfter) client.drop();
+    }
+  }, EVENT_INTERVAL_MS);
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    close: async () => {
+      clearInterval(ticker);
+      wss.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
