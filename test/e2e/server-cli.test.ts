@@ -61,6 +61,10 @@ describe('wsmig server', () => {
       [['--upstream-route', '/events'], /--upstream-route shapes the SSE bridge: give --upstream/],
       [['--upstream', 'http://127.0.0.1:1', '--shared-route', 'events'], /--shared-route "events".*path such as \/events/],
       [['--upstream', 'http://127.0.0.1:1', '--forward-header', 'X Tenant'], /--forward-header "X Tenant".*header name/],
+      [['--redis', 'http://cache:6379'], /Invalid --redis: use a redis:\/\/ or rediss:\/\/ URL/],
+      [['--redis', 'redis://127.0.0.1:1', '--state-file', 'state.json'], /--state-file cannot go with --redis/],
+      [['--redis-prefix', 'app:'], /--redis-prefix and --job-lease need --redis/],
+      [['--redis', 'redis://127.0.0.1:1', '--job-lease', 'long'], /--job-lease "long"/],
     ];
     for (const [args, message] of cases) {
       const result = await runCli(['server', ...args]);

@@ -16,7 +16,7 @@ import type { SyncStatusReply } from '../../../protocol/index.js';
 import { LEASE_LOST, type JobLeases, type LeaseClaim, type StatusFence } from '../../job-leases.js';
 import { chatKey, type StatusStore } from '../../status-store.js';
 import { openRedisConnections, type RedisConnections } from './connection.js';
-import { engineErrorOf } from './errors.js';
+import { engineErrorOf, unreachableAtStart } from './errors.js';
 import { redisHubOn, type RedisHub } from './hub.js';
 import { LuaScript } from './scripts.js';
 
@@ -102,7 +102,7 @@ export async function openRedisEngine(options: RedisEngineOptions): Promise<Redi
   try {
     redis = await openRedisConnections({ url: options.url, logger }, options.connectTimeoutMs ?? 10_000);
   } catch (error) {
-    throw engineErrorOf(error, 'connect');
+    throw unreachableAtStart(options.url, error);
   }
   const prefix = options.prefix ?? 'wsmig:';
   const hub = redisHubOn(redis, { prefix, replayBufferSize: options.replayBufferSize, channelTtlMs: options.channelTtlMs, logger, epoch: options.instance, ...(options.clock ? { clock: options.clock } : {}) });

@@ -6,6 +6,7 @@
  */
 import { ErrorReply } from '@redis/client';
 import { WsmigError, messageOf } from '../../../../lib/errors.js';
+import { redactedUrl } from './connection.js';
 
 export const EngineErrorCode = {
   unavailable: 'ENGINE_UNAVAILABLE',
@@ -40,4 +41,9 @@ export function engineErrorOf(error: unknown, what: string): EngineError {
 
 export function closedError(what: string): EngineError {
   return new EngineError(EngineErrorCode.closed, `the Redis hub is closed (${what})`);
+}
+
+/** Redis could not be reached when the engine started: nothing runs yet, so the message says what to check. */
+export function unreachableAtStart(url: string, error: unknown): EngineError {
+  return new EngineError(EngineErrorCode.unavailable, `cannot reach Redis at ${redactedUrl(url)} (${messageOf(error)}): start it, or check the URL (--redis or WSMIG_REDIS_URL)`, error);
 }

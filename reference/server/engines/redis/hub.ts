@@ -22,7 +22,7 @@ import type { ResyncReason } from '../../../protocol/index.js';
 import { silentLogger, type Logger } from '../../../../lib/logger.js';
 import { messageOf } from '../../../../lib/errors.js';
 import { openRedisConnections, reconnectDelay, type RedisConnections } from './connection.js';
-import { closedError, engineErrorOf } from './errors.js';
+import { closedError, engineErrorOf, unreachableAtStart } from './errors.js';
 import { candidateEpoch, channelKeys, LuaScript, NEWEST_SCRIPT, PUBLISH_SCRIPT, READ_SCRIPT, streamEntriesOf, type ChannelKeys } from './scripts.js';
 
 export interface RedisHubOptions {
@@ -131,7 +131,7 @@ export async function createRedisHub(options: RedisHubOptions): Promise<RedisHub
   try {
     connections = await openRedisConnections({ url: options.url, logger }, options.connectTimeoutMs ?? 10_000);
   } catch (error) {
-    throw engineErrorOf(error, 'connect');
+    throw unreachableAtStart(options.url, error);
   }
   return new RedisChannelHub(options, logger, connections, true);
 }
