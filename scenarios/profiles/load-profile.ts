@@ -63,7 +63,7 @@ export async function loadProfile(spec: string, options: LoadProfileOptions = {}
   if (!parsed.success) throw invalid(source, issuesText(parsed.error));
   const profile = parsed.data;
   checkTemplates(profile, source);
-  const isBuiltinWsmig = raw.builtinName === WSMIG_PROFILE_NAME && raw.layers === 1 && Object.keys(options.vars ?? {}).length === 0;
+  const isBuiltinWsmig = raw.builtinName === WSMIG_PROFILE_NAME && raw.layers === 1;
   if (!isBuiltinWsmig && profile.name === WSMIG_PROFILE_NAME) {
     throw invalid(source, `name: "${WSMIG_PROFILE_NAME}" is the built-in profile's name; give your profile its own name`);
   }

@@ -99,7 +99,7 @@ describe('profile files', () => {
   });
 
   it('keeps the built-in wsmig name for the built-in', async () => {
-    const error = await loadError(await profileFile('w.yaml', 'extends: wsmig\nvars: { channel: other }\n'));
+    const error = await loadError(await profileFile('w.yaml', 'extends: wsmig\nclose: { code: 4000 }\n'));
     expect(error.message).toMatch(/"wsmig" is the built-in profile's name/);
   });
 

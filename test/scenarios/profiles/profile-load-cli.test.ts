@@ -155,6 +155,18 @@ describe('load run on protocol profiles, against servers wsmig did not write', (
   });
 });
 
+describe('fan-out on wsmig\'s own envelope (no --profile)', () => {
+  it('every subscriber of the one syncing chat gets its events, timed and checked by seq', async () => {
+    const { run, result } = await loadRun(['fan-out', '--duration', '3s', '--ramp-up', '300ms', '--connections', '20']);
+    const events = count(result, 'ws_event_latency', 'fan-out');
+    expect(events).toBeGreaterThan(20 * 10);
+    expect(metric(result, 'ws_msgs_lost', 'fan-out')?.samples).toBeGreaterThanOrEqual(events);
+    expect(result.scenarios[0]?.options['profile']).toBeUndefined();
+    expect(['pass', 'fail']).toContain(result.verdict?.status);
+    expect(run.exitCode).toBe(result.verdict?.status === 'pass' ? 0 : 99);
+  });
+});
+
 describe('profile mistakes on the command line', () => {
   it('a bad profile file exits 2 naming the field, before anything connects', async () => {
     const file = path.join(dir(), 'bad.json');
