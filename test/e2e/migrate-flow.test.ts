@@ -1,10 +1,14 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { echoTraffic, envValue, foreignStatus, injectLatency, phaseCommits, readState, transport } from '../migration/helpers/flow.js';
 import { LEGACY_FILE, exampleAppForSuite, typecheckServer } from '../migration/helpers/example-app.js';
 import { exists } from '../migration/helpers/temp-repo.js';
+
+/** The default watch's latency threshold alone: a busy machine's event-loop lag or CPU cannot breach it before the injected latency does. */
+const RPC_LATENCY_ONLY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'rpc-latency.thresholds.json');
 
 const ENV = { NODE_ENV: 'test' };
 
@@ -103,7 +107,7 @@ describe('a migration from prepare to a watch-triggered rollback', () => {
   it('a breach on the running service makes watch --rollback restore SSE within the failure limit', async () => {
     const traffic = echoTraffic(`ws://127.0.0.1:${app.port}/ws`);
     try {
-      const watch = spawnCli(['watch', '--interval', '1s', '--failure-limit', '2', '--rollback', '--json', '--max-duration', '60s'], { cwd: app.root, env: ENV });
+      const watch = spawnCli(['watch', '--thresholds', RPC_LATENCY_ONLY, '--interval', '1s', '--failure-limit', '2', '--rollback', '--json', '--max-duration', '60s'], { cwd: app.root, env: ENV });
       let printed = '';
       watch.stdout?.on('data', (chunk: Buffer) => (printed += String(chunk)));
       // Let the watch see two healthy intervals, then make every reply 400 ms late.

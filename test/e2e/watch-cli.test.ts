@@ -1,8 +1,19 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { echoTraffic } from '../migration/helpers/flow.js';
 import { freePort } from '../migration/helpers/service.js';
+
+/**
+ * The same metrics as the default watch thresholds, with bounds a busy CI machine stays within: the
+ * healthy case tests the watch's plumbing; the breaches are tested with the defaults.
+ */
+const HEALTHY_ON_A_BUSY_MACHINE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'healthy-on-a-busy-machine.thresholds.json');
+
+/** The default watch's latency threshold alone: a busy machine's event-loop lag or CPU cannot breach it before the injected latency does. */
+const RPC_LATENCY_ONLY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'rpc-latency.thresholds.json');
 
 interface Line {
   event: string;
@@ -33,7 +44,7 @@ describe('wsmig watch against a live /metrics', () => {
   });
 
   it('ends a healthy watch at --max-duration with exit 0, logging every evaluation', async () => {
-    const result = await runCli(['watch', '--metrics', `${server.url}/metrics`, '--interval', '500ms', '--max-duration', '3s', '--json'], { timeoutMs: 30_000 });
+    const result = await runCli(['watch', '--metrics', `${server.url}/metrics`, '--thresholds', HEALTHY_ON_A_BUSY_MACHINE, '--interval', '500ms', '--max-duration', '3s', '--json'], { timeoutMs: 30_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     const out = lines(result.stdout);
     const evaluations = out.filter((line) => line.event === 'evaluation');
@@ -46,7 +57,7 @@ describe('wsmig watch against a live /metrics', () => {
   });
 
   it('exits 99 after --failure-limit breaching evaluations in a row when not asked to roll back', async () => {
-    const watch = spawnCli(['watch', '--metrics', `${server.url}/metrics`, '--interval', '500ms', '--failure-limit', '3', '--max-duration', '30s', '--json']);
+    const watch = spawnCli(['watch', '--metrics', `${server.url}/metrics`, '--thresholds', RPC_LATENCY_ONLY, '--interval', '500ms', '--failure-limit', '3', '--max-duration', '30s', '--json']);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     server.setFaults({ latencyMs: 300 });
     const result = await watch;

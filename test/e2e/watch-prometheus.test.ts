@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
@@ -7,6 +8,15 @@ import { runCli, spawnCli } from '../helpers/cli.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { echoTraffic } from '../migration/helpers/flow.js';
 import { freePort } from '../migration/helpers/service.js';
+
+/**
+ * The same metrics as the default watch thresholds, with bounds a busy CI machine stays within: the
+ * healthy case tests the watch's plumbing; the breaches are tested with the defaults.
+ */
+const HEALTHY_ON_A_BUSY_MACHINE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'healthy-on-a-busy-machine.thresholds.json');
+
+/** The default watch's latency threshold alone: a busy machine's event-loop lag or CPU cannot breach it before the injected latency does. */
+const RPC_LATENCY_ONLY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'rpc-latency.thresholds.json');
 
 /** The Debian package's binary (`apt-get install prometheus`; .ci/run installs it best effort). */
 async function prometheusBinary(): Promise<string | undefined> {
@@ -59,7 +69,7 @@ describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scr
   });
 
   it('is healthy while the server is', async () => {
-    const result = await runCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="wsmig"', '--interval', '1s', '--max-duration', '4s', '--json'], { timeoutMs: 30_000 });
+    const result = await runCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="wsmig"', '--thresholds', HEALTHY_ON_A_BUSY_MACHINE, '--interval', '1s', '--max-duration', '4s', '--json'], { timeoutMs: 30_000 });
     expect(result.exitCode, result.stderr).toBe(0);
     expect(result.stderr).toContain(`watching prometheus ${prometheusUrl}`);
     const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; outcome?: string; evaluations?: number });
@@ -70,7 +80,7 @@ describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scr
   });
 
   it('breaches when the server turns slow, reading the same wsmig_* series through the query API', async () => {
-    const watch = spawnCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="wsmig"', '--interval', '1s', '--failure-limit', '2', '--max-duration', '40s', '--json']);
+    const watch = spawnCli(['watch', '--prometheus', prometheusUrl, '--prometheus-selector', 'job="wsmig"', '--thresholds', RPC_LATENCY_ONLY, '--interval', '1s', '--failure-limit', '2', '--max-duration', '40s', '--json']);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
     server.setFaults({ latencyMs: 400 });
     const result = await watch;

@@ -17,17 +17,22 @@ export const EXAMPLE_APP = path.join(REPO_ROOT, 'examples', 'legacy-app');
 export const LEGACY_FILE = 'packages/server/src/legacy-sync.ts';
 
 /**
- * Load-test thresholds sized for the light load test below: the machine running the tests is
- * shared, and a load generator starved of CPU makes its run inconclusive by design.
+ * Load-test thresholds sized for the light load test below. The end-to-end migrations test the
+ * phases' plumbing, not this machine's latency: the machine running the tests is shared, so the
+ * bound leaves room for a busy one (the gate's judgement itself is tested in test/migration and
+ * test/scenarios).
  */
 export const LIGHT_THRESHOLDS = {
-  'ws_rpc_duration{scenario:latency}': [{ threshold: 'p(99)<500', minSamples: 20 }],
+  'ws_rpc_duration{scenario:latency}': [{ threshold: 'p(99)<5000', minSamples: 5 }],
   ws_connect_success: ['rate>0.99'],
   ws_msgs_lost: ['count==0'],
 };
 
-/** The `loadTest` section of a quick test run. */
-export const LIGHT_LOAD_TEST = { scenarios: ['latency'], duration: '2s', connections: 4, rate: 30, set: { rampUp: '500ms', syncs: 2 } };
+/**
+ * The `loadTest` section of a quick test run: about ten sends, so however busy the machine, the
+ * generator never has more late sends than it tolerates (10) and the run is never inconclusive for it.
+ */
+export const LIGHT_LOAD_TEST = { scenarios: ['latency'], duration: '2s', connections: 4, rate: 5, set: { rampUp: '500ms', syncs: 2 } };
 
 export interface ExampleApp {
   root: string;
