@@ -311,7 +311,7 @@ export class SyncService {
     const renew = async (): Promise<void> => {
       if (this.jobs.get(job.key) !== job || job.lease === undefined) return;
       try {
-        if (await leases.renew(job.key, job.lease)) job.renewedAtMs = this.options.clock();
+        if ((await leases.renew(job.key, job.lease)) || (await this.reclaim(job))) job.renewedAtMs = this.options.clock();
         else this.abandon(job, 'its lease was taken over');
       } catch (error) {
         if (this.options.clock() - job.renewedAtMs >= leases.ttlMs) this.abandon(job, `its lease could not be renewed (${messageOf(error)})`);
@@ -319,6 +319,18 @@ export class SyncService {
     };
     job.renewTimer = setInterval(() => void renew(), Math.max(20, Math.floor(leases.ttlMs / 3)));
     job.renewTimer.unref();
+  }
+
+  /**
+   * Takes a run's lease back when it is gone but nobody else holds it (it expired during a long
+   * pause, or Redis restarted empty): the run goes on here. False when another instance holds it.
+   */
+  private async reclaim(job: SyncJob): Promise<boolean> {
+    const leases = this.options.leases;
+    if (leases === undefined || job.lease === undefined) return false;
+    const claim = await leases.acquire(job.key, job.lease);
+    if (claim.acquired) this.options.logger.warn({ chatId: job.record.chatId, runId: job.record.runId }, 'the lease of a sync run running here had vanished (Redis restarted?): taken back');
+    return claim.acquired;
   }
 
   /** Stops a run here without a word to the store or the channel: another instance runs it now. */
@@ -428,7 +440,12 @@ export class SyncService {
       return;
     }
     const fence: StatusFence = { job: job.key, holder: job.lease };
-    await this.options.store.set(record, fence);
+    try {
+      await this.options.store.set(record, fence);
+    } catch (error) {
+      if (!isLeaseLost(error) || !(await this.reclaim(job))) throw error;
+      await this.options.store.set(record, fence);
+    }
   }
 
   private save(record: SyncStatusReply): void {

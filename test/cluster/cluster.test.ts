@@ -189,4 +189,37 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
       await removeDir(out);
     }
   }, 180_000);
+
+  it('Redis killed and restarted empty mid-sync: the instances recover, the run completes once, and what clients missed is a resync, never a silent gap', async () => {
+    const chatId = 'redis-restart-1';
+    const channel = `sync:${chatId}`;
+    const watchers = await Promise.all(Array.from({ length: 6 }, () => connect()));
+    const seen = watchers.map((client) => watch(client, channel));
+    await Promise.all(watchers.map((client) => client.request(MessageType.syncStatus, { chatId })));
+    const started = (await watchers[0]?.request(MessageType.syncStart, { chatId })) as { status: string; runId: string };
+    expect(started.status).toBe('started');
+    await vi.waitFor(() => expect(Math.min(...seen.map((s) => s.seqs.length))).toBeGreaterThanOrEqual(6), { timeout: 10_000 });
+
+    await server.kill();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await server.start();
+
+    await vi.waitFor(() => expect(seen.every((s) => s.types.includes('sync:complete'))).toBe(true), { timeout: 30_000, interval: 100 });
+    for (const s of seen) {
+      expect(s.types.filter((type) => type === 'sync:complete')).toHaveLength(1);
+      // Before the restart: 1, 2, 3, …; the history Redis lost is announced by a resync (new
+      // epoch) and the events after it follow from its seq, each once, in order.
+      const cut = s.resyncs.length === 0 ? s.seqs.length : s.seqs.findIndex((seq, i) => i > 0 && seq <= (s.seqs[i - 1] as number));
+      const before = cut === -1 ? s.seqs : s.seqs.slice(0, cut);
+      expect(before).toEqual(Array.from({ length: before.length }, (_, i) => i + 1));
+      if (cut !== -1 && cut < s.seqs.length) {
+        expect(s.resyncs.length).toBeGreaterThan(0);
+        const after = s.seqs.slice(cut);
+        const from = (s.resyncs.at(-1) as ResyncPayload).seq;
+        expect(after).toEqual(Array.from({ length: after.length }, (_, i) => from + i + 1));
+      }
+    }
+    const status = (await watchers[0]?.request(MessageType.syncStatus, { chatId })) as { syncStatus: string; runId: string };
+    expect(status).toMatchObject({ syncStatus: 'completed', runId: started.runId });
+  }, 60_000);
 });
