@@ -9,3 +9,14 @@ declare const console: {
   error(...values: unknown[]): void;
   debug(...values: unknown[]): void;
 };
+
+/**
+ * k6 has no global WHATWG `URL`. The protocol module the scripts import has one function that uses
+ * it (`sseChannelForUrl`, for the SSE bridge) and that the scripts never call: it is declared here
+ * for the type check only, and the bundle leaves the function out (a test checks that).
+ */
+declare class URL {
+  constructor(url: string, base?: string);
+  readonly pathname: string;
+  readonly search: string;
+}

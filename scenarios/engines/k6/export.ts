@@ -1,6 +1,6 @@
 /**
  * `wsmig load export k6 <scenario>`: everything needed to run a scenario with k6 elsewhere — the
- * script and its helpers (flat, so the folder also fits a ConfigMap), the options it runs with,
+ * script (one bundled file, so the folder also fits a ConfigMap), the options it runs with,
  * the thresholds k6 can evaluate, a `run.sh`, a README, and with `operator` a k6-operator
  * `TestRun` manifest for distributed load.
  */
@@ -14,7 +14,7 @@ import { readThresholdsFile } from '../../thresholds/index.js';
 import { k6EnvArguments, k6EnvFor, type K6Target } from './k6-env.js';
 import { k6ThresholdsFor } from './k6-thresholds.js';
 import { OPERATOR_SCRIPT_DIR, operatorManifest, resourceNameOf } from './operator-manifest.js';
-import { COMPILED_SCRIPTS_DIR, assertK6Scenario, flattenedScript, type ScriptFile } from './script-files.js';
+import { COMPILED_SCRIPTS_DIR, assertK6Scenario, bundledScript, type ScriptFile } from './script-files.js';
 
 /** WebSocket connections per k6 VU when `socketsPerVu` is not given (the scripts' default). */
 export const DEFAULT_SOCKETS_PER_VU = SOCKETS_PER_VU.default as number;
@@ -85,8 +85,8 @@ function readme(scenario: string, scriptFile: string, options: Readonly<Record<s
     .join('\n');
   return `# wsmig scenario \`${scenario}\` for k6
 
-Exported by wsmig ${packageVersion()}. The script is a plain ES module that imports only k6
-modules and its own helpers (the \`wsmig-*.js\` files beside it).
+Exported by wsmig ${packageVersion()}. The script is one plain ES module, bundled with the wsmig
+protocol code it needs, that imports only k6 modules.
 
 ## Run it
 
@@ -139,12 +139,12 @@ export async function exportK6Scenario(name: string, options: ExportK6Options): 
   if (options.parallelism !== undefined && !options.operator) {
     throw new UsageError('BAD_PARALLELISM', '--parallelism applies to the k6-operator manifest: add --operator.');
   }
-  const scriptFiles = await flattenedScript(name, options.scriptsDir ?? COMPILED_SCRIPTS_DIR);
-  const scriptFile = (scriptFiles[0] as ScriptFile).name;
+  const script = await bundledScript(name, options.scriptsDir ?? COMPILED_SCRIPTS_DIR);
+  const scriptFile = script.name;
   const target = options.target ?? DEFAULT_EXPORT_TARGET;
   const notes: string[] = [];
 
-  const files: ScriptFile[] = [...scriptFiles];
+  const files: ScriptFile[] = [script];
   if (options.thresholdsFile !== undefined) {
     const converted = k6ThresholdsFor(await readThresholdsFile(options.thresholdsFile));
     notes.push(...converted.notes);

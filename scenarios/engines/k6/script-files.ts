@@ -1,15 +1,14 @@
 /**
- * The compiled k6 scripts (`npm run build` compiles scenarios/k6 to dist/k6) and the
- * files each one needs. An exported script is laid out flat — `<scenario>.js` beside
- * `wsmig-lib-<helper>.js` and `wsmig-runtime-<helper>.js` — because a Kubernetes ConfigMap, which
- * the k6-operator mounts as the script folder, cannot hold sub-folders.
+ * The bundled k6 scripts: `npm run build` bundles each of scenarios/k6 into one self-contained ES
+ * module in dist/k6 (scenarios/k6/bundle.mjs), importing only k6 modules — so an exported script is
+ * one file, which also fits the flat ConfigMap the k6-operator mounts as the script folder.
  */
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../../../lib/errors.js';
 import { PACKAGE_ROOT } from '../../../lib/package-info.js';
 
-/** Where `npm run build` puts the compiled k6 scripts. */
+/** Where `npm run build` puts the bundled k6 scripts. */
 export const COMPILED_SCRIPTS_DIR = path.join(PACKAGE_ROOT, 'dist', 'k6');
 
 /** The scenarios that have a k6 script. */
@@ -29,57 +28,34 @@ export function assertK6Scenario(name: string): asserts name is K6ScenarioName {
   }
 }
 
-/** The compiled script of a scenario. @throws UsageError when it has not been built. */
+/** The bundled script of a scenario. @throws UsageError when it has not been built. */
 export function compiledScriptPath(name: K6ScenarioName, scriptsDir = COMPILED_SCRIPTS_DIR): string {
   const file = path.join(scriptsDir, `${name}.js`);
   if (!existsSync(file)) {
-    throw new UsageError('K6_SCRIPT_NOT_BUILT', `The k6 script for "${name}" is missing (${file}). Run \`npm run build\` in the wsmig package to compile scenarios/k6.`);
+    throw new UsageError('K6_SCRIPT_NOT_BUILT', `The k6 script for "${name}" is missing (${file}). Run \`npm run build\` in the wsmig package to bundle scenarios/k6.`);
   }
   return file;
 }
 
-const RELATIVE_IMPORT = /(\bfrom\s*|\bimport\s*)(['"])(\.{1,2}\/[^'"]+)\2/g;
-
-/** The flat name of a compiled file, relative to the scripts folder: `lib/knobs.js` → `wsmig-lib-knobs.js`. */
-function flatNameOf(relativePath: string): string {
-  const posix = relativePath.split(path.sep).join('/');
-  return posix.includes('/') ? `wsmig-${posix.replace(/\//g, '-')}` : posix;
-}
+const RELATIVE_IMPORT = /(?:\bfrom\s*|\bimport\s*)(['"])(\.{1,2}\/[^'"]+)\1/;
 
 /** One file of an exported script. */
 export interface ScriptFile {
-  /** Its name in the export (flat). */
+  /** Its name in the export. */
   name: string;
-  /** Its content, imports rewritten to the flat names. */
   content: string;
 }
 
 /**
- * A scenario's script and every helper it imports (transitively), flattened: file names made flat
- * and import specifiers rewritten to match. The script comes first.
+ * A scenario's bundled script, the one file k6 needs.
+ * @throws UsageError when it imports a file of its own (a script compiled before the scripts were bundled: rebuild).
  */
-export async function flattenedScript(name: K6ScenarioName, scriptsDir = COMPILED_SCRIPTS_DIR): Promise<ScriptFile[]> {
-  const entry = compiledScriptPath(name, scriptsDir);
-  const files: ScriptFile[] = [];
-  const seen = new Set<string>();
-  const visit = async (absolute: string): Promise<void> => {
-    const relative = path.relative(scriptsDir, absolute);
-    if (seen.has(relative)) return;
-    seen.add(relative);
-    const code = await fs.readFile(absolute, 'utf8');
-    const dependencies: string[] = [];
-    const content = code.replace(RELATIVE_IMPORT, (_whole, keyword: string, quote: string, specifier: string) => {
-      const target = path.resolve(path.dirname(absolute), specifier);
-      const targetRelative = path.relative(scriptsDir, target);
-      if (targetRelative.startsWith('..') || path.isAbsolute(targetRelative)) {
-        throw new UsageError('K6_SCRIPT_LAYOUT', `${relative} imports ${specifier}, outside the k6 scripts folder: k6 scripts may import only k6 modules and their own helpers.`);
-      }
-      dependencies.push(target);
-      return `${keyword}${quote}./${flatNameOf(targetRelative)}${quote}`;
-    });
-    files.push({ name: flatNameOf(relative), content });
-    for (const dependency of dependencies) await visit(dependency);
-  };
-  await visit(entry);
-  return files;
+export async function bundledScript(name: K6ScenarioName, scriptsDir = COMPILED_SCRIPTS_DIR): Promise<ScriptFile> {
+  const file = compiledScriptPath(name, scriptsDir);
+  const content = await fs.readFile(file, 'utf8');
+  const relative = RELATIVE_IMPORT.exec(content);
+  if (relative !== null) {
+    throw new UsageError('K6_SCRIPT_LAYOUT', `${file} imports ${relative[2]}: it is not a bundled script. Run \`npm run build\` in the wsmig package to bundle scenarios/k6.`);
+  }
+  return { name: `${name}.js`, content };
 }

@@ -1,44 +1,14 @@
 /**
- * The wsmig wire envelope as the k6 scripts speak it (docs/protocol.md). k6 cannot import wsmig's
- * own protocol module, so this is a deliberately small copy of the parts the scripts need; a test
- * checks it against reference/protocol so the two cannot drift apart. No k6 imports: unit-tested in Node.
+ * The wsmig wire envelope as the k6 scripts speak it (docs/protocol.md): the protocol module itself
+ * (`reference/protocol`), bundled into each script, plus the few frames the scripts build. No k6
+ * imports: unit-tested in Node, and used by the native engine too.
  */
+import { MessageType, SYSTEM_CHANNEL, decodeFrame, encodeFrame, syncChannel, type WSMessage } from '../../../reference/protocol/index.js';
 
-/** Frame types the scripts send or handle (the same strings as reference/protocol's MessageType). */
-export const FrameType = {
-  subscribe: 'subscribe',
-  reply: 'reply',
-  error: 'error',
-  resync: 'resync',
-  drain: 'drain',
-  syncStart: 'sync:start',
-  echo: 'echo',
-  syncProgress: 'sync:progress',
-  syncComplete: 'sync:complete',
-  syncError: 'sync:error',
-} as const;
-
-/** The channel for notices about the whole connection (`drain`). */
-export const SYSTEM_CHANNEL = 'sys';
-
-/** An error carried by an `error` frame. */
-export interface ErrorBody {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
+export { MessageType, SYSTEM_CHANNEL };
 
 /** One frame: `{ id, channel, type, payload }` plus the optional sequencing fields of events. */
-export interface Envelope {
-  id: string;
-  channel: string;
-  type: string;
-  payload: unknown;
-  seq?: number;
-  ts?: number;
-  epoch?: string;
-  error?: ErrorBody;
-}
+export type Envelope = WSMessage;
 
 /** Where to resume a subscription: the last `seq` processed, in the server history `epoch`. */
 export interface ResumePoint {
@@ -48,42 +18,24 @@ export interface ResumePoint {
 
 /** The channel carrying a chat's sync events. */
 export function syncChannelOf(chatId: string): string {
-  return `sync:${chatId}`;
+  return syncChannel(chatId);
 }
 
 /** A request frame: the server answers it once, with the same `id`. */
 export function encodeRequest(id: string, channel: string, type: string, payload: unknown): string {
-  return JSON.stringify({ id, channel, type, payload });
+  return encodeFrame({ id, channel, type, payload });
 }
 
 /** A `subscribe` frame: live only, or resuming after `resume.fromSeq` in `resume.epoch`. */
 export function encodeSubscribe(id: string, channel: string, resume?: ResumePoint): string {
   const payload = resume === undefined ? {} : { fromSeq: resume.fromSeq, epoch: resume.epoch };
-  return encodeRequest(id, channel, FrameType.subscribe, payload);
-}
-
-function isNonEmptyString(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0;
+  return encodeRequest(id, channel, MessageType.subscribe, payload);
 }
 
 /** Decodes one text frame; `undefined` when it is not JSON or not an envelope. Never throws. */
 export function decodeEnvelope(text: string): Envelope | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const frame = value as Record<string, unknown>;
-  if (!isNonEmptyString(frame['id']) || !isNonEmptyString(frame['channel']) || !isNonEmptyString(frame['type'])) return undefined;
-  if (!('payload' in frame)) return undefined;
-  const seq = frame['seq'];
-  if (seq !== undefined && !(typeof seq === 'number' && Number.isInteger(seq) && seq >= 0)) return undefined;
-  const ts = frame['ts'];
-  if (ts !== undefined && !(typeof ts === 'number' && isFinite(ts))) return undefined;
-  if (frame['epoch'] !== undefined && typeof frame['epoch'] !== 'string') return undefined;
-  return frame as unknown as Envelope;
+  const decoded = decodeFrame(text);
+  return decoded.ok ? decoded.message : undefined;
 }
 
 /**

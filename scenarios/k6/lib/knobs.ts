@@ -4,6 +4,7 @@
  * step). Durations accept k6's notation (`500ms`, `30s`, `1m30s`); a bare number is milliseconds.
  * No k6 imports: unit-tested in Node.
  */
+import { parseDurationMs } from '../../../lib/duration.js';
 
 export type KnobKind = 'integer' | 'number' | 'duration' | 'enum';
 
@@ -26,22 +27,13 @@ export function knobEnvVar(name: string): string {
   return `WSMIG_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}`;
 }
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds of a duration (`500ms`, `30s`, `1m30s`, `2h`; a bare number is ms), or `undefined` when malformed. */
+/** Milliseconds of a duration (`500ms`, `30s`, `1m30s`, `2h`; a bare number is ms), or `undefined` when malformed: wsmig's own parser. */
 export function durationMsOf(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const part = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
-  let total = 0;
-  let consumed = 0;
-  let match: RegExpExecArray | null;
-  while ((match = part.exec(trimmed)) !== null) {
-    if (match.index !== consumed) return undefined;
-    total += Number(match[1]) * (UNIT_MS[match[2] as string] as number);
-    consumed = part.lastIndex;
+  try {
+    return parseDurationMs(text);
+  } catch {
+    return undefined;
   }
-  return consumed > 0 && consumed === trimmed.length ? total : undefined;
 }
 
 /** A duration in k6's notation, for `options` (`1500` → `1500ms`). */

@@ -8,7 +8,7 @@
  */
 import { check } from 'k6';
 import { WebSocket } from 'k6/websockets';
-import { FrameType, SYSTEM_CHANNEL, decodeEnvelope, encodeRequest, encodeSubscribe, syncChannelOf, type Envelope } from '../lib/envelope.js';
+import { MessageType, SYSTEM_CHANNEL, decodeEnvelope, encodeRequest, encodeSubscribe, syncChannelOf, type Envelope } from '../lib/envelope.js';
 import { PendingRequests } from '../lib/pending-requests.js';
 import { reconnectActionFor, reconnectDelayMs, type BackoffPolicy } from '../lib/reconnect.js';
 import { SeqTracker, type ResyncNotice, type SubscribedReply } from '../lib/seq-tracker.js';
@@ -121,7 +121,7 @@ export class LoadConnection {
     if (!this.isOpen || this.socket === undefined) return false;
     const id = this.nextId('r');
     this.pending.add({ id, intendedMs });
-    this.socket.send(encodeRequest(id, 'echo', FrameType.echo, this.settings.echoPayload));
+    this.socket.send(encodeRequest(id, 'echo', MessageType.echo, this.settings.echoPayload));
     return true;
   }
 
@@ -222,21 +222,21 @@ export class LoadConnection {
     const frame = decodeEnvelope(text);
     if (frame === undefined) return;
     switch (frame.type) {
-      case FrameType.reply:
+      case MessageType.reply:
         this.onReply(frame, receivedMs);
         return;
-      case FrameType.error:
+      case MessageType.error:
         this.onErrorReply(frame);
         return;
-      case FrameType.resync:
+      case MessageType.resync:
         this.onResync(frame);
         return;
-      case FrameType.drain:
+      case MessageType.drain:
         if (frame.channel === SYSTEM_CHANNEL) this.onDrain(frame.payload);
         return;
-      case FrameType.syncProgress:
-      case FrameType.syncComplete:
-      case FrameType.syncError:
+      case MessageType.syncProgress:
+      case MessageType.syncComplete:
+      case MessageType.syncError:
         this.onSyncEvent(frame, receivedMs);
         return;
       default:
@@ -327,14 +327,14 @@ export class LoadConnection {
     const runId = typeof payload.runId === 'string' ? payload.runId : undefined;
     const processed = typeof payload.processed === 'number' ? payload.processed : 0;
     if (runId !== undefined) {
-      const status = frame.type === FrameType.syncComplete ? 'completed' : frame.type === FrameType.syncError ? 'failed' : 'running';
+      const status = frame.type === MessageType.syncComplete ? 'completed' : frame.type === MessageType.syncError ? 'failed' : 'running';
       tracker.noteSyncState({ runId, processed, status });
     }
-    if (frame.type === FrameType.syncProgress) return;
+    if (frame.type === MessageType.syncProgress) return;
     const sync = this.driven.get(frame.channel);
     if (sync === undefined || sync.startedAtMs === undefined) return;
     if (sync.runId !== undefined && runId !== undefined && sync.runId !== runId) return;
-    if (frame.type === FrameType.syncComplete) wsSyncDuration.add(Math.max(0, receivedMs - sync.startedAtMs), this.settings.tags);
+    if (frame.type === MessageType.syncComplete) wsSyncDuration.add(Math.max(0, receivedMs - sync.startedAtMs), this.settings.tags);
     this.startSync(frame.channel);
   }
 
@@ -349,7 +349,7 @@ export class LoadConnection {
     sync.startedAtMs = Date.now();
     sync.startRequestId = id;
     sync.runId = undefined;
-    this.socket.send(encodeRequest(id, 'sync', FrameType.syncStart, { chatId: channel.slice('sync:'.length) }));
+    this.socket.send(encodeRequest(id, 'sync', MessageType.syncStart, { chatId: channel.slice('sync:'.length) }));
   }
 
   private onClose(socket: WebSocket, code: number | undefined): void {
