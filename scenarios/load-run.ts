@@ -23,6 +23,7 @@ import {
   type ScenarioDefinition,
   type ScenarioOptions,
 } from './catalog/index.js';
+import { sseBaselineRequestsFor } from './catalog/sse-baseline.js';
 import { createAutocannonEngine } from './engines/autocannon/engine.js';
 import { findK6Binary } from './engines/k6/k6-binary.js';
 import { runK6Scenario } from './engines/k6/run.js';
@@ -254,7 +255,7 @@ async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, t
       try {
         stepOutcomes = await runConcurrently(step.scenarios, (scenario) => {
           const engine = (scenario.engine === 'native' ? engines.native : engines.autocannon) as Engine<WsWorkload | HttpWorkload | SseWorkload>;
-          return engine.run(scenario.definition.name, withProfile(scenario.definition.workload(scenario.options), request.profile), {
+          return engine.run(scenario.definition.name, withProfile(scenario.definition.name, scenario.definition.workload(scenario.options), request.profile), {
             runId,
             startMs,
             intervalMs: INTERVAL_MS,
@@ -357,6 +358,9 @@ function checkProfileFits(steps: readonly PlannedStep[], request: LoadRunRequest
   if (streamsSse && loaded?.profile.sse === undefined) {
     throw new UsageError('PROFILE_UNSUPPORTED', `sse-stream streams the endpoint a profile's sse section names: give --profile with one (docs/load.md "Protocol profiles"${loaded === undefined ? '' : `; ${loaded.source} has none`}).`);
   }
+  if (loaded?.profile.sse !== undefined && steps.some((step) => step.scenarios.some((s) => s.definition.name === 'sse-baseline'))) {
+    sseBaselineRequestsFor(loaded.profile.sse, loaded.profile.name);
+  }
   if (loaded === undefined || loaded.envelope) return;
   const name = loaded.profile.name;
   if (request.target === undefined) {
@@ -368,13 +372,22 @@ function checkProfileFits(steps: readonly PlannedStep[], request: LoadRunRequest
       if (scenario.definition.name === 'sync-progress') {
         throw new UsageError('PROFILE_UNSUPPORTED', `sync-progress drives wsmig's own sync:start and cannot run on the profile ${name}: use latency, reconnect-storm, soak or fan-out.`);
       }
+      if (scenario.definition.name === 'sse-baseline' && loaded.profile.sse === undefined) {
+        throw new UsageError('PROFILE_UNSUPPORTED', `sse-baseline times the profile's sse endpoint, and the profile ${name} has no sse section (without one it would POST wsmig's own /commands/sync): add one, or drop sse-baseline.`);
+      }
     }
   }
 }
 
-/** The workload with the run's profile: WebSocket workloads (the envelope needs none), and the SSE endpoint of sse-stream. */
-function withProfile<W extends WsWorkload | HttpWorkload | SseWorkload>(workload: W, loaded: LoadedProfile | undefined): W {
+/**
+ * The workload with the run's profile: WebSocket workloads (the envelope needs none), the SSE
+ * endpoint of sse-stream, and sse-baseline's request when the profile names the team's own.
+ */
+function withProfile<W extends WsWorkload | HttpWorkload | SseWorkload>(scenario: string, workload: W, loaded: LoadedProfile | undefined): W {
   if (loaded === undefined) return workload;
+  if (workload.kind === 'http' && scenario === 'sse-baseline' && loaded.profile.sse !== undefined) {
+    return { ...workload, requests: sseBaselineRequestsFor(loaded.profile.sse, loaded.profile.name) };
+  }
   if (workload.kind === 'sse') return { ...workload, ...(loaded.profile.sse === undefined ? {} : { sse: loaded.profile.sse }), profileName: loaded.profile.name };
   if (workload.kind !== 'ws' || loaded.envelope) return workload;
   return { ...workload, profile: loaded.profile };

@@ -81,6 +81,24 @@ describe('sse-stream against an express + better-sse service', () => {
     if (result.verdict?.status === 'inconclusive') expect(exitCode).toBe(98);
   });
 
+  it('sse-baseline times the profile\'s POST stream to its end with autocannon, one sample per response', async () => {
+    const file = await profile('jobs-baseline.yaml', ['name: jobs-sse', 'sse:', '  url: /api/jobs', '  method: POST', '  body: { job: "baseline-{{seq}}" }']);
+    const run = await runCli(['load', 'run', 'sse-baseline', '--duration', '2s', '--connections', '2', '--profile', file, '--target', sse.wsUrl, '--out', dir(), '--json'], { timeoutMs: 60_000 });
+    const result = JSON.parse(run.stdout) as Result;
+    const find = (name: string): MetricResult | undefined => result.metrics.find((m) => m.name === name && m.tags['scenario'] === 'sse-baseline');
+    const responses = (find('http_reqs')?.values as { count: number }).count;
+    expect(responses).toBeGreaterThan(2);
+    expect(find('sse_sync_duration')?.samples).toBe(responses);
+    expect(find('http_req_failed')?.values).toMatchObject({ passes: 0 });
+  });
+
+  it('sse-baseline refuses a GET stream (it never ends) and points to sse-stream', async () => {
+    const file = await profile('ticks-baseline.yaml', ['name: ticks-sse', 'sse:', '  url: /api/ticks']);
+    const run = await runCli(['load', 'run', 'sse-baseline', '--profile', file, '--target', sse.wsUrl]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/a GET stream does not end; run sse-stream on it instead/);
+  });
+
   it('without a profile that has an sse section, exits 2 saying what to give', async () => {
     const run = await runCli(['load', 'run', 'sse-stream', '--profile', 'json-rpc', '--target', sse.wsUrl]);
     expect(run.exitCode).toBe(2);
