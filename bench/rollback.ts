@@ -128,7 +128,7 @@ async function round(root: string, port: number, offsetMs: number): Promise<Roun
   let triggerAt = 0;
   try {
     const result = await runWatch({
-      metricsUrl: `${baseUrl}/metrics`,
+      metricsUrls: [`${baseUrl}/metrics`],
       thresholdsFile: defaultWatchThresholdsFile(),
       intervalMs: INTERVAL_MS,
       failureLimit: FAILURE_LIMIT,

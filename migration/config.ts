@@ -63,6 +63,11 @@ const serviceSchema = z.strictObject({
   baseUrl: httpUrl.default('http://localhost:3000').describe('The service\'s HTTP address: /health, /metrics, /api/config, /admin/flag and the legacy SSE endpoint live under it.'),
   healthUrl: httpUrl.optional().describe('Overrides `<baseUrl>/health`.'),
   metricsUrl: httpUrl.optional().describe('Overrides `<baseUrl>/metrics`.'),
+  metricsUrls: z
+    .array(httpUrl)
+    .min(1)
+    .optional()
+    .describe('Several instances behind a proxy (baseUrl): each instance\'s own /metrics, read together by watch (counters and connections summed, resource gauges judged on the busiest instance). Overrides metricsUrl.'),
   startTimeout: duration.default('30s').describe('How long to wait for a started service to answer /health.'),
   stopTimeout: duration.default('10s').describe('How long a stopping service may drain before it is killed.'),
   tokenEnv: envName.default('WSMIG_TOKEN').describe('The environment variable holding the bearer token wsmig\'s tools send to the service (`Authorization: Bearer`).'),
@@ -273,6 +278,11 @@ export async function findRepoRoot(start: string): Promise<string> {
     throw new UsageError('CONFIG_MISSING', `No ${CONFIG_FILE_NAME} in ${path.resolve(start)} or any folder above it. Run \`wsmig migrate init\` in the repository root, or pass --cwd <repo>.`);
   }
   return root;
+}
+
+/** Every `/metrics` the service has: one per instance with `service.metricsUrls`, else the one of `serviceUrl`. */
+export function serviceMetricsUrls(config: MigrationConfig): string[] {
+  return config.service.metricsUrls ?? [serviceUrl(config, 'metrics')];
 }
 
 /** The URL of an endpoint of the service, honouring the explicit overrides. */

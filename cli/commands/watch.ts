@@ -3,7 +3,7 @@ import { parseDurationMs } from '../../lib/duration.js';
 import { integerFlag } from '../flags.js';
 import { UsageError, isWsmigError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
-import { findRepoRoot, loadConfig, serviceUrl, type LoadedConfig } from '../../migration/config.js';
+import { findRepoRoot, loadConfig, serviceMetricsUrls, type LoadedConfig } from '../../migration/config.js';
 import { inRepo, openContext } from '../../migration/context.js';
 import { resolveServiceCredentials } from '../../migration/credentials.js';
 import { ServiceCredentials } from '../../scenarios/credentials.js';
@@ -12,7 +12,7 @@ import { defaultWatchThresholdsFile, runWatch } from '../../migration/watch/run.
 import { printProgress } from './migrate.js';
 
 interface WatchOptions {
-  metrics?: string;
+  metrics: string[];
   prometheus?: string;
   prometheusSelector?: string;
   thresholds?: string;
@@ -26,6 +26,18 @@ interface WatchOptions {
 
 function jsonLine(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** A --metrics value: an http(s) URL. */
+function checkedUrl(text: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new UsageError('BAD_FLAG', `Invalid --metrics "${text}": use the full URL of a /metrics endpoint, e.g. http://10.0.0.11:3000/metrics.`);
+  return text;
 }
 
 /** The repository's config when there is one (watch works without it unless --rollback). */
@@ -43,7 +55,7 @@ export function registerWatchCommand(program: Command): void {
   program
     .command('watch')
     .description('Evaluate the rollback thresholds against live metrics every interval; after --failure-limit breaches in a row, roll back (--rollback) or exit 99.')
-    .option('--metrics <url>', "the service's /metrics (Prometheus text), read with its token (the config's service.tokenEnv, else WSMIG_TOKEN); default: the config's service")
+    .option('--metrics <url>', "the service's /metrics (Prometheus text), read with its token (the config's service.tokenEnv, else WSMIG_TOKEN); repeat it for each instance of a cluster (read together); default: the config's service.metricsUrls, else its /metrics", (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--prometheus <url>', 'a Prometheus server scraping the service (its HTTP API)')
     .option('--prometheus-selector <matchers>', 'label matchers narrowing the series, e.g. job="app"')
     .option('--thresholds <file>', "thresholds file (default: the config's watch.thresholds, else wsmig's migration/watch-thresholds.json)")
@@ -61,7 +73,7 @@ export function registerWatchCommand(program: Command): void {
       const failureLimit = integerFlag('--failure-limit', options.failureLimit, 1) ?? watchConfig?.failureLimit ?? 3;
       const maxDurationMs = options.maxDuration === undefined ? null : parseDurationMs(options.maxDuration, '--max-duration');
       const thresholdsFile = options.thresholds ?? (loaded && watchConfig?.thresholds ? inRepo(loaded, watchConfig.thresholds) : defaultWatchThresholdsFile());
-      const metricsUrl = options.metrics ?? (options.prometheus === undefined && loaded ? serviceUrl(loaded.config, 'metrics') : undefined);
+      const metricsUrls = options.metrics.length > 0 ? options.metrics.map(checkedUrl) : options.prometheus === undefined && loaded ? serviceMetricsUrls(loaded.config) : [];
       const logger = createLogger({ name: 'wsmig' });
       const rollbackContext = options.rollback ? await openContext({ logger, progress: printProgress, ...(options.cwd ? { cwd: options.cwd } : {}) }) : null;
       // The config's service.tokenEnv / tokenFile; without a config, WSMIG_TOKEN.
@@ -73,7 +85,7 @@ export function registerWatchCommand(program: Command): void {
       process.once('SIGTERM', onSignal);
       try {
         const result = await runWatch({
-          ...(metricsUrl === undefined ? {} : { metricsUrl }),
+          metricsUrls,
           ...(options.prometheus === undefined ? {} : { prometheusUrl: options.prometheus }),
           ...(options.prometheusSelector === undefined ? {} : { prometheusSelector: options.prometheusSelector }),
           credentials,

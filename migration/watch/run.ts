@@ -11,7 +11,7 @@ import type { ServiceCredentials } from '../../scenarios/credentials.js';
 import { readThresholdsFile, type ThresholdSet } from '../../scenarios/thresholds/index.js';
 import type { MigrationContext } from '../context.js';
 import { rollback, type RollbackResult } from '../rollback/rollback.js';
-import { metricsEndpointSource, prometheusSource, type MetricsSource } from './source.js';
+import { metricsEndpointsSource, prometheusSource, type MetricsSource } from './source.js';
 import { watchMetrics, type WatchEnd, type WatchEvaluation } from './watch.js';
 
 /** The thresholds watch uses when none are given: the server-observable rollback triggers. */
@@ -20,7 +20,8 @@ export function defaultWatchThresholdsFile(): string {
 }
 
 export interface RunWatchOptions {
-  metricsUrl?: string;
+  /** The service's `/metrics`: one, or one per instance (read together). */
+  metricsUrls?: readonly string[];
   prometheusUrl?: string;
   prometheusSelector?: string;
   /** The service's credentials, sent with the `/metrics` scrapes (not to Prometheus). */
@@ -45,10 +46,11 @@ export interface RunWatchResult {
 }
 
 /** Builds the metrics source from the options. */
-function sourceOf(options: Pick<RunWatchOptions, 'metricsUrl' | 'prometheusUrl' | 'prometheusSelector' | 'credentials'>): MetricsSource {
-  if (options.metricsUrl && options.prometheusUrl) throw new UsageError('WATCH_TWO_SOURCES', 'Give either --metrics URL or --prometheus URL, not both.');
+function sourceOf(options: Pick<RunWatchOptions, 'metricsUrls' | 'prometheusUrl' | 'prometheusSelector' | 'credentials'>): MetricsSource {
+  const metricsUrls = options.metricsUrls ?? [];
+  if (metricsUrls.length > 0 && options.prometheusUrl) throw new UsageError('WATCH_TWO_SOURCES', 'Give either --metrics URL or --prometheus URL, not both.');
   if (options.prometheusUrl) return prometheusSource(options.prometheusUrl, options.prometheusSelector);
-  if (options.metricsUrl) return metricsEndpointSource(options.metricsUrl, options.credentials);
+  if (metricsUrls.length > 0) return metricsEndpointsSource(metricsUrls, options.credentials);
   throw new UsageError('WATCH_NO_SOURCE', 'Say what to watch: --metrics http://host:port/metrics (the service itself) or --prometheus http://host:9090 (a Prometheus server scraping it).');
 }
 

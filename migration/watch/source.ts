@@ -40,6 +40,26 @@ export function metricsEndpointSource(url: string, credentials?: ServiceCredenti
 }
 
 /**
+ * Reads the `/metrics` of several instances of the service together (each labelled with its
+ * `instance`: counters and connections are then summed, resource gauges judged per instance). An
+ * instance that does not answer is left out of that reading (it may be restarting); none answering
+ * is an error naming each.
+ */
+export function metricsEndpointsSource(urls: readonly string[], credentials?: ServiceCredentials): MetricsSource {
+  if (urls.length === 1) return metricsEndpointSource(urls[0] as string, credentials);
+  const sources = urls.map((url) => ({ url, instance: new URL(url).host, source: metricsEndpointSource(url, credentials) }));
+  return {
+    description: `${urls.length} instances: ${urls.join(', ')}`,
+    async read() {
+      const readings = await Promise.allSettled(sources.map(async ({ source, instance }) => (await source.read()).map((sample) => ({ ...sample, labels: { ...sample.labels, instance } }))));
+      const samples = readings.flatMap((reading) => (reading.status === 'fulfilled' ? reading.value : []));
+      if (samples.length > 0) return samples;
+      throw new Error(`no instance answered: ${readings.map((reading) => (reading.status === 'rejected' ? messageOf(reading.reason) : '')).join('; ')}`);
+    },
+  };
+}
+
+/**
  * Reads the `wsmig_*` series from a Prometheus server (never with the service's token: Prometheus
  * is another server). `selector` narrows them with label matchers,
  * e.g. `job="app"` (several instances are combined: counters summed, resource gauges per instance).

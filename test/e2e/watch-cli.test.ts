@@ -99,3 +99,31 @@ describe('wsmig watch without a usable source', () => {
     expect(result.stderr).toContain(message);
   });
 });
+
+describe('wsmig watch across several instances', () => {
+  it('reads every --metrics together: a breach on the second instance alone is a breach', async () => {
+    const first = await createServer({ port: 0 });
+    const second = await createServer({ port: 0 });
+    const traffic = [echoTraffic(first.wsUrl), echoTraffic(second.wsUrl)];
+    try {
+      const watch = spawnCli(['watch', '--metrics', `${first.url}/metrics`, '--metrics', `${second.url}/metrics`, '--thresholds', RPC_LATENCY_ONLY, '--interval', '500ms', '--failure-limit', '3', '--max-duration', '30s', '--json']);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      second.setFaults({ latencyMs: 300 });
+      const result = await watch;
+      expect(result.exitCode, String(result.stderr)).toBe(99);
+      expect(String(result.stderr)).toContain('2 instances');
+      const evaluations = lines(String(result.stdout)).filter((line) => line.event === 'evaluation');
+      expect(evaluations.at(-1)?.verdict?.thresholds.find((outcome) => outcome.status === 'fail')?.metric).toBe('ws_rpc_duration');
+    } finally {
+      for (const each of traffic) each.stop();
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('refuses a --metrics that is not a URL, exit 2', async () => {
+    const result = await runCli(['watch', '--metrics', 'instance-2:3000']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('Invalid --metrics "instance-2:3000"');
+  });
+});
