@@ -8,7 +8,7 @@
  * a stream costs little CPU, and `fetch` streams hundreds of them on one core.
  */
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { WsmigError } from '../../../lib/errors.js';
+import { UsageError } from '../../../lib/errors.js';
 import { compilePath, valueAt, type CompiledPath } from '../../profiles/json-path.js';
 import type { SseProfile } from '../../profiles/schema.js';
 import { compileTemplate, type CompiledTemplate } from '../../profiles/template.js';
@@ -83,7 +83,7 @@ function endpointOf(sse: SseProfile, httpBase: string, serviceHeaders: Readonly<
 /** Runs an SSE workload against the context's target. */
 export async function runSseStreams(scenario: string, workload: SseWorkload, context: EngineContext): Promise<EngineOutcome> {
   const sse = workload.sse;
-  if (sse === undefined) throw new WsmigError('SSE_PROFILE_MISSING', `${scenario} needs a profile with an sse section (the endpoint to stream).`, { exitCode: 2 });
+  if (sse === undefined) throw new UsageError('SSE_PROFILE_MISSING', `${scenario} needs a profile with an sse section (the endpoint to stream): give --profile with one.`);
   const endpoint = endpointOf(sse, context.target.httpUrl, context.target.credentials.headers('service'));
   const recorder = new MetricsRecorder({ startMs: context.startMs, intervalMs: context.intervalMs });
   const tags = { scenario };
