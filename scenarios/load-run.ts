@@ -370,7 +370,10 @@ function checkProfileFits(steps: readonly PlannedStep[], request: LoadRunRequest
   for (const step of steps) {
     for (const scenario of step.scenarios) {
       if (scenario.definition.name === 'sync-progress') {
-        throw new UsageError('PROFILE_UNSUPPORTED', `sync-progress drives wsmig's own sync:start and cannot run on the profile ${name}: use latency, reconnect-storm, soak or fan-out.`);
+        throw new UsageError(
+          'PROFILE_UNSUPPORTED',
+          `${request.scenarios.length === 0 ? 'The pre-rollout check runs sync-progress, which' : 'sync-progress'} drives wsmig's own sync:start and cannot run on the profile ${name}: name the scenarios to run (latency, reconnect-storm, soak, fan-out).`,
+        );
       }
       if (scenario.definition.name === 'sse-baseline' && loaded.profile.sse === undefined) {
         throw new UsageError('PROFILE_UNSUPPORTED', `sse-baseline times the profile's sse endpoint, and the profile ${name} has no sse section (without one it would POST wsmig's own /commands/sync): add one, or drop sse-baseline.`);
