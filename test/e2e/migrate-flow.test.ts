@@ -34,7 +34,8 @@ function evaluationsIn(printed: string): WatchLine[] {
  * into the running service, and `wsmig watch --rollback` bringing the legacy SSE code back.
  * The steps depend on each other, so they run in order on one repository.
  */
-describe('a migration from prepare to a watch-triggered rollback', () => {
+// Each step runs the real CLI through a whole phase: on a busy CI machine that can take well over 30 s.
+describe('a migration from prepare to a watch-triggered rollback', { timeout: 120_000 }, () => {
   const app = exampleAppForSuite();
 
   it('init proposed the legacy file, the frontend folder and the project\'s SSE wrapper', async () => {

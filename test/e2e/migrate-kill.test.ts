@@ -11,7 +11,8 @@ import { exists, git } from '../migration/helpers/temp-repo.js';
  * WSMIG_TEST_KILL_AT (honoured only when NODE_ENV=test; see migration/kill-point.ts): the rerun
  * must finish the work, with each phase's commit made exactly once and nothing left uncommitted.
  */
-describe('a migration killed in the middle of each phase', () => {
+// Each step runs the real CLI through a whole phase: on a busy CI machine that can take well over 30 s.
+describe('a migration killed in the middle of each phase', { timeout: 120_000 }, () => {
   const app = exampleAppForSuite();
 
   async function killedAt(point: string, args: string[]): Promise<void> {

@@ -16,7 +16,8 @@ import { baseConfig, createRepo, exists } from '../migration/helpers/temp-repo.j
  * have, and it reads `.env` only when it starts): wsmig restarts the service it started so that it
  * reads the new value, in migrate and in a rollback, and the rollback is still verified.
  */
-describe('a service that cannot change the flag live', () => {
+// Each step runs the real CLI through a whole phase: on a busy CI machine that can take well over 30 s.
+describe('a service that cannot change the flag live', { timeout: 120_000 }, () => {
   let root: string;
   let port: number;
   beforeAll(async () => {
@@ -62,7 +63,8 @@ describe('a service that cannot change the flag live', () => {
 });
 
 /** stabilize when remove-flag cannot detach the legacy module: refused, the legacy file kept, `file:line` named. */
-describe('stabilize over a legacy module still in use', () => {
+// Each step runs the real CLI through a whole phase: on a busy CI machine that can take well over 30 s.
+describe('stabilize over a legacy module still in use', { timeout: 120_000 }, () => {
   let server: ReferenceServer;
   let root: string;
   afterEach(async () => {

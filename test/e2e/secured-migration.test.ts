@@ -39,7 +39,8 @@ async function wsmigRecords(dir: string): Promise<string> {
  * them through `service.tokenEnv` / `service.adminTokenEnv`, and every phase, the load tests and
  * the rollback's SSE verification work. Without the token, the rollback says which variable to set.
  */
-describe('a migration against a service that requires a token and an admin token', () => {
+// Each step runs the real CLI through a whole phase: on a busy CI machine that can take well over 30 s.
+describe('a migration against a service that requires a token and an admin token', { timeout: 120_000 }, () => {
   let root = '';
   let baseUrl = '';
   const output: string[] = [];
