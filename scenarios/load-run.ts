@@ -23,7 +23,6 @@ import {
   type ScenarioDefinition,
   type ScenarioOptions,
 } from './catalog/index.js';
-import { sseBaselineRequestsFor } from './catalog/sse-baseline.js';
 import { createAutocannonEngine } from './engines/autocannon/engine.js';
 import { findK6Binary } from './engines/k6/k6-binary.js';
 import { runK6Scenario } from './engines/k6/run.js';
@@ -36,6 +35,7 @@ import type { EngineName, GeneratorHealth, Result, ScenarioRun, ThresholdOutcome
 import { ServerMetricsScraper } from './server-metrics.js';
 import { ServiceCredentials } from './credentials.js';
 import type { LoadedProfile } from './profiles/load-profile.js';
+import { checkProfileFits, withProfile } from './profiles/run-fit.js';
 import { connectExternalTarget, startEmbeddedTarget, type LoadTarget } from './target.js';
 import { applicableThresholds, defaultThresholdsFile, evaluateThresholds, readThresholdsFile, shouldAbort, type ThresholdSet } from './thresholds/index.js';
 
@@ -160,7 +160,10 @@ export function planLoadRun(names: readonly string[], engine: RunnableEngine | u
  */
 export async function runLoad(request: LoadRunRequest): Promise<LoadRunOutcome> {
   const steps = planLoadRun(request.scenarios, request.engine, request.overrides);
-  checkProfileFits(steps, request);
+  checkProfileFits(
+    steps.flatMap((step) => step.scenarios.map((scenario) => scenario.definition.name)),
+    { profile: request.profile, hasTarget: request.target !== undefined, engine: request.engine, preRolloutCheck: request.scenarios.length === 0 },
+  );
   const thresholds = await readThresholdsFile(request.thresholdsFile ?? defaultThresholdsFile());
   if (request.engine === 'k6') await findK6Binary();
   const target = await resolveTarget(request);
@@ -345,55 +348,6 @@ async function runWithK6(steps: readonly PlannedStep[], target: LoadTarget, thre
     reports.push(await judgeAndWrite(result, thresholds, [name], undefined, request.outDir));
   }
   return { reports, status: worstStatus(reports.map((r) => r.result.verdict?.status ?? 'inconclusive')) };
-}
-
-/**
- * A profile other than wsmig's envelope needs a target that speaks it, the native engine, and
- * scenarios that do not drive wsmig's own syncs.
- * @throws UsageError saying what to change.
- */
-function checkProfileFits(steps: readonly PlannedStep[], request: LoadRunRequest): void {
-  const loaded = request.profile;
-  const streamsSse = steps.some((step) => step.scenarios.some((s) => s.definition.name === 'sse-stream'));
-  if (streamsSse && loaded?.profile.sse === undefined) {
-    throw new UsageError('PROFILE_UNSUPPORTED', `sse-stream streams the endpoint a profile's sse section names: give --profile with one (docs/load.md "Protocol profiles"${loaded === undefined ? '' : `; ${loaded.source} has none`}).`);
-  }
-  if (loaded?.profile.sse !== undefined && steps.some((step) => step.scenarios.some((s) => s.definition.name === 'sse-baseline'))) {
-    sseBaselineRequestsFor(loaded.profile.sse, loaded.profile.name);
-  }
-  if (loaded === undefined || loaded.envelope) return;
-  const name = loaded.profile.name;
-  if (request.target === undefined) {
-    throw new UsageError('PROFILE_NEEDS_TARGET', `The profile ${name} describes another service's protocol, and the embedded server speaks only wsmig's: give --target ws://host:port/path (or connect.url in the profile).`);
-  }
-  if (request.engine === 'k6') throw new UsageError('ENGINE_UNSUPPORTED', `--engine k6 runs wsmig's own protocol only; run the profile ${name} on the native engine (drop --engine).`);
-  for (const step of steps) {
-    for (const scenario of step.scenarios) {
-      if (scenario.definition.name === 'sync-progress') {
-        throw new UsageError(
-          'PROFILE_UNSUPPORTED',
-          `${request.scenarios.length === 0 ? 'The pre-rollout check runs sync-progress, which' : 'sync-progress'} drives wsmig's own sync:start and cannot run on the profile ${name}: name the scenarios to run (latency, reconnect-storm, soak, fan-out).`,
-        );
-      }
-      if (scenario.definition.name === 'sse-baseline' && loaded.profile.sse === undefined) {
-        throw new UsageError('PROFILE_UNSUPPORTED', `sse-baseline times the profile's sse endpoint, and the profile ${name} has no sse section (without one it would POST wsmig's own /commands/sync): add one, or drop sse-baseline.`);
-      }
-    }
-  }
-}
-
-/**
- * The workload with the run's profile: WebSocket workloads (the envelope needs none), the SSE
- * endpoint of sse-stream, and sse-baseline's request when the profile names the team's own.
- */
-function withProfile<W extends WsWorkload | HttpWorkload | SseWorkload>(scenario: string, workload: W, loaded: LoadedProfile | undefined): W {
-  if (loaded === undefined) return workload;
-  if (workload.kind === 'http' && scenario === 'sse-baseline' && loaded.profile.sse !== undefined) {
-    return { ...workload, requests: sseBaselineRequestsFor(loaded.profile.sse, loaded.profile.name) };
-  }
-  if (workload.kind === 'sse') return { ...workload, ...(loaded.profile.sse === undefined ? {} : { sse: loaded.profile.sse }), profileName: loaded.profile.name };
-  if (workload.kind !== 'ws' || loaded.envelope) return workload;
-  return { ...workload, profile: loaded.profile };
 }
 
 /** Runs scenarios at the same time; when one fails, the others are stopped and the failure thrown. */
