@@ -4,18 +4,50 @@
  * Talks to its parent over IPC: announces `listening`, answers `stats` with its CPU time and RSS.
  */
 import { WebSocketServer } from 'ws';
-import { DEFAULTS, createFileStatusStore, createServer } from '../../reference/server/index.js';
+import { DEFAULTS, createFileStatusStore, createGateway, createServer } from '../../reference/server/index.js';
 
 /** What the parent asks this process to run. */
 export interface BenchServerConfig {
-  kind: 'bare' | 'reference';
+  /** `gateway`: `createGateway` with `bench:*` channels open, publishing on the parent's `publish` command. */
+  kind: 'bare' | 'reference' | 'gateway';
   port: number;
   stateFile?: string;
   sync?: { totalMessages: number; batchSize: number; batchDelayMs: number };
+  /** The Redis engine (reference server and gateway). */
+  redis?: { url: string; prefix: string; jobLeaseMs?: number };
 }
 
 /** A message from this process to the parent. */
-export type BenchServerMessage = { event: 'listening'; port: number } | { event: 'stats'; cpuMicros: number; rssBytes: number };
+export type BenchServerMessage =
+  | { event: 'listening'; port: number }
+  | { event: 'stats'; cpuMicros: number; rssBytes: number }
+  | { event: 'published'; count: number; elapsedMs: number };
+
+/** The parent's `publish` command: publish on `channel` for `durationMs`, keeping `inFlight` publishes going. */
+interface PublishCommand {
+  cmd: 'publish';
+  channel: string;
+  durationMs: number;
+  inFlight: number;
+}
+
+let publishOn: ((channel: string, payload: unknown) => Promise<unknown>) | undefined;
+
+async function publishFor(command: PublishCommand): Promise<void> {
+  const publish = publishOn;
+  if (publish === undefined) throw new Error('publish needs the gateway kind');
+  const started = performance.now();
+  const payload = { text: 'x'.repeat(89) };
+  let count = 0;
+  const lane = async (): Promise<void> => {
+    while (performance.now() - started < command.durationMs) {
+      await publish(command.channel, payload);
+      count += 1;
+    }
+  };
+  await Promise.all(Array.from({ length: command.inFlight }, lane));
+  send({ event: 'published', count, elapsedMs: performance.now() - started });
+}
 
 async function listen(config: BenchServerConfig): Promise<number> {
   if (config.kind === 'bare') {
@@ -27,8 +59,14 @@ async function listen(config: BenchServerConfig): Promise<number> {
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     return (wss.address() as { port: number }).port;
   }
+  if (config.kind === 'gateway') {
+    const gateway = await createGateway({ port: config.port, channels: ['bench:*'], rateLimit: 1_000_000, maxSubscriptionsPerConnection: 1_000, ...(config.redis ? { redis: config.redis } : {}) });
+    publishOn = (channel, payload) => gateway.publish(channel, 'tick', payload);
+    return gateway.port as number;
+  }
   const server = await createServer({
     port: config.port,
+    ...(config.redis ? { redis: config.redis } : {}),
     // The bucket still runs on every message; the benchmark's closed loop must not trip it.
     rateLimit: 1_000_000,
     ...(config.sync ? { sync: config.sync } : {}),
@@ -43,10 +81,14 @@ function send(message: BenchServerMessage): void {
 
 const config = JSON.parse(process.argv[2] ?? '{}') as BenchServerConfig;
 const port = await listen(config);
-process.on('message', (message: { cmd?: string; gc?: boolean }) => {
+process.on('message', (message: { cmd?: string; gc?: boolean } | PublishCommand) => {
+  if (message.cmd === 'publish') {
+    void publishFor(message as PublishCommand);
+    return;
+  }
   if (message.cmd !== 'stats') return;
   const collect = (globalThis as { gc?: () => void }).gc;
-  if (message.gc && collect) {
+  if ((message as { gc?: boolean }).gc && collect) {
     collect();
     collect();
   }

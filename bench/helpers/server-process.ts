@@ -48,6 +48,19 @@ export class ServerProcess {
     });
   }
 
+  /** Publishes on `channel` (gateway kind) for `durationMs` with `inFlight` publishes going; resolves with how many. */
+  publish(channel: string, durationMs: number, inFlight: number): Promise<{ count: number; elapsedMs: number }> {
+    return new Promise((resolve) => {
+      const onMessage = (message: BenchServerMessage): void => {
+        if (message.event !== 'published') return;
+        this.child.off('message', onMessage);
+        resolve({ count: message.count, elapsedMs: message.elapsedMs });
+      };
+      this.child.on('message', onMessage);
+      this.child.send({ cmd: 'publish', channel, durationMs, inFlight });
+    });
+  }
+
   /** Kills the process (SIGKILL: a crash, as far as the server knows) and waits for it to exit. */
   kill(): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();

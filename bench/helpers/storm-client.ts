@@ -25,13 +25,17 @@ export class StormClient {
   private wantSeq: number | undefined;
   private stopped = false;
   private readonly channel: string;
+  private readonly urls: readonly string[];
+  private urlIndex = 0;
 
+  /** `url`: one server, or several instances (a reconnect tries the next one, as a proxy would send it elsewhere). */
   constructor(
-    private readonly url: string,
+    url: string | readonly string[],
     private readonly chatId: number,
     private readonly onResubscribed: () => void,
   ) {
     this.channel = syncChannel(chatId);
+    this.urls = typeof url === 'string' ? [url] : url;
   }
 
   /** Connects, subscribes and starts the sync. */
@@ -53,7 +57,7 @@ export class StormClient {
   }
 
   private open(): WebSocket {
-    const ws = new WebSocket(this.url, { perMessageDeflate: false });
+    const ws = new WebSocket(this.urls[this.urlIndex % this.urls.length] as string, { perMessageDeflate: false });
     this.ws = ws;
     ws.on('message', (data) => this.onMessage(JSON.parse(String(data)) as WSMessage));
     ws.on('error', () => undefined);
@@ -67,6 +71,7 @@ export class StormClient {
     // The reference client's backoff (full jitter, clamped first): a herd of clients spreads out instead of re-forming.
     const delayMs = reconnectDelayFor(this.attempt, { baseDelayMs: BACKOFF_BASE_MS, maxDelayMs: BACKOFF_CAP_MS });
     this.attempt += 1;
+    this.urlIndex += 1;
     setTimeout(() => {
       if (this.stopped) return;
       const ws = this.open();
@@ -83,8 +88,9 @@ export class StormClient {
       case MessageType.reply: {
         const reply = message.payload as SubscribeReply;
         this.epoch = reply.epoch;
-        this.wantSeq = reply.seq + 1;
-        this.lastSeq = reply.seq;
+        // The replayed events (the last `replayed` before `seq`) follow the reply.
+        this.wantSeq = reply.seq - reply.replayed + 1;
+        this.lastSeq = reply.seq - reply.replayed;
         if (message.id === 'r') {
           this.attempt = 0;
           this.onResubscribed();

@@ -33,7 +33,11 @@ export class ChannelEvent {
     readonly payload: unknown,
     /** The application's own id of the event (the SSE `id:`), when it has one. */
     readonly eventId?: string,
-  ) {}
+    /** Everything after the channel in {@link json}, when the event arrived already serialized (a shared hub's message). */
+    restJson?: string,
+  ) {
+    this.restJson = restJson;
+  }
 
   /**
    * The WebSocket frame of this event for the subscription `subscriptionId`, naming `channel` (the

@@ -23,7 +23,7 @@ import { silentLogger, type Logger } from '../../../../lib/logger.js';
 import { messageOf } from '../../../../lib/errors.js';
 import { openRedisConnections, reconnectDelay, type RedisConnections } from './connection.js';
 import { closedError, engineErrorOf, unreachableAtStart } from './errors.js';
-import { candidateEpoch, channelKeys, LuaScript, NEWEST_SCRIPT, PUBLISH_SCRIPT, READ_SCRIPT, streamEntriesOf, type ChannelKeys } from './scripts.js';
+import { candidateEpoch, channelKeys, EpochCandidates, LuaScript, NEWEST_SCRIPT, PUBLISH_SCRIPT, READ_SCRIPT, streamEntriesOf, type ChannelKeys } from './scripts.js';
 
 export interface RedisHubOptions {
   /** `redis://[[user]:password@]host[:port][/db]` (or `rediss://`). */
@@ -89,14 +89,19 @@ const readScript = new LuaScript(READ_SCRIPT);
 const newestScript = new LuaScript(NEWEST_SCRIPT);
 
 /** Parses an event published on a topic (the JSON of `ChannelEvent.json`). */
-function eventOfMessage(message: string): ChannelEvent | undefined {
+function eventOfMessage(message: string, channelPrefix: string): ChannelEvent | undefined {
   try {
     const e = JSON.parse(message) as { channel: string; type: string; seq: number; ts: number; epoch: string; eventId?: string; payload: unknown };
-    return new ChannelEvent(e.channel, e.type, e.seq, e.ts, e.epoch, e.payload, e.eventId);
+    // The message is the event's JSON: frames reuse it instead of serializing the payload again.
+    const rest = message.startsWith(channelPrefix) ? message.slice(channelPrefix.length) : undefined;
+    return new ChannelEvent(e.channel, e.type, e.seq, e.ts, e.epoch, e.payload, e.eventId, rest);
   } catch {
     return undefined;
   }
 }
+
+/** The seq and epoch of a topic message, read without parsing it (JSON strings cannot hold an unescaped `"`, so the first match is the event's own). */
+const SEQ_AND_EPOCH = /,"seq":(\d+),"epoch":"([^"]*)"/;
 
 function eventsOfEntries(channel: string, epoch: string, reply: unknown): ChannelEvent[] {
   return streamEntriesOf(reply).map(({ seq, fields }) => {
@@ -146,6 +151,7 @@ class RedisChannelHub implements RedisHub {
   private readonly prefix: string;
   private readonly clock: () => number;
   private readonly channels = new Map<string, LocalChannel>();
+  private readonly candidates = new EpochCandidates();
   private readonly timer: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
 
@@ -174,7 +180,7 @@ class RedisChannelHub implements RedisHub {
     const payloadJson = payload === undefined ? 'null' : JSON.stringify(payload);
     const head = `{"channel":${JSON.stringify(name)},"type":${JSON.stringify(type)},"seq":`;
     const tail = `,"ts":${ts},${eventId === undefined ? '' : `"eventId":${JSON.stringify(eventId)},`}"payload":${payloadJson}}`;
-    const args = [candidateEpoch(), String(this.options.channelTtlMs), String(this.options.replayBufferSize), type, String(ts), payloadJson, eventId === undefined ? '0' : '1', eventId ?? '', keys.topic, head, tail];
+    const args = [this.candidates.next(), String(this.options.channelTtlMs), String(this.options.replayBufferSize), type, String(ts), payloadJson, eventId === undefined ? '0' : '1', eventId ?? '', keys.topic, head, tail];
     let reply: unknown;
     try {
       reply = await publishScript.run(this.redis.commands, [keys.meta, keys.stream], args);
@@ -256,6 +262,7 @@ class RedisChannelHub implements RedisHub {
   private channelFor(name: string): LocalChannel {
     let channel = this.channels.get(name);
     if (channel !== undefined) return channel;
+    const channelPrefix = `{"channel":${JSON.stringify(name)},`;
     const created: LocalChannel = {
       name,
       keys: channelKeys(this.prefix, name),
@@ -264,7 +271,10 @@ class RedisChannelHub implements RedisHub {
       delivered: 0,
       held: new Map(),
       listener: (message) => {
-        const event = eventOfMessage(message);
+        // This instance's own publishes come back from the topic after it delivered them: drop those unparsed.
+        const peek = SEQ_AND_EPOCH.exec(message);
+        if (peek !== null && peek[2] === created.epoch && Number(peek[1]) <= created.delivered) return;
+        const event = eventOfMessage(message, channelPrefix);
         if (event !== undefined) this.receive(created, event);
       },
       subscribed: undefined,
@@ -310,7 +320,7 @@ class RedisChannelHub implements RedisHub {
   }
 
   private async read(channel: LocalChannel, resume: ResumePoint | undefined, replaceEpoch = ''): Promise<ChannelRead> {
-    const args = [candidateEpoch(), String(this.options.channelTtlMs), String(resume?.fromSeq ?? -1), resume?.epoch ?? '', replaceEpoch];
+    const args = [this.candidates.next(), String(this.options.channelTtlMs), String(resume?.fromSeq ?? -1), resume?.epoch ?? '', replaceEpoch];
     const reply = await readScript.run(this.redis.commands, [channel.keys.meta, channel.keys.stream], args);
     return readOf(channel.name, reply);
   }

@@ -27,9 +27,23 @@ export function channelKeys(prefix: string, channel: string): ChannelKeys {
   return { meta: `${tag}:meta`, stream: `${tag}:stream`, topic: `${tag}:events` };
 }
 
-/** A candidate epoch for a channel (letters, digits, `_`: no `-`, which separates SSE event ids). */
+/** A random epoch (letters, digits, `_`: no `-`, which separates SSE event ids). */
 export function candidateEpoch(): string {
   return randomBytes(6).toString('base64url').replace(/-/g, '_');
+}
+
+/**
+ * Candidate epochs, one per script run, never the same twice: a random prefix drawn once and a
+ * counter (every publish offers one, and drawing random bytes each time cost a seventh of a publish).
+ */
+export class EpochCandidates {
+  private readonly prefix = candidateEpoch();
+  private count = 0;
+
+  next(): string {
+    this.count += 1;
+    return `${this.prefix}${this.count.toString(36)}`;
+  }
 }
 
 /** Makes the channel's epoch when its hash is missing (then the old stream, if any, goes: its ids would clash). Leaves `epoch` in a local. */
