@@ -13,6 +13,7 @@ import { haproxyAvailability, startClusterHaproxy, type RunningHaproxy } from '.
 import { redisAvailability, startRedisServer, type RedisServer } from '../helpers/redis.js';
 import { runCli } from '../helpers/cli.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
+import { baseConfig, createRepo } from '../migration/helpers/temp-repo.js';
 import { startServerCli, type ServerCli } from '../helpers/server-process.js';
 
 const redis = await redisAvailability();
@@ -222,4 +223,38 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
     const status = (await watchers[0]?.request(MessageType.syncStatus, { chatId })) as { syncStatus: string; runId: string };
     expect(status).toMatchObject({ syncStatus: 'completed', runId: started.runId });
   }, 60_000);
+
+  it('wsmig rollback with the proxy as the service flips the shared flag for every instance and verifies through the proxy', async () => {
+    const answers = async (): Promise<string[]> =>
+      Promise.all(instances.map(async (instance) => ((await (await fetch(`http://127.0.0.1:${instance.port}/api/config`)).json()) as { transport: string }).transport));
+    const on = await fetch(`http://127.0.0.1:${instances[0]?.port}/admin/flag`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ value: true }),
+    });
+    expect(on.status).toBe(200);
+    await vi.waitFor(async () => expect(await answers()).toEqual(['ws', 'ws', 'ws']), { timeout: 5_000, interval: 50 });
+    const root = await createRepo({
+      config: baseConfig({
+        service: {
+          command: ['node', 'server.js'],
+          baseUrl: proxy.url,
+          metricsUrls: instances.map((instance) => `http://127.0.0.1:${instance.port}/metrics`),
+          adminTokenEnv: 'CLUSTER_ADMIN_TOKEN',
+        },
+        verify: { timeout: '15s' },
+      }),
+    });
+    try {
+      const result = await runCli(['rollback', '--reason', 'cluster drill', '--json'], { cwd: root, env: { CLUSTER_ADMIN_TOKEN: ADMIN_TOKEN }, timeoutMs: 90_000 });
+      expect(result.exitCode, `${result.stderr}\n${result.stdout.slice(0, 3_000)}`).toBe(0);
+      const rollback = JSON.parse(result.stdout) as { verified: boolean; outcomes: Array<{ id: string; detail: string }> };
+      expect(rollback.verified).toBe(true);
+      expect(rollback.outcomes.find((outcome) => outcome.id === 'rollback.flag-off')?.detail).toContain('the service switched to SSE live');
+      // One flip through the proxy reached one instance; Redis carried it to the others.
+      expect(await answers()).toEqual(['sse', 'sse', 'sse']);
+    } finally {
+      await removeDir(root);
+    }
+  }, 120_000);
 });
