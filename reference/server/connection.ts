@@ -3,6 +3,7 @@
  * slow consumer), answers requests, and delivers its subscriptions' events in seq order.
  * Every path that ends a connection goes through {@link Connection.close}, never a stray throw.
  */
+import type { Duplex } from 'node:stream';
 import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, MessageType, RESERVED_TYPES, SYSTEM_CHANNEL, decodeFrame, encodeFrame, type DrainPayload, type ErrorBody, type WSMessage } from '../protocol/index.js';
 import { isWsmigError, messageOf } from '../../lib/errors.js';
@@ -12,6 +13,7 @@ import { typeLabel } from './metrics.js';
 import { TokenBucket } from './rate-limiter.js';
 import { errorBodyOfFailure, type InternalHandler } from './request-handlers.js';
 import { ConnectionSubscriptions, type SubscriptionOwner } from './subscriptions.js';
+import { textFrame, textFrameStart } from './text-frame.js';
 import { WindowCounter } from './window-counter.js';
 
 /** Window of the bad-frame and rate-limit-drop counters. */
@@ -25,6 +27,12 @@ const SLOW_CONSUMER_TERMINATE_MS = 5_000;
 export interface ConnectionContext extends GatewayContext {
   /** Called once, when the socket has closed. */
   onClosed(connection: Connection, code: number): void;
+}
+
+/** An event's frame in two parts: the subscription's own start (`{"id":…,"channel":…,`) and the bytes every subscriber's frame shares. */
+interface EventFrame {
+  head: Buffer;
+  tail: Buffer;
 }
 
 function errorFrame(id: string, channel: string, error: ErrorBody): string {
@@ -44,12 +52,17 @@ export class Connection implements SubscriptionOwner {
   private badFrames: WindowCounter | undefined;
   private rateDrops: WindowCounter | undefined;
   private readonly subscriptions: ConnectionSubscriptions;
-  private delayed: DelayQueue<string> | undefined;
+  private delayed: DelayQueue<string | EventFrame> | undefined;
 
-  /** `identity`: what `authenticate` returned; `forwardedHeaders`: what the SSE bridge may send upstream for it. */
+  /**
+   * `socket`: the upgraded socket under `ws`, which frames are written to directly (never while `ws`
+   * is not open); `identity`: what `authenticate` returned; `forwardedHeaders`: what the SSE bridge
+   * may send upstream for it.
+   */
   constructor(
     readonly id: number,
     private readonly ws: WebSocket,
+    private readonly socket: Duplex,
     private readonly ctx: ConnectionContext,
     readonly identity: unknown,
     readonly forwardedHeaders: Record<string, string>,
@@ -105,6 +118,15 @@ export class Connection implements SubscriptionOwner {
 
   /** Sends one frame, after the injected latency if any, and enforces the slow-consumer watermark. */
   send(frame: string, typeLabelOut: string): void {
+    this.sendFrame(frame, typeLabelOut);
+  }
+
+  /** Sends an event's frame: `head` (the subscription's start of it), then `tail` (shared by every subscriber of the event). */
+  sendEvent(head: Buffer, tail: Buffer, typeLabelOut: string): void {
+    this.sendFrame({ head, tail }, typeLabelOut);
+  }
+
+  private sendFrame(frame: string | EventFrame, typeLabelOut: string): void {
     if (this.closing) return;
     this.ctx.metrics.countMessage('out', typeLabelOut);
     const latencyMs = this.ctx.faults.latencyMs;
@@ -116,9 +138,17 @@ export class Connection implements SubscriptionOwner {
     this.write(frame);
   }
 
-  private write(frame: string): void {
-    if (this.closing) return;
-    this.ws.send(frame);
+  /** Writes a frame to the socket as `ws.send` would (nothing once `ws` is closing), without re-encoding what an event shares. */
+  private write(frame: string | EventFrame): void {
+    if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
+    const { socket } = this;
+    if (typeof frame === 'string') socket.write(textFrame(frame));
+    else {
+      socket.cork();
+      socket.write(textFrameStart(frame.head, frame.tail.length));
+      socket.write(frame.tail);
+      socket.uncork();
+    }
     if (this.ws.bufferedAmount > this.ctx.options.slowConsumerBytes) this.closeSlowConsumer();
   }
 

@@ -48,6 +48,11 @@ export class ChannelEvent {
     return `{"id":${JSON.stringify(subscriptionId)},"channel":${channelJson},${this.rest()}`;
   }
 
+  /** Everything in {@link json} and in each of its frames after the channel (`"type":…}`): what every subscriber's frame shares. */
+  get jsonAfterChannel(): string {
+    return this.rest();
+  }
+
   /** Everything after the channel, serialized once: fan-out and snapshots do not re-serialize the payload. */
   private rest(): string {
     this.restJson ??= JSON.stringify({ type: this.type, seq: this.seq, ts: this.ts, epoch: this.epoch, eventId: this.eventId, payload: this.payload }).slice(1);

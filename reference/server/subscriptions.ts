@@ -17,6 +17,8 @@ export interface SubscriptionOwner {
   readonly forwardedHeaders: Record<string, string>;
   readonly isClosing: boolean;
   send(frame: string, typeLabelOut: string): void;
+  /** Sends an event's frame: `head`, then `tail` (the bytes every subscriber's frame of the event shares). */
+  sendEvent(head: Buffer, tail: Buffer, typeLabelOut: string): void;
   reply(request: WSMessage, payload: unknown, receivedAt: number, label: string): void;
   fail(request: WSMessage, error: ErrorBody, receivedAt: number, label: string): void;
 }
@@ -42,6 +44,18 @@ function subscribeRequestOf(payload: unknown): SubscribeRequest | string {
   return { resume, lastEventId, headers: headers as Record<string, string> | undefined };
 }
 
+/**
+ * The bytes of the last event sent after its channel ({@link ChannelEvent.jsonAfterChannel}): a
+ * fan-out is one synchronous loop over the subscribers, so they are encoded once for all of them,
+ * and only the one event's bytes are held.
+ */
+let lastTail: { event: ChannelEvent; bytes: Buffer } | undefined;
+
+function tailBytesOf(event: ChannelEvent): Buffer {
+  if (lastTail?.event !== event) lastTail = { event, bytes: Buffer.from(event.jsonAfterChannel) };
+  return lastTail.bytes;
+}
+
 /** A resync a shared hub announced while the subscription was not live yet: sent in its place among the held events. */
 interface HeldResync {
   resync: { reason: ResyncReason; epoch: string; seq: number };
@@ -59,6 +73,8 @@ class Subscription implements HubSubscriber {
   private ready = false;
   private lastSeq = 0;
   private pending: Array<ChannelEvent | HeldResync> | undefined;
+  /** The start of each of this subscription's event frames, `{"id":…,"channel":…,`, encoded once. */
+  private frameHead: Buffer | undefined;
 
   constructor(
     private readonly owner: SubscriptionOwner,
@@ -86,7 +102,8 @@ class Subscription implements HubSubscriber {
   send(event: ChannelEvent): void {
     if (event.seq <= this.lastSeq) return;
     this.lastSeq = event.seq;
-    this.owner.send(event.frameFor(this.id, this.channel), typeLabel(event.type));
+    this.frameHead ??= Buffer.from(`{"id":${JSON.stringify(this.id)},"channel":${JSON.stringify(this.channel)},`);
+    this.owner.sendEvent(this.frameHead, tailBytesOf(event), typeLabel(event.type));
   }
 
   /** Marks the subscription live from `seq` on, and sends what arrived while it was being set up (up to a held resync). */

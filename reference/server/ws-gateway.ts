@@ -147,10 +147,10 @@ export class WsGateway {
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, identity: unknown): void {
     if (socket.destroyed) return;
     const headers = this.ctx.bridge === undefined ? {} : forwardedHeaders(req.headers, this.ctx.forwardHeaders, this.ctx.options.token);
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, identity, headers, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, identity, headers, req));
   }
 
-  private accept(ws: WebSocket, identity: unknown, headers: Record<string, string>, req: IncomingMessage): void {
+  private accept(ws: WebSocket, socket: Duplex, identity: unknown, headers: Record<string, string>, req: IncomingMessage): void {
     const { metrics, options, logger } = this.ctx;
     if (this.connections.size >= options.maxConnections) {
       metrics.attempts.inc({ outcome: 'overloaded' });
@@ -160,7 +160,7 @@ export class WsGateway {
       return;
     }
     metrics.attempts.inc({ outcome: 'accepted' });
-    const connection = new Connection(this.nextId++, ws, this.connectionContext, identity, headers);
+    const connection = new Connection(this.nextId++, ws, socket, this.connectionContext, identity, headers);
     this.connections.add(connection);
     logger.debug({ connection: connection.id, url: scrubUrl(req.url ?? '/') }, 'websocket connected');
   }
