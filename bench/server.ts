@@ -1,8 +1,11 @@
 /**
- * `npm run bench:server`: the reference server against a bare `ws` JSON echo server, both measured
- * in this run (ratios, never numbers from another machine or day), plus idle memory per connection
- * and a reconnect storm after a crash. Servers run in their own processes; this process is the load
- * generator. Bounded: well under three minutes.
+ * `npm run bench:server`: the reference server against a bare `ws` JSON echo server and the gateway
+ * against a bare `ws` broadcast loop, each pair measured in this run (ratios, never numbers from
+ * another machine or day), plus idle memory per connection and a reconnect storm after a crash.
+ * Servers run in their own processes; this process is the load generator. Bounded: about three minutes.
+ *
+ * `npm run bench:server -- --profile <file.cpuprofile>`: only a CPU profile of the reference server
+ * under the request/reply loop, and where its CPU per reply goes (docs/server.md "Performance").
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { WebSocket } from 'ws';
 import { readServerFigures } from '../scenarios/server-metrics.js';
+import { selfTimeByPart } from './helpers/cpu-profile.js';
 import { median } from './helpers/median.js';
 import { ServerProcess } from './helpers/server-process.js';
 import { StormClient } from './helpers/storm-client.js';
@@ -19,6 +23,12 @@ const ECHO_CONNECTIONS = 50;
 const ECHO_WARMUP_MS = 1_000;
 const ECHO_MEASURE_MS = 5_000;
 const ECHO_ROUNDS = 3;
+const FANOUT_SUBSCRIBERS = 2_000;
+const FANOUT_CHANNEL = 'bench:fanout';
+const FANOUT_WARMUP_MS = 500;
+const FANOUT_PUBLISH_MS = 2_000;
+const FANOUT_ROUNDS = 2;
+const PROFILE_MS = 4_000;
 const IDLE_CONNECTIONS = 5_000;
 const STORM_CLIENTS = 2_000;
 const STORM_SYNC = { totalMessages: 100, batchSize: 5, batchDelayMs: 100 };
@@ -57,7 +67,7 @@ interface EchoRun {
 }
 
 /** 50 connections, closed loop: each sends its next request as soon as the previous reply arrives. */
-async function closedLoop(server: ServerProcess): Promise<EchoRun> {
+async function closedLoop(server: ServerProcess, measureMs = ECHO_MEASURE_MS): Promise<EchoRun> {
   const sockets = await connectMany(server.wsUrl, ECHO_CONNECTIONS, ECHO_CONNECTIONS);
   const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
   let measuring = false;
@@ -83,7 +93,7 @@ async function closedLoop(server: ServerProcess): Promise<EchoRun> {
   const before = await server.stats();
   const startedAt = performance.now();
   measuring = true;
-  await sleep(ECHO_MEASURE_MS);
+  await sleep(measureMs);
   measuring = false;
   const elapsedMs = performance.now() - startedAt;
   const after = await server.stats();
@@ -121,9 +131,57 @@ async function echoBenchmark(): Promise<void> {
   console.log(`   medians: bare ${Math.round(bare.rps).toLocaleString('en-US')}/s p99 ${bare.p99} µs ${bare.cpu.toFixed(1)} µs CPU/reply; reference ${Math.round(reference.rps).toLocaleString('en-US')}/s p99 ${reference.p99} µs ${reference.cpu.toFixed(1)} µs CPU/reply`);
   const rpsRatio = reference.rps / bare.rps;
   const p99Ratio = reference.p99 / bare.p99;
-  verdict('replies/s ≥ 0.85× bare ws', rpsRatio >= 0.85, `${rpsRatio.toFixed(2)}×`);
-  verdict('p99 ≤ 1.5× bare ws', p99Ratio <= 1.5, `${p99Ratio.toFixed(2)}×`);
-  console.log(`   (server CPU per reply: ${(reference.cpu / bare.cpu).toFixed(2)}× bare)`);
+  const cpuRatio = reference.cpu / bare.cpu;
+  verdict('replies/s ≥ 1.0× bare ws', rpsRatio >= 1, `${rpsRatio.toFixed(2)}×`);
+  verdict('server CPU per reply ≤ 1.0× bare ws', cpuRatio <= 1, `${cpuRatio.toFixed(2)}×`);
+  verdict('p99 ≤ 1.0× bare ws', p99Ratio <= 1, `${p99Ratio.toFixed(2)}×`);
+}
+
+/** Server CPU per delivered event: `FANOUT_SUBSCRIBERS` clients on one channel, one event published per event-loop turn. */
+async function fanOutRun(kind: 'bare-broadcast' | 'gateway'): Promise<{ cpuMicrosPerDelivery: number; deliveriesPerSecond: number; lost: number }> {
+  const server = await ServerProcess.start({ kind, port: 0, pacePublishes: true });
+  const sockets = await connectMany(server.wsUrl, FANOUT_SUBSCRIBERS, 250);
+  if (kind === 'gateway') {
+    await Promise.all(sockets.map((ws) => new Promise((resolve) => {
+      ws.once('message', resolve);
+      ws.send(JSON.stringify({ id: 's', channel: FANOUT_CHANNEL, type: 'subscribe', payload: null }));
+    })));
+  }
+  let delivered = 0;
+  for (const ws of sockets) ws.on('message', () => (delivered += 1));
+  const allDelivered = async (events: number): Promise<void> => {
+    const deadline = performance.now() + 30_000;
+    while (delivered < events * FANOUT_SUBSCRIBERS && performance.now() < deadline) await sleep(20);
+  };
+  const warmup = await server.publish(FANOUT_CHANNEL, FANOUT_WARMUP_MS, 1);
+  await allDelivered(warmup.count);
+  const before = await server.stats();
+  const startedAt = performance.now();
+  const measured = await server.publish(FANOUT_CHANNEL, FANOUT_PUBLISH_MS, 1);
+  await allDelivered(warmup.count + measured.count);
+  const elapsedMs = performance.now() - startedAt;
+  const after = await server.stats();
+  const lost = (warmup.count + measured.count) * FANOUT_SUBSCRIBERS - delivered;
+  for (const ws of sockets) ws.terminate();
+  await server.kill();
+  const deliveries = measured.count * FANOUT_SUBSCRIBERS;
+  return { cpuMicrosPerDelivery: (after.cpuMicros - before.cpuMicros) / deliveries, deliveriesPerSecond: (deliveries * 1000) / elapsedMs, lost };
+}
+
+async function fanOutBenchmark(): Promise<void> {
+  console.log(`\n2. Fan-out: one channel, ${FANOUT_SUBSCRIBERS.toLocaleString('en-US')} subscribers, one 100-byte event per event-loop turn for ${FANOUT_PUBLISH_MS / 1000} s, ${FANOUT_ROUNDS} alternating rounds`);
+  const runs: Record<'bare-broadcast' | 'gateway', number[]> = { 'bare-broadcast': [], gateway: [] };
+  for (let round = 0; round < FANOUT_ROUNDS; round += 1) {
+    for (const kind of ['bare-broadcast', 'gateway'] as const) {
+      const run = await fanOutRun(kind);
+      runs[kind].push(run.cpuMicrosPerDelivery);
+      console.log(`   round ${round + 1} ${kind.padEnd(14)} ${Math.round(run.deliveriesPerSecond).toLocaleString('en-US').padStart(9)} deliveries/s  server CPU ${run.cpuMicrosPerDelivery.toFixed(2)} µs/delivery${run.lost === 0 ? '' : `  (${run.lost} not delivered)`}`);
+    }
+  }
+  const bare = median(runs['bare-broadcast']);
+  const gateway = median(runs.gateway);
+  console.log(`   medians: bare broadcast loop ${bare.toFixed(2)} µs CPU/delivery; gateway ${gateway.toFixed(2)} µs CPU/delivery`);
+  verdict('fan-out CPU per delivery ≤ 0.8× a bare ws broadcast loop', gateway / bare <= 0.8, `${(gateway / bare).toFixed(2)}×`);
 }
 
 async function idleMemory(kind: 'bare' | 'reference'): Promise<number> {
@@ -138,11 +196,12 @@ async function idleMemory(kind: 'bare' | 'reference'): Promise<number> {
 }
 
 async function memoryBenchmark(): Promise<void> {
-  console.log(`\n2. Memory: ${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections, server RSS delta after GC`);
+  console.log(`\n3. Memory: ${IDLE_CONNECTIONS.toLocaleString('en-US')} idle connections, server RSS delta after GC`);
   const bare = await idleMemory('bare');
   const reference = await idleMemory('reference');
   console.log(`   bare ws ${(bare / 1024).toFixed(1)} KB/connection, reference ${(reference / 1024).toFixed(1)} KB/connection (${(reference / bare).toFixed(2)}× bare)`);
   verdict('≤ 20 KB server RSS per idle connection', reference <= 20 * 1024, `${(reference / 1024).toFixed(1)} KB`);
+  verdict('idle memory per connection ≤ 0.6× bare ws', reference / bare <= 0.6, `${(reference / bare).toFixed(2)}×`);
 }
 
 async function lagP99Seconds(server: ServerProcess): Promise<number> {
@@ -151,7 +210,7 @@ async function lagP99Seconds(server: ServerProcess): Promise<number> {
 }
 
 async function stormBenchmark(): Promise<void> {
-  console.log(`\n3. Reconnect storm: ${STORM_CLIENTS.toLocaleString('en-US')} clients subscribed to running syncs; kill -9 the server, restart it on the same port with the same state file`);
+  console.log(`\n4. Reconnect storm: ${STORM_CLIENTS.toLocaleString('en-US')} clients subscribed to running syncs; kill -9 the server, restart it on the same port with the same state file`);
   const dir = await mkdtemp(path.join(tmpdir(), 'wsmig-bench-'));
   const stateFile = path.join(dir, 'state.json');
   try {
@@ -191,9 +250,30 @@ async function stormBenchmark(): Promise<void> {
   }
 }
 
+/** A CPU profile of the reference server under the request/reply loop, summed into the parts of its hot path. */
+async function profileRun(profilePath: string): Promise<void> {
+  const server = await ServerProcess.start({ kind: 'reference', port: 0, cpuProfile: { path: profilePath, afterMs: ECHO_WARMUP_MS, durationMs: PROFILE_MS } });
+  const run = await closedLoop(server, PROFILE_MS);
+  await sleep(1_000);
+  await server.kill();
+  const replies = run.repliesPerSecond * (PROFILE_MS / 1000);
+  console.log(`${Math.round(run.repliesPerSecond).toLocaleString('en-US')} replies/s, ${run.serverCpuMicrosPerReply.toFixed(1)} µs server CPU per reply (the profiler's sampling included); profile written to ${profilePath}`);
+  const parts = [...(await selfTimeByPart(profilePath))].sort((a, b) => b[1] - a[1]);
+  const busy = parts.filter(([part]) => part !== 'idle').reduce((sum, [, ms]) => sum + ms, 0);
+  console.log(`self time per reply (${(busy * 1000 / replies).toFixed(1)} µs of CPU while profiled):`);
+  for (const [part, ms] of parts) console.log(`  ${((ms * 1000) / replies).toFixed(2).padStart(6)} µs  ${part}`);
+}
+
+const profileAt = process.argv.indexOf('--profile');
+if (profileAt !== -1) {
+  await profileRun(path.resolve(process.argv[profileAt + 1] ?? 'server.cpuprofile'));
+  process.exit(0);
+}
+
 const startedAt = performance.now();
 console.log(`wsmig server benchmark — Node ${process.version}, ratios measured in this run`);
 await echoBenchmark();
+await fanOutBenchmark();
 await memoryBenchmark();
 await stormBenchmark();
 const missed = results.filter((r) => !r.pass);

@@ -9,12 +9,16 @@ import { DEFAULTS, createFileStatusStore, createGateway, createServer } from '..
 /** What the parent asks this process to run. */
 export interface BenchServerConfig {
   /** `gateway`: `createGateway` with `bench:*` channels open, publishing on the parent's `publish` command. */
-  kind: 'bare' | 'reference' | 'gateway';
+  kind: 'bare' | 'reference' | 'gateway' | 'bare-broadcast';
   port: number;
   stateFile?: string;
   sync?: { totalMessages: number; batchSize: number; batchDelayMs: number };
   /** The Redis engine (reference server and gateway). */
   redis?: { url: string; prefix: string; jobLeaseMs?: number };
+  /** Each publish lane waits for the next event-loop turn after every publish, so sockets get written between publishes (fan-out benchmark). */
+  pacePublishes?: boolean;
+  /** Write a CPU profile (`.cpuprofile`, 100 µs sampling) of `durationMs` starting `afterMs` after listening. */
+  cpuProfile?: { path: string; afterMs: number; durationMs: number };
 }
 
 /** A message from this process to the parent. */
@@ -59,6 +63,19 @@ async function listen(config: BenchServerConfig): Promise<number> {
     await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
     return (wss.address() as { port: number }).port;
   }
+  if (config.kind === 'bare-broadcast') {
+    // The baseline of fan-out: the plainest broadcast loop, one JSON text per event sent to every client.
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: config.port, backlog: DEFAULTS.listenBacklog, perMessageDeflate: false });
+    wss.on('connection', (ws) => ws.on('error', () => undefined));
+    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    let seq = 0;
+    publishOn = async (channel, payload) => {
+      seq += 1;
+      const text = JSON.stringify({ id: 's', channel, type: 'tick', seq, ts: Date.now(), epoch: 'bare', payload });
+      for (const ws of wss.clients) ws.send(text);
+    };
+    return (wss.address() as { port: number }).port;
+  }
   if (config.kind === 'gateway') {
     const gateway = await createGateway({ port: config.port, channels: ['bench:*'], rateLimit: 1_000_000, maxSubscriptionsPerConnection: 1_000, ...(config.redis ? { redis: config.redis } : {}) });
     publishOn = (channel, payload) => gateway.publish(channel, 'tick', payload);
@@ -96,3 +113,30 @@ process.on('message', (message: { cmd?: string; gc?: boolean } | PublishCommand)
   send({ event: 'stats', cpuMicros: cpu.user + cpu.system, rssBytes: process.memoryUsage().rss });
 });
 send({ event: 'listening', port });
+
+if (config.pacePublishes && publishOn !== undefined) {
+  const unpaced = publishOn;
+  publishOn = async (channel, payload) => {
+    const published = await unpaced(channel, payload);
+    await new Promise((resolve) => setImmediate(resolve));
+    return published;
+  };
+}
+
+if (config.cpuProfile !== undefined) {
+  const { path, afterMs, durationMs } = config.cpuProfile;
+  const { Session } = await import('node:inspector/promises');
+  const { writeFile } = await import('node:fs/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 100 });
+  setTimeout(() => {
+    void (async () => {
+      await session.post('Profiler.start');
+      await new Promise((resolve) => setTimeout(resolve, durationMs));
+      const { profile } = await session.post('Profiler.stop');
+      await writeFile(path, JSON.stringify(profile));
+    })();
+  }, afterMs);
+}
