@@ -154,7 +154,8 @@ async function waitUntilHealthy(baseUrl: string, timeoutMs = 30_000): Promise<vo
  * stopped (the port freed, the state saying it was stopped on purpose) and restarted by wsmig, and
  * `migrate status` and a rollback work with it stopped.
  */
-describe('wsmig migrate service on the service wsmig starts', () => {
+// Each step runs the real CLI (service starts, rollbacks with their verification): on a busy CI machine that can take well over 30 s.
+describe('wsmig migrate service on the service wsmig starts', { timeout: 120_000 }, () => {
   const app = exampleAppForSuite();
 
   it('status before anything runs: not healthy, exit 1, and says how to start it', async () => {
@@ -248,7 +249,8 @@ describe('wsmig migrate service on the service wsmig starts', () => {
 });
 
 /** A service someone else started on the configured port: wsmig reports it and never signals it. */
-describe('wsmig migrate service on a service wsmig did not start', () => {
+// Each step runs the real CLI (service starts, rollbacks with their verification): on a busy CI machine that can take well over 30 s.
+describe('wsmig migrate service on a service wsmig did not start', { timeout: 120_000 }, () => {
   const app = exampleAppForSuite();
   let server: ResultPromise | undefined;
   beforeAll(async () => {

@@ -19,7 +19,8 @@ function judgedResult(p99Ms: number): Result {
   return { ...result, verdict: evaluateThresholds(result, parseThresholds({ ws_rpc_duration: ['p(99)<250'] }, 'inline'), { source: null }) };
 }
 
-describe('wsmig rollback', () => {
+// Each step runs the real CLI (service starts, rollbacks with their verification): on a busy CI machine that can take well over 30 s.
+describe('wsmig rollback', { timeout: 120_000 }, () => {
   const removeLater = removedAfterEachTest();
 
   /** A repository, and beside it (outside its tree) a load-test report whose p(99) is `p99Ms`. */
