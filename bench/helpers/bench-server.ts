@@ -17,6 +17,8 @@ export interface BenchServerConfig {
   redis?: { url: string; prefix: string; jobLeaseMs?: number };
   /** Each publish lane waits for the next event-loop turn after every publish, so sockets get written between publishes (fan-out benchmark). */
   pacePublishes?: boolean;
+  /** With `pacePublishes`: events published in one go (synchronously) per publish of a lane, as a batch arrives. */
+  publishBurst?: number;
   /** Write a CPU profile (`.cpuprofile`, 100 µs sampling) of `durationMs` starting `afterMs` after listening. */
   cpuProfile?: { path: string; afterMs: number; durationMs: number };
 }
@@ -116,8 +118,9 @@ send({ event: 'listening', port });
 
 if (config.pacePublishes && publishOn !== undefined) {
   const unpaced = publishOn;
+  const burst = config.publishBurst ?? 1;
   publishOn = async (channel, payload) => {
-    const published = await unpaced(channel, payload);
+    const published = await Promise.all(Array.from({ length: burst }, () => unpaced(channel, payload)));
     await new Promise((resolve) => setImmediate(resolve));
     return published;
   };

@@ -35,6 +35,9 @@ interface EventFrame {
   tail: Buffer;
 }
 
+/** Connections whose socket holds this turn's events (corked), written out together when the turn's code is done. */
+let corkedThisTurn: Connection[] = [];
+
 function errorFrame(id: string, channel: string, error: ErrorBody): string {
   return encodeFrame({ id, channel, type: MessageType.error, payload: null, error });
 }
@@ -53,6 +56,7 @@ export class Connection implements SubscriptionOwner {
   private rateDrops: WindowCounter | undefined;
   private readonly subscriptions: ConnectionSubscriptions;
   private delayed: DelayQueue<string | EventFrame> | undefined;
+  private corked = false;
 
   /**
    * `socket`: the upgraded socket under `ws`, which frames are written to directly (never while `ws`
@@ -144,12 +148,32 @@ export class Connection implements SubscriptionOwner {
     const { socket } = this;
     if (typeof frame === 'string') socket.write(textFrame(frame));
     else {
-      socket.cork();
+      this.corkUntilEndOfTurn();
       socket.write(textFrameStart(frame.head, frame.tail.length));
       socket.write(frame.tail);
-      socket.uncork();
     }
     if (this.ws.bufferedAmount > this.ctx.options.slowConsumerBytes) this.closeSlowConsumer();
+  }
+
+  /**
+   * Holds this turn's writes in the socket (anything written after an event too, in order) and
+   * writes them out at the end of the turn: several events published in one go (a loop, a batch from
+   * a shared hub, a chunk of an upstream stream) reach each subscriber in one system call, not one each.
+   */
+  private corkUntilEndOfTurn(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.socket.cork();
+    if (corkedThisTurn.push(this) === 1) process.nextTick(Connection.uncorkAll);
+  }
+
+  private static uncorkAll(this: void): void {
+    const connections = corkedThisTurn;
+    corkedThisTurn = [];
+    for (const connection of connections) {
+      connection.corked = false;
+      connection.socket.uncork();
+    }
   }
 
   private closeSlowConsumer(): void {
