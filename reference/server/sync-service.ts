@@ -305,7 +305,12 @@ export class SyncService {
     }
   }
 
-  /** Renews the run's lease every third of its life; a lease lost (or unrenewable for a whole life) abandons the run to whoever holds it now. */
+  /**
+   * Renews the run's lease every third of its life; a lease another instance holds now abandons the
+   * run to it. While the engine cannot be reached the run is kept: it cannot write its status or
+   * publish meanwhile (both go through the engine, the writes fenced by the lease), and when the
+   * engine answers again the lease is renewed, taken back if it vanished, or found taken.
+   */
   private keepLease(job: SyncJob): void {
     const leases = this.options.leases as JobLeases;
     const renew = async (): Promise<void> => {
@@ -314,7 +319,7 @@ export class SyncService {
         if ((await leases.renew(job.key, job.lease)) || (await this.reclaim(job))) job.renewedAtMs = this.options.clock();
         else this.abandon(job, 'its lease was taken over');
       } catch (error) {
-        if (this.options.clock() - job.renewedAtMs >= leases.ttlMs) this.abandon(job, `its lease could not be renewed (${messageOf(error)})`);
+        this.options.logger.debug({ chatId: job.record.chatId, err: messageOf(error), sinceRenewalMs: this.options.clock() - job.renewedAtMs }, 'could not renew a sync lease; the run waits for the engine');
       }
     };
     job.renewTimer = setInterval(() => void renew(), Math.max(20, Math.floor(leases.ttlMs / 3)));

@@ -34,6 +34,8 @@ interface Seen {
   seqs: number[];
   types: string[];
   resyncs: ResyncPayload[];
+  /** Events and resyncs in the order they arrived: a seq, or `{ resync: seq }`. */
+  stream: Array<number | { resync: number }>;
 }
 
 describe.skipIf(skipReason !== undefined)('three instances on Redis behind haproxy', () => {
@@ -84,14 +86,20 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
   };
 
   const watch = (client: WSClient, channel: string): Seen => {
-    const seen: Seen = { seqs: [], types: [], resyncs: [] };
+    const seen: Seen = { seqs: [], types: [], resyncs: [], stream: [] };
     client.subscribe(
       channel,
       (message) => {
         seen.seqs.push(message.seq as number);
         seen.types.push(message.type);
+        seen.stream.push(message.seq as number);
       },
-      { onResync: (event) => seen.resyncs.push(event) },
+      {
+        onResync: (event) => {
+          seen.resyncs.push(event);
+          seen.stream.push({ resync: event.seq });
+        },
+      },
     );
     return seen;
   };
@@ -145,6 +153,34 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
     expect(status).toMatchObject({ syncStatus: 'completed', runId: started.runId, processed: 60 });
 
     await start(runner as Instance);
+  }, 60_000);
+
+  it('kill -9 an instance holding subscribers in the middle of a broadcast (a run on another instance): they resume through the proxy with every event once, in order', async () => {
+    const chatId = 'broadcast-1';
+    const channel = `sync:${chatId}`;
+    const watchers = await Promise.all(Array.from({ length: 12 }, () => connect()));
+    const seen = watchers.map((client) => watch(client, channel));
+    await Promise.all(watchers.map((client) => client.request(MessageType.syncStatus, { chatId })));
+    const started = (await watchers[0]?.request(MessageType.syncStart, { chatId })) as { status: string; runId: string };
+    expect(started.status).toBe('started');
+    await vi.waitFor(() => expect(Math.min(...seen.map((s) => s.seqs.length))).toBeGreaterThanOrEqual(6), { timeout: 10_000 });
+    const runner = await owner(chatId);
+    // The instance (not running the sync) holding the most of this test's clients.
+    const held = async (instance: Instance): Promise<number> => ((await (await fetch(`http://127.0.0.1:${instance.port}/health`)).json()) as { connections: number }).connections;
+    const others = instances.filter((instance) => instance !== runner && instance.process !== undefined);
+    const counts = await Promise.all(others.map(held));
+    const bystander = others[counts.indexOf(Math.max(...counts))] as Instance;
+    expect(Math.max(...counts)).toBeGreaterThan(0);
+    await kill(bystander);
+
+    await vi.waitFor(() => expect(seen.every((s) => s.types.includes('sync:complete'))).toBe(true), { timeout: 30_000, interval: 100 });
+    for (const s of seen) {
+      expect(s.resyncs).toEqual([]);
+      expect(s.seqs).toEqual(Array.from({ length: s.seqs.length }, (_, i) => i + 1));
+      expect(s.types.filter((type) => type === 'sync:complete')).toHaveLength(1);
+    }
+    expect(watchers.filter((client) => (opens.get(client) ?? 0) >= 2).length).toBe(Math.max(...counts));
+    await start(bystander);
   }, 60_000);
 
   it('a flag flip on one instance reaches every instance and /api/config answers the same on all', async () => {
@@ -208,18 +244,17 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
     await vi.waitFor(() => expect(seen.every((s) => s.types.includes('sync:complete'))).toBe(true), { timeout: 30_000, interval: 100 });
     for (const s of seen) {
       expect(s.types.filter((type) => type === 'sync:complete')).toHaveLength(1);
-      // Before the restart: 1, 2, 3, …; the history Redis lost is announced by a resync (new
-      // epoch) and the events after it follow from its seq, each once, in order.
-      const cut = s.resyncs.length === 0 ? s.seqs.length : s.seqs.findIndex((seq, i) => i > 0 && seq <= (s.seqs[i - 1] as number));
-      const before = cut === -1 ? s.seqs : s.seqs.slice(0, cut);
-      expect(before).toEqual(Array.from({ length: before.length }, (_, i) => i + 1));
-      if (cut !== -1 && cut < s.seqs.length) {
-        expect(s.resyncs.length).toBeGreaterThan(0);
-        const after = s.seqs.slice(cut);
-        const from = (s.resyncs.at(-1) as ResyncPayload).seq;
-        expect(after).toEqual(Array.from({ length: after.length }, (_, i) => from + i + 1));
+      // Events follow each other by seq from 1; the history Redis lost is announced by a resync
+      // (a new epoch), after which the events follow from the resync's seq: never a silent gap.
+      let expected = 1;
+      for (const item of s.stream) {
+        if (typeof item === 'number') {
+          expect(item, JSON.stringify(s.stream)).toBe(expected);
+          expected += 1;
+        } else expected = item.resync + 1;
       }
     }
+    expect(seen.some((s) => s.resyncs.length > 0)).toBe(true);
     const status = (await watchers[0]?.request(MessageType.syncStatus, { chatId })) as { syncStatus: string; runId: string };
     expect(status).toMatchObject({ syncStatus: 'completed', runId: started.runId });
   }, 60_000);
