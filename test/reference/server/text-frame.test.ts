@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { Sender } from 'ws';
+import { textFrame, textFrameStart } from '../../../reference/server/text-frame.js';
+
+/** The frame `ws` itself would send for `text` (server side: unmasked, FIN). */
+function wsFrame(text: string): Buffer {
+  return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }) as Buffer[]);
+}
+
+describe('text frames written by the gateway', () => {
+  // Payload lengths around the 7-bit, 16-bit and 64-bit length encodings (RFC 6455 §5.2), and multi-byte UTF-8.
+  const texts = ['', 'x'.repeat(125), 'x'.repeat(126), 'é'.repeat(63), 'x'.repeat(65_535), 'x'.repeat(65_536), `{"payload":"${'€'.repeat(30_000)}"}`];
+
+  it.each(texts.map((text) => [text.length, text]))('frames %i characters as ws does', (_length, text) => {
+    expect(textFrame(text).equals(wsFrame(text))).toBe(true);
+  });
+
+  it.each(texts.map((text) => [text.length, text]))('frames a start and a shared tail (%i characters) as one frame of both', (_length, text) => {
+    const head = Buffer.from('{"id":"s1","channel":"room:1",');
+    const tail = Buffer.from(text);
+    expect(Buffer.concat([textFrameStart(head, tail.length), tail]).equals(wsFrame(`${head.toString()}${text}`))).toBe(true);
+  });
+});
