@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { Sender } from 'ws';
+import WebSocket from 'ws';
 import { textFrame, textFrameStart } from '../../../reference/server/text-frame.js';
+
+/** `ws`'s own framing (public in `ws`, untyped in @types/ws). */
+const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] } };
 
 /** The frame `ws` itself would send for `text` (server side: unmasked, FIN). */
 function wsFrame(text: string): Buffer {
-  return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }) as Buffer[]);
+  return Buffer.concat(Sender.frame(Buffer.from(text), { fin: true, opcode: 1, mask: false, readOnly: false, rsv1: false }));
 }
 
 describe('text frames written by the gateway', () => {
