@@ -86,6 +86,8 @@ export interface RedisOption {
   prefix?: string;
   /** How long a sync run's lease lives without renewal, in ms: how soon another instance takes over the runs of a dead one. Default 5000. */
   jobLeaseMs?: number;
+  /** How long to wait for Redis at start before failing with `ENGINE_UNAVAILABLE`, in ms. Default 10000. */
+  connectTimeoutMs?: number;
 }
 
 /** What a subscribe or request asks, as given to `authorize`. */
@@ -240,7 +242,12 @@ function resolveRedis(redis: string | RedisOption | undefined): Required<RedisOp
   if (protocol !== 'redis:' && protocol !== 'rediss:') invalidOption('redis', 'a redis:// or rediss:// URL (e.g. redis://127.0.0.1:6379)', redactedUrl(String(option.url)));
   const prefix = option.prefix ?? 'wsmig:';
   if (typeof prefix !== 'string' || prefix.includes('{') || prefix.includes('}')) invalidOption('redis.prefix', 'a string without "{" or "}" (they are Redis Cluster hash tags)', prefix);
-  return { url: option.url, prefix, jobLeaseMs: integerOption('redis.jobLeaseMs', option.jobLeaseMs, 5_000, 100, 600_000) };
+  return {
+    url: option.url,
+    prefix,
+    jobLeaseMs: integerOption('redis.jobLeaseMs', option.jobLeaseMs, 5_000, 100, 600_000),
+    connectTimeoutMs: integerOption('redis.connectTimeoutMs', option.connectTimeoutMs, 10_000, 1, 600_000),
+  };
 }
 
 /** Applies defaults to the limits and checks them; throws a UsageError naming the bad one. */

@@ -118,7 +118,7 @@ async function openHub(limits: ReturnType<typeof resolveGatewayLimits>): Promise
   if (limits.redis === undefined) {
     return createMemoryHub({ epoch: limits.epoch, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, maxChannels: limits.maxChannels, maxReplayBytes: limits.maxReplayBytes, clock: limits.clock });
   }
-  return createRedisHub({ url: limits.redis.url, prefix: limits.redis.prefix, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, logger: limits.logger, epoch: limits.epoch, clock: limits.clock });
+  return createRedisHub({ url: limits.redis.url, prefix: limits.redis.prefix, connectTimeoutMs: limits.redis.connectTimeoutMs, replayBufferSize: limits.replayBufferSize, channelTtlMs: limits.channelTtlMs, logger: limits.logger, epoch: limits.epoch, clock: limits.clock });
 }
 
 class RunningGateway<Identity> implements Gateway<Identity> {

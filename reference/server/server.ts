@@ -373,7 +373,7 @@ export async function createServer(options: ServerOptions = {}): Promise<Referen
   const engine =
     redis === undefined
       ? undefined
-      : await openRedisEngine({ url: redis.url, prefix: redis.prefix, jobLeaseMs: redis.jobLeaseMs, replayBufferSize: resolved.replayBufferSize, channelTtlMs: resolved.channelTtlMs, instance: resolved.epoch, logger: resolved.logger, clock: resolved.clock });
+      : await openRedisEngine({ url: redis.url, prefix: redis.prefix, jobLeaseMs: redis.jobLeaseMs, connectTimeoutMs: redis.connectTimeoutMs, replayBufferSize: resolved.replayBufferSize, channelTtlMs: resolved.channelTtlMs, instance: resolved.epoch, logger: resolved.logger, clock: resolved.clock });
   let server: RunningServer;
   try {
     server = new RunningServer(resolved, stored, engine);
