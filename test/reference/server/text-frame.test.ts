@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import * as ws from 'ws';
 import { textFrame, textFrameStart } from '../../../reference/server/text-frame.js';
 
 /** `ws`'s own framing (public in `ws`, untyped in @types/ws). */
-const { Sender } = WebSocket as unknown as { Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] } };
+const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] } };
 
 /** The frame `ws` itself would send for `text` (server side: unmasked, FIN). */
 function wsFrame(text: string): Buffer {
