@@ -28,13 +28,16 @@ async function serve(): Promise<ReferenceServer> {
 }
 
 /**
- * A healthy server passes; on a machine busy with other work the generator may report that it fell
- * behind, which makes the run inconclusive (never a pass) — accept that, and only that.
+ * A healthy server passes. On a machine busy with other work the generator may report that it fell
+ * behind, which makes the run never a pass; its lag is then part of every open-model latency, so a
+ * latency bound may fail with it — accept that, and only that (losses, connects and the rest must pass).
  */
 function expectPassOrBusyGenerator(result: Result): void {
   const verdict = result.verdict as Verdict;
   const notPassed = verdict.thresholds.filter((t) => t.status !== 'pass');
-  if (verdict.status === 'inconclusive' && notPassed.every((t) => t.metric === 'generator')) {
+  if (notPassed.some((t) => t.metric === 'generator' && t.status === 'inconclusive')) {
+    expect(verdict.status).not.toBe('pass');
+    expect(notPassed.filter((t) => t.metric !== 'generator' && !/^ws_(rpc_duration|event_latency)\b/.test(t.metric))).toEqual([]);
     console.warn(`note: the generator was not healthy on this busy machine: ${notPassed.map((t) => t.reason).join(' ')}`);
     return;
   }
