@@ -8,12 +8,12 @@ import type { RawData, WebSocket } from 'ws';
 import { CloseCode, ErrorCode, MessageType, RESERVED_TYPES, SYSTEM_CHANNEL, decodeFrame, encodeFrame, type DrainPayload, type ErrorBody, type WSMessage } from '../protocol/index.js';
 import { isWsmigError, messageOf } from '../../lib/errors.js';
 import { DelayQueue } from './delay-queue.js';
+import { FrameWriter, type EventFrame } from './frame-writer.js';
 import type { GatewayContext } from './gateway-context.js';
 import { typeLabel } from './metrics.js';
 import { TokenBucket } from './rate-limiter.js';
 import { errorBodyOfFailure, type InternalHandler } from './request-handlers.js';
 import { ConnectionSubscriptions, type SubscriptionOwner } from './subscriptions.js';
-import { textFrame, textFrameStart } from './text-frame.js';
 import { WindowCounter } from './window-counter.js';
 
 /** Window of the bad-frame and rate-limit-drop counters. */
@@ -28,15 +28,6 @@ export interface ConnectionContext extends GatewayContext {
   /** Called once, when the socket has closed. */
   onClosed(connection: Connection, code: number): void;
 }
-
-/** An event's frame in two parts: the subscription's own start (`{"id":…,"channel":…,`) and the bytes every subscriber's frame shares. */
-interface EventFrame {
-  head: Buffer;
-  tail: Buffer;
-}
-
-/** Connections whose socket holds this turn's events (corked), written out together when the turn's code is done. */
-let corkedThisTurn: Connection[] = [];
 
 function errorFrame(id: string, channel: string, error: ErrorBody): string {
   return encodeFrame({ id, channel, type: MessageType.error, payload: null, error });
@@ -56,7 +47,7 @@ export class Connection implements SubscriptionOwner {
   private rateDrops: WindowCounter | undefined;
   private readonly subscriptions: ConnectionSubscriptions;
   private delayed: DelayQueue<string | EventFrame> | undefined;
-  private corked = false;
+  private readonly writer: FrameWriter;
 
   /**
    * `socket`: the upgraded socket under `ws`, which frames are written to directly (never while `ws`
@@ -66,11 +57,12 @@ export class Connection implements SubscriptionOwner {
   constructor(
     readonly id: number,
     private readonly ws: WebSocket,
-    private readonly socket: Duplex,
+    socket: Duplex,
     private readonly ctx: ConnectionContext,
     readonly identity: unknown,
     readonly forwardedHeaders: Record<string, string>,
   ) {
+    this.writer = new FrameWriter(ws, socket);
     this.subscriptions = new ConnectionSubscriptions(this, ctx);
     const limit = ctx.options.rateLimit;
     this.bucket = limit ? new TokenBucket(limit.messagesPerSecond, limit.burst, performance.now()) : undefined;
@@ -142,38 +134,9 @@ export class Connection implements SubscriptionOwner {
     this.write(frame);
   }
 
-  /** Writes a frame to the socket as `ws.send` would (nothing once `ws` is closing), without re-encoding what an event shares. */
   private write(frame: string | EventFrame): void {
-    if (this.closing || this.ws.readyState !== this.ws.OPEN) return;
-    const { socket } = this;
-    if (typeof frame === 'string') socket.write(textFrame(frame));
-    else {
-      this.corkUntilEndOfTurn();
-      socket.write(textFrameStart(frame.head, frame.tail.length));
-      socket.write(frame.tail);
-    }
+    if (this.closing || !this.writer.write(frame)) return;
     if (this.ws.bufferedAmount > this.ctx.options.slowConsumerBytes) this.closeSlowConsumer();
-  }
-
-  /**
-   * Holds this turn's writes in the socket (anything written after an event too, in order) and
-   * writes them out at the end of the turn: several events published in one go (a loop, a batch from
-   * a shared hub, a chunk of an upstream stream) reach each subscriber in one system call, not one each.
-   */
-  private corkUntilEndOfTurn(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
-    if (corkedThisTurn.push(this) === 1) process.nextTick(Connection.uncorkAll);
-  }
-
-  private static uncorkAll(this: void): void {
-    const connections = corkedThisTurn;
-    corkedThisTurn = [];
-    for (const connection of connections) {
-      connection.corked = false;
-      connection.socket.uncork();
-    }
   }
 
   private closeSlowConsumer(): void {
