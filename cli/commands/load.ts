@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
 import { formatDurationMs } from '../../lib/duration.js';
 import { createLogger } from '../../lib/logger.js';
-import { integerFlag } from '../flags.js';
+import { credentialFlags, integerFlag } from '../flags.js';
 import { exitCodeOfStatus, renderConsoleSummary } from '../../reports/index.js';
 import { describeScenarios, parseSetItems, resolveScenarioOptions, scenarioByName, type KnobOverride } from '../../scenarios/catalog/index.js';
 import { UsageError } from '../../lib/errors.js';
-import { DEFAULT_ADMIN_TOKEN_ENV, DEFAULT_TOKEN_ENV, ServiceCredentials } from '../../scenarios/credentials.js';
+import { DEFAULT_ADMIN_TOKEN_ENV, DEFAULT_TOKEN_ENV } from '../../scenarios/credentials.js';
 import { exportK6Scenario } from '../../scenarios/engines/k6/export.js';
 import { BUILTIN_PROFILES, loadProfile } from '../../scenarios/profiles/index.js';
 import { ENGINE_NAMES, SCENARIO_NAMES, runLoad, type LoadProgress, type RunnableEngine } from '../../scenarios/load-run.js';
@@ -70,8 +70,6 @@ function overridesOf(flags: KnobFlags): KnobOverride[] {
   return [...overrides, ...parseSetItems(flags.set)];
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * `--profile-var name=value` items as a map.
  * @throws UsageError BAD_FLAG for an item without `=`.
@@ -84,29 +82,6 @@ function profileVarsOf(items: readonly string[]): Record<string, string> {
     vars[match[1] as string] = match[2] as string;
   }
   return vars;
-}
-
-/**
- * The service's tokens from the environment: WSMIG_TOKEN and WSMIG_ADMIN_TOKEN, or the variables
- * `--token-env` / `--admin-token-env` name (a token itself never goes on the command line, which
- * `ps` shows). A variable named on purpose must hold something.
- * @throws UsageError BAD_FLAG for a bad name, or a named variable that is not set.
- */
-function credentialsOf(flags: Pick<RunFlags, 'tokenEnv' | 'adminTokenEnv'>, env: NodeJS.ProcessEnv = process.env): ServiceCredentials {
-  const named: [string, string | undefined][] = [['--token-env', flags.tokenEnv], ['--admin-token-env', flags.adminTokenEnv]];
-  for (const [flag, name] of named) {
-    if (name === undefined) continue;
-    if (!ENV_NAME.test(name)) throw new UsageError('BAD_FLAG', `${flag} ${name} is not an environment variable name: give the variable's name (e.g. ${flag} MY_TOKEN), never the token itself.`);
-    if (env[name] === undefined || env[name] === '') throw new UsageError('BAD_FLAG', `${flag} ${name}: the variable ${name} is not set; export it with the service's token, or leave out ${flag}.`);
-  }
-  const tokenEnv = flags.tokenEnv ?? DEFAULT_TOKEN_ENV;
-  const adminTokenEnv = flags.adminTokenEnv ?? DEFAULT_ADMIN_TOKEN_ENV;
-  return ServiceCredentials.fromEnv(env, {
-    tokenEnv,
-    adminTokenEnv,
-    tokenHint: flags.tokenEnv === undefined ? `${tokenEnv} (or name another variable with --token-env)` : `${tokenEnv} (--token-env)`,
-    adminTokenHint: flags.adminTokenEnv === undefined ? `${adminTokenEnv} (or name another variable with --admin-token-env)` : `${adminTokenEnv} (--admin-token-env)`,
-  });
 }
 
 /** Renders progress on stderr: one updating line on a TTY, a line every few seconds otherwise. */
@@ -181,7 +156,7 @@ export function registerLoadCommand(program: Command): void {
       .option('--json', 'print the Result with its verdict as JSON on stdout'),
   ).action(async (scenarios: string[], flags: RunFlags) => {
     const workers = integerFlag('--workers', flags.workers, 1);
-    const credentials = credentialsOf(flags);
+    const credentials = credentialFlags(flags);
     const vars = profileVarsOf(flags.profileVar);
     if (flags.profile === undefined && flags.profileVar.length > 0) throw new UsageError('BAD_FLAG', '--profile-var sets a variable of a profile: give the profile with --profile.');
     const profile = flags.profile === undefined ? undefined : await loadProfile(flags.profile, { vars });

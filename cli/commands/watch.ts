@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../lib/duration.js';
-import { integerFlag } from '../flags.js';
+import { credentialFlags, integerFlag } from '../flags.js';
 import { UsageError, isWsmigError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/logger.js';
 import { findRepoRoot, loadConfig, serviceMetricsUrls, type LoadedConfig } from '../../migration/config.js';
@@ -13,6 +13,7 @@ import { printProgress } from './migrate.js';
 
 interface WatchOptions {
   metrics: string[];
+  tokenEnv?: string;
   prometheus?: string;
   prometheusSelector?: string;
   thresholds?: string;
@@ -56,6 +57,7 @@ export function registerWatchCommand(program: Command): void {
     .command('watch')
     .description('Evaluate the rollback thresholds against live metrics every interval; after --failure-limit breaches in a row, roll back (--rollback) or exit 99.')
     .option('--metrics <url>', "the service's /metrics (Prometheus text), read with its token (the config's service.tokenEnv, else WSMIG_TOKEN); repeat it for each instance of a cluster (read together); default: the config's service.metricsUrls, else its /metrics", (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option('--token-env <name>', "environment variable holding the service's bearer token for its /metrics (default: the config's service.tokenEnv, else WSMIG_TOKEN)")
     .option('--prometheus <url>', 'a Prometheus server scraping the service (its HTTP API)')
     .option('--prometheus-selector <matchers>', 'label matchers narrowing the series, e.g. job="app"')
     .option('--thresholds <file>', "thresholds file (default: the config's watch.thresholds, else wsmig's migration/watch-thresholds.json)")
@@ -77,7 +79,10 @@ export function registerWatchCommand(program: Command): void {
       const logger = createLogger({ name: 'wsmig' });
       const rollbackContext = options.rollback ? await openContext({ logger, progress: printProgress, ...(options.cwd ? { cwd: options.cwd } : {}) }) : null;
       // The config's service.tokenEnv / tokenFile; without a config, WSMIG_TOKEN.
-      const credentials = rollbackContext?.credentials ?? (loaded ? await resolveServiceCredentials(loaded.config, loaded.root) : ServiceCredentials.fromEnv(process.env));
+      const credentials =
+        options.tokenEnv !== undefined
+          ? credentialFlags({ tokenEnv: options.tokenEnv })
+          : (rollbackContext?.credentials ?? (loaded ? await resolveServiceCredentials(loaded.config, loaded.root) : ServiceCredentials.fromEnv(process.env)));
 
       const stop = new AbortController();
       const onSignal = (): void => stop.abort();

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createServer as createHttpServer } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
@@ -125,5 +126,32 @@ describe('wsmig watch across several instances', () => {
     const result = await runCli(['watch', '--metrics', 'instance-2:3000']);
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain('Invalid --metrics "instance-2:3000"');
+  });
+});
+
+describe('wsmig watch --token-env', () => {
+  it("reads a /metrics that wants the service's token with the variable named, and refuses a variable that is not set (exit 2)", async () => {
+    const service = await createServer({ port: 0 });
+    // The team's service puts /metrics behind its token.
+    const guarded = createHttpServer((req, res) => {
+      if (req.headers.authorization !== 'Bearer metrics-s3cret') {
+        res.writeHead(401).end();
+        return;
+      }
+      void fetch(`${service.url}/metrics`).then(async (answer) => res.writeHead(200, { 'content-type': 'text/plain' }).end(await answer.text()));
+    });
+    await new Promise<void>((resolve) => guarded.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(guarded.address() as { port: number }).port}/metrics`;
+    try {
+      const ok = await runCli(['watch', '--metrics', url, '--token-env', 'SHOP_TOKEN', '--thresholds', HEALTHY_ON_A_BUSY_MACHINE, '--interval', '300ms', '--max-duration', '2s', '--json'], { env: { SHOP_TOKEN: 'metrics-s3cret' }, timeoutMs: 30_000 });
+      expect(ok.stderr).not.toContain('401');
+      expect(lines(ok.stdout).filter((line) => line.event === 'evaluation').length).toBeGreaterThan(0);
+      const unset = await runCli(['watch', '--metrics', url, '--token-env', 'SHOP_TOKEN']);
+      expect(unset.exitCode).toBe(2);
+      expect(unset.stderr).toContain('the variable SHOP_TOKEN is not set');
+    } finally {
+      guarded.close();
+      await service.close();
+    }
   });
 });
