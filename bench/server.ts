@@ -170,8 +170,8 @@ async function fanOutRun(kind: 'bare-broadcast' | 'gateway', burst: number): Pro
   return { cpuMicrosPerDelivery: (after.cpuMicros - before.cpuMicros) / deliveries, deliveriesPerSecond: (deliveries * 1000) / elapsedMs, lost };
 }
 
-async function fanOutBenchmark(burst: number): Promise<void> {
-  console.log(`\n2. Fan-out: one channel, ${FANOUT_SUBSCRIBERS.toLocaleString('en-US')} subscribers, ${burst === 1 ? 'one 100-byte event' : `${burst} 100-byte events published in one go`} per event-loop turn for ${FANOUT_PUBLISH_MS / 1000} s, ${FANOUT_ROUNDS} alternating rounds`);
+async function fanOutBenchmark(burst: number, section: string): Promise<void> {
+  console.log(`\n${section}. Fan-out: one channel, ${FANOUT_SUBSCRIBERS.toLocaleString('en-US')} subscribers, ${burst === 1 ? 'one 100-byte event' : `${burst} 100-byte events published in one go`} per event-loop turn for ${FANOUT_PUBLISH_MS / 1000} s, ${FANOUT_ROUNDS} alternating rounds`);
   const runs: Record<'bare-broadcast' | 'gateway', number[]> = { 'bare-broadcast': [], gateway: [] };
   for (let round = 0; round < FANOUT_ROUNDS; round += 1) {
     for (const kind of ['bare-broadcast', 'gateway'] as const) {
@@ -275,7 +275,7 @@ if (profileAt !== -1) {
 const startedAt = performance.now();
 console.log(`wsmig server benchmark — Node ${process.version}, ratios measured in this run`);
 await echoBenchmark();
-for (const burst of FANOUT_BURSTS) await fanOutBenchmark(burst);
+for (const [i, burst] of FANOUT_BURSTS.entries()) await fanOutBenchmark(burst, `2${String.fromCharCode(97 + i)}`);
 await memoryBenchmark();
 await stormBenchmark();
 const missed = results.filter((r) => !r.pass);
