@@ -39,15 +39,17 @@ async function subscribedMidSync(wsUrl: string): Promise<RawClient> {
   return client;
 }
 
+/** A folder for the state file, removed after the test's servers are gone (cleanups run last-first). */
+async function stateDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-cli-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 describe('wsmig server --state-file across restarts', () => {
-  let dir = '';
-  afterEach(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
-    dir = '';
-  });
 
   it('SIGTERM and start again: same epoch, the resume replays exactly the missed events, one continuous sync', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-cli-'));
+    const dir = await stateDir();
     const stateFile = path.join(dir, 'state.json');
     const first = await startServer(0, stateFile);
     const client = await subscribedMidSync(first.listening.wsUrl);
@@ -80,7 +82,7 @@ describe('wsmig server --state-file across restarts', () => {
   }, 60_000);
 
   it('kill -9 and start again: the saved history under a new epoch, an honest resync for the resume, then an unbroken stream to the end', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'wsmig-restart-cli-'));
+    const dir = await stateDir();
     const stateFile = path.join(dir, 'state.json');
     const first = await startServer(0, stateFile);
     const client = await subscribedMidSync(first.listening.wsUrl);
