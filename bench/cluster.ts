@@ -18,7 +18,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { MessageType, encodeFrame, type WSMessage } from '../reference/protocol/index.js';
-import { readServerFigures } from '../scenarios/server-metrics.js';
+import { freePort } from './helpers/free-port.js';
 import { ServerProcess } from './helpers/server-process.js';
 import { StormClient } from './helpers/storm-client.js';
 
@@ -34,17 +34,6 @@ const results: { target: string; pass: boolean; detail: string }[] = [];
 function verdict(target: string, pass: boolean, detail: string): void {
   results.push({ target, pass, detail });
   console.log(`  ${pass ? 'PASS' : 'MISS'}  ${target}: ${detail}`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function redisBinary(): Promise<string | undefined> {
@@ -156,10 +145,6 @@ async function throughputBenchmark(redisUrl: string): Promise<void> {
   verdict('Redis engine events/s ≥ 0.5× the memory engine', ratio >= 0.5 && shared.lost === 0 && shared.seqErrors === 0, `${ratio.toFixed(2)}× (${Math.round(shared.eps)} vs ${Math.round(baseline.eps)} events/s), ${shared.lost} lost, ${shared.seqErrors} seq errors`);
 }
 
-async function lagP99Seconds(server: ServerProcess): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  return readServerFigures(text).eventLoopLagSeconds ?? Number.NaN;
-}
 
 async function stormBenchmark(redisUrl: string): Promise<void> {
   console.log(`\n2. Reconnect storm: ${STORM_CLIENTS.toLocaleString('en-US')} clients running syncs on two instances on Redis; kill -9 one`);
@@ -179,13 +164,13 @@ async function stormBenchmark(redisUrl: string): Promise<void> {
   await sleep(600);
   await a.kill();
   const killedAt = performance.now();
-  await lagP99Seconds(b);
+  await b.lagP99Seconds();
   const outcome = await Promise.race([allBack.then(() => 'ok' as const), sleep(60_000).then(() => 'timeout' as const)]);
   const reconnectMs = performance.now() - killedAt;
   const deadline = performance.now() + 60_000;
   while (clients.some((c) => !c.completed) && performance.now() < deadline) await sleep(100);
   const completedMs = performance.now() - killedAt;
-  const lagP99 = await lagP99Seconds(b);
+  const lagP99 = await b.lagP99Seconds();
   const completed = clients.filter((c) => c.completed).length;
   const seqErrors = clients.reduce((sum, c) => sum + c.seqErrors, 0);
   for (const c of clients) c.stop();

@@ -10,7 +10,7 @@
  * of the stabilize commit in a clone, plus one SSE sync — shows wsmig's own overhead as a ratio.
  */
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer as createNetServer } from 'node:net';
+import { freePort } from './helpers/free-port.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -36,17 +36,6 @@ const TARGET_DETECT_INTERVALS = 2;
 const TARGET_RESTORE_VERIFY_MS = 5_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
   return String((await execa('git', args, { cwd })).stdout);

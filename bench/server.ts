@@ -13,7 +13,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { WebSocket } from 'ws';
-import { readServerFigures } from '../scenarios/server-metrics.js';
 import { selfTimeByPart } from './helpers/cpu-profile.js';
 import { median } from './helpers/median.js';
 import { ServerProcess } from './helpers/server-process.js';
@@ -206,10 +205,6 @@ async function memoryBenchmark(): Promise<void> {
   verdict('idle memory per connection ≤ 0.6× bare ws', reference / bare <= 0.6, `${(reference / bare).toFixed(2)}×`);
 }
 
-async function lagP99Seconds(server: ServerProcess): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  return readServerFigures(text).eventLoopLagSeconds ?? Number.NaN;
-}
 
 async function stormBenchmark(): Promise<void> {
   console.log(`\n4. Reconnect storm: ${STORM_CLIENTS.toLocaleString('en-US')} clients subscribed to running syncs; kill -9 the server, restart it on the same port with the same state file`);
@@ -231,10 +226,10 @@ async function stormBenchmark(): Promise<void> {
     const killedAt = performance.now();
     const second = await ServerProcess.start({ kind: 'reference', port, stateFile, sync: STORM_SYNC });
     const listeningMs = performance.now() - killedAt;
-    await lagP99Seconds(second);
+    await second.lagP99Seconds();
     const outcome = await Promise.race([everyoneBack.then(() => 'ok' as const), sleep(60_000).then(() => 'timeout' as const)]);
     const reconnectMs = performance.now() - killedAt;
-    const lagP99 = await lagP99Seconds(second);
+    const lagP99 = await second.lagP99Seconds();
     const deadline = performance.now() + 30_000;
     while (clients.some((c) => !c.completed) && performance.now() < deadline) await sleep(100);
     const completed = clients.filter((c) => c.completed).length;

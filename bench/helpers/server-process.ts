@@ -1,6 +1,7 @@
 /** Starts and stops a bench server process (bench-server.js) and asks it for its CPU time and memory. */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readServerFigures } from '../../scenarios/server-metrics.js';
 import type { BenchServerConfig, BenchServerMessage } from './bench-server.js';
 
 const ENTRY = fileURLToPath(new URL('./bench-server.js', import.meta.url));
@@ -46,6 +47,12 @@ export class ServerProcess {
       this.child.on('message', onMessage);
       this.child.send({ cmd: 'stats', gc });
     });
+  }
+
+  /** The server's event-loop lag p99, from its own /metrics, in seconds (NaN when it shows none). */
+  async lagP99Seconds(): Promise<number> {
+    const text = await (await fetch(`${this.url}/metrics`)).text();
+    return readServerFigures(text).eventLoopLagSeconds ?? Number.NaN;
   }
 
   /** Publishes on `channel` (gateway kind) for `durationMs` with `inFlight` publishes going; resolves with how many. */

@@ -54,8 +54,6 @@ interface SyncJob {
   /** The value the run's lease is held with (with leases). */
   lease: string | undefined;
   renewTimer: NodeJS.Timeout | undefined;
-  /** When the lease was last renewed (clock ms). */
-  renewedAtMs: number;
 }
 
 const FINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed', 'cancelled']);
@@ -282,7 +280,6 @@ export class SyncService {
         timer: undefined,
         lease,
         renewTimer: undefined,
-        renewedAtMs: now,
       };
       if (this.stopped) {
         if (lease !== undefined) await this.releaseLease(key, lease);
@@ -316,10 +313,9 @@ export class SyncService {
     const renew = async (): Promise<void> => {
       if (this.jobs.get(job.key) !== job || job.lease === undefined) return;
       try {
-        if ((await leases.renew(job.key, job.lease)) || (await this.reclaim(job))) job.renewedAtMs = this.options.clock();
-        else this.abandon(job, 'its lease was taken over');
+        if (!(await leases.renew(job.key, job.lease)) && !(await this.reclaim(job))) this.abandon(job, 'its lease was taken over');
       } catch (error) {
-        this.options.logger.debug({ chatId: job.record.chatId, err: messageOf(error), sinceRenewalMs: this.options.clock() - job.renewedAtMs }, 'could not renew a sync lease; the run waits for the engine');
+        this.options.logger.debug({ chatId: job.record.chatId, err: messageOf(error) }, 'could not renew a sync lease; the run waits for the engine');
       }
     };
     job.renewTimer = setInterval(() => void renew(), Math.max(20, Math.floor(leases.ttlMs / 3)));

@@ -104,6 +104,30 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
     return seen;
   };
 
+  /** What each instance's /api/config answers: `ws` or `sse`. */
+  const transports = async (): Promise<string[]> =>
+    Promise.all(instances.map(async (instance) => ((await (await fetch(`http://127.0.0.1:${instance.port}/api/config`)).json()) as { transport: string }).transport));
+
+  /** Flips the flag on one instance through its /admin/flag; resolves with the HTTP status. */
+  const flipOn = async (instance: Instance | undefined, value: boolean): Promise<number> =>
+    (
+      await fetch(`http://127.0.0.1:${instance?.port}/admin/flag`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ value }),
+      })
+    ).status;
+
+  /** `count` clients through the proxy watching the chat's channel (each subscribed before it returns), and the run started by the first. */
+  const watchedSync = async (chatId: string, count: number): Promise<{ watchers: WSClient[]; seen: Seen[]; started: { status: string; runId: string } }> => {
+    const watchers = await Promise.all(Array.from({ length: count }, () => connect()));
+    const seen = watchers.map((client) => watch(client, `sync:${chatId}`));
+    // Every client subscribed (replies come back) before the run starts: each must see it all.
+    await Promise.all(watchers.map((client) => client.request(MessageType.syncStatus, { chatId })));
+    const started = (await watchers[0]?.request(MessageType.syncStart, { chatId })) as { status: string; runId: string };
+    return { watchers, seen, started };
+  };
+
   beforeAll(async () => {
     server = await startRedisServer(redis.available ? redis.binary : '');
     for (let i = 0; i < 3; i += 1) instances.push({ port: await freePort(), process: undefined });
@@ -123,12 +147,7 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
 
   it('kill -9 the instance running a sync: another takes the run over, and every client through the proxy gets each event once, in order, and one completion', async () => {
     const chatId = 'takeover-1';
-    const channel = `sync:${chatId}`;
-    const watchers = await Promise.all(Array.from({ length: 9 }, () => connect()));
-    const seen = watchers.map((client) => watch(client, channel));
-    // Every client subscribed (replies come back) before the run starts: each must see it all.
-    await Promise.all(watchers.map((client) => client.request(MessageType.syncStatus, { chatId })));
-    const started = (await watchers[0]?.request(MessageType.syncStart, { chatId })) as { status: string; runId: string };
+    const { watchers, seen, started } = await watchedSync(chatId, 9);
     expect(started.status).toBe('started');
     // Any instance answers `running`, with the same run, for a run another instance owns.
     const joined = await Promise.all(watchers.slice(1, 4).map((client) => client.request(MessageType.syncStart, { chatId })));
@@ -157,11 +176,7 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
 
   it('kill -9 an instance holding subscribers in the middle of a broadcast (a run on another instance): they resume through the proxy with every event once, in order', async () => {
     const chatId = 'broadcast-1';
-    const channel = `sync:${chatId}`;
-    const watchers = await Promise.all(Array.from({ length: 12 }, () => connect()));
-    const seen = watchers.map((client) => watch(client, channel));
-    await Promise.all(watchers.map((client) => client.request(MessageType.syncStatus, { chatId })));
-    const started = (await watchers[0]?.request(MessageType.syncStart, { chatId })) as { status: string; runId: string };
+    const { watchers, seen, started } = await watchedSync(chatId, 12);
     expect(started.status).toBe('started');
     await vi.waitFor(() => expect(Math.min(...seen.map((s) => s.seqs.length))).toBeGreaterThanOrEqual(6), { timeout: 10_000 });
     const runner = await owner(chatId);
@@ -184,21 +199,14 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
   }, 60_000);
 
   it('a flag flip on one instance reaches every instance and /api/config answers the same on all', async () => {
-    const answers = async (): Promise<string[]> =>
-      Promise.all(instances.map(async (instance) => ((await (await fetch(`http://127.0.0.1:${instance.port}/api/config`)).json()) as { transport: string }).transport));
-    expect(await answers()).toEqual(['ws', 'ws', 'ws']);
-    const flipped = await fetch(`http://127.0.0.1:${instances[1]?.port}/admin/flag`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ value: false }),
-    });
-    expect(flipped.status).toBe(200);
-    await vi.waitFor(async () => expect(await answers()).toEqual(['sse', 'sse', 'sse']), { timeout: 5_000, interval: 50 });
+    expect(await transports()).toEqual(['ws', 'ws', 'ws']);
+    expect(await flipOn(instances[1], false)).toBe(200);
+    await vi.waitFor(async () => expect(await transports()).toEqual(['sse', 'sse', 'sse']), { timeout: 5_000, interval: 50 });
     // An instance started after the flip follows the shared value, not its own --flag true.
     const late = instances[2] as Instance;
     await kill(late);
     await start(late);
-    expect(await answers()).toEqual(['sse', 'sse', 'sse']);
+    expect(await transports()).toEqual(['sse', 'sse', 'sse']);
   }, 60_000);
 
   it('wsmig load run through the proxy passes the default thresholds while an instance is killed and restarted mid-run', async () => {
@@ -229,11 +237,7 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
 
   it('Redis killed and restarted empty mid-sync: the instances recover, the run completes once, and what clients missed is a resync, never a silent gap', async () => {
     const chatId = 'redis-restart-1';
-    const channel = `sync:${chatId}`;
-    const watchers = await Promise.all(Array.from({ length: 6 }, () => connect()));
-    const seen = watchers.map((client) => watch(client, channel));
-    await Promise.all(watchers.map((client) => client.request(MessageType.syncStatus, { chatId })));
-    const started = (await watchers[0]?.request(MessageType.syncStart, { chatId })) as { status: string; runId: string };
+    const { watchers, seen, started } = await watchedSync(chatId, 6);
     expect(started.status).toBe('started');
     await vi.waitFor(() => expect(Math.min(...seen.map((s) => s.seqs.length))).toBeGreaterThanOrEqual(6), { timeout: 10_000 });
 
@@ -260,15 +264,8 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
   }, 60_000);
 
   it('wsmig rollback with the proxy as the service flips the shared flag for every instance and verifies through the proxy', async () => {
-    const answers = async (): Promise<string[]> =>
-      Promise.all(instances.map(async (instance) => ((await (await fetch(`http://127.0.0.1:${instance.port}/api/config`)).json()) as { transport: string }).transport));
-    const on = await fetch(`http://127.0.0.1:${instances[0]?.port}/admin/flag`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ value: true }),
-    });
-    expect(on.status).toBe(200);
-    await vi.waitFor(async () => expect(await answers()).toEqual(['ws', 'ws', 'ws']), { timeout: 5_000, interval: 50 });
+    expect(await flipOn(instances[0], true)).toBe(200);
+    await vi.waitFor(async () => expect(await transports()).toEqual(['ws', 'ws', 'ws']), { timeout: 5_000, interval: 50 });
     const root = await createRepo({
       config: baseConfig({
         service: {
@@ -287,7 +284,7 @@ describe.skipIf(skipReason !== undefined)('three instances on Redis behind hapro
       expect(rollback.verified).toBe(true);
       expect(rollback.outcomes.find((outcome) => outcome.id === 'rollback.flag-off')?.detail).toContain('the service switched to SSE live');
       // One flip through the proxy reached one instance; Redis carried it to the others.
-      expect(await answers()).toEqual(['sse', 'sse', 'sse']);
+      expect(await transports()).toEqual(['sse', 'sse', 'sse']);
     } finally {
       await removeDir(root);
     }

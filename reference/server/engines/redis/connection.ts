@@ -21,6 +21,7 @@
  */
 import { createClient } from '@redis/client';
 import type { Logger } from '../../../../lib/logger.js';
+import { unreachableAtStart } from './errors.js';
 
 export type RedisConnection = ReturnType<typeof createClient>;
 
@@ -114,4 +115,16 @@ export async function openRedisConnections(options: RedisConnectionsOptions, tim
     onSubscriberReconnected: (listener) => subscriber.reconnected.add(listener),
     close,
   };
+}
+
+/**
+ * The engine's connections at start: waits at most `timeoutMs` (default 10,000) and fails with an
+ * `ENGINE_UNAVAILABLE` naming the URL (password redacted) and what to check.
+ */
+export async function connectAtStart(url: string, logger: Logger, timeoutMs = 10_000): Promise<RedisConnections> {
+  try {
+    return await openRedisConnections({ url, logger }, timeoutMs);
+  } catch (error) {
+    throw unreachableAtStart(url, error);
+  }
 }

@@ -15,8 +15,8 @@ import { silentLogger, type Logger } from '../../../../lib/logger.js';
 import type { SyncStatusReply } from '../../../protocol/index.js';
 import { LEASE_LOST, type JobLeases, type LeaseClaim, type StatusFence } from '../../job-leases.js';
 import { chatKey, type StatusStore } from '../../status-store.js';
-import { openRedisConnections, type RedisConnections } from './connection.js';
-import { engineErrorOf, unreachableAtStart } from './errors.js';
+import { connectAtStart, type RedisConnections } from './connection.js';
+import { engineErrorOf } from './errors.js';
 import { redisHubOn, type RedisHub } from './hub.js';
 import { LuaScript } from './scripts.js';
 
@@ -98,12 +98,7 @@ function text(reply: unknown): string | undefined {
 /** Connects (an unreachable Redis is `ENGINE_UNAVAILABLE`) and returns the engine. */
 export async function openRedisEngine(options: RedisEngineOptions): Promise<RedisEngine> {
   const logger = options.logger ?? silentLogger();
-  let redis: RedisConnections;
-  try {
-    redis = await openRedisConnections({ url: options.url, logger }, options.connectTimeoutMs ?? 10_000);
-  } catch (error) {
-    throw unreachableAtStart(options.url, error);
-  }
+  const redis = await connectAtStart(options.url, logger, options.connectTimeoutMs);
   const prefix = options.prefix ?? 'wsmig:';
   const hub = redisHubOn(redis, { prefix, replayBufferSize: options.replayBufferSize, channelTtlMs: options.channelTtlMs, logger, epoch: options.instance, ...(options.clock ? { clock: options.clock } : {}) });
   const jobs = `${prefix}{jobs}`;

@@ -21,8 +21,8 @@ import { ChannelEvent, type ChannelHub, type HubSubscriber, type ResumePoint, ty
 import type { ResyncReason } from '../../../protocol/index.js';
 import { silentLogger, type Logger } from '../../../../lib/logger.js';
 import { messageOf } from '../../../../lib/errors.js';
-import { openRedisConnections, reconnectDelay, type RedisConnections } from './connection.js';
-import { closedError, engineErrorOf, unreachableAtStart } from './errors.js';
+import { connectAtStart, reconnectDelay, type RedisConnections } from './connection.js';
+import { closedError, engineErrorOf } from './errors.js';
 import { candidateEpoch, channelKeys, EpochCandidates, LuaScript, NEWEST_SCRIPT, PUBLISH_SCRIPT, READ_SCRIPT, streamEntriesOf, type ChannelKeys } from './scripts.js';
 
 export interface RedisHubOptions {
@@ -45,11 +45,8 @@ export interface RedisHubOptions {
 /** A live subscriber that can be told its channel's history went on without it (see the module comment). */
 export type ResyncingSubscriber = Required<HubSubscriber>;
 
-/** A {@link ChannelHub} on Redis. */
-export interface RedisHub extends ChannelHub {
-  /** Same as `close()` (kept for callers that name the Redis hub's shutdown). */
-  shutdown(): Promise<void>;
-}
+/** A {@link ChannelHub} on Redis (`close()` resolves once its connections are closed, when it owns them). */
+export type RedisHub = ChannelHub;
 
 interface LocalSubscriber {
   /** The seq the subscriber has up to; undefined while its subscribe is being read. */
@@ -132,12 +129,7 @@ function outcomeOf(read: ChannelRead, resume: ResumePoint | undefined): Subscrib
  */
 export async function createRedisHub(options: RedisHubOptions): Promise<RedisHub> {
   const logger = options.logger ?? silentLogger();
-  let connections: RedisConnections;
-  try {
-    connections = await openRedisConnections({ url: options.url, logger }, options.connectTimeoutMs ?? 10_000);
-  } catch (error) {
-    throw unreachableAtStart(options.url, error);
-  }
+  const connections = await connectAtStart(options.url, logger, options.connectTimeoutMs);
   return new RedisChannelHub(options, logger, connections, true);
 }
 
@@ -243,10 +235,6 @@ class RedisChannelHub implements RedisHub {
   close(): Promise<void> {
     this.closing ??= this.closeNow();
     return this.closing;
-  }
-
-  shutdown(): Promise<void> {
-    return this.close();
   }
 
   private async closeNow(): Promise<void> {

@@ -57,7 +57,7 @@ describe.skipIf(!redis.available)('Redis hub', () => {
 
   hubContract('redis', {
     create: ({ replayBufferSize }) => createRedisHub({ url: server.url, prefix, replayBufferSize, channelTtlMs: 60_000 }),
-    dispose: (hub) => (hub as RedisHub).shutdown(),
+    dispose: (hub) => hub.close(),
     trimmingCount: 250,
   });
 
@@ -69,7 +69,7 @@ describe.skipIf(!redis.available)('Redis hub', () => {
       return hub;
     };
     afterEach(async () => {
-      await Promise.all(hubs.splice(0).map((hub) => hub.shutdown()));
+      await Promise.all(hubs.splice(0).map((hub) => hub.close()));
     });
 
     it('delivers an event published on A to a subscriber on B, under the seq and epoch A got', async () => {
@@ -159,7 +159,7 @@ describe.skipIf(!redis.available)('Redis hub', () => {
       return hub;
     };
     afterEach(async () => {
-      await Promise.all(hubs.splice(0).map((hub) => hub.shutdown()));
+      await Promise.all(hubs.splice(0).map((hub) => hub.close()));
       await own?.stop();
       own = undefined;
     });
