@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { UsageError, messageOf } from '../lib/errors.js';
 import { parseDurationMs } from '../lib/duration.js';
+import { metricMappingSchema } from './watch/mapping.js';
 import { codemodsSectionSchema } from './codemods-section.js';
 import { channelProblem, ssePathOfChannel } from '../reference/protocol/index.js';
 
@@ -140,6 +141,30 @@ const watchSchema = z
     thresholds: repoPath.nullable().default(null).describe('Thresholds `wsmig watch` evaluates; null = the packaged migration/watch-thresholds.json.'),
     interval: duration.default('10s').describe('How often watch reads the metrics.'),
     failureLimit: z.int().positive().default(3).describe('Consecutive breaching evaluations before watch acts.'),
+    prometheus: z
+      .strictObject({
+        url: httpUrl.describe('The Prometheus server scraping the service.'),
+        selector: z.string().min(1).optional().describe('Label matchers narrowing the series, e.g. job="chat".'),
+      })
+      .nullable()
+      .default(null)
+      .describe("Read the metrics from a Prometheus server instead of the service's /metrics (watch's --prometheus; the canary too). Needed for `promql` mappings."),
+    metrics: metricMappingSchema.default({}),
+  })
+  .prefault({});
+
+/** A canary plan's percentages: whole numbers from 1 to 100, rising, ending at 100. */
+export const canarySteps = z
+  .array(z.int('must be whole percentages, e.g. [5, 25, 50, 100]').min(1, 'must be at least 1 (0 % is the rollback)').max(100, 'must be at most 100'))
+  .min(1, 'must list at least one step, e.g. [5, 25, 50, 100]')
+  .max(20, 'must list at most 20 steps')
+  .refine((steps) => steps.every((step, index) => index === 0 || step > (steps[index - 1] as number)), 'must rise from one step to the next, e.g. [5, 25, 50, 100]')
+  .refine((steps) => steps.at(-1) === 100, 'must end at 100 (the last step is the full rollout)');
+
+const rolloutSchema = z
+  .strictObject({
+    steps: canarySteps.nullable().default(null).describe('Canary percentages for the migrate phase (`--canary 5,25,50,100`): the flag is raised to each in turn, held for `stepDuration` while the watch thresholds are evaluated on the live metrics; promote on pass, pause on inconclusive, roll back on breach. null = the flag goes to 100 % at once.'),
+    stepDuration: duration.default('30m').describe('How long each canary step is held and analysed (`--step`).'),
   })
   .prefault({});
 
@@ -159,6 +184,7 @@ export const migrationConfigSchema = z.strictObject({
   timeline: timelineSchema,
   verify: verifySchema,
   watch: watchSchema,
+  rollout: rolloutSchema,
 });
 
 /** `wsmig.config.json` as written (defaults not yet applied). */

@@ -3,7 +3,11 @@
  * between them, the lock, the dirty-tree rule, and the state and journal around the steps.
  */
 import { ExitCode, UsageError, WsmigError } from '../lib/errors.js';
+import type { CanaryRequest } from './canary/plan.js';
+import { canaryTriggerOf } from './canary/step.js';
 import { endpoints, type MigrationContext } from './context.js';
+import type { RollbackTrigger } from './rollback/incident.js';
+import { rollback, type RollbackResult } from './rollback/rollback.js';
 import { gateOut, previousPhase, type GateStatus } from './gates.js';
 import { acquireLock } from './lock.js';
 import { migrateSteps } from './phases/migrate.js';
@@ -21,6 +25,8 @@ export interface PhaseOptions {
   reason?: string;
   /** prepare: start the service (false: `--no-start`). */
   start: boolean;
+  /** migrate: raise the flag by canary steps (`--canary`, `--step`). */
+  canary?: CanaryRequest;
 }
 
 export interface PhaseReport {
@@ -37,12 +43,14 @@ export interface PhaseReport {
   /** What to do next, for people. */
   next: string;
   error?: { code: string; message: string; exitCode: number };
+  /** The rollback a breached canary step ran. */
+  rollback?: RollbackResult;
 }
 
 /** The steps of a phase (`force` defaults to false, as for plans). */
-export function stepsOf(phase: PhaseName, options: Pick<PhaseOptions, 'start'> & Partial<Pick<PhaseOptions, 'force'>>): Step[] {
+export function stepsOf(phase: PhaseName, options: Pick<PhaseOptions, 'start'> & Partial<Pick<PhaseOptions, 'force' | 'canary'>>): Step[] {
   if (phase === 'prepare') return prepareSteps({ start: options.start });
-  if (phase === 'migrate') return migrateSteps();
+  if (phase === 'migrate') return migrateSteps(options.canary);
   return stabilizeSteps({ force: options.force ?? false });
 }
 
@@ -53,7 +61,7 @@ export function parsePhase(text: string): PhaseName {
 }
 
 /** `migrate plan`: every step with whether it is done and what it would change. Changes nothing. */
-export async function planPhase(context: MigrationContext, phase: PhaseName, options: Pick<PhaseOptions, 'start'>): Promise<StepOutcome[]> {
+export async function planPhase(context: MigrationContext, phase: PhaseName, options: Pick<PhaseOptions, 'start' | 'canary'>): Promise<StepOutcome[]> {
   await context.git.assertRepository();
   await context.state.load();
   return planSteps(context, stepsOf(phase, options));
@@ -133,6 +141,7 @@ export async function runPhase(context: MigrationContext, phase: PhaseName, opti
       },
     });
     const endedAt = context.clock().toISOString();
+    const canaryTrigger = result.error ? canaryTriggerOf(result.error) : undefined;
     await context.state.update((draft) => {
       const record = draft.phases[phase];
       if (!record) return;
@@ -141,8 +150,11 @@ export async function runPhase(context: MigrationContext, phase: PhaseName, opti
         record.completedAt = endedAt;
         draft.inProgress = null;
       }
+      // A breached canary is not resumed: the rollback below ends it.
+      if (canaryTrigger) draft.inProgress = null;
     });
     await context.journal.append({ runId: context.runId, command: phase, event: 'run-end', detail: result.error ? `failed: ${result.error.code}` : 'done' });
+    const rolledBack = canaryTrigger ? await rollBackCanary(context, canaryTrigger) : undefined;
     const gate = await gateAfter(context, phase);
     return {
       phase,
@@ -153,11 +165,18 @@ export async function runPhase(context: MigrationContext, phase: PhaseName, opti
       forcedReason,
       gateOut: gate,
       next: nextAdvice(phase, result.error === undefined, gate),
-      ...(result.error ? { error: { code: result.error.code, message: result.error.message, exitCode: result.error.exitCode } } : {}),
+      ...(result.error ? { error: { code: result.error.code, message: result.error.message, exitCode: rolledBack && !rolledBack.verified ? ExitCode.notVerified : result.error.exitCode } } : {}),
+      ...(rolledBack ? { rollback: rolledBack } : {}),
     };
   } finally {
     await lock.release();
   }
+}
+
+/** Rolls back after a breached canary step, under the lock the phase holds (the rollback ends the canary). */
+async function rollBackCanary(context: MigrationContext, trigger: RollbackTrigger): Promise<RollbackResult> {
+  context.progress({ kind: 'warning', message: `${trigger.reason}: rolling back` });
+  return rollback(context, { trigger, dryRun: false, lockHeld: true });
 }
 
 /** The gate out of a phase now (prepare's needs the service's health). */

@@ -2,12 +2,13 @@
  * Text renderings of migration results for people (the CLI prints them; `--json` prints the
  * objects instead).
  */
+import { formatDurationMs } from '../lib/duration.js';
 import type { ProgressEvent } from './context.js';
 import type { GateStatus } from './gates.js';
 import type { PhaseReport } from './phase-runner.js';
 import type { RollbackResult } from './rollback/rollback.js';
 import { describeManaged, type ServiceCommandResult, type ServiceStatus } from './service-command.js';
-import type { StatusReport } from './status.js';
+import type { CanaryStatus, StatusReport } from './status.js';
 import type { StepOutcome } from './steps.js';
 import type { WatchEvaluation } from './watch/watch.js';
 
@@ -51,6 +52,7 @@ export function renderPhaseReport(report: PhaseReport): string {
   const lines = [`${report.phase}: ${report.dryRun ? 'dry run, nothing changed' : report.status} (${parts})`];
   if (report.forcedReason) lines.push(`forced through the closed gate: ${report.forcedReason}`);
   if (report.dryRun) lines.push(renderPlan(report.phase, report.outcomes));
+  if (report.rollback) lines.push(renderRollback(report.rollback));
   lines.push(renderGate(report.gateOut));
   lines.push(`next: ${report.next}`);
   return lines.join('\n');
@@ -68,10 +70,23 @@ export function renderStatus(status: StatusReport): string {
   lines.push('');
   lines.push(`flag ${status.flag.name}: ${status.flag.files.map((entry) => `${entry.file}=${entry.value ?? '(unset)'}`).join(', ')}; service says ${status.flag.live === undefined ? 'nothing' : String(status.flag.live)}`);
   lines.push(serviceLine(status.service));
+  if (status.canary) lines.push(...renderCanaryStatus(status.canary));
   if (status.interrupted) lines.push(`interrupted: ${status.interrupted.command} at step ${status.interrupted.step ?? '(start)'} (run ${status.interrupted.runId}); rerun \`wsmig migrate phase ${status.interrupted.command}\` to finish it`);
   if (status.lastRollback) lines.push(`last rollback: ${status.lastRollback.at}, ${status.lastRollback.verified ? 'verified' : 'NOT verified'} (${status.lastRollback.trigger}); ${status.lastRollback.incident}`);
   if (status.nextGate) lines.push(renderGate(status.nextGate));
   return lines.join('\n');
+}
+
+/** The canary's lines of `migrate status`: where it stands, each step's verdict, the time left. */
+function renderCanaryStatus(canary: CanaryStatus): string[] {
+  const left = canary.timeLeftMs === null ? '' : `, ${formatDurationMs(canary.timeLeftMs)} left in the step`;
+  const lines = [`canary ${canary.steps.map((step) => `${step} %`).join(' → ')}: ${canary.status}${canary.currentPercentage === null ? '' : ` at the ${canary.currentPercentage} % step`}${left}`];
+  for (const step of canary.history) {
+    const answers = step.summary?.configAnswers;
+    lines.push(`  ${`${step.percentage} %`.padEnd(6)} ${step.outcome}, ${step.evaluations} evaluation${step.evaluations === 1 ? '' : 's'}${step.last ? `, last ${step.last.status}` : ''}${answers ? `; cohorts: ${answers.ws} on WebSocket, ${answers.sse} on SSE` : ''}`);
+  }
+  if (canary.report) lines.push(`  report: ${canary.report.replace(/\.json$/, '.md')}`);
+  return lines;
 }
 
 /** The summary after a rollback. */

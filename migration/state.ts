@@ -47,6 +47,58 @@ const serviceRecordSchema = z.object({
   stoppedBy: z.string().optional(),
 });
 
+/** A threshold judged over one canary step, for each cohort. */
+const cohortOutcomeSchema = z.object({
+  status: z.enum(['pass', 'fail', 'inconclusive']),
+  observed: z.number().nullable(),
+  samples: z.number(),
+});
+
+/** What a canary step measured, both cohorts side by side. */
+const canarySummarySchema = z.object({
+  /** `/api/config` answers during the step by the transport they chose: the cohorts' sizes. Null when the service does not count them. */
+  configAnswers: z.object({ ws: z.number(), sse: z.number() }).nullable(),
+  /** The most WebSocket connections and SSE streams open at once during the step (null: not exposed). */
+  wsConnectionsMax: z.number().nullable(),
+  sseStreamsMax: z.number().nullable(),
+  /** Each threshold over the whole step: on the WebSocket cohort, and on the SSE cohort where the service measures the same thing. */
+  thresholds: z.array(z.object({ metric: z.string(), expression: z.string(), ws: cohortOutcomeSchema, sse: cohortOutcomeSchema.nullable() })),
+});
+
+const canaryStepRecordSchema = z.object({
+  percentage: z.number(),
+  startedAt: z.string(),
+  /** When the hold ends; a step resumed after a crash holds until then. */
+  endsAt: z.string(),
+  endedAt: z.string().optional(),
+  /** `holding` while it runs (or when the run holding it died). */
+  outcome: z.enum(['holding', 'passed', 'paused', 'breached']),
+  evaluations: z.number(),
+  /** The last evaluation's status and the reasons of its failed or inconclusive thresholds. */
+  last: z.object({ status: z.string(), at: z.string(), reasons: z.array(z.string()) }).nullable(),
+  summary: canarySummarySchema.nullable(),
+  /** Set when a run picked the step up after the run holding it was interrupted. */
+  resumedAt: z.array(z.string()).default([]),
+});
+
+const canarySchema = z.object({
+  id: z.string(),
+  steps: z.array(z.number()),
+  stepMs: z.number(),
+  intervalMs: z.number(),
+  failureLimit: z.number(),
+  thresholds: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  status: z.enum(['running', 'paused', 'rolled-back', 'done']),
+  /** Index into `steps` of the step held now (or next). */
+  current: z.number(),
+  /** Every hold, in order (a paused step held again appears twice). */
+  history: z.array(canaryStepRecordSchema),
+  /** The canary report (`.wsmig/reports/<time>-canary.json`), rewritten after every step. */
+  report: z.string().nullable(),
+});
+
 const stateSchema = z.object({
   schema: z.literal(STATE_SCHEMA),
   createdAt: z.string(),
@@ -70,9 +122,15 @@ const stateSchema = z.object({
       commit: z.string().nullable(),
     }),
   ),
+  /** The flag canary of the migrate phase (`--canary`), the latest one. Absent in states written before canaries. */
+  canary: canarySchema.nullable().default(null),
 });
 
 export type GateRecord = z.infer<typeof gateRecordSchema>;
+export type CanaryRecord = z.infer<typeof canarySchema>;
+export type CanaryStepRecord = z.infer<typeof canaryStepRecordSchema>;
+export type CanarySummary = z.infer<typeof canarySummarySchema>;
+export type CohortOutcome = z.infer<typeof cohortOutcomeSchema>;
 /** A service wsmig started (detached): the process group it leads, and where its output goes. */
 export type ServiceRecord = z.infer<typeof serviceRecordSchema>;
 export type MigrationState = z.infer<typeof stateSchema>;
@@ -95,6 +153,7 @@ function initialState(now: Date): MigrationState {
     commits: {},
     usageSnapshots: [],
     rollbacks: [],
+    canary: null,
   };
 }
 

@@ -9,7 +9,7 @@ import { flagInFiles, liveFlagValue } from './flag.js';
 import { gateOut, type GateStatus } from './gates.js';
 import { stepsOf } from './phase-runner.js';
 import { serviceStatus, type ServiceStatus } from './service-command.js';
-import { PHASES, type InProgress, type MigrationState, type PhaseName } from './state.js';
+import { PHASES, type CanaryRecord, type InProgress, type MigrationState, type PhaseName } from './state.js';
 
 const DAY_MS = 86_400_000;
 
@@ -40,6 +40,26 @@ export interface StatusReport {
   interrupted: InProgress | null;
   commits: MigrationState['commits'];
   lastRollback: MigrationState['rollbacks'][number] | null;
+  /** The flag canary, when the migrate phase ran (or runs) one. */
+  canary: CanaryStatus | null;
+}
+
+export interface CanaryStatus extends CanaryRecord {
+  /** The percentage of the step held now (or paused at); null when the canary ended. */
+  currentPercentage: number | null;
+  /** Until the held step's planned end; null when no step is holding. */
+  timeLeftMs: number | null;
+}
+
+function canaryStatus(canary: CanaryRecord | null, now: Date): CanaryStatus | null {
+  if (canary === null) return null;
+  const holding = canary.history.at(-1);
+  const open = canary.status === 'running' || canary.status === 'paused';
+  return {
+    ...canary,
+    currentPercentage: open ? (canary.steps[canary.current] ?? null) : null,
+    timeLeftMs: canary.status === 'running' && holding?.outcome === 'holding' ? Math.max(0, Date.parse(holding.endsAt) - now.getTime()) : null,
+  };
 }
 
 /** Builds the status report (reads only). */
@@ -79,6 +99,7 @@ export async function migrationStatus(context: MigrationContext): Promise<Status
     interrupted: state.inProgress,
     commits: state.commits,
     lastRollback: state.rollbacks.at(-1) ?? null,
+    canary: canaryStatus(state.canary, now),
   };
 }
 

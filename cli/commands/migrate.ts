@@ -6,7 +6,9 @@ import { createLogger } from '../../lib/logger.js';
 import { configJsonSchema } from '../../migration/config.js';
 import { openContext, type ProgressEvent } from '../../migration/context.js';
 import { proposeConfig, writeProposal } from '../../migration/init.js';
+import { parseCanarySteps, parseStepDuration, type CanaryRequest } from '../../migration/canary/plan.js';
 import { parsePhase, phaseExitCode, planPhase, runPhase } from '../../migration/phase-runner.js';
+import type { PhaseName } from '../../migration/state.js';
 import { renderPhaseReport, renderPlan, renderProgress, renderServiceCommand, renderServiceStatus, renderStatus } from '../../migration/render.js';
 import { parseServiceAction, runServiceAction, serviceStatus, serviceStatusExitCode } from '../../migration/service-command.js';
 import { migrationStatus } from '../../migration/status.js';
@@ -24,6 +26,20 @@ export function printProgress(event: ProgressEvent): void {
 
 function print(json: boolean | undefined, value: unknown, text: string): void {
   process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
+}
+
+interface CanaryFlags {
+  canary?: string;
+  step?: string;
+}
+
+/** `--canary` / `--step`, which only the migrate phase takes. */
+function canaryRequest(phase: PhaseName, options: CanaryFlags): CanaryRequest {
+  if (phase !== 'migrate' && (options.canary !== undefined || options.step !== undefined)) throw new UsageError('CANARY_NOT_HERE', `--canary and --step belong to the migrate phase (the one that turns the flag on), not to ${phase}.`);
+  return {
+    ...(options.canary === undefined ? {} : { steps: parseCanarySteps(options.canary) }),
+    ...(options.step === undefined ? {} : { stepMs: parseStepDuration(options.step) }),
+  };
 }
 
 /** Asks y/N on a terminal; without one, `--yes` is required. */
@@ -71,12 +87,15 @@ export function registerMigrateCommand(program: Command): void {
     .argument('<phase>', 'prepare, migrate or stabilize')
     .description('Print the steps of a phase, whether each is done, and what it would change. Changes nothing.')
     .option('--no-start', 'prepare: plan to check a running service instead of starting one')
+    .option('--canary <percentages>', 'migrate: plan a canary through these percentages, e.g. 5,25,50,100')
+    .option('--step <duration>', 'migrate: how long each canary step is held')
     .option('--cwd <dir>', 'where to look for wsmig.config.json (default: the working directory)')
     .option('--json', 'print the steps as JSON')
-    .action(async (phaseName: string, options: CommonOptions & { start: boolean }) => {
+    .action(async (phaseName: string, options: CommonOptions & CanaryFlags & { start: boolean }) => {
       const phase = parsePhase(phaseName);
+      const canary = canaryRequest(phase, options);
       const context = await openContext({ logger: createLogger({ name: 'wsmig' }), ...(options.cwd ? { cwd: options.cwd } : {}) });
-      const outcomes = await planPhase(context, phase, { start: options.start });
+      const outcomes = await planPhase(context, phase, { start: options.start, canary });
       print(options.json, { phase, steps: outcomes }, renderPlan(phase, outcomes));
     });
 
@@ -89,13 +108,16 @@ export function registerMigrateCommand(program: Command): void {
     .option('--force', 'go ahead over uncommitted changes; with --reason, through a closed gate; stabilize: remove legacy files the SSE bridge still relays')
     .option('--reason <text>', 'why --force goes through a closed gate (recorded)')
     .option('--no-start', 'prepare: check a service already running instead of starting it')
+    .option('--canary <percentages>', "migrate: raise the flag through these percentages, e.g. 5,25,50,100, each held for --step while watch's thresholds are evaluated: promote on pass, pause on inconclusive, roll back on breach (default: the config's rollout.steps, else straight to 100 %)")
+    .option('--step <duration>', "migrate: how long each canary step is held (default: the config's rollout.stepDuration, else 30m)")
     .option('--cwd <dir>', 'where to look for wsmig.config.json (default: the working directory)')
     .option('--json', 'print the phase report as JSON')
-    .action(async (phaseName: string, options: CommonOptions & { dryRun?: boolean; yes?: boolean; force?: boolean; reason?: string; start: boolean }) => {
+    .action(async (phaseName: string, options: CommonOptions & CanaryFlags & { dryRun?: boolean; yes?: boolean; force?: boolean; reason?: string; start: boolean }) => {
       const phase = parsePhase(phaseName);
+      const canary = canaryRequest(phase, options);
       const context = await openContext({ logger: createLogger({ name: 'wsmig' }), progress: printProgress, ...(options.cwd ? { cwd: options.cwd } : {}) });
       if (!options.dryRun && !options.yes) {
-        const plan = await planPhase(context, phase, { start: options.start });
+        const plan = await planPhase(context, phase, { start: options.start, canary });
         process.stderr.write(`${renderPlan(phase, plan)}\n`);
         if (!(await confirm(`Run ${phase} in ${context.root}?`, options.yes))) {
           process.stderr.write('Nothing changed.\n');
@@ -107,6 +129,7 @@ export function registerMigrateCommand(program: Command): void {
         dryRun: options.dryRun ?? false,
         force: options.force ?? false,
         start: options.start,
+        canary,
         ...(options.reason === undefined ? {} : { reason: options.reason }),
       });
       print(options.json, report, renderPhaseReport(report));

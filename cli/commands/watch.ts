@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { parseDurationMs } from '../../lib/duration.js';
 import { credentialFlags, integerFlag } from '../flags.js';
-import { UsageError, isWsmigError } from '../../lib/errors.js';
+import { readFile } from 'node:fs/promises';
+import { UsageError, isWsmigError, messageOf } from '../../lib/errors.js';
+import { metricMappingSchema, type MetricMapping } from '../../migration/watch/mapping.js';
 import { createLogger } from '../../lib/logger.js';
 import { findRepoRoot, loadConfig, serviceMetricsUrls, type LoadedConfig } from '../../migration/config.js';
 import { inRepo, openContext } from '../../migration/context.js';
@@ -16,6 +18,7 @@ interface WatchOptions {
   tokenEnv?: string;
   prometheus?: string;
   prometheusSelector?: string;
+  metricMap?: string;
   thresholds?: string;
   interval?: string;
   failureLimit?: string;
@@ -41,6 +44,22 @@ function checkedUrl(text: string): string {
   return text;
 }
 
+/** A `--metric-map` file: the `watch.metrics` mapping as JSON. */
+async function readMetricMap(file: string): Promise<MetricMapping> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError('BAD_METRIC_MAP', `Cannot read --metric-map ${file}: ${messageOf(error)}. Give a JSON file such as {"ws_rpc_duration": {"histogram": "app_ws_reply_seconds"}}.`);
+  }
+  const parsed = metricMappingSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError('BAD_METRIC_MAP', `--metric-map ${file}: ${issue ? `${issue.path.join('.') || '(top)'}: ${issue.message}` : 'invalid'}. See docs/migration.md, "Watching a service that is not wsmig's".`);
+  }
+  return parsed.data;
+}
+
 /** The repository's config when there is one (watch works without it unless --rollback). */
 async function optionalConfig(cwd: string | undefined, required: boolean): Promise<LoadedConfig | undefined> {
   try {
@@ -60,6 +79,7 @@ export function registerWatchCommand(program: Command): void {
     .option('--token-env <name>', "environment variable holding the service's bearer token for its /metrics (default: the config's service.tokenEnv, else WSMIG_TOKEN)")
     .option('--prometheus <url>', 'a Prometheus server scraping the service (its HTTP API)')
     .option('--prometheus-selector <matchers>', 'label matchers narrowing the series, e.g. job="app"')
+    .option('--metric-map <file>', "JSON file mapping threshold metrics to the service's own series or PromQL (default: the config's watch.metrics; docs/migration.md)")
     .option('--thresholds <file>', "thresholds file (default: the config's watch.thresholds, else wsmig's migration/watch-thresholds.json)")
     .option('--interval <duration>', "how often to read the metrics (default: the config's watch.interval, else 10s)")
     .option('--failure-limit <n>', "breaching evaluations in a row before acting (default: the config's watch.failureLimit, else 3)")
@@ -75,7 +95,11 @@ export function registerWatchCommand(program: Command): void {
       const failureLimit = integerFlag('--failure-limit', options.failureLimit, 1) ?? watchConfig?.failureLimit ?? 3;
       const maxDurationMs = options.maxDuration === undefined ? null : parseDurationMs(options.maxDuration, '--max-duration');
       const thresholdsFile = options.thresholds ?? (loaded && watchConfig?.thresholds ? inRepo(loaded, watchConfig.thresholds) : defaultWatchThresholdsFile());
-      const metricsUrls = options.metrics.length > 0 ? options.metrics.map(checkedUrl) : options.prometheus === undefined && loaded ? serviceMetricsUrls(loaded.config) : [];
+      const configuredPrometheus = options.metrics.length === 0 && options.prometheus === undefined ? (watchConfig?.prometheus ?? undefined) : undefined;
+      const prometheusUrl = options.prometheus ?? configuredPrometheus?.url;
+      const prometheusSelector = options.prometheusSelector ?? configuredPrometheus?.selector;
+      const metricsUrls = options.metrics.length > 0 ? options.metrics.map(checkedUrl) : prometheusUrl === undefined && loaded ? serviceMetricsUrls(loaded.config) : [];
+      const mapping = options.metricMap !== undefined ? await readMetricMap(options.metricMap) : (watchConfig?.metrics ?? {});
       const logger = createLogger({ name: 'wsmig' });
       const rollbackContext = options.rollback ? await openContext({ logger, progress: printProgress, ...(options.cwd ? { cwd: options.cwd } : {}) }) : null;
       // The config's service.tokenEnv / tokenFile; without a config, WSMIG_TOKEN.
@@ -91,9 +115,10 @@ export function registerWatchCommand(program: Command): void {
       try {
         const result = await runWatch({
           metricsUrls,
-          ...(options.prometheus === undefined ? {} : { prometheusUrl: options.prometheus }),
-          ...(options.prometheusSelector === undefined ? {} : { prometheusSelector: options.prometheusSelector }),
+          ...(prometheusUrl === undefined ? {} : { prometheusUrl }),
+          ...(prometheusSelector === undefined ? {} : { prometheusSelector }),
           credentials,
+          mapping,
           thresholdsFile,
           intervalMs,
           failureLimit,

@@ -3,6 +3,8 @@
  * the flag), the flag turned on, the load-test gate passed against the service, and a usage
  * snapshot taken. Gate out: the timeline's migrate duration and the load-test gate green.
  */
+import { canaryUnfinished, describeCanaryPlan, resolveCanaryPlan, type CanaryRequest } from '../canary/plan.js';
+import { canaryDone, runCanary } from '../canary/step.js';
 import { runCodemod, describeManualWork } from '../codemod.js';
 import { endpoints } from '../context.js';
 import { WsmigError } from '../../lib/errors.js';
@@ -62,7 +64,35 @@ export function flagOnStep(phase: string): Step {
   };
 }
 
-export function migrateSteps(): Step[] {
+/**
+ * The migrate phase's flag step: straight to 100 % as {@link flagOnStep}, or through the canary's
+ * steps with analysis when one is asked for (`--canary`, `rollout.steps`) or is in progress.
+ */
+function rolloutStep(request: CanaryRequest): Step {
+  const direct = flagOnStep('migrate');
+  return {
+    ...direct,
+    describe: (context) => {
+      const plan = resolveCanaryPlan(context, request);
+      return plan === null ? direct.describe(context) : describeCanaryPlan(context, plan);
+    },
+    async check(context) {
+      const plan = resolveCanaryPlan(context, request);
+      const onEverywhere = await direct.check(context);
+      if (plan === null) return onEverywhere;
+      const canary = context.state.get().canary;
+      if (canaryUnfinished(canary)) return { done: false, detail: `the canary is ${canary.status} at the ${canary.steps[canary.current] ?? '?'} % step` };
+      if (onEverywhere.done) return { done: true, detail: canaryDone(canary) ? `canary promoted to 100 % (${onEverywhere.detail})` : `${onEverywhere.detail}: already at 100 %, no canary to run` };
+      return { done: false, detail: `canary ${plan.steps.join(' → ')} % to run` };
+    },
+    async apply(context) {
+      const plan = resolveCanaryPlan(context, request);
+      return plan === null ? direct.apply(context) : runCanary(context, plan);
+    },
+  };
+}
+
+export function migrateSteps(request: CanaryRequest = {}): Step[] {
   return [
     serviceStep('migrate'),
     {
@@ -102,7 +132,7 @@ export function migrateSteps(): Step[] {
         return `converted ${changed.length} file(s), committed as ${commit.slice(0, 12)}${manual}`;
       },
     },
-    flagOnStep('migrate'),
+    rolloutStep(request),
     {
       id: 'migrate.load-gate',
       title: 'Run the load-test gate',

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { writeFileAtomic } from '../../lib/atomic-write.js';
 import { markdownCell } from '../../reports/markdown.js';
 import type { ThresholdOutcome, Verdict } from '../../scenarios/result/types.js';
+import type { CanaryStepRecord } from '../state.js';
 import type { StepOutcome } from '../steps.js';
 import type { RestoreOutcome } from './restore.js';
 import type { Verification } from './verify.js';
@@ -20,7 +21,9 @@ export type RollbackTrigger =
   /** `wsmig rollback --from-report result.json` with a failed verdict. */
   | { kind: 'report'; file: string; reason: string; verdict: Verdict }
   /** `wsmig watch --rollback` after consecutive breaching evaluations. */
-  | { kind: 'watch'; reason: string; source: string; verdict: Verdict; breachStreak: number; failureLimit: number; intervalMs: number };
+  | { kind: 'watch'; reason: string; source: string; verdict: Verdict; breachStreak: number; failureLimit: number; intervalMs: number }
+  /** A canary step of `wsmig migrate phase migrate --canary` that breached (`steps`: every step held, the breached one last). */
+  | { kind: 'canary'; reason: string; source: string; verdict: Verdict; breachStreak: number; failureLimit: number; intervalMs: number; percentage: number; canary: string; report: string | null; steps: CanaryStepRecord[] };
 
 export interface IncidentReport {
   schema: typeof INCIDENT_SCHEMA;
@@ -66,6 +69,12 @@ function renderIncident(report: IncidentReport): string {
   if (trigger.kind === 'manual') lines.push(`Manual rollback: ${trigger.reason}`);
   if (trigger.kind === 'report') lines.push(`Load-test report \`${trigger.file}\` with verdict **${trigger.verdict.status}**: ${trigger.reason}`);
   if (trigger.kind === 'watch') lines.push(`\`wsmig watch\` on ${trigger.source}: ${trigger.breachStreak} breaching evaluations in a row (failure limit ${trigger.failureLimit}, interval ${trigger.intervalMs} ms). ${trigger.reason}`);
+  if (trigger.kind === 'canary') {
+    lines.push(`The canary's ${trigger.percentage} % step: ${trigger.breachStreak} breaching evaluations in a row on ${trigger.source} (failure limit ${trigger.failureLimit}, interval ${trigger.intervalMs} ms). ${trigger.reason}`);
+    lines.push('', '| step | outcome | evaluations | WS cohort (config answers) | SSE cohort (config answers) |', '|---|---|---|---|---|');
+    for (const step of trigger.steps) lines.push(`| ${step.percentage} % | ${step.outcome} | ${step.evaluations} | ${step.summary?.configAnswers?.ws ?? '—'} | ${step.summary?.configAnswers?.sse ?? '—'} |`);
+    if (trigger.report) lines.push('', `Canary report (every step's thresholds on both cohorts): \`${trigger.report}\``);
+  }
   if (report.breaches.length > 0) {
     lines.push('', '| metric | threshold | observed | samples | why |', '|---|---|---|---|---|');
     for (const breach of report.breaches) lines.push(`| ${markdownCell(breach.metric)} | ${markdownCell(breach.expression)} | ${breach.observed ?? '—'} | ${breach.samples} | ${markdownCell(breach.reason)} |`);

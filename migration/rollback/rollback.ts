@@ -6,7 +6,9 @@
  */
 import { ExitCode, UsageError, WsmigError } from '../../lib/errors.js';
 import { readResultFile } from '../../scenarios/result/schema.js';
-import { endpoints, type MigrationContext } from '../context.js';
+import { canaryUnfinished } from '../canary/plan.js';
+import { writeReportOf } from '../canary/step.js';
+import { endpoints, relativeToRepo, type MigrationContext } from '../context.js';
 import { describeFlip, filesSayFlag, flipFlag, liveFlagValue } from '../flag.js';
 import { acquireLock } from '../lock.js';
 import { fileNameTime } from '../paths.js';
@@ -22,6 +24,8 @@ export interface RollbackOptions {
   dryRun: boolean;
   /** How long to wait for a running phase to release the lock (default 30 s). */
   lockWaitMs?: number;
+  /** The caller holds the lock already (a phase whose canary breached). */
+  lockHeld?: boolean;
 }
 
 export interface RollbackResult {
@@ -140,7 +144,7 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
     return { dryRun: true, verified: false, outcomes, restore: null, verification: null, incident: null, restoreAndVerifyMs: 0, serviceRestartMs: 0, resume: [] };
   }
 
-  const lock = await acquireLock(context.paths.lock, { command: 'rollback', logger: context.logger, clock: context.clock, waitMs: options.lockWaitMs ?? 30_000 });
+  const lock = options.lockHeld ? { release: async () => undefined } : await acquireLock(context.paths.lock, { command: 'rollback', logger: context.logger, clock: context.clock, waitMs: options.lockWaitMs ?? 30_000 });
   try {
     const startedAt = context.clock();
     const started = Date.now();
@@ -176,11 +180,25 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
       state.flagOnAt = null;
       state.migrateGate = null;
     });
+    await endCanary(context, incident.json);
     await context.journal.append({ runId: context.runId, command: 'rollback', event: 'run-end', detail: verified ? 'verified' : 'not verified', data: { incident: incident.json } });
     return { dryRun: false, verified, outcomes: result.outcomes, restore: restored, verification, incident, restoreAndVerifyMs: report.restoreAndVerifyMs, serviceRestartMs, resume: report.resume };
   } finally {
     await lock.release();
   }
+}
+
+/** A rollback ends the canary in progress, if any: it is not resumed, and its report says how it ended. */
+async function endCanary(context: MigrationContext, incident: string): Promise<void> {
+  const canary = context.state.get().canary;
+  if (!canaryUnfinished(canary)) return;
+  const ended = structuredClone(canary);
+  ended.status = 'rolled-back';
+  ended.endedAt = context.clock().toISOString();
+  await writeReportOf(context, ended, relativeToRepo(context, incident));
+  await context.state.update((state) => {
+    state.canary = ended;
+  });
 }
 
 /** Checks `--reason` / `--from-report` usage. */

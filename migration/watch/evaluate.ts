@@ -39,6 +39,7 @@ export function resultOfIntervals(intervals: readonly IntervalValues[], interval
       for (let i = 0; i < values.connectAttempts.accepted; i++) rate.add(true, atMs);
       for (let i = 0; i < values.connectAttempts.failed; i++) rate.add(false, atMs);
     }
+    if (values.rpcSamplesMs !== undefined) for (const sample of values.rpcSamplesMs) recorder.trend('ws_rpc_duration').add(sample, atMs);
     if (values.rpcBuckets !== undefined) {
       const trend = recorder.trend('ws_rpc_duration');
       for (const bucket of values.rpcBuckets) {

@@ -11,6 +11,8 @@ import type { ServiceCredentials } from '../../scenarios/credentials.js';
 import { readThresholdsFile, type ThresholdSet } from '../../scenarios/thresholds/index.js';
 import type { MigrationContext } from '../context.js';
 import { rollback, type RollbackResult } from '../rollback/rollback.js';
+import { serviceMetricsUrls, type MigrationConfig } from '../config.js';
+import { promqlOf, type MetricMapping } from './mapping.js';
 import { metricsEndpointsSource, prometheusSource, type MetricsSource } from './source.js';
 import { watchMetrics, type WatchEnd, type WatchEvaluation } from './watch.js';
 
@@ -26,6 +28,8 @@ export interface RunWatchOptions {
   prometheusSelector?: string;
   /** The service's credentials, sent with the `/metrics` scrapes (not to Prometheus). */
   credentials?: ServiceCredentials;
+  /** Threshold metrics read from the service's own series (`watch.metrics`). */
+  mapping?: MetricMapping;
   thresholdsFile: string;
   intervalMs: number;
   failureLimit: number;
@@ -46,12 +50,23 @@ export interface RunWatchResult {
 }
 
 /** Builds the metrics source from the options. */
-function sourceOf(options: Pick<RunWatchOptions, 'metricsUrls' | 'prometheusUrl' | 'prometheusSelector' | 'credentials'>): MetricsSource {
+export function sourceOf(options: Pick<RunWatchOptions, 'metricsUrls' | 'prometheusUrl' | 'prometheusSelector' | 'credentials' | 'mapping'>): MetricsSource {
   const metricsUrls = options.metricsUrls ?? [];
+  const mapping = options.mapping ?? {};
   if (metricsUrls.length > 0 && options.prometheusUrl) throw new UsageError('WATCH_TWO_SOURCES', 'Give either --metrics URL or --prometheus URL, not both.');
-  if (options.prometheusUrl) return prometheusSource(options.prometheusUrl, options.prometheusSelector);
+  if (options.prometheusUrl) return prometheusSource(options.prometheusUrl, options.prometheusSelector, mapping);
+  const promql = promqlOf(mapping).map(([metric]) => metric);
+  if (promql.length > 0) {
+    throw new UsageError('PROMQL_NEEDS_PROMETHEUS', `watch.metrics maps ${promql.join(', ')} to PromQL, which only a Prometheus server evaluates: give --prometheus URL (or watch.prometheus in wsmig.config.json), or map ${promql.length === 1 ? 'it' : 'them'} to a histogram, counter or gauge of the service's /metrics.`);
+  }
   if (metricsUrls.length > 0) return metricsEndpointsSource(metricsUrls, options.credentials);
   throw new UsageError('WATCH_NO_SOURCE', 'Say what to watch: --metrics http://host:port/metrics (the service itself) or --prometheus http://host:9090 (a Prometheus server scraping it).');
+}
+
+/** The source a repository's config says (watch.prometheus, else the service's /metrics, each instance's). */
+export function configuredSource(config: MigrationConfig, credentials: ServiceCredentials): MetricsSource {
+  const { prometheus, metrics } = config.watch;
+  return sourceOf(prometheus ? { prometheusUrl: prometheus.url, ...(prometheus.selector ? { prometheusSelector: prometheus.selector } : {}), mapping: metrics } : { metricsUrls: serviceMetricsUrls(config), credentials, mapping: metrics });
 }
 
 /** Watches until the end, then acts; see the module comment for exit codes. */
@@ -65,6 +80,7 @@ export async function runWatch(options: RunWatchOptions): Promise<RunWatchResult
     intervalMs: options.intervalMs,
     failureLimit: options.failureLimit,
     maxDurationMs: options.maxDurationMs,
+    ...(options.mapping ? { mapping: options.mapping } : {}),
     ...(options.onEvaluation ? { onEvaluation: options.onEvaluation } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -6,6 +6,7 @@ import { messageOf } from '../../lib/errors.js';
 import { samplesFromText, type MetricSample } from '../../lib/prometheus-text.js';
 import type { ServiceCredentials } from '../../scenarios/credentials.js';
 import { request } from '../http.js';
+import { PROMQL_SAMPLE, promqlOf, seriesNamesOf, type MetricMapping } from './mapping.js';
 import { samplesFromQuery, type PrometheusQueryAnswer } from './samples.js';
 
 /** How long one reading may take. */
@@ -61,25 +62,53 @@ export function metricsEndpointsSource(urls: readonly string[], credentials?: Se
 
 /**
  * Reads the `wsmig_*` series from a Prometheus server (never with the service's token: Prometheus
- * is another server). `selector` narrows them with label matchers,
- * e.g. `job="app"` (several instances are combined: counters summed, resource gauges per instance).
+ * is another server), and the series and PromQL expressions of a `watch.metrics` mapping.
+ * `selector` narrows the series with label matchers, e.g. `job="app"` (several instances are
+ * combined: counters summed, resource gauges per instance); a PromQL expression is taken as written.
  */
-export function prometheusSource(baseUrl: string, selector: string | undefined): MetricsSource {
-  const matchers = ['__name__=~"wsmig_.*"', ...(selector ? [selector] : [])].join(',');
+export function prometheusSource(baseUrl: string, selector: string | undefined, mapping: MetricMapping = {}): MetricsSource {
+  // Metric names have no regular-expression characters (the mapping's schema checks them).
+  const names = ['wsmig_.*', ...seriesNamesOf(mapping)];
+  const matchers = [`__name__=~"${names.join('|')}"`, ...(selector ? [selector] : [])].join(',');
   const query = `{${matchers}}`;
-  const url = new URL('api/v1/query', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
-  url.searchParams.set('query', query);
+  const queryUrl = (expression: string): string => {
+    const url = new URL('api/v1/query', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+    url.searchParams.set('query', expression);
+    return url.href;
+  };
+  const ask = async (expression: string): Promise<PrometheusQueryAnswer> => {
+    const url = queryUrl(expression);
+    const answer = await request(url, { timeoutMs: READ_TIMEOUT_MS });
+    if (answer.status === 0) throw new Error(`cannot reach Prometheus at ${baseUrl}: ${answer.error ?? 'no answer'}`);
+    const body = answer.json as PrometheusQueryAnswer | undefined;
+    if (body === undefined) throw new Error(`${url} answered HTTP ${answer.status} without JSON: is ${baseUrl} a Prometheus server?`);
+    if (body.status !== 'success') throw new Error(`Prometheus refused the query ${expression}: ${body.error ?? `HTTP ${answer.status}`}`);
+    return body;
+  };
+  const expressions = promqlOf(mapping);
   return {
-    description: `prometheus ${baseUrl} ${query}`,
+    description: `prometheus ${baseUrl} ${query}${expressions.length > 0 ? ` and ${expressions.length} PromQL expression${expressions.length === 1 ? '' : 's'}` : ''}`,
     async read() {
-      const answer = await request(url.href, { timeoutMs: READ_TIMEOUT_MS });
-      if (answer.status === 0) throw new Error(`cannot reach Prometheus at ${baseUrl}: ${answer.error ?? 'no answer'}`);
-      const body = answer.json as PrometheusQueryAnswer | undefined;
-      if (body === undefined) throw new Error(`${url.href} answered HTTP ${answer.status} without JSON: is ${baseUrl} a Prometheus server?`);
-      if (body.status !== 'success') throw new Error(`Prometheus refused the query ${query}: ${body.error ?? `HTTP ${answer.status}`}`);
-      const samples = samplesFromQuery(body);
+      const [series, ...computed] = await Promise.all([ask(query), ...expressions.map(([, expression]) => ask(expression))]);
+      const samples = samplesFromQuery(series as PrometheusQueryAnswer);
+      computed.forEach((answer, index) => {
+        const [metric] = expressions[index] as [string, string];
+        const value = scalarOf(answer);
+        if (value !== undefined) samples.push({ name: PROMQL_SAMPLE, labels: { metric }, value });
+      });
       if (samples.length === 0) throw new Error(`Prometheus at ${baseUrl} has no series matching ${query} (is it scraping the service?)`);
       return samples;
     },
   };
+}
+
+/** A PromQL answer as one number: a scalar, or a vector of one element (none, or several: undefined). */
+function scalarOf(answer: PrometheusQueryAnswer): number | undefined {
+  const data = answer.data as { resultType: string; result: unknown } | undefined;
+  if (data?.resultType === 'scalar') return Number((data.result as [number, string])[1]);
+  if (data?.resultType === 'vector') {
+    const result = data.result as { value: [number, string] }[];
+    return result.length === 1 ? Number((result[0] as { value: [number, string] }).value[1]) : undefined;
+  }
+  return undefined;
 }

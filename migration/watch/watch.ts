@@ -8,6 +8,7 @@ import type { ThresholdSet } from '../../scenarios/thresholds/index.js';
 import type { Verdict } from '../../scenarios/result/types.js';
 import { evaluateWatch, historyNeeded } from './evaluate.js';
 import { intervalValues, type IntervalValues } from './interval-values.js';
+import type { MetricMapping } from './mapping.js';
 import type { SampleSet } from './samples.js';
 import type { MetricsSource } from './source.js';
 
@@ -44,6 +45,8 @@ export interface WatchOptions {
   failureLimit: number;
   /** End a watch that has not breached after this long; null = until stopped. */
   maxDurationMs: number | null;
+  /** Threshold metrics read from the service's own series (`watch.metrics`). */
+  mapping?: MetricMapping;
   /** Called after every evaluation (the CLI logs it). */
   onEvaluation?: (evaluation: WatchEvaluation) => void;
   /** Stops the watch (SIGINT/SIGTERM). */
@@ -92,7 +95,7 @@ export async function watchMetrics(options: WatchOptions): Promise<WatchEnd> {
         unreachableStreak = 0;
       } else {
         unreachableStreak = 0;
-        const values = intervalValues(previous, reading);
+        const values = intervalValues(previous, reading, options.mapping);
         history.push(values);
         if (history.length > keep) history.splice(0, history.length - keep);
         const verdict = evaluateWatch(history, options.thresholds.definitions, {

@@ -87,3 +87,63 @@ describe('interval values', () => {
     expect(values.connections).toBe(7);
   });
 });
+
+describe('interval values from a service\'s own series (watch.metrics)', () => {
+  const own = (name: string, value: number, labels: Record<string, string> = {}): MetricSample => ({ name, labels, value });
+
+  it('reads each mapped threshold metric from the series and labels it names, in its units', () => {
+    const before = [
+      own('app_reply_ms_bucket', 0, { le: '10', route: 'rpc' }), own('app_reply_ms_bucket', 0, { le: '500', route: 'rpc' }), own('app_reply_ms_bucket', 0, { le: '+Inf', route: 'rpc' }),
+      own('app_reply_ms_bucket', 0, { le: '10', route: 'health' }), own('app_reply_ms_bucket', 0, { le: '+Inf', route: 'health' }),
+      own('app_closed_total', 2, { code: '1006' }), own('app_closed_total', 50, { code: '1000' }),
+      own('app_upgrades_total', 10, { result: 'ok' }), own('app_upgrades_total', 1, { result: 'denied' }),
+      own('app_cpu_seconds', 3),
+      // wsmig's own series are there too: the mapping wins for the metrics it names.
+      own('wsmig_ws_connections', 99),
+    ];
+    const after = [
+      own('app_reply_ms_bucket', 8, { le: '10', route: 'rpc' }), own('app_reply_ms_bucket', 10, { le: '500', route: 'rpc' }), own('app_reply_ms_bucket', 10, { le: '+Inf', route: 'rpc' }),
+      own('app_reply_ms_bucket', 1000, { le: '10', route: 'health' }), own('app_reply_ms_bucket', 1000, { le: '+Inf', route: 'health' }),
+      own('app_closed_total', 5, { code: '1006' }), own('app_closed_total', 1, { code: '1011' }), own('app_closed_total', 70, { code: '1000' }),
+      own('app_upgrades_total', 14, { result: 'ok' }), own('app_upgrades_total', 3, { result: 'denied' }), own('app_upgrades_total', 1, { result: 'error' }),
+      own('app_cpu_seconds', 3.25),
+      own('app_sockets', 4, { shard: '1' }), own('app_sockets', 6, { shard: '2' }),
+      own('wsmig_ws_connections', 99),
+    ];
+    const values = intervalValues({ atMs: 0, samples: before }, { atMs: 1_000, samples: after }, {
+      ws_rpc_duration: { histogram: 'app_reply_ms', labels: { route: 'rpc' }, unit: 'milliseconds' },
+      ws_unexpected_disconnects: { counter: 'app_closed_total', labels: { code: ['1006', '1011'] }, absentIsZero: false },
+      ws_connect_success: { counter: 'app_upgrades_total', success: { label: 'result', values: ['ok'] } },
+      server_connections: { gauge: 'app_sockets' },
+      server_cpu_percent: { counter: 'app_cpu_seconds', absentIsZero: false },
+    });
+    // Only the rpc route, with `le` read as milliseconds: 8 under 10 ms, 2 between 10 and 500 ms.
+    expect(values.rpcBuckets).toEqual([
+      { lowerMs: 0, upperMs: 10, count: 8 },
+      { lowerMs: 10, upperMs: 500, count: 2 },
+      { lowerMs: 500, upperMs: Infinity, count: 0 },
+    ]);
+    expect(values.unexpectedDisconnects).toBe(4);
+    expect(values.connectAttempts).toEqual({ accepted: 4, failed: 3 });
+    expect(values.connections).toBe(10);
+    expect(values.cpuPercent).toBeCloseTo(25);
+  });
+
+  it('leaves a mapped metric out when its series are absent (not measured), unless absentIsZero says a labelled counter starts unseen', () => {
+    const reading = { atMs: 1_000, samples: [own('wsmig_ws_disconnects_total', 3, { code: '1006' }), own('wsmig_ws_connection_attempts_total', 1, { outcome: 'accepted' })] };
+    const misspelt = intervalValues({ atMs: 0, samples: [] }, reading, { ws_unexpected_disconnects: { counter: 'app_closd_total', absentIsZero: false } });
+    expect(misspelt.unexpectedDisconnects).toBeUndefined();
+    const unseen = intervalValues({ atMs: 0, samples: [] }, reading, { ws_unexpected_disconnects: { counter: 'app_closed_total', absentIsZero: true } });
+    expect(unseen.unexpectedDisconnects).toBe(0);
+  });
+
+  it('takes a PromQL value carried by the Prometheus source as one sample', () => {
+    const values = intervalValues({ atMs: 0, samples: [] }, { atMs: 1_000, samples: [own('wsmig_watch_promql', 312.5, { metric: 'ws_rpc_duration' }), own('wsmig_watch_promql', 0.4, { metric: 'server_event_loop_lag_seconds' })] }, {
+      ws_rpc_duration: { promql: 'x' },
+      server_event_loop_lag_seconds: { promql: 'y' },
+    });
+    expect(values.rpcSamplesMs).toEqual([312.5]);
+    expect(values.rpcBuckets).toBeUndefined();
+    expect(values.eventLoopLagSeconds).toBe(0.4);
+  });
+});
