@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, messageOf } from '../../lib/errors.js';
+import { parseFlagValue } from '../../lib/flag-rollout.js';
 import { durationFlag, integerFlag } from '../flags.js';
 import { createLogger } from '../../lib/logger.js';
 import { createFileStatusStore, createServer, type ReferenceServer, type ServerOptions } from '../../reference/server/index.js';
@@ -27,6 +28,7 @@ interface ServerFlags {
   replayBuffer?: string;
   flagFile?: string;
   flag?: string;
+  flagGroup?: string;
   injectLatency?: string;
   drainWindow?: string;
   drainTimeout?: string;
@@ -92,10 +94,12 @@ function rateFlag(flag: string, text: string | undefined): number | undefined {
   return value;
 }
 
-function booleanFlag(flag: string, text: string | undefined): boolean | undefined {
+/** `--flag`: `true` (100), `false` (0) or `NN%`, as the env files say it. */
+function flagPercentageFlag(flag: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (text === 'true' || text === 'false') return text === 'true';
-  throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use true (WebSocket) or false (legacy SSE).`);
+  const percentage = parseFlagValue(text);
+  if (percentage === undefined) throw new UsageError('BAD_FLAG', `Invalid ${flag} "${text}": use true (WebSocket for everyone), false (legacy SSE) or a percentage of identities such as 25%.`);
+  return percentage;
 }
 
 /** A token from a file (flag) or the environment: never from argv, which `ps` shows to everyone. */
@@ -158,7 +162,7 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
   const totalMessages = integerFlag('--sync-total', flags.syncTotal, 1);
   const batchDelayMs = durationFlag('--sync-batch-delay', flags.syncBatchDelay);
   const failureRate = rateFlag('--sync-failure-rate', flags.syncFailureRate);
-  const flagValue = booleanFlag('--flag', flags.flag);
+  const flagPercentage = flagPercentageFlag('--flag', flags.flag);
   const latencyMs = durationFlag('--inject-latency', flags.injectLatency);
   const heartbeatIntervalMs = durationFlag('--heartbeat-interval', flags.heartbeatInterval);
   if (heartbeatIntervalMs !== undefined && heartbeatIntervalMs < 10) throw new UsageError('BAD_FLAG', `Invalid --heartbeat-interval "${flags.heartbeatInterval}": use at least 10ms (25s is the default).`);
@@ -176,7 +180,7 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     maxHeaderBytes: integerFlag('--max-header-bytes', flags.maxHeaderBytes, 1024, 1_048_576),
     replayBufferSize: integerFlag('--replay-buffer', flags.replayBuffer, 0, 1_000_000),
     sync: { totalMessages, batchSize, batchDelayMs, failureRate },
-    flag: { value: flagValue, file: flags.flagFile },
+    flag: { percentage: flagPercentage, file: flags.flagFile, groupId: flags.flagGroup },
     faults: { latencyMs },
     drainWindowMs: durationFlag('--drain-window', flags.drainWindow),
     drainTimeoutMs: durationFlag('--drain-timeout', flags.drainTimeout),
@@ -251,8 +255,9 @@ export function registerServerCommand(program: Command): void {
     .option('--sync-batch-delay <duration>', 'simulated work per batch (default 50ms)')
     .option('--sync-failure-rate <p>', 'probability a sync fails, 0 to 1 (default 0)')
     .option('--replay-buffer <n>', 'events kept per channel for resume; 0 keeps none (default 1024)')
-    .option('--flag-file <path>', 'env file to follow for USE_NEW_WS_SYNC=true|false (rollback without a redeploy)')
-    .option('--flag <value>', 'initial USE_NEW_WS_SYNC, true or false (default: the environment variable)')
+    .option('--flag-file <path>', 'env file to follow for USE_NEW_WS_SYNC=true|false|NN% (rollback without a redeploy)')
+    .option('--flag <value>', 'initial USE_NEW_WS_SYNC: true, false, or a percentage of identities such as 25% (default: the environment variable)')
+    .option('--flag-group <id>', 'bucketing group of the percentage rollout, as Unleash\'s groupId: murmurhash3("<group>:<id>") % 100 + 1 <= percentage is in (default: USE_NEW_WS_SYNC)')
     .option('--inject-latency <duration>', 'delay every reply and event by this much (fault drills; default 0ms)')
     .option('--drain-window <duration>', 'window over which drained clients are told to come back (default 10s)')
     .option('--drain-timeout <duration>', 'longest wait for clients to close during a drain (default 15s)')
@@ -282,7 +287,7 @@ export function registerServerCommand(program: Command): void {
       printEvent(
         flags,
         { event: 'listening', url: server.url, wsUrl: server.wsUrl, port: server.port, epoch: server.epoch, ...(options.upstream === undefined ? {} : { upstream: flags.upstream }) },
-        `wsmig server listening on ${server.url} (WebSocket ${server.wsUrl}, transport ${server.flag ? 'ws' : 'sse'}${flags.upstream === undefined ? '' : `, bridging ${flags.upstream}`})`,
+        `wsmig server listening on ${server.url} (WebSocket ${server.wsUrl}, transport ${server.flag ? 'ws' : server.flagPercentage === 0 ? 'sse' : `ws for ${server.flagPercentage}%`}${flags.upstream === undefined ? '' : `, bridging ${flags.upstream}`})`,
       );
       await stopOnSignals(server, flags);
     });

@@ -1,55 +1,77 @@
 /**
- * The `USE_NEW_WS_SYNC` flag, live: set by `setFlag`, `POST /admin/flag`, or an env file the server
- * follows, so a rollback needs no redeploy. `/api/config`, `/health` and the metric read it at once.
+ * The `USE_NEW_WS_SYNC` flag, live: a rollout percentage (0: legacy SSE for everyone, 100: WebSocket
+ * for everyone; booleans are 0 and 100), set by `setFlag`/`setFlagPercentage`, `POST /admin/flag`,
+ * or an env file the server follows, so a rollback needs no redeploy. `/api/config`, `/health` and
+ * the metrics read it at once; who is in at a percentage is lib/flag-rollout.ts's sticky bucket.
  */
 import { watch, promises as fs, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import { envTextValue } from '../../lib/env-text.js';
 import { messageOf } from '../../lib/errors.js';
+import { FLAG_VALUE_FORMS, evaluateRollout, formatFlagValue, parseFlagValue, type RolloutAnswer } from '../../lib/flag-rollout.js';
 import type { Logger } from '../../lib/logger.js';
 
 /** Where a flag change came from, for the log (`cluster`: another instance, through the shared engine). */
 export type FlagSource = 'api' | 'admin' | 'file' | 'cluster';
 
 export class FeatureFlag {
-  private current: boolean;
-  private readonly listeners = new Set<(value: boolean, source: FlagSource) => void>();
+  private current: number;
+  private readonly listeners = new Set<(percentage: number, source: FlagSource) => void>();
 
+  /** `percentage`: the start value, 0 to 100; `groupId`: the bucketing group (Unleash's `groupId`). */
   constructor(
     readonly name: string,
-    value: boolean,
+    percentage: number,
+    readonly groupId: string,
     private readonly logger: Logger,
   ) {
-    this.current = value;
+    this.current = percentage;
   }
 
-  get value(): boolean {
+  /** The rollout percentage, 0 to 100. */
+  get percentage(): number {
     return this.current;
   }
 
-  /** Sets the flag; logs and returns true when that changed it. */
-  set(value: boolean, source: FlagSource): boolean {
-    if (value === this.current) return false;
-    this.current = value;
-    this.logger.info({ flag: this.name, value, source, transport: value ? 'ws' : 'sse' }, `feature flag ${this.name} changed to ${value}`);
-    for (const listener of this.listeners) listener(value, source);
+  /** True only when every identity gets WebSocket (100 %). */
+  get value(): boolean {
+    return this.current === 100;
+  }
+
+  /** The answer for the caller with stickiness id `id` (none: the answer for anyone), see {@link evaluateRollout}. */
+  evaluate(id: string | undefined): RolloutAnswer {
+    return evaluateRollout(this.current, this.groupId, id);
+  }
+
+  /** Sets the percentage (0 to 100, checked by the caller); logs and returns true when that changed it. */
+  set(percentage: number, source: FlagSource): boolean {
+    if (percentage === this.current) return false;
+    this.current = percentage;
+    const written = formatFlagValue(percentage);
+    this.logger.info({ flag: this.name, value: written, percentage, source, transport: percentage === 100 ? 'ws' : percentage === 0 ? 'sse' : 'split' }, `feature flag ${this.name} changed to ${written}`);
+    for (const listener of this.listeners) listener(percentage, source);
     return true;
   }
 
   /** Calls `listener` after every change. */
-  onChange(listener: (value: boolean, source: FlagSource) => void): void {
+  onChange(listener: (percentage: number, source: FlagSource) => void): void {
     this.listeners.add(listener);
   }
 }
 
+/** What an env file says of the flag: a percentage, a value the server does not accept, or nothing. */
+export type FlagFileValue = { percentage: number } | { invalid: string } | undefined;
+
 /**
  * The flag's value in an env file, read as dotenv reads it (lib/env-text.ts, the migration's reader
- * too): `true` exactly as the seed's `process.env.USE_NEW_WS_SYNC === 'true'`, `false` for any other
- * value, `undefined` when the file does not set it.
+ * too): `true` (100), `false` (0) or `NN%`; `{ invalid }` for any other value (`TRUE`, `yes`, `25`),
+ * `undefined` when the file does not set it.
  */
-export function flagValueInEnvFile(text: string, name: string): boolean | undefined {
+export function flagValueInEnvFile(text: string, name: string): FlagFileValue {
   const value = envTextValue(text, name);
-  return value === undefined ? undefined : value === 'true';
+  if (value === undefined) return undefined;
+  const percentage = parseFlagValue(value);
+  return percentage === undefined ? { invalid: value } : { percentage };
 }
 
 /** Something that can be stopped. */
@@ -87,7 +109,8 @@ export async function followFlagFile(file: string, flag: FeatureFlag, pollInterv
     lastText = text;
     const value = flagValueInEnvFile(text, flag.name);
     if (value === undefined) logger.warn({ file: absolute, flag: flag.name }, 'the flag file does not set the flag; keeping the current value');
-    else flag.set(value, 'file');
+    else if ('invalid' in value) logger.warn({ file: absolute, flag: flag.name, value: value.invalid }, `the flag file sets ${flag.name}=${value.invalid}, which is not ${FLAG_VALUE_FORMS}; keeping the current value (${formatFlagValue(flag.percentage)})`);
+    else flag.set(value.percentage, 'file');
   };
 
   const check = (): Promise<void> => {
@@ -118,7 +141,7 @@ export async function followFlagFile(file: string, flag: FeatureFlag, pollInterv
   }
   const poll = setInterval(() => void check(), pollIntervalMs);
   poll.unref();
-  logger.info({ file: absolute, flag: flag.name, value: flag.value }, 'following the flag file');
+  logger.info({ file: absolute, flag: flag.name, value: formatFlagValue(flag.percentage) }, 'following the flag file');
   return {
     close: () => {
       closed = true;

@@ -12,16 +12,27 @@ import { scrubUrl } from '../../lib/logger.js';
 import { bearerFromHeader, isLoopback, isProxied, originRefusal, originTrusted, presentedToken, requireJsonBody, tokenInUrl, tokenInUrlError, tokenMatches } from './auth.js';
 import { HttpError, readJsonBody, sendError, sendJson } from './http-util.js';
 import { failSse, type LegacySse } from './legacy-sse.js';
+import { percentageFromAdminBody, stickinessIdOf } from './flag-http.js';
 import type { BridgeStatus } from './bridge/types.js';
 import type { ServerMetrics } from './metrics.js';
 import type { Faults, ResolvedServerOptions } from './options.js';
 import type { IssuedTicket } from './tickets.js';
 
-/** Answer of `GET /api/config`: which transport the flag selects, and where the WebSocket is. */
+/** Answer of `GET /api/config`: which transport the flag selects for the caller, and where the WebSocket is. */
 export interface ApiConfig {
   transport: 'ws' | 'sse';
   wsEndpoint: string;
-  flag: { name: string; value: boolean };
+  flag: {
+    name: string;
+    /** WebSocket (true) or legacy SSE (false) for this caller (its stickiness id's bucket at `percentage`). */
+    value: boolean;
+    /** The rollout, 0 to 100: the share of identities sent to WebSocket. */
+    percentage: number;
+    /** The bucketing group (`murmurhash3("<groupId>:<id>") % 100 + 1 ≤ percentage` is in). */
+    groupId: string;
+    /** False when the caller gave no stickiness id while the rollout is partial: `value` (false) is then no lasting answer. */
+    sticky: boolean;
+  };
 }
 
 /** Answer of `GET /health`. */
@@ -29,7 +40,10 @@ export interface HealthReport {
   status: 'ok' | 'draining';
   connections: number;
   sseStreams: number;
+  /** The transport the flag selects for everyone: `ws` only at 100 % (see `flagPercentage`). */
   transport: 'ws' | 'sse';
+  /** `USE_NEW_WS_SYNC`'s rollout, 0 to 100. */
+  flagPercentage: number;
   uptimeSeconds: number;
   epoch: string;
   version: string;
@@ -42,10 +56,11 @@ export interface HttpApp {
   readonly options: ResolvedServerOptions;
   readonly metrics: ServerMetrics;
   readonly sse: LegacySse | undefined;
-  config(): ApiConfig;
+  /** The flag's answer for the caller with stickiness id `stickinessId` (none: the answer for anyone, sticky only at 0 and 100 %). */
+  config(stickinessId?: string): ApiConfig;
   health(): HealthReport;
-  /** Sets the flag (with the Redis engine: for every instance; rejects when Redis cannot take it). */
-  setFlagFromAdmin(value: boolean): Promise<void>;
+  /** Sets the flag's percentage (with the Redis engine: for every instance; rejects when Redis cannot take it). */
+  setFlagFromAdmin(percentage: number): Promise<void>;
   kick(count?: number): number;
   setFaults(faults: Partial<Faults>): Faults;
   /** A one-time connection ticket (see tickets.ts); throws `TOO_MANY_TICKETS`. */
@@ -138,8 +153,7 @@ async function admin(app: HttpApp, req: IncomingMessage, res: ServerResponse, ur
   const body = await adminBody(req);
   switch (url.pathname) {
     case '/admin/flag': {
-      if (typeof body['value'] !== 'boolean') throw new HttpError(400, ErrorCode.invalidPayload, 'send {"value": true} (WebSocket) or {"value": false} (legacy SSE)');
-      await app.setFlagFromAdmin(body['value']);
+      await app.setFlagFromAdmin(percentageFromAdminBody(body));
       sendJson(res, 200, app.config());
       return;
     }
@@ -191,10 +205,13 @@ async function route(app: HttpApp, req: IncomingMessage, res: ServerResponse, ur
       res.end(text);
       return;
     }
-    case '/api/config':
+    case '/api/config': {
       requireMethod(req, 'GET');
-      sendJson(res, 200, app.config(), cors);
+      const config = app.config(await stickinessIdOf(req, url, app.authenticate));
+      app.metrics.countFlagEvaluation(config.transport);
+      sendJson(res, 200, config, cors);
       return;
+    }
     case '/api/ws-ticket':
       return wsTicket(app, req, res, url, cors);
   }
@@ -203,11 +220,14 @@ async function route(app: HttpApp, req: IncomingMessage, res: ServerResponse, ur
     checkOrigin(req, app.options);
     if (method === 'POST') requireJsonBody(req);
     checkToken(req, url, app.options);
+    const startedMs = performance.now();
     try {
       if (kind === 'commands') await app.sse.commandsSync(req, res, cors);
       else await app.sse.events(req, res, url, cors);
     } catch (error) {
       failSse(res, error, app.options.logger, cors);
+    } finally {
+      app.sse.observeRequestMs(kind, performance.now() - startedMs);
     }
     return;
   }

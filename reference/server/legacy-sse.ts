@@ -194,8 +194,20 @@ export class LegacySse {
   private readonly streams = new Set<SseStream>();
   /** Open streams per client key (identity or IP address); a key leaves when its last stream ends. */
   private readonly perClient = new Map<string, number>();
+  /** Each endpoint's `wsmig_sse_request_duration_seconds` counts, kept here so a request looks nothing up. */
+  private readonly requestDurations: Record<'commands' | 'events', { observe(seconds: number): void }>;
 
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(private readonly ctx: ServerContext) {
+    this.requestDurations = { commands: ctx.metrics.sseRequestCounts(SSE_ENDPOINT.commands), events: ctx.metrics.sseRequestCounts(SSE_ENDPOINT.events) };
+  }
+
+  /**
+   * Records how long a request took to be answered (its stream's head, or its refusal), in ms; the
+   * injected latency is added, as it delays the stream's first event (the WebSocket replies' histogram adds it too).
+   */
+  observeRequestMs(kind: 'commands' | 'events', durationMs: number): void {
+    this.requestDurations[kind].observe((durationMs + this.ctx.faults.latencyMs) / 1000);
+  }
 
   /** Open streams. */
   get size(): number {

@@ -34,31 +34,30 @@ class DurationCounts {
 }
 
 /**
- * `wsmig_ws_request_duration_seconds`, observed in plain numbers per type and read by the registry
+ * A request-duration histogram observed in plain numbers per label value and read by the registry
  * at scrape time (issue 14): prom-client's own `observe` validates and hashes the labels on every
  * call, about 0.8 µs, a twentieth of a reply's CPU. Same exposition as a prom-client histogram.
+ * `wsmig_ws_request_duration_seconds{type}` and `wsmig_sse_request_duration_seconds{endpoint}` share
+ * it, buckets included, so the WebSocket and SSE cohorts' latencies compare bucket for bucket.
  */
-class RequestDurationHistogram extends Histogram<'type'> {
-  private static readonly metricName = `${METRIC_PREFIX}ws_request_duration_seconds`;
-  private static readonly help = 'Time from receiving a request to handing its reply to the socket (injected latency included), by type.';
-  private readonly byType = new Map<string, DurationCounts>();
+class RequestDurationHistogram<Label extends string> extends Histogram<Label> {
+  private readonly byValue = new Map<string, DurationCounts>();
 
-  constructor(registers: Registry[]) {
-    super({
-      name: RequestDurationHistogram.metricName,
-      help: RequestDurationHistogram.help,
-      labelNames: ['type'],
-      buckets: REQUEST_DURATION_BUCKETS,
-      registers,
-    });
+  constructor(
+    private readonly metricName: string,
+    private readonly helpText: string,
+    private readonly labelName: Label,
+    registers: Registry[],
+  ) {
+    super({ name: metricName, help: helpText, labelNames: [labelName], buckets: REQUEST_DURATION_BUCKETS, registers });
   }
 
-  /** The counts of one type label, kept by the caller so the hot path looks nothing up. */
-  countsFor(type: string): DurationCounts {
-    let counts = this.byType.get(type);
+  /** The counts of one label value, kept by the caller so the hot path looks nothing up. */
+  countsFor(value: string): DurationCounts {
+    let counts = this.byValue.get(value);
     if (counts === undefined) {
       counts = new DurationCounts();
-      this.byType.set(type, counts);
+      this.byValue.set(value, counts);
     }
     return counts;
   }
@@ -69,23 +68,23 @@ class RequestDurationHistogram extends Histogram<'type'> {
 
   /** What prom-client's registry reads for the text exposition (it prefers this to `get`). */
   async getForPromString(): Promise<MetricObjectWithValues<MetricValue<string>>> {
-    const name = RequestDurationHistogram.metricName;
+    const { metricName: name, labelName } = this;
     const values: (MetricValue<string> & { metricName: string })[] = [];
-    for (const [type, counts] of this.byType) {
+    for (const [value, counts] of this.byValue) {
       let cumulative = 0;
       counts.buckets.forEach((count, i) => {
         cumulative += count;
-        values.push({ metricName: `${name}_bucket`, labels: { le: REQUEST_DURATION_BUCKETS[i] ?? '+Inf', type }, value: cumulative });
+        values.push({ metricName: `${name}_bucket`, labels: { le: REQUEST_DURATION_BUCKETS[i] ?? '+Inf', [labelName]: value }, value: cumulative });
       });
-      values.push({ metricName: `${name}_sum`, labels: { type }, value: counts.sum });
-      values.push({ metricName: `${name}_count`, labels: { type }, value: counts.count });
+      values.push({ metricName: `${name}_sum`, labels: { [labelName]: value }, value: counts.sum });
+      values.push({ metricName: `${name}_count`, labels: { [labelName]: value }, value: counts.count });
     }
-    return { name, help: RequestDurationHistogram.help, type: 'histogram', aggregator: 'sum', values } as unknown as MetricObjectWithValues<MetricValue<string>>;
+    return { name, help: this.helpText, type: 'histogram', aggregator: 'sum', values } as unknown as MetricObjectWithValues<MetricValue<string>>;
   }
 
   override reset(): void {
     // prom-client's constructor resets before this class's fields exist.
-    (this.byType as Map<string, DurationCounts> | undefined)?.clear();
+    (this.byValue as Map<string, DurationCounts> | undefined)?.clear();
   }
 }
 
@@ -99,8 +98,8 @@ export function typeLabel(type: string): string {
 
 export interface ServerMetricsSources {
   connections: () => number;
-  /** The feature flag (the reference server's; a plain gateway has none and exports no flag gauge). */
-  flag?: () => { name: string; value: boolean };
+  /** The feature flag's rollout percentage (the reference server's; a plain gateway has none and exports no flag metrics). */
+  flag?: () => { name: string; percentage: number };
   /** Injected latency (the reference server's fault injection; none for a plain gateway). */
   injectedLatencyMs?: () => number;
   /** The channel hub's holdings against its bounds (absent for a hub that does not count them). */
@@ -111,7 +110,10 @@ export class ServerMetrics {
   readonly registry = new Registry();
   readonly attempts: Counter<'outcome'>;
   readonly disconnects: Counter<'code'>;
-  private readonly requestDuration: RequestDurationHistogram;
+  private readonly requestDuration: RequestDurationHistogram<'type'>;
+  private readonly sseRequestDuration: RequestDurationHistogram<'endpoint'>;
+  /** `/api/config` answers by the transport they chose, counted in plain numbers and published at scrape time. */
+  private readonly flagEvaluations = { ws: 0, sse: 0 };
   readonly syncJobs: Counter<'status'>;
   readonly syncJobsRunning: Gauge;
   readonly sseStreams: Gauge<'endpoint'>;
@@ -151,7 +153,18 @@ export class ServerMetrics {
         }
       },
     });
-    this.requestDuration = new RequestDurationHistogram(registers);
+    this.requestDuration = new RequestDurationHistogram(
+      `${METRIC_PREFIX}ws_request_duration_seconds`,
+      'Time from receiving a request to handing its reply to the socket (injected latency included), by type.',
+      'type',
+      registers,
+    );
+    this.sseRequestDuration = new RequestDurationHistogram(
+      `${METRIC_PREFIX}sse_request_duration_seconds`,
+      'Time from receiving a legacy SSE request to its answer: the stream\'s head (sync started, or resumed) or the refusal (injected latency included, as it delays the first event), by endpoint. Same buckets as wsmig_ws_request_duration_seconds.',
+      'endpoint',
+      registers,
+    );
     this.syncJobs = new Counter({ name: `${METRIC_PREFIX}sync_jobs_total`, help: 'Sync runs by status (started, completed, failed, cancelled, resumed).', labelNames: ['status'], registers });
     for (const status of SYNC_JOB_STATUSES) this.syncJobs.inc({ status }, 0);
     this.syncJobsRunning = new Gauge({ name: `${METRIC_PREFIX}sync_jobs_running`, help: 'Sync runs going now.', registers });
@@ -166,22 +179,54 @@ export class ServerMetrics {
     if (sources.hub !== undefined) this.hubGauges(sources.hub);
     const { flag, injectedLatencyMs } = sources;
     if (flag === undefined || injectedLatencyMs === undefined) return;
-    new Gauge({
-      name: `${METRIC_PREFIX}feature_flag`,
-      help: 'Feature flags (1 on, 0 off); USE_NEW_WS_SYNC=1 selects WebSocket.',
-      labelNames: ['name'],
-      registers,
-      collect() {
-        const current = flag();
-        this.set({ name: current.name }, current.value ? 1 : 0);
-      },
-    });
+    this.flagMetrics(flag);
     new Gauge({
       name: `${METRIC_PREFIX}injected_latency_seconds`,
       help: 'Latency injected before every reply and event (fault injection for rollback drills).',
       registers,
       collect() {
         this.set(injectedLatencyMs() / 1000);
+      },
+    });
+  }
+
+  /**
+   * `wsmig_feature_flag_percentage{name}` (0 to 100), `wsmig_feature_flag{name}` (1 only at 100 %,
+   * for dashboards from before percentages) and `wsmig_flag_evaluations_total{name,transport}`.
+   */
+  private flagMetrics(flag: () => { name: string; percentage: number }): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: `${METRIC_PREFIX}feature_flag_percentage`,
+      help: 'Rollout percentage of each feature flag (0 to 100): the share of identities USE_NEW_WS_SYNC sends to WebSocket.',
+      labelNames: ['name'],
+      registers,
+      collect() {
+        const current = flag();
+        this.set({ name: current.name }, current.percentage);
+      },
+    });
+    new Gauge({
+      name: `${METRIC_PREFIX}feature_flag`,
+      help: 'Feature flags: 1 when on for everyone (100 %), else 0; USE_NEW_WS_SYNC=1 selects WebSocket for every client. See wsmig_feature_flag_percentage.',
+      labelNames: ['name'],
+      registers,
+      collect() {
+        const current = flag();
+        this.set({ name: current.name }, current.percentage === 100 ? 1 : 0);
+      },
+    });
+    const evaluations = this.flagEvaluations;
+    new Counter({
+      name: `${METRIC_PREFIX}flag_evaluations_total`,
+      help: 'GET /api/config answers by the transport they chose for the caller (ws, sse): the cohorts\' sizes.',
+      labelNames: ['name', 'transport'],
+      registers,
+      collect() {
+        const { name } = flag();
+        this.reset();
+        this.inc({ name, transport: 'ws' }, evaluations.ws);
+        this.inc({ name, transport: 'sse' }, evaluations.sse);
       },
     });
   }
@@ -229,6 +274,16 @@ export class ServerMetrics {
   /** Records how long a request took, in ms; `type` must already be a {@link typeLabel}. */
   observeRequestMs(type: string, durationMs: number): void {
     this.requestDuration.countsFor(type).observe(durationMs / 1000);
+  }
+
+  /** Counts an `/api/config` answer by the transport it chose. */
+  countFlagEvaluation(transport: 'ws' | 'sse'): void {
+    this.flagEvaluations[transport] += 1;
+  }
+
+  /** The histogram counts of one legacy SSE endpoint label, for the caller to keep (nothing is looked up per request). */
+  sseRequestCounts(endpoint: string): { observe(seconds: number): void } {
+    return this.sseRequestDuration.countsFor(endpoint);
   }
 
   /** The text exposition of every metric. */

@@ -3,13 +3,14 @@
  * Every option is optional; docs/server.md lists them with their `wsmig server` flags.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isFlagPercentage, parseFlagValue } from '../../lib/flag-rollout.js';
 import { statusStoreFile } from './file-status-store.js';
 import { GATEWAY_DEFAULTS, integerOption as integer, invalidOption as invalid, resolveGatewayLimits, type GatewayLimitOptions, type GatewayUpstreamOptions, type ResolvedGatewayLimits } from './gateway-options.js';
 import { hubStateFileBeside } from './hub-state-file.js';
 import { IdentityTable, type IdentitiesOption } from './identities.js';
 import type { StatusStore } from './status-store.js';
 
-/** The name of the feature flag that selects WebSocket (true) or the legacy SSE path (false). */
+/** The name of the feature flag that selects WebSocket (true, or a percentage of identities) or the legacy SSE path (false). */
 export const FLAG_NAME = 'USE_NEW_WS_SYNC';
 
 /** Shape of the simulated sync work (server-wide; `sync:start` may override `batchSize`). */
@@ -41,9 +42,13 @@ export type AppRoutes = (req: IncomingMessage, res: ServerResponse) => boolean |
 export interface FlagOptions {
   /** Only `USE_NEW_WS_SYNC` is known. */
   name?: typeof FLAG_NAME;
-  /** Initial value. Default: the environment variable `USE_NEW_WS_SYNC === 'true'`. */
+  /** Initial value: true is 100 %, false 0 %. Default: the environment variable `USE_NEW_WS_SYNC` (`true`, `false` or `NN%`; anything else is 0). */
   value?: boolean;
-  /** An env file to watch; `USE_NEW_WS_SYNC=true|false` in it is applied whenever the file changes. */
+  /** Initial rollout percentage, a whole number from 0 to 100 (instead of `value`): that share of identities gets WebSocket. */
+  percentage?: number;
+  /** The bucketing group: identities are bucketed by `murmurhash3("<groupId>:<id>")`, as Unleash's gradual rollout does. Default: the flag's name. */
+  groupId?: string;
+  /** An env file to watch; `USE_NEW_WS_SYNC=true|false|NN%` in it is applied whenever the file changes. */
   file?: string;
   /** How often the file is also polled, in ms, in case file-system events are missed. Default 1000. */
   pollIntervalMs?: number;
@@ -121,7 +126,7 @@ export interface ResolvedServerOptions extends ResolvedGatewayLimits {
   store: StatusStore | undefined;
   hubStateFile: string | undefined;
   hubStateIntervalMs: number;
-  flag: { name: typeof FLAG_NAME; value: boolean; file: string | undefined; pollIntervalMs: number };
+  flag: { name: typeof FLAG_NAME; percentage: number; groupId: string; file: string | undefined; pollIntervalMs: number };
   wsEndpoint: string | undefined;
   faults: Faults;
   legacySse: boolean;
@@ -168,6 +173,25 @@ function resolveHubStateFile(options: ServerOptions): string | undefined {
   return hubStateFile;
 }
 
+/** The flag's start percentage: `percentage`, else `value`, else the `USE_NEW_WS_SYNC` environment variable (0 when it is not a flag value). */
+function startPercentage(flag: FlagOptions | undefined): number {
+  if (flag?.percentage !== undefined) {
+    if (flag.value !== undefined) invalid('flag.value', 'absent with flag.percentage (give one of them)', flag.value);
+    if (!isFlagPercentage(flag.percentage)) invalid('flag.percentage', 'a whole number from 0 to 100', flag.percentage);
+    return flag.percentage;
+  }
+  if (flag?.value !== undefined) return flag.value ? 100 : 0;
+  return parseFlagValue(process.env[FLAG_NAME] ?? '') ?? 0;
+}
+
+const MAX_FLAG_GROUP_ID = 256;
+
+function flagGroupId(groupId: string | undefined): string {
+  if (groupId === undefined) return FLAG_NAME;
+  if (typeof groupId !== 'string' || groupId.length === 0 || groupId.length > MAX_FLAG_GROUP_ID) invalid('flag.groupId', `a string of 1 to ${MAX_FLAG_GROUP_ID} characters`, groupId);
+  return groupId;
+}
+
 /** Applies defaults and checks every option; throws a UsageError naming the bad one. */
 export function resolveServerOptions(options: ServerOptions = {}): ResolvedServerOptions {
   const { sync = {} } = options;
@@ -199,7 +223,8 @@ export function resolveServerOptions(options: ServerOptions = {}): ResolvedServe
     hubStateIntervalMs: integer('hubStateIntervalMs', options.hubStateIntervalMs, DEFAULTS.hubStateIntervalMs, 10, 60_000),
     flag: {
       name: FLAG_NAME,
-      value: options.flag?.value ?? process.env[FLAG_NAME] === 'true',
+      percentage: startPercentage(options.flag),
+      groupId: flagGroupId(options.flag?.groupId),
       file: options.flag?.file,
       pollIntervalMs: integer('flag.pollIntervalMs', options.flag?.pollIntervalMs, DEFAULTS.flagPollIntervalMs, 10),
     },

@@ -4,7 +4,8 @@
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { Registry } from 'prom-client';
-import { messageOf } from '../../lib/errors.js';
+import { UsageError, messageOf } from '../../lib/errors.js';
+import { formatFlagValue, isFlagPercentage } from '../../lib/flag-rollout.js';
 import { HttpErrorCode } from '../protocol/index.js';
 import { packageVersion } from '../../lib/package-info.js';
 import { SYNC_CHANNELS, ownChatsRule, serveDemoSync } from './demo-sync.js';
@@ -43,14 +44,18 @@ export interface ReferenceServer {
   readonly connections: number;
   /** This server's metrics registry (never prom-client's global one). */
   readonly registry: Registry;
-  /** `USE_NEW_WS_SYNC`: true selects WebSocket, false the legacy SSE path. */
+  /** `USE_NEW_WS_SYNC`: true when it selects WebSocket for everyone (100 %), false otherwise. */
   readonly flag: boolean;
+  /** `USE_NEW_WS_SYNC`'s rollout: the percentage of identities sent to WebSocket, 0 to 100. */
+  readonly flagPercentage: number;
   /** Faults injected now. */
   readonly faults: Readonly<Faults>;
   /** True from the start of a drain or close. */
   readonly draining: boolean;
-  /** Sets `USE_NEW_WS_SYNC` live (`/api/config` and `/health` reflect it at once). */
+  /** Sets `USE_NEW_WS_SYNC` live for everyone: true is 100 %, false 0 % (`/api/config` and `/health` reflect it at once). */
   setFlag(value: boolean): void;
+  /** Sets `USE_NEW_WS_SYNC`'s rollout live: a whole number from 0 to 100. @throws UsageError `INVALID_FLAG_PERCENTAGE` for anything else. */
+  setFlagPercentage(percentage: number): void;
   /** Injects faults live (rollback drills); omitted fields keep their value. Throws on invalid values. */
   setFaults(faults: { latencyMs?: number; syncFailureRate?: number }): void;
   /** Closes up to `count` WebSocket clients (all by default) with 4300; returns how many. */
@@ -99,10 +104,10 @@ class RunningServer implements ReferenceServer, HttpApp {
   ) {
     const { logger } = options;
     this.faults = { ...options.faults };
-    this.flagState = new FeatureFlag(options.flag.name, options.flag.value, logger);
+    this.flagState = new FeatureFlag(options.flag.name, options.flag.percentage, options.flag.groupId, logger);
     this.metrics = new ServerMetrics({
       connections: () => this.gateway.connections,
-      flag: () => ({ name: this.flagState.name, value: this.flagState.value }),
+      flag: () => ({ name: this.flagState.name, percentage: this.flagState.percentage }),
       injectedLatencyMs: () => this.faults.latencyMs,
       hub: () => this.hub.stats?.(),
     });
@@ -182,7 +187,7 @@ class RunningServer implements ReferenceServer, HttpApp {
       }
       this.port = await listen(this.http, { port: options.port, host: options.host, backlog: options.listenBacklog });
       const resumed = await this.sync.resumeOrphans();
-      options.logger.info({ url: this.url, wsUrl: this.wsUrl, epoch: this.epoch, flag: this.flag, resumedSyncs: resumed }, 'reference server listening');
+      options.logger.info({ url: this.url, wsUrl: this.wsUrl, epoch: this.epoch, flag: formatFlagValue(this.flagState.percentage), resumedSyncs: resumed }, 'reference server listening');
       this.warnAboutOpenings();
     } catch (error) {
       await this.close().catch(() => undefined);
@@ -197,11 +202,11 @@ class RunningServer implements ReferenceServer, HttpApp {
    */
   private async shareFlag(engine: RedisEngine): Promise<void> {
     const { flagState } = this;
-    const shared = await engine.flag.follow(flagState.name, flagState.value, (value) => flagState.set(value, 'cluster'));
+    const shared = await engine.flag.follow(flagState.name, flagState.percentage, (percentage) => flagState.set(percentage, 'cluster'));
     flagState.set(shared, 'cluster');
-    flagState.onChange((value, source) => {
+    flagState.onChange((percentage, source) => {
       if (source === 'cluster') return;
-      engine.flag.set(flagState.name, value).catch((error: unknown) => this.options.logger.error({ err: messageOf(error), flag: flagState.name, value }, 'could not share the flag change with the other instances: set it again once Redis is back'));
+      engine.flag.set(flagState.name, percentage).catch((error: unknown) => this.options.logger.error({ err: messageOf(error), flag: flagState.name, percentage }, 'could not share the flag change with the other instances: set it again once Redis is back'));
     });
   }
 
@@ -253,15 +258,21 @@ class RunningServer implements ReferenceServer, HttpApp {
     return this.flagState.value;
   }
 
+  get flagPercentage(): number {
+    return this.flagState.percentage;
+  }
+
   get draining(): boolean {
     return this.isDraining;
   }
 
-  config(): ApiConfig {
+  config(stickinessId?: string): ApiConfig {
+    const { flagState } = this;
+    const { value, sticky } = flagState.evaluate(stickinessId);
     return {
-      transport: this.flag ? 'ws' : 'sse',
+      transport: value ? 'ws' : 'sse',
       wsEndpoint: this.options.wsEndpoint ?? this.wsUrl,
-      flag: { name: this.flagState.name, value: this.flag },
+      flag: { name: flagState.name, value, percentage: flagState.percentage, groupId: flagState.groupId, sticky },
     };
   }
 
@@ -271,6 +282,7 @@ class RunningServer implements ReferenceServer, HttpApp {
       connections: this.gateway.connections,
       sseStreams: this.sse?.size ?? 0,
       transport: this.flag ? 'ws' : 'sse',
+      flagPercentage: this.flagState.percentage,
       uptimeSeconds: Math.round((performance.now() - this.startedAtMs) / 1000),
       epoch: this.epoch,
       version: packageVersion(),
@@ -281,17 +293,22 @@ class RunningServer implements ReferenceServer, HttpApp {
   }
 
   setFlag(value: boolean): void {
-    this.flagState.set(value, 'api');
+    this.flagState.set(value ? 100 : 0, 'api');
   }
 
-  async setFlagFromAdmin(value: boolean): Promise<void> {
+  setFlagPercentage(percentage: number): void {
+    if (!isFlagPercentage(percentage)) throw new UsageError('INVALID_FLAG_PERCENTAGE', `Invalid flag percentage ${JSON.stringify(percentage)}: use a whole number from 0 to 100.`);
+    this.flagState.set(percentage, 'api');
+  }
+
+  async setFlagFromAdmin(percentage: number): Promise<void> {
     if (this.engine === undefined) {
-      this.flagState.set(value, 'admin');
+      this.flagState.set(percentage, 'admin');
       return;
     }
-    // The shared value is written first: a flip the other instances cannot hear of is refused, not half made.
-    await this.engine.flag.set(this.flagState.name, value);
-    if (this.flagState.set(value, 'cluster')) this.options.logger.info({ flag: this.flagState.name, value }, 'flag set for every instance (admin)');
+    // The shared value is written first: a change the other instances cannot hear of is refused, not half made.
+    await this.engine.flag.set(this.flagState.name, percentage);
+    if (this.flagState.set(percentage, 'cluster')) this.options.logger.info({ flag: this.flagState.name, percentage }, 'flag set for every instance (admin)');
   }
 
   setFaults(faults: { latencyMs?: number; syncFailureRate?: number }): Faults {

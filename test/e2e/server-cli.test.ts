@@ -2,6 +2,7 @@ import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { inRollout } from '../../lib/flag-rollout.js';
 import { runCli } from '../helpers/cli.js';
 import { startServerCli } from '../helpers/server-process.js';
 import { RawClient } from '../reference/server/raw-client.js';
@@ -71,6 +72,19 @@ describe('wsmig server', () => {
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(message);
     }
+  });
+
+  it('--flag 25% --flag-group rolls WebSocket out to a quarter of identities, bucketed in that group', async () => {
+    const { child, listening } = await startServerCli({ args: ['--flag', '25%', '--flag-group', 'checkout'] });
+    const ids = Array.from({ length: 100 }, (_, i) => `user-${i}`);
+    const answers = await Promise.all(ids.map(async (id) => (await (await fetch(`${listening.url}/api/config?stickiness=${id}`)).json()) as { flag: { value: boolean; percentage: number; groupId: string } }));
+    expect(answers[0]?.flag).toMatchObject({ percentage: 25, groupId: 'checkout' });
+    expect(ids.filter((_, i) => answers[i]?.flag.value)).toEqual(ids.filter((id) => inRollout(id, 'checkout', 25)));
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+    const refused = await runCli(['server', '--flag', '150%']);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/--flag "150%".*a percentage of identities such as 25%/);
   });
 
   it('says clearly when the port is in use, and exits 1', async () => {

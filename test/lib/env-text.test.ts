@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readEnvValue, updateEnvFile } from '../../migration/env-file.js';
+import { parseFlagValue } from '../../lib/flag-rollout.js';
 import { flagValueInEnvFile } from '../../reference/server/feature-flag.js';
 
 const LINES = [
@@ -25,11 +26,12 @@ const LINES = [
 describe('the env reader shared by the server and the migration', () => {
   it.each(LINES)('the server and the migration agree on %j', (text) => {
     const migration = readEnvValue(text, 'USE_NEW_WS_SYNC');
-    expect(flagValueInEnvFile(text, 'USE_NEW_WS_SYNC')).toBe(migration === undefined ? undefined : migration === 'true');
+    const percentage = migration === undefined ? undefined : parseFlagValue(migration);
+    expect(flagValueInEnvFile(text, 'USE_NEW_WS_SYNC')).toEqual(migration === undefined ? undefined : percentage === undefined ? { invalid: migration } : { percentage });
   });
 
-  it('reads the line the issue found the two readers disagreeing on as off for both', () => {
-    expect(flagValueInEnvFile('USE_NEW_WS_SYNC = "true" x', 'USE_NEW_WS_SYNC')).toBe(false);
+  it('reads the line the issue found the two readers disagreeing on as not on for both (the server keeps its value, with a warning)', () => {
+    expect(flagValueInEnvFile('USE_NEW_WS_SYNC = "true" x', 'USE_NEW_WS_SYNC')).toHaveProperty('invalid');
     expect(readEnvValue('USE_NEW_WS_SYNC = "true" x', 'USE_NEW_WS_SYNC')).not.toBe('true');
   });
 
@@ -39,10 +41,11 @@ describe('the env reader shared by the server and the migration', () => {
       for (const [index, text] of LINES.entries()) {
         const file = path.join(dir, `${index}.env`);
         await writeFile(file, `PORT=3000\n${text}\n`);
-        for (const value of ['true', 'false']) {
+        for (const [value, percentage] of [['true', 100], ['25%', 25], ['false', 0]] as const) {
           await updateEnvFile(file, { USE_NEW_WS_SYNC: value });
           const after = await readFile(file, 'utf8');
-          expect(flagValueInEnvFile(after, 'USE_NEW_WS_SYNC'), `${text} → ${value}`).toBe(value === 'true');
+          expect(flagValueInEnvFile(after, 'USE_NEW_WS_SYNC'), `${text} → ${value}`).toEqual({ percentage });
+          expect(readEnvValue(after, 'USE_NEW_WS_SYNC')).toBe(value);
           expect(after.startsWith('PORT=3000\n')).toBe(true);
         }
       }

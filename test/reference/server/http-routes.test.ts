@@ -41,7 +41,7 @@ describe('health and config', () => {
 
   it('/api/config follows the flag and advertises the WebSocket endpoint', async () => {
     const s = await start({ flag: { value: false }, wsEndpoint: 'wss://realtime.example.com/ws' });
-    expect(await (await fetch(`${s.url}/api/config`)).json()).toEqual({ transport: 'sse', wsEndpoint: 'wss://realtime.example.com/ws', flag: { name: 'USE_NEW_WS_SYNC', value: false } });
+    expect(await (await fetch(`${s.url}/api/config`)).json()).toEqual({ transport: 'sse', wsEndpoint: 'wss://realtime.example.com/ws', flag: { name: 'USE_NEW_WS_SYNC', value: false, percentage: 0, groupId: 'USE_NEW_WS_SYNC', sticky: true } });
     s.setFlag(true);
     expect(await (await fetch(`${s.url}/api/config`)).json()).toMatchObject({ transport: 'ws', flag: { value: true } });
   });

@@ -105,7 +105,7 @@ describe('SyncService while draining', () => {
   it('refuses new runs with DRAINING but lets a caller join a running one', async () => {
     let draining = false;
     const hub = createMemoryHub({ epoch: 'e', replayBufferSize: 8, channelTtlMs: 60_000 });
-    const metrics = new ServerMetrics({ connections: () => 0, flag: () => ({ name: 'USE_NEW_WS_SYNC', value: true }), injectedLatencyMs: () => 0 });
+    const metrics = new ServerMetrics({ connections: () => 0, flag: () => ({ name: 'USE_NEW_WS_SYNC', percentage: 100 }), injectedLatencyMs: () => 0 });
     const sync = new SyncService({
       hub,
       store: createMemoryStatusStore(),
@@ -141,7 +141,7 @@ describe('SyncService resuming runs orphaned by a crash', () => {
       hub,
       store,
       settings: { totalMessages: 100, batchSize: 10, batchDelayMs: 5, failureRate: 0 },
-      metrics: new ServerMetrics({ connections: () => 0, flag: () => ({ name: 'USE_NEW_WS_SYNC', value: true }), injectedLatencyMs: () => 0 }),
+      metrics: new ServerMetrics({ connections: () => 0, flag: () => ({ name: 'USE_NEW_WS_SYNC', percentage: 100 }), injectedLatencyMs: () => 0 }),
       logger: silentLogger(),
       random: () => 0,
       clock: Date.now,

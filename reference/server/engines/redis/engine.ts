@@ -8,7 +8,7 @@
  * - `p{jobs}:running`, a set: the chat keys whose record says `running` (orphan scans read it);
  * - `p{jobs}:lease:<chat key>`, a string with a TTL: `<holder token>|<runId>`, the run's owner;
  * - `p{jobs}:cancel`, a pub/sub topic: chat keys whose run an instance asked to cancel;
- * - `p{flag}:<name>`, a string `true`/`false`, and the topic `p{flag}:changes` (`<name>=<value>`).
+ * - `p{flag}:<name>`, the flag's rollout (`true`, `false` or `25%`), and the topic `p{flag}:changes` (flag.ts).
  */
 import { WsmigError } from '../../../../lib/errors.js';
 import { silentLogger, type Logger } from '../../../../lib/logger.js';
@@ -16,7 +16,8 @@ import type { SyncStatusReply } from '../../../protocol/index.js';
 import { LEASE_LOST, type JobLeases, type LeaseClaim, type StatusFence } from '../../job-leases.js';
 import { chatKey, type StatusStore } from '../../status-store.js';
 import { connectAtStart, type RedisConnections } from './connection.js';
-import { engineErrorOf } from './errors.js';
+import { callRedis, replyText } from './errors.js';
+import { RedisFlag, type SharedFlag } from './flag.js';
 import { redisHubOn, type RedisHub } from './hub.js';
 import { LuaScript } from './scripts.js';
 
@@ -37,18 +38,6 @@ export interface RedisEngineOptions {
   connectTimeoutMs?: number;
 }
 
-/** The flag shared by every instance on one Redis. */
-export interface SharedFlag {
-  /**
-   * Joins the flag: sets it to `initial` when no instance has yet, resolves with the shared value,
-   * and from then on calls `onChange` whenever the shared value changes (pub/sub, and a poll every
-   * second in case a message was lost while Redis was away).
-   */
-  follow(name: string, initial: boolean, onChange: (value: boolean) => void): Promise<boolean>;
-  /** Sets the shared value; every instance following it hears of it. */
-  set(name: string, value: boolean): Promise<void>;
-}
-
 export interface RedisEngine {
   readonly hub: RedisHub;
   readonly store: StatusStore;
@@ -59,7 +48,6 @@ export interface RedisEngine {
 }
 
 export const DEFAULT_JOB_LEASE_MS = 5_000;
-const FLAG_POLL_MS = 1_000;
 
 const FENCED_SET = new LuaScript(`
 if ARGV[4] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[4] then return 0 end
@@ -81,19 +69,6 @@ const LEASE_RELEASE = new LuaScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1
 `);
-
-/** Runs a Redis call, turning its failure into an engine error naming `what`. */
-async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    throw engineErrorOf(error, what);
-  }
-}
-
-function text(reply: unknown): string | undefined {
-  return reply === null || reply === undefined ? undefined : String(reply);
-}
 
 /** Connects (an unreachable Redis is `ENGINE_UNAVAILABLE`) and returns the engine. */
 export async function openRedisEngine(options: RedisEngineOptions): Promise<RedisEngine> {
@@ -122,18 +97,18 @@ function redisStatusStore(redis: RedisConnections, jobs: string): StatusStore {
   const parse = (json: unknown): SyncStatusReply | undefined => (typeof json === 'string' ? (JSON.parse(json) as SyncStatusReply) : undefined);
   const records = (replies: unknown): SyncStatusReply[] => (Array.isArray(replies) ? replies.map(parse).filter((record): record is SyncStatusReply => record !== undefined) : []);
   return {
-    get: (chatId) => call(`read the sync status of chat ${chatId}`, async () => parse(await redis.commands.sendCommand(['HGET', statusKey, chatKey(chatId)]))),
+    get: (chatId) => callRedis(`read the sync status of chat ${chatId}`, async () => parse(await redis.commands.sendCommand(['HGET', statusKey, chatKey(chatId)]))),
     set: async (record: SyncStatusReply, fence?: StatusFence) => {
       const key = chatKey(record.chatId);
       const leaseKey = `${jobs}:lease:${fence?.job ?? key}`;
-      const written = await call(`record the sync status of chat ${record.chatId}`, () =>
+      const written = await callRedis(`record the sync status of chat ${record.chatId}`, () =>
         FENCED_SET.run(redis.commands, [statusKey, runningKey, leaseKey], [key, JSON.stringify(record), record.syncStatus === 'running' ? '1' : '0', fence?.holder ?? '']),
       );
       if (Number(written) !== 1) throw new WsmigError(LEASE_LOST, `the sync of chat ${record.chatId} is run by another instance now: this instance's write was refused`);
     },
-    list: () => call('list the sync statuses', async () => records(await redis.commands.sendCommand(['HVALS', statusKey]))),
+    list: () => callRedis('list the sync statuses', async () => records(await redis.commands.sendCommand(['HVALS', statusKey]))),
     listRunning: () =>
-      call('list the running syncs', async () => {
+      callRedis('list the running syncs', async () => {
         const keys = await redis.commands.sendCommand(['SMEMBERS', runningKey]);
         if (!Array.isArray(keys) || keys.length === 0) return [];
         return records(await redis.commands.sendCommand(['HMGET', statusKey, ...keys.map(String)])).filter((record) => record.syncStatus === 'running');
@@ -158,31 +133,31 @@ class RedisLeases implements JobLeases {
   }
 
   async acquire(job: string, value: string): Promise<LeaseClaim> {
-    return call(`claim the sync of chat ${job}`, async () => {
+    return callRedis(`claim the sync of chat ${job}`, async () => {
       const set = await this.redis.commands.sendCommand(['SET', this.key(job), value, 'NX', 'PX', String(this.ttlMs)]);
-      if (text(set) === 'OK') return { acquired: true, value };
-      return { acquired: false, value: text(await this.redis.commands.sendCommand(['GET', this.key(job)])) };
+      if (replyText(set) === 'OK') return { acquired: true, value };
+      return { acquired: false, value: replyText(await this.redis.commands.sendCommand(['GET', this.key(job)])) };
     });
   }
 
   async update(job: string, from: string, to: string): Promise<boolean> {
-    return call(`update the lease of chat ${job}`, async () => Number(await LEASE_UPDATE.run(this.redis.commands, [this.key(job)], [from, to, String(this.ttlMs)])) === 1);
+    return callRedis(`update the lease of chat ${job}`, async () => Number(await LEASE_UPDATE.run(this.redis.commands, [this.key(job)], [from, to, String(this.ttlMs)])) === 1);
   }
 
   async renew(job: string, value: string): Promise<boolean> {
-    return call(`renew the lease of chat ${job}`, async () => Number(await LEASE_RENEW.run(this.redis.commands, [this.key(job)], [value, String(this.ttlMs)])) === 1);
+    return callRedis(`renew the lease of chat ${job}`, async () => Number(await LEASE_RENEW.run(this.redis.commands, [this.key(job)], [value, String(this.ttlMs)])) === 1);
   }
 
   async release(job: string, value: string): Promise<void> {
-    await call(`release the lease of chat ${job}`, () => LEASE_RELEASE.run(this.redis.commands, [this.key(job)], [value]));
+    await callRedis(`release the lease of chat ${job}`, () => LEASE_RELEASE.run(this.redis.commands, [this.key(job)], [value]));
   }
 
   async holder(job: string): Promise<string | undefined> {
-    return call(`read the lease of chat ${job}`, async () => text(await this.redis.commands.sendCommand(['GET', this.key(job)])));
+    return callRedis(`read the lease of chat ${job}`, async () => replyText(await this.redis.commands.sendCommand(['GET', this.key(job)])));
   }
 
   async requestCancel(job: string): Promise<void> {
-    await call(`ask for the cancel of chat ${job}`, () => this.redis.commands.sendCommand(['PUBLISH', `${this.jobs}:cancel`, job]));
+    await callRedis(`ask for the cancel of chat ${job}`, () => this.redis.commands.sendCommand(['PUBLISH', `${this.jobs}:cancel`, job]));
   }
 
   onCancelRequest(listener: (job: string) => void): void {
@@ -191,66 +166,5 @@ class RedisLeases implements JobLeases {
       for (const each of this.cancelListeners) each(job);
     });
     this.listening.catch(() => undefined);
-  }
-}
-
-class RedisFlag implements SharedFlag {
-  private readonly polls = new Set<NodeJS.Timeout>();
-  private stopped = false;
-
-  constructor(
-    private readonly redis: RedisConnections,
-    private readonly base: string,
-    private readonly logger: Logger,
-  ) {}
-
-  private key(name: string): string {
-    return `${this.base}:${name}`;
-  }
-
-  async follow(name: string, initial: boolean, onChange: (value: boolean) => void): Promise<boolean> {
-    const key = this.key(name);
-    let known: boolean | undefined;
-    const apply = (value: boolean): void => {
-      if (value === known || this.stopped) return;
-      known = value;
-      onChange(value);
-    };
-    const read = async (): Promise<boolean | undefined> => {
-      const value = text(await this.redis.commands.sendCommand(['GET', key]));
-      return value === undefined ? undefined : value === 'true';
-    };
-    await call(`follow the flag ${name}`, async () => {
-      await this.redis.subscriber.subscribe(`${this.base}:changes`, (message: string) => {
-        const [changed, value] = message.split('=');
-        if (changed === name) apply(value === 'true');
-      });
-      await this.redis.commands.sendCommand(['SET', key, String(initial), 'NX']);
-    });
-    known = (await call(`read the flag ${name}`, read)) ?? initial;
-    this.redis.onSubscriberReconnected(() => void read().then((value) => value !== undefined && apply(value), () => undefined));
-    const poll = setInterval(() => {
-      if (!this.redis.commands.isReady) return;
-      read().then(
-        (value) => value !== undefined && apply(value),
-        (error: unknown) => this.logger.debug({ err: error, flag: name }, 'could not read the shared flag'),
-      );
-    }, FLAG_POLL_MS);
-    poll.unref();
-    this.polls.add(poll);
-    return known;
-  }
-
-  async set(name: string, value: boolean): Promise<void> {
-    await call(`set the flag ${name}`, async () => {
-      await this.redis.commands.sendCommand(['SET', this.key(name), String(value)]);
-      await this.redis.commands.sendCommand(['PUBLISH', `${this.base}:changes`, `${name}=${value}`]);
-    });
-  }
-
-  stop(): void {
-    this.stopped = true;
-    for (const poll of this.polls) clearInterval(poll);
-    this.polls.clear();
   }
 }

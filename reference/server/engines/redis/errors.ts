@@ -39,6 +39,20 @@ export function engineErrorOf(error: unknown, what: string): EngineError {
   return new EngineError(EngineErrorCode.unavailable, `Redis is unavailable (${what}: ${messageOf(error)}); the engine reconnects on its own, retry shortly`, error);
 }
 
+/** Runs a Redis call, turning its failure into an engine error naming `what`. */
+export async function callRedis<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw engineErrorOf(error, what);
+  }
+}
+
+/** A string reply as text; `undefined` for nil. */
+export function replyText(reply: unknown): string | undefined {
+  return reply === null || reply === undefined ? undefined : String(reply);
+}
+
 export function closedError(what: string): EngineError {
   return new EngineError(EngineErrorCode.closed, `the Redis hub is closed (${what})`);
 }

@@ -4,6 +4,7 @@
  * cancels passed between instances, and one flag for every instance. Skipped, with the reason
  * printed, without redis-server.
  */
+import { createClient } from '@redis/client';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openRedisEngine, type RedisEngine } from '../../../../reference/server/engines/redis/engine.js';
 import { LEASE_LOST } from '../../../../reference/server/job-leases.js';
@@ -76,10 +77,34 @@ describe.skipIf(!redis.available)('Redis engine', () => {
 
   it('shares one flag: the first instance sets it, later ones follow it whatever their own start value, and a change reaches all', async () => {
     const [a, b] = [await engine('flag:'), await engine('flag:')];
-    const seenByB: boolean[] = [];
-    expect(await a.flag.follow('USE_NEW_WS_SYNC', true, () => undefined)).toBe(true);
-    expect(await b.flag.follow('USE_NEW_WS_SYNC', false, (value) => seenByB.push(value))).toBe(true);
-    await a.flag.set('USE_NEW_WS_SYNC', false);
-    await vi.waitFor(() => expect(seenByB).toEqual([false]), { timeout: 5_000 });
+    const seenByB: number[] = [];
+    expect(await a.flag.follow('USE_NEW_WS_SYNC', 100, () => undefined)).toBe(100);
+    expect(await b.flag.follow('USE_NEW_WS_SYNC', 0, (percentage) => seenByB.push(percentage))).toBe(100);
+    await a.flag.set('USE_NEW_WS_SYNC', 0);
+    await vi.waitFor(() => expect(seenByB).toEqual([0]), { timeout: 5_000 });
+  });
+
+  it('shares a percentage, stored as the env files write it (true and false at the ends, as older instances read them), and follows what an older instance writes', async () => {
+    const [a, b] = [await engine('pct:'), await engine('pct:')];
+    const seenByB: number[] = [];
+    const raw = createClient({ url: server.url });
+    await raw.connect();
+    const key = 'pct:{flag}:USE_NEW_WS_SYNC';
+    try {
+      expect(await a.flag.follow('USE_NEW_WS_SYNC', 25, () => undefined)).toBe(25);
+      expect(await b.flag.follow('USE_NEW_WS_SYNC', 100, (percentage) => seenByB.push(percentage))).toBe(25);
+      expect(await raw.get(key)).toBe('25%');
+      await a.flag.set('USE_NEW_WS_SYNC', 100);
+      await vi.waitFor(() => expect(seenByB).toEqual([100]), { timeout: 5_000 });
+      expect(await raw.get(key)).toBe('true');
+      // An instance from before percentages writes true/false (and publishes it); the poll reads a bare number too.
+      await raw.set(key, 'false');
+      await raw.publish('pct:{flag}:changes', 'USE_NEW_WS_SYNC=false');
+      await vi.waitFor(() => expect(seenByB).toEqual([100, 0]), { timeout: 5_000 });
+      await raw.set(key, '40');
+      await vi.waitFor(() => expect(seenByB).toEqual([100, 0, 40]), { timeout: 5_000 });
+    } finally {
+      await raw.close();
+    }
   });
 });
