@@ -51,6 +51,8 @@ const serviceRecordSchema = z.object({
 const cohortOutcomeSchema = z.object({
   status: z.enum(['pass', 'fail', 'inconclusive']),
   observed: z.number().nullable(),
+  /** The observed value in its unit, for people (`1.75ms`, `129.2 MiB`). */
+  observedText: z.string().optional(),
   samples: z.number(),
 });
 

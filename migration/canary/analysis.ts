@@ -8,7 +8,8 @@
  * service's `/api/config` answers by transport, and its open connections and streams.
  */
 import { evaluateThreshold, type ThresholdDefinition } from '../../scenarios/thresholds/index.js';
-import type { ThresholdOutcome } from '../../scenarios/result/types.js';
+import { observedText } from '../../reports/describe.js';
+import type { Result } from '../../scenarios/result/types.js';
 import type { CanarySummary, CohortOutcome } from '../state.js';
 import { resultOfIntervals } from '../watch/evaluate.js';
 import type { IntervalValues } from '../watch/interval-values.js';
@@ -63,8 +64,9 @@ export async function holdStep(options: HoldOptions): Promise<HoldOutcome> {
   return { end, intervals };
 }
 
-function cohortOutcome(outcome: ThresholdOutcome): CohortOutcome {
-  return { status: outcome.status, observed: outcome.observed, samples: outcome.samples };
+function cohortOutcome(definition: ThresholdDefinition, result: Result): CohortOutcome {
+  const outcome = evaluateThreshold(result, definition);
+  return { status: outcome.status, observed: outcome.observed, observedText: observedText(outcome, result), samples: outcome.samples };
 }
 
 /** The step as a whole: each threshold over all its intervals, for each cohort, and the cohorts' sizes. */
@@ -77,8 +79,8 @@ export function summarizeStep(intervals: readonly IntervalValues[], definitions:
     return {
       metric: definition.selector,
       expression: definition.expression,
-      ws: cohortOutcome(evaluateThreshold(wsResult, definition)),
-      sse: measured ? cohortOutcome(evaluateThreshold(resultOfIntervals(sseIntervals, intervalMs, source), definition)) : null,
+      ws: cohortOutcome(definition, wsResult),
+      sse: measured ? cohortOutcome(definition, resultOfIntervals(sseIntervals, intervalMs, source)) : null,
     };
   });
   const answers = intervals.filter((values) => values.configAnswers !== undefined);

@@ -52,7 +52,7 @@ const OUTCOME_TEXT: Record<CanaryStepRecord['outcome'], string> = {
 
 function outcomeCell(outcome: CohortOutcome | null): string {
   if (outcome === null) return 'not measured';
-  const observed = outcome.observed === null ? '—' : String(Math.round(outcome.observed * 1000) / 1000);
+  const observed = outcome.observedText ?? (outcome.observed === null ? '—' : String(Math.round(outcome.observed * 1000) / 1000));
   return `${outcome.status} (${observed}, n=${outcome.samples})`;
 }
 
