@@ -322,6 +322,7 @@ async function runWithK6(steps: readonly PlannedStep[], target: LoadTarget, thre
         target: { wsUrl: target.wsUrl, httpUrl: target.httpUrl, embedded: target.embedded },
         credentials: target.credentials,
         options: scenario.options,
+        ...(request.profile === undefined ? {} : { profile: request.profile }),
         thresholdsFile: thresholds.source ?? undefined,
         ...(request.signal ? { signal: request.signal } : {}),
         logger: request.logger,

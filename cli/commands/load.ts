@@ -7,8 +7,13 @@ import { describeScenarios, parseSetItems, resolveScenarioOptions, scenarioByNam
 import { UsageError } from '../../lib/errors.js';
 import { DEFAULT_ADMIN_TOKEN_ENV, DEFAULT_TOKEN_ENV } from '../../scenarios/credentials.js';
 import { exportK6Scenario } from '../../scenarios/engines/k6/export.js';
-import { BUILTIN_PROFILES, loadProfile } from '../../scenarios/profiles/index.js';
+import { BUILTIN_PROFILES, loadProfile, type LoadedProfile } from '../../scenarios/profiles/index.js';
 import { ENGINE_NAMES, SCENARIO_NAMES, runLoad, type LoadProgress, type RunnableEngine } from '../../scenarios/load-run.js';
+
+interface ProfileFlags {
+  profile?: string;
+  profileVar: string[];
+}
 
 interface KnobFlags {
   duration?: string;
@@ -19,11 +24,9 @@ interface KnobFlags {
   set: string[];
 }
 
-interface RunFlags extends KnobFlags {
+interface RunFlags extends KnobFlags, ProfileFlags {
   target?: string;
   engine?: string;
-  profile?: string;
-  profileVar: string[];
   thresholds?: string;
   out: string;
   workers?: string;
@@ -32,7 +35,7 @@ interface RunFlags extends KnobFlags {
   json?: boolean;
 }
 
-interface ExportFlags extends KnobFlags {
+interface ExportFlags extends KnobFlags, ProfileFlags {
   out: string;
   operator?: boolean;
   parallelism?: string;
@@ -82,6 +85,22 @@ function profileVarsOf(items: readonly string[]): Record<string, string> {
     vars[match[1] as string] = match[2] as string;
   }
   return vars;
+}
+
+function addProfileOptions(command: Command): Command {
+  return command
+    .option('--profile <name|file>', `the target's protocol: a built-in profile (${BUILTIN_PROFILES.join(', ')}) or a JSON/YAML profile file (default: wsmig)`)
+    .option('--profile-var <name=value>', 'a variable of the profile, e.g. --profile-var subscription=\'subscription { ticks { seq } }\' (repeatable)', collect, [] as string[]);
+}
+
+/**
+ * The profile the flags name, validated, its variables resolved; undefined without --profile.
+ * @throws UsageError for --profile-var without --profile, or a bad profile (naming the field).
+ */
+async function profileOf(flags: ProfileFlags): Promise<LoadedProfile | undefined> {
+  const vars = profileVarsOf(flags.profileVar);
+  if (flags.profile === undefined && flags.profileVar.length > 0) throw new UsageError('BAD_FLAG', '--profile-var sets a variable of a profile: give the profile with --profile.');
+  return flags.profile === undefined ? undefined : loadProfile(flags.profile, { vars });
 }
 
 /** Renders progress on stderr: one updating line on a TTY, a line every few seconds otherwise. */
@@ -140,14 +159,11 @@ export function registerLoadCommand(program: Command): void {
     });
 
   addKnobOptions(
-    load
-      .command('run')
+    addProfileOptions(load.command('run'))
       .description('Run scenarios (none: the pre-rollout check) and judge them against the rollback thresholds. Exit 0 pass, 99 fail, 98 inconclusive.')
       .argument('[scenario...]', `scenarios to run in order: ${SCENARIO_NAMES.join(', ')}`)
       .option('--target <url>', 'WebSocket URL of the server to test, e.g. ws://localhost:3000/ws (default: start the embedded reference server)')
       .addOption(new Option('--engine <engine>', 'load engine (default: each scenario\'s own)').choices(ENGINE_NAMES))
-      .option('--profile <name|file>', `the target's protocol: a built-in profile (${BUILTIN_PROFILES.join(', ')}) or a JSON/YAML profile file (default: wsmig)`)
-      .option('--profile-var <name=value>', 'a variable of the profile, e.g. --profile-var subscription=\'subscription { ticks { seq } }\' (repeatable)', collect, [] as string[])
       .option('--thresholds <file>', 'thresholds file, JSON or YAML in k6\'s grammar (default: scenarios/rollback-thresholds.json)')
       .option('--out <dir>', 'where run folders are written', './wsmig-reports')
       .option('--workers <n>', 'native engine worker threads (default: one per core)')
@@ -157,9 +173,7 @@ export function registerLoadCommand(program: Command): void {
   ).action(async (scenarios: string[], flags: RunFlags) => {
     const workers = integerFlag('--workers', flags.workers, 1);
     const credentials = credentialFlags(flags);
-    const vars = profileVarsOf(flags.profileVar);
-    if (flags.profile === undefined && flags.profileVar.length > 0) throw new UsageError('BAD_FLAG', '--profile-var sets a variable of a profile: give the profile with --profile.');
-    const profile = flags.profile === undefined ? undefined : await loadProfile(flags.profile, { vars });
+    const profile = await profileOf(flags);
     const target = flags.target ?? profile?.profile.connect?.url;
     const printer = progressPrinter();
     const interrupt = new AbortController();
@@ -205,23 +219,24 @@ export function registerLoadCommand(program: Command): void {
 
   const exporter = load.command('export').description('Export a scenario for another tool.');
   addKnobOptions(
-    exporter
-      .command('k6')
-      .description('Write a scenario as a k6 script with its options and thresholds (and a k6-operator TestRun with --operator).')
-      .argument('<scenario>', 'latency, reconnect-storm, sync-progress or soak')
+    addProfileOptions(exporter.command('k6'))
+      .description('Write a scenario as a k6 script with its options and thresholds (and a k6-operator TestRun with --operator); with --profile the script speaks that protocol.')
+      .argument('<scenario>', 'latency, reconnect-storm, sync-progress, soak or fan-out')
       .requiredOption('--out <dir>', 'folder to write into')
       .option('--operator', 'also write a k6-operator TestRun manifest (distributed load)')
       .option('--parallelism <n>', 'k6-operator runners (with --operator)')
-      .option('--target <url>', 'WebSocket URL the script loads (default ws://localhost:3000/ws; run.sh also reads WSMIG_TARGET)')
+      .option('--target <url>', 'WebSocket URL the script loads (default: the profile\'s connect.url, else ws://localhost:3000/ws; run.sh also reads WSMIG_TARGET)')
       .option('--thresholds <file>', 'thresholds file; what k6 can evaluate is exported with the script')
       .option('--force', 'overwrite files that exist'),
   ).action(async (name: string, flags: ExportFlags) => {
     const scenario = scenarioByName(name);
     const parallelism = integerFlag('--parallelism', flags.parallelism, 1);
     const options = resolveScenarioOptions(scenario, overridesOf(flags));
+    const profile = await profileOf(flags);
     const outcome = await exportK6Scenario(name, {
       outDir: flags.out,
       options,
+      ...(profile === undefined ? {} : { profile }),
       ...(flags.target === undefined ? {} : { target: { wsUrl: flags.target } }),
       ...(flags.thresholds === undefined ? {} : { thresholdsFile: flags.thresholds }),
       ...(flags.operator ? { operator: true } : {}),

@@ -12,7 +12,7 @@ import { commonKnobs } from './knobs.js';
 export const fanOutScenario: ScenarioDefinition = {
   name: 'fan-out',
   description: 'Many subscribers, events pushed by the server: delivery latency, loss and duplicates per subscriber, connection stability.',
-  engines: ['native'],
+  engines: ['native', 'k6'],
   knobs: [
     commonKnobs.connections(500, 'Subscribers (WebSocket connections), each subscribed once.'),
     commonKnobs.duration(30_000),

@@ -20,3 +20,10 @@ declare class URL {
   readonly pathname: string;
   readonly search: string;
 }
+
+/**
+ * The protocol profile `wsmig load export k6 --profile` (and `--engine k6 --profile`) writes at the
+ * top of a script as `var WSMIG_PROFILE = {…};`: validated by wsmig, its variables resolved. The
+ * scripts as built have none, and speak wsmig's own envelope.
+ */
+declare const WSMIG_PROFILE: import('../profiles/schema.js').ProtocolProfile | undefined;

@@ -4,6 +4,7 @@
  * sse-baseline's request). The orchestrator (scenarios/load-run.ts) calls these two.
  */
 import { UsageError } from '../../lib/errors.js';
+import { assertK6CanSpeak } from '../engines/k6/profile-script.js';
 import type { HttpRequestSpec, HttpWorkload, SseWorkload, WsWorkload } from '../engines/types.js';
 import type { LoadedProfile } from './load-profile.js';
 import type { SseProfile } from './schema.js';
@@ -18,9 +19,9 @@ export interface ProfileRunContext {
 }
 
 /**
- * A profile other than wsmig's envelope needs a target that speaks it, the native engine, and
- * scenarios that do not drive wsmig's own syncs; sse-stream needs a profile's sse endpoint, and
- * sse-baseline one it can time.
+ * A profile other than wsmig's envelope needs a target that speaks it, scenarios that do not drive
+ * wsmig's own syncs, and on k6 a profile its scripts can express; sse-stream needs a profile's sse
+ * endpoint, and sse-baseline one it can time.
  * @throws UsageError saying what to change.
  */
 export function checkProfileFits(scenarios: readonly string[], run: ProfileRunContext): void {
@@ -34,13 +35,14 @@ export function checkProfileFits(scenarios: readonly string[], run: ProfileRunCo
   if (!run.hasTarget) {
     throw new UsageError('PROFILE_NEEDS_TARGET', `The profile ${name} describes another service's protocol, and the embedded server speaks only wsmig's: give --target ws://host:port/path (or connect.url in the profile).`);
   }
-  if (run.engine === 'k6') throw new UsageError('ENGINE_UNSUPPORTED', `--engine k6 runs wsmig's own protocol only; run the profile ${name} on the native engine (drop --engine).`);
   if (scenarios.includes('sync-progress')) {
     throw new UsageError(
       'PROFILE_UNSUPPORTED',
       `${run.preRolloutCheck ? 'The pre-rollout check runs sync-progress, which' : 'sync-progress'} drives wsmig's own sync:start and cannot run on the profile ${name}: name the scenarios to run (latency, reconnect-storm, soak, fan-out).`,
     );
   }
+  // k6 runs the profile embedded in its script: refuse what the script cannot express before looking for k6.
+  if (run.engine === 'k6') for (const scenario of scenarios) assertK6CanSpeak(scenario, loaded);
   if (scenarios.includes('sse-baseline') && loaded.profile.sse === undefined) {
     throw new UsageError('PROFILE_UNSUPPORTED', `sse-baseline times the profile's sse endpoint, and the profile ${name} has no sse section (without one it would POST wsmig's own /commands/sync): add one, or drop sse-baseline.`);
   }

@@ -10,10 +10,12 @@ import { writeFileAtomic } from '../../../lib/atomic-write.js';
 import { UsageError } from '../../../lib/errors.js';
 import { packageVersion } from '../../../lib/package-info.js';
 import { SOCKETS_PER_VU } from '../../k6/lib/scenario-knobs.js';
+import type { LoadedProfile } from '../../profiles/load-profile.js';
 import { readThresholdsFile } from '../../thresholds/index.js';
 import { k6EnvArguments, k6EnvFor, type K6Target } from './k6-env.js';
 import { k6ThresholdsFor } from './k6-thresholds.js';
 import { OPERATOR_SCRIPT_DIR, operatorManifest, resourceNameOf } from './operator-manifest.js';
+import { assertK6CanSpeak, k6ProfileNotes, withEmbeddedProfile } from './profile-script.js';
 import { COMPILED_SCRIPTS_DIR, assertK6Scenario, bundledScript, type ScriptFile } from './script-files.js';
 
 /** WebSocket connections per k6 VU when `socketsPerVu` is not given (the scripts' default). */
@@ -26,8 +28,10 @@ export interface ExportK6Options {
   outDir: string;
   /** Resolved scenario options (the catalog's keys: `connections`, `durationMs`, …). */
   options: Readonly<Record<string, number | string>>;
-  /** Where the load goes; default ws://localhost:3000/ws. `run.sh` also takes WSMIG_TARGET from its environment. */
+  /** Where the load goes; default the profile's connect.url, else ws://localhost:3000/ws. `run.sh` also takes WSMIG_TARGET from its environment. */
   target?: K6Target;
+  /** The target's protocol (`--profile`): embedded into the script, which then speaks it. */
+  profile?: LoadedProfile;
   /** A wsmig thresholds file (JSON or YAML); what k6 can evaluate is written as thresholds.json. */
   thresholdsFile?: string;
   /** Also write a k6-operator manifest (ConfigMap + TestRun). */
@@ -79,14 +83,18 @@ function runScript(scenario: string, scriptFile: string, env: Readonly<Record<st
   return `${lines.join('\n')}\n`;
 }
 
-function readme(scenario: string, scriptFile: string, options: Readonly<Record<string, number | string>>, notes: readonly string[], operator: boolean): string {
+function readme(scenario: string, scriptFile: string, options: Readonly<Record<string, number | string>>, notes: readonly string[], operator: boolean, profile: LoadedProfile | undefined): string {
   const knobs = Object.entries(options)
     .map(([key, value]) => `| \`${key}\` | \`${String(value)}\` |`)
     .join('\n');
+  const speaks =
+    profile === undefined || profile.envelope
+      ? "It speaks wsmig's own protocol."
+      : `It speaks the protocol profile \`${profile.profile.name}\` (${profile.source}), written at its top\nas \`var WSMIG_PROFILE = {…}\` (validated, variables resolved) and read by wsmig's own profile code.`;
   return `# wsmig scenario \`${scenario}\` for k6
 
 Exported by wsmig ${packageVersion()}. The script is one plain ES module, bundled with the wsmig
-protocol code it needs, that imports only k6 modules.
+protocol code it needs, that imports only k6 modules. ${speaks}
 
 ## Run it
 
@@ -130,19 +138,22 @@ for exact whole-run percentiles, send every runner's samples to one output (e.g.
 /**
  * Writes a scenario's k6 export into `outDir`. Every file is written atomically; nothing is
  * written when one would overwrite an existing file without `force`.
- * @throws UsageError for a scenario without a k6 script, an unbuilt script, an existing file,
- *   a bad thresholds file or a bad parallelism.
+ * @throws UsageError for a scenario without a k6 script, a profile it cannot speak (naming the
+ *   field), an unbuilt script, an existing file, a bad thresholds file or a bad parallelism.
  */
 export async function exportK6Scenario(name: string, options: ExportK6Options): Promise<ExportK6Outcome> {
   assertK6Scenario(name);
+  if (options.profile !== undefined) assertK6CanSpeak(name, options.profile);
   const parallelism = options.parallelism ?? 1;
   if (options.parallelism !== undefined && !options.operator) {
     throw new UsageError('BAD_PARALLELISM', '--parallelism applies to the k6-operator manifest: add --operator.');
   }
-  const script = await bundledScript(name, options.scriptsDir ?? COMPILED_SCRIPTS_DIR);
+  const bundled = await bundledScript(name, options.scriptsDir ?? COMPILED_SCRIPTS_DIR);
+  const script = options.profile === undefined ? bundled : withEmbeddedProfile(bundled, options.profile);
   const scriptFile = script.name;
-  const target = options.target ?? DEFAULT_EXPORT_TARGET;
-  const notes: string[] = [];
+  const profileUrl = options.profile?.profile.connect?.url;
+  const target = options.target ?? (profileUrl === undefined ? DEFAULT_EXPORT_TARGET : { wsUrl: profileUrl });
+  const notes: string[] = k6ProfileNotes(options.profile, options.options);
 
   const files: ScriptFile[] = [script];
   if (options.thresholdsFile !== undefined) {
@@ -153,7 +164,18 @@ export async function exportK6Scenario(name: string, options: ExportK6Options): 
   const env = k6EnvFor(options.options, target, options.thresholdsFile === undefined ? undefined : 'thresholds.json');
   files.push({
     name: 'options.json',
-    content: `${JSON.stringify({ scenario: name, engine: 'k6', wsmig: packageVersion(), options: options.options, env }, null, 2)}\n`,
+    content: `${JSON.stringify(
+      {
+        scenario: name,
+        engine: 'k6',
+        wsmig: packageVersion(),
+        ...(options.profile === undefined ? {} : { profile: { name: options.profile.profile.name, source: options.profile.source } }),
+        options: options.options,
+        env,
+      },
+      null,
+      2,
+    )}\n`,
   });
   const configMapFiles = files.filter((file) => file.name !== 'options.json');
   files.push({ name: 'run.sh', content: runScript(name, scriptFile, env, options.thresholdsFile !== undefined) });
@@ -173,7 +195,7 @@ export async function exportK6Scenario(name: string, options: ExportK6Options): 
       content: operatorManifest({ name: resourceNameOf(name), scriptFile, files: configMapFiles, parallelism, arguments: k6EnvArguments(operatorEnv) }),
     });
   }
-  files.push({ name: 'README.md', content: readme(name, scriptFile, options.options, notes, options.operator === true) });
+  files.push({ name: 'README.md', content: readme(name, scriptFile, options.options, notes, options.operator === true, options.profile) });
 
   const existing = files.map((file) => file.name).filter((file) => existsSync(path.join(options.outDir, file)));
   if (existing.length > 0 && !options.force) {

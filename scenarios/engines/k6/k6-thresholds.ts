@@ -33,6 +33,7 @@ export const K6_SCRIPT_METRICS: readonly string[] = [
   'ws_session_duration',
   'ws_rpc_duration',
   'ws_event_latency',
+  'ws_event_interarrival',
   'ws_sync_duration',
   'ws_reconnect_duration',
   'ws_connect_success',

@@ -14,13 +14,15 @@ import type { Logger } from '../../../lib/logger.js';
 import { packageVersion } from '../../../lib/package-info.js';
 import { withTokenVariables, type ServiceCredentials } from '../../credentials.js';
 import { importFile } from '../../importers/index.js';
+import type { LoadedProfile } from '../../profiles/load-profile.js';
 import type { GeneratorHealth, MetricResult, Result } from '../../result/types.js';
 import { readThresholdsFile } from '../../thresholds/index.js';
 import { findK6Binary, k6Version } from './k6-binary.js';
 import { k6EnvArguments, k6EnvFor, type K6Target } from './k6-env.js';
 import { k6ThresholdsFor } from './k6-thresholds.js';
 import { watchProcessUsage, type ProcessUsage } from './process-usage.js';
-import { COMPILED_SCRIPTS_DIR, assertK6Scenario, compiledScriptPath } from './script-files.js';
+import { assertK6CanSpeak, k6ProfileNotes, withEmbeddedProfile } from './profile-script.js';
+import { COMPILED_SCRIPTS_DIR, assertK6Scenario, bundledScript, compiledScriptPath } from './script-files.js';
 
 /** k6's exit code when thresholds failed: a measurement, not an error (wsmig judges the Result itself). */
 const K6_THRESHOLDS_FAILED = 99;
@@ -49,6 +51,8 @@ export interface RunK6Options {
   credentials?: ServiceCredentials;
   /** Resolved scenario options (the catalog's keys: `connections`, `durationMs`, …). */
   options: Readonly<Record<string, number | string>>;
+  /** The target's protocol (`--profile`): k6 runs the script with it embedded. */
+  profile?: LoadedProfile;
   /** A wsmig thresholds file: what k6 can evaluate is handed to k6 (the Result is judged by wsmig anyway). */
   thresholdsFile?: string;
   /** Stops k6 (SIGTERM): it ends the test, writes its summary, and the partial Result is returned. */
@@ -129,22 +133,29 @@ function exitMeaning(exitCode: number | undefined): string {
  * Runs a scenario's k6 script and returns its Result (engine `k6`; no verdict: wsmig evaluates the
  * thresholds on the Result, with windows and minSamples that k6 lacks).
  * @throws UsageError `K6_NOT_FOUND` without a k6 binary, `K6_NO_SCRIPT` for a scenario without a
- *   k6 script, or for a cut mode k6 cannot carry out; WsmigError `K6_RUN_FAILED` when k6 fails
+ *   k6 script, `K6_PROFILE_UNSUPPORTED` for a profile it cannot speak, or for a cut mode k6 cannot carry out; WsmigError `K6_RUN_FAILED` when k6 fails
  *   (with the end of its output), `K6_NO_SUMMARY` when it wrote none.
  */
 export async function runK6Scenario(name: string, options: RunK6Options): Promise<Result> {
   assertK6Scenario(name);
+  if (options.profile !== undefined) assertK6CanSpeak(name, options.profile);
   if (options.options['cutMode'] === 'restart') {
     throw new UsageError('K6_CUT_MODE', 'cutMode=restart restarts the server wsmig started, which k6 cannot do: use --set cutMode=kick or client-close, or --engine native.');
   }
   const base = options.env ?? process.env;
   const env = options.credentials === undefined ? base : withTokenVariables(base, options.credentials);
   const binary = await findK6Binary(env);
-  const script = compiledScriptPath(name, options.scriptsDir ?? COMPILED_SCRIPTS_DIR);
+  const scriptsDir = options.scriptsDir ?? COMPILED_SCRIPTS_DIR;
   const output = options.output ?? process.stderr;
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'wsmig-k6-'));
   try {
-    const warnings: string[] = [];
+    const warnings: string[] = k6ProfileNotes(options.profile, options.options);
+    let script = compiledScriptPath(name, scriptsDir);
+    if (options.profile !== undefined && !options.profile.envelope) {
+      const embedded = withEmbeddedProfile(await bundledScript(name, scriptsDir), options.profile);
+      script = path.join(workDir, embedded.name);
+      await writeFileAtomic(script, embedded.content);
+    }
     let thresholdsPath: string | undefined;
     if (options.thresholdsFile !== undefined) {
       const converted = k6ThresholdsFor(await readThresholdsFile(options.thresholdsFile));

@@ -12,7 +12,7 @@ import { PACKAGE_ROOT } from '../../../lib/package-info.js';
 export const COMPILED_SCRIPTS_DIR = path.join(PACKAGE_ROOT, 'dist', 'k6');
 
 /** The scenarios that have a k6 script. */
-export const K6_SCENARIOS = ['latency', 'reconnect-storm', 'sync-progress', 'soak'] as const;
+export const K6_SCENARIOS = ['latency', 'reconnect-storm', 'sync-progress', 'soak', 'fan-out'] as const;
 export type K6ScenarioName = (typeof K6_SCENARIOS)[number];
 
 /**

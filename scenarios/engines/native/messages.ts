@@ -1,7 +1,7 @@
 /** Messages between the native engine (parent) and its worker threads. All structured-clone-able. */
 import type { RecorderSnapshot } from '../../result/recorder.js';
 import type { CutMode, WsWorkload } from '../types.js';
-import type { ProfileStats } from './profile-connection.js';
+import type { ProfileStats } from '../../profiles/conversation.js';
 
 /** One worker's share of a workload, passed as `workerData`. */
 export interface WorkerSpec {

@@ -6,12 +6,13 @@
  */
 import type { ProtocolProfile } from '../../profiles/schema.js';
 import type { WsWorkload } from '../types.js';
-import type { ProfileStats } from './profile-connection.js';
+import { newProfileStats, type ProfileStats } from '../../profiles/conversation.js';
+import { notMeasured } from '../../profiles/coverage.js';
 import type { WorkerStats } from './messages.js';
 
 /** Sums the workers' profile figures. */
 export function sumProfileStats(stats: readonly WorkerStats[]): ProfileStats {
-  const total: ProfileStats = { events: 0, eventsWithSeq: 0, eventsWithTimestamp: 0, unrecognised: 0, handshakeTimeouts: 0 };
+  const total = newProfileStats();
   for (const s of stats) {
     if (s.profile === undefined) continue;
     for (const key of Object.keys(total) as (keyof ProfileStats)[]) total[key] += s.profile[key];
@@ -24,7 +25,7 @@ export function profileCoverageWarnings(profile: ProtocolProfile, workload: WsWo
   const warnings: string[] = [];
   const name = `profile ${profile.name}`;
   if (workload.ratePerSecond > 0 && profile.request === undefined) {
-    warnings.push(`NOT MEASURED: ws_rpc_duration — the ${name} has no request, so no request was timed; its thresholds are inconclusive.`);
+    warnings.push(notMeasured.requests(profile.name));
   }
   const wantsEvents = workload.syncs > 0;
   if (wantsEvents && stats.events === 0) {
@@ -34,22 +35,18 @@ export function profileCoverageWarnings(profile: ProtocolProfile, workload: WsWo
         : profile.subscribe === undefined
           ? `no message matched events.match, and the ${name} has no subscribe (add one if the service sends events only to subscribers)`
           : 'no message matched events.match after the subscribe';
-    warnings.push(`NOT MEASURED: ws_event_latency, ws_msgs_lost, ws_msgs_duplicated — no event arrived (${why}); their thresholds are inconclusive.`);
+    warnings.push(notMeasured.events(why));
   }
   if (stats.events > 0) {
     const seqPath = profile.events?.seqPath;
     if (stats.eventsWithSeq === 0) {
-      warnings.push(
-        `NOT MEASURED: ws_msgs_lost, ws_msgs_duplicated — ${seqPath === undefined ? `the ${name} has no events.seqPath` : `no event carried a number at events.seqPath (${seqPath})`}, so lost and duplicated events are unknown; their thresholds are inconclusive.`,
-      );
+      warnings.push(notMeasured.seq(seqPath === undefined ? `the ${name} has no events.seqPath` : `no event carried a number at events.seqPath (${seqPath})`));
     } else if (stats.eventsWithSeq < stats.events) {
       warnings.push(`${stats.events - stats.eventsWithSeq} of ${stats.events} events carried no number at events.seqPath (${seqPath ?? ''}): they are not counted for loss or duplicates.`);
     }
     const timestampPath = profile.events?.timestampPath;
     if (stats.eventsWithTimestamp === 0) {
-      warnings.push(
-        `NOT MEASURED: ws_event_latency — ${timestampPath === undefined ? `the ${name} has no events.timestampPath` : `no event carried a send time at events.timestampPath (${timestampPath})`}; ws_event_interarrival (the time between events on a connection) is reported instead, and it is not a delivery latency. Thresholds on ws_event_latency are inconclusive.`,
-      );
+      warnings.push(notMeasured.timestamp(timestampPath === undefined ? `the ${name} has no events.timestampPath` : `no event carried a send time at events.timestampPath (${timestampPath})`));
     } else if (stats.eventsWithTimestamp < stats.events) {
       warnings.push(`${stats.events - stats.eventsWithTimestamp} of ${stats.events} events carried no send time at events.timestampPath (${timestampPath ?? ''}): their inter-arrival time is recorded instead of a latency.`);
     }

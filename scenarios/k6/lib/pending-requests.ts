@@ -25,6 +25,16 @@ export class PendingRequests {
     return this.byId.size;
   }
 
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  /** The id of the request sent first among those still waiting (replies recognised in order answer it). */
+  oldestId(): string | undefined {
+    for (const id of this.byId.keys()) return id;
+    return undefined;
+  }
+
   add(request: PendingRequest): void {
     this.byId.set(request.id, request);
   }

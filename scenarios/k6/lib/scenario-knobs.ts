@@ -56,6 +56,7 @@ export const SCRIPT_KNOBS = {
   ],
   'sync-progress': [syncs(50), connections(50), duration(30_000), rampUp(2_000), SOCKETS_PER_VU],
   soak: [connections(200), rate(20), duration(600_000), rampUp(10_000), payloadBytes(100), syncs(2), requestTimeout, SOCKETS_PER_VU],
+  'fan-out': [connections(500), duration(30_000), rampUp(5_000), syncs(1), SOCKETS_PER_VU],
 } satisfies Record<string, readonly KnobSpec[]>;
 
 export type ScriptName = keyof typeof SCRIPT_KNOBS;
@@ -83,6 +84,7 @@ export function workloadPlanOf(script: ScriptName, values: KnobValues): WsWorklo
         cuts: null,
       };
     case 'sync-progress':
+    case 'fan-out':
       return { connections, socketsPerVu, ratePerSecond: 0, payloadBytes: 0, durationMs, rampUpMs, syncs, requestTimeoutMs: 10_000, reconnect: DEFAULT_RECONNECT, cuts: null };
     case 'reconnect-storm': {
       const mode = textKnob(values, 'cutMode');

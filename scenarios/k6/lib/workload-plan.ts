@@ -4,6 +4,8 @@
  * k6 `options` that run it. The workload model (connections, rate, syncs, cuts) and the chat and cut
  * layout are the native engine's too. No k6 imports: compiled for k6 and for Node alike.
  */
+import { profileMeasuresOf } from '../../profiles/coverage.js';
+import type { ProtocolProfile } from '../../profiles/schema.js';
 import { K6_HTTP_TIMINGS } from './builtin-metrics.js';
 import type { BackoffPolicy } from './reconnect.js';
 import type { K6Threshold } from './thresholds.js';
@@ -141,15 +143,24 @@ export function scriptOptions<S>(scenarios: Record<string, S>, thresholds: Recor
 }
 
 /**
- * The metrics a run of this plan records samples in. k6 evaluates a threshold on a metric without
- * samples as if its value were 0, so thresholds are kept only for these (see thresholds.ts).
+ * The metrics a run of this plan records samples in, on wsmig's envelope or on a protocol profile.
+ * k6 evaluates a threshold on a metric without samples as if its value were 0, so thresholds are
+ * kept only for these (see thresholds.ts): what a profile cannot measure stays out of k6's verdict.
  */
-export function recordedMetricsOf(plan: WsWorkloadPlan): string[] {
+export function recordedMetricsOf(plan: WsWorkloadPlan, profile?: ProtocolProfile): string[] {
   const metrics = ['vus', 'vus_max', 'iterations', 'iteration_duration', 'data_sent', 'data_received'];
   metrics.push('ws_connecting', 'ws_sessions', 'ws_msgs_sent', 'ws_msgs_received', 'ws_session_duration');
-  metrics.push('ws_connect_success', 'ws_msgs_lost', 'ws_msgs_duplicated', 'ws_unexpected_disconnects', 'dropped_iterations', 'wsmig_late_sends');
-  if (plan.ratePerSecond > 0) metrics.push('ws_rpc_duration', 'checks', 'wsmig_send_lag');
-  if (plan.syncs > 0) metrics.push('ws_event_latency', 'ws_sync_duration');
+  metrics.push('ws_connect_success', 'ws_unexpected_disconnects', 'dropped_iterations', 'wsmig_late_sends');
+  if (profile === undefined) {
+    metrics.push('ws_msgs_lost', 'ws_msgs_duplicated');
+    if (plan.ratePerSecond > 0) metrics.push('ws_rpc_duration', 'checks', 'wsmig_send_lag');
+    if (plan.syncs > 0) metrics.push('ws_event_latency', 'ws_sync_duration');
+  } else {
+    const measures = profileMeasuresOf(profile, plan);
+    if (measures.requests) metrics.push('ws_rpc_duration', 'checks', 'wsmig_send_lag');
+    if (measures.seq) metrics.push('ws_msgs_lost', 'ws_msgs_duplicated');
+    if (measures.events) metrics.push(measures.timestamp ? 'ws_event_latency' : 'ws_event_interarrival');
+  }
   if (plan.cuts !== null) {
     metrics.push('ws_reconnect_duration', 'ws_reconnect_success');
     // The admin kick (and the probe that resolves `auto`) are HTTP requests.

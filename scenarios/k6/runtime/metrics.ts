@@ -10,6 +10,8 @@ import { Counter, Rate, Trend } from 'k6/metrics';
 export const wsRpcDuration = new Trend('ws_rpc_duration', true);
 /** Event delivery latency: receipt minus the event's server timestamp `ts`, ms. */
 export const wsEventLatency = new Trend('ws_event_latency', true);
+/** Time between events on a connection: what a profile without event timestamps records instead of a latency, ms. */
+export const wsEventInterarrival = new Trend('ws_event_interarrival', true);
 /** Time to complete a sync, `sync:start` sent to `sync:complete` received, ms. */
 export const wsSyncDuration = new Trend('ws_sync_duration', true);
 /** Time from a cut to the client connected and resubscribed, ms. */

@@ -1,7 +1,10 @@
 /**
  * What every script reads from its environment besides the knobs: the target, the credentials,
- * and the thresholds file. Runs in k6's init context (`open()` is only allowed there).
+ * the thresholds file, and the protocol profile embedded by the export. Runs in k6's init context
+ * (`open()` is only allowed there).
  */
+import { profileGapsOf } from '../../profiles/coverage.js';
+import type { ProtocolProfile } from '../../profiles/schema.js';
 import { httpOriginOf } from '../lib/target-url.js';
 import { thresholdsForK6, type K6Threshold } from '../lib/thresholds.js';
 import { recordedMetricsOf, type WsWorkloadPlan } from '../lib/workload-plan.js';
@@ -18,8 +21,9 @@ export interface Target {
   adminHeaders: Record<string, string>;
 }
 
-export function targetFromEnv(): Target {
-  const wsUrl = __ENV['WSMIG_TARGET'] || 'ws://localhost:3000/ws';
+/** The target; without WSMIG_TARGET, the profile's `connect.url`, else the seed's endpoint. */
+export function targetFromEnv(profile: ProtocolProfile | undefined): Target {
+  const wsUrl = __ENV['WSMIG_TARGET'] || profile?.connect?.url || 'ws://localhost:3000/ws';
   const httpUrl = (__ENV['WSMIG_HTTP'] || httpOriginOf(wsUrl)).replace(/\/+$/, '');
   const token = __ENV['WSMIG_TOKEN'];
   const adminToken = __ENV['WSMIG_ADMIN_TOKEN'];
@@ -35,7 +39,7 @@ export function targetFromEnv(): Target {
  * The thresholds k6 evaluates for this run, from the JSON file named by WSMIG_THRESHOLDS (none
  * without it). What k6 cannot evaluate here is left out and said once, on the init that reads the options.
  */
-export function thresholdsFromEnv(scenario: string, plan: WsWorkloadPlan): Record<string, K6Threshold[]> {
+export function thresholdsFromEnv(scenario: string, plan: WsWorkloadPlan, profile: ProtocolProfile | undefined): Record<string, K6Threshold[]> {
   const file = __ENV['WSMIG_THRESHOLDS'];
   if (!file) return {};
   let document: unknown;
@@ -44,7 +48,17 @@ export function thresholdsFromEnv(scenario: string, plan: WsWorkloadPlan): Recor
   } catch (error) {
     throw new Error(`WSMIG_THRESHOLDS="${file}": cannot read it as JSON (${String(error)}). wsmig writes a JSON copy of YAML thresholds for k6.`);
   }
-  const converted = thresholdsForK6(document, recordedMetricsOf(plan), file, scenario);
+  const converted = thresholdsForK6(document, recordedMetricsOf(plan, profile), file, scenario);
   if (__VU === 0) converted.notes.forEach((note) => console.warn(`wsmig thresholds: ${note}`));
   return converted.thresholds;
+}
+
+/**
+ * The protocol profile embedded at the top of an exported script, or undefined (wsmig's envelope).
+ * What it cannot measure is said once, on the init that reads the options.
+ */
+export function embeddedProfile(plan: WsWorkloadPlan): ProtocolProfile | undefined {
+  const profile = typeof WSMIG_PROFILE === 'undefined' ? undefined : WSMIG_PROFILE;
+  if (profile !== undefined && __VU === 0) profileGapsOf(profile, plan).forEach((gap) => console.warn(`wsmig: ${gap}`));
+  return profile;
 }

@@ -1,16 +1,22 @@
 /**
- * A VU's share of a WebSocket workload: it opens its connections over the ramp-up, sends its lane
- * of the open-model `echo` schedule, carries out the reconnect-storm cuts, and ends everything at
- * the deadline. One iteration per VU lasts the whole scenario (k6's constant-vus executor).
+ * A VU's share of a WebSocket workload: it opens its connections over the ramp-up (speaking wsmig's
+ * envelope, or the embedded protocol profile), sends its lane of the open-model request schedule,
+ * carries out the reconnect-storm cuts, and ends everything at the deadline. One iteration per VU
+ * lasts the whole scenario (k6's constant-vus executor).
  */
 import { sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { ArrivalLane } from '../lib/arrivals.js';
+import { compileProfile } from '../../profiles/compile.js';
+import { newProfileStats } from '../../profiles/conversation.js';
+import type { ProtocolProfile } from '../../profiles/schema.js';
 import { echoPayloadOfBytes } from '../lib/envelope.js';
 import { chatsOfConnection, connectionsOfLane, cutOffsetsMs, openOffsetMs, vuCountOf, type K6CutMode, type WsWorkloadPlan } from '../lib/workload-plan.js';
-import { LoadConnection } from './connection.js';
+import { EnvelopeConnection } from './envelope-connection.js';
 import { droppedIterations, wsMsgsDuplicated, wsMsgsLost, wsUnexpectedDisconnects, wsmigLateSends, wsmigSendLag } from './metrics.js';
+import { ProfileConnection, type ProfileSession } from './profile-connection.js';
+import type { ConnectionSettings, WorkloadConnection } from './reconnecting-connection.js';
 import type { Target } from './script-env.js';
 import { TimerSet } from './timers.js';
 
@@ -50,8 +56,44 @@ function kickEveryone(target: Target): void {
     });
 }
 
+/**
+ * The upgrade headers of a profile's connections: its own headers, the target's token, and its
+ * subprotocols as `Sec-WebSocket-Protocol` (k6/websockets ignores the constructor's protocols
+ * argument but sends this header as given).
+ */
+function profileUpgradeHeaders(profile: ProtocolProfile, target: Target): Record<string, string> {
+  const subprotocols = profile.connect?.subprotocols ?? [];
+  return { ...profile.connect?.headers, ...target.wsHeaders, ...(subprotocols.length > 0 ? { 'Sec-WebSocket-Protocol': subprotocols.join(', ') } : {}) };
+}
+
+/** The connections of one lane: on the embedded profile when there is one, else on wsmig's envelope. */
+function laneConnections(scenario: string, plan: WsWorkloadPlan, target: Target, setup: WorkloadSetup, profile: ProtocolProfile | undefined, lane: number, timers: TimerSet): WorkloadConnection[] {
+  const tags = { scenario };
+  const settingsOf = (index: number, headers: Record<string, string>): ConnectionSettings => ({
+    url: target.wsUrl,
+    headers,
+    tags,
+    index,
+    requestTimeoutMs: plan.requestTimeoutMs,
+    reconnect: plan.reconnect,
+    cuts: plan.cuts === null ? null : { byKick: setup.cutMode === 'kick', reconnectDeadlineMs: plan.cuts.reconnectDeadlineMs },
+    timers,
+  });
+  if (profile !== undefined) {
+    const session: ProfileSession = { protocol: compileProfile(profile, { payloadBytes: plan.payloadBytes }), subscribes: plan.syncs > 0, stats: newProfileStats() };
+    const headers = profileUpgradeHeaders(profile, target);
+    return connectionsOfLane(plan, lane).map((index) => new ProfileConnection(settingsOf(index, headers), session));
+  }
+  const echoPayload = echoPayloadOfBytes(plan.payloadBytes);
+  return connectionsOfLane(plan, lane).map((index) => {
+    const chats = chatsOfConnection(plan, index);
+    const chatId = (chat: number): string => `${setup.runTag}-${scenario}-${chat}`;
+    return new EnvelopeConnection({ ...settingsOf(index, target.wsHeaders), subscribeChats: chats.subscribe.map(chatId), driveChats: chats.drive.map(chatId), echoPayload });
+  });
+}
+
 /** The body of every VU's single iteration. */
-export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: Target, setup: WorkloadSetup): void {
+export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: Target, setup: WorkloadSetup, profile: ProtocolProfile | undefined): void {
   const startMs = exec.scenario.startTime;
   const deadlineMs = startMs + plan.durationMs;
   // The VU's id across the whole test (unique on every k6-operator runner too) picks its connections.
@@ -64,31 +106,17 @@ export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: 
     return;
   }
   const tags = { scenario };
-  // k6 leaves a metric without samples out of its summary: a zero makes "no loss" distinguishable from "not measured".
-  for (const counter of [wsMsgsLost, wsMsgsDuplicated, wsUnexpectedDisconnects, droppedIterations, wsmigLateSends]) counter.add(0, tags);
+  // k6 leaves a metric without samples out of its summary: a zero makes "no loss" distinguishable from
+  // "not measured". On a profile, loss is recorded per event that carries a seq (none: not measured).
+  const zeroed = profile === undefined ? [wsMsgsLost, wsMsgsDuplicated] : [];
+  for (const counter of [...zeroed, wsUnexpectedDisconnects, droppedIterations, wsmigLateSends]) counter.add(0, tags);
   const timers = new TimerSet();
-  const echoPayload = echoPayloadOfBytes(plan.payloadBytes);
-  const connections = connectionsOfLane(plan, lane).map((index) => {
-    const chats = chatsOfConnection(plan, index);
-    const chatId = (chat: number): string => `${setup.runTag}-${scenario}-${chat}`;
-    const connection = new LoadConnection({
-      url: target.wsUrl,
-      headers: target.wsHeaders,
-      tags,
-      index,
-      subscribeChats: chats.subscribe.map(chatId),
-      driveChats: chats.drive.map(chatId),
-      echoPayload,
-      requestTimeoutMs: plan.requestTimeoutMs,
-      reconnect: plan.reconnect,
-      cuts: plan.cuts === null ? null : { byKick: setup.cutMode === 'kick', reconnectDeadlineMs: plan.cuts.reconnectDeadlineMs },
-      timers,
-    });
-    timers.after(startMs + openOffsetMs(plan, index) - Date.now(), () => connection.connect());
-    return connection;
-  });
+  const connections = laneConnections(scenario, plan, target, setup, profile, lane, timers);
+  connections.forEach((connection) => timers.after(startMs + openOffsetMs(plan, connection.index) - Date.now(), () => connection.connect()));
 
-  const arrivals = new ArrivalLane({ ratePerSecond: plan.ratePerSecond, rampUpMs: plan.rampUpMs, durationMs: plan.durationMs }, lane, lanes);
+  // A profile without a request sends none (its ws_rpc_duration is NOT MEASURED, as on the native engine).
+  const ratePerSecond = profile !== undefined && profile.request === undefined ? 0 : plan.ratePerSecond;
+  const arrivals = new ArrivalLane({ ratePerSecond, rampUpMs: plan.rampUpMs, durationMs: plan.durationMs }, lane, lanes);
   let nextConnection = 0;
   const sendDue = (intendedMs: number): void => {
     const lagMs = Date.now() - intendedMs;
@@ -99,7 +127,7 @@ export function runWorkloadLane(scenario: string, plan: WsWorkloadPlan, target: 
       for (let tried = 0; tried < connections.length && !sent; tried++) {
         const connection = connections[nextConnection % connections.length];
         nextConnection += 1;
-        sent = connection !== undefined && connection.sendEcho(intendedMs);
+        sent = connection !== undefined && connection.sendRequest(intendedMs);
       }
     }
     if (!sent) droppedIterations.add(1, tags);

@@ -4,31 +4,14 @@
  * that the compiled scripts subscribe, resume, drive syncs, answer the open-model schedule and
  * count losses correctly. The real k6 run is engines/k6/k6-integration.test.ts (only with k6 on PATH).
  */
-import { execa } from 'execa';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer, type ServerOptions } from '../../../reference/server/index.js';
 import { ArrivalLane } from '../../../scenarios/k6/lib/arrivals.js';
 import { compileK6Scripts } from './compiled-scripts.js';
-
-const EMULATOR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'emulator');
-
-interface EmulatedMetric {
-  type: 'counter' | 'gauge' | 'rate' | 'trend';
-  isTime: boolean;
-  samples: [number, Record<string, string>][];
-}
-
-interface EmulatedRun {
-  options: { scenarios: Record<string, { vus: number }>; thresholds: Record<string, unknown> };
-  setup: { runTag: string; cutMode: string | null } | null;
-  metrics: Record<string, EmulatedMetric>;
-  errors: string[];
-  stderr: string;
-}
+import { count, emulate as emulateScript, samples, total, type EmulatedRun } from './emulator/emulate.js';
 
 let scripts: Awaited<ReturnType<typeof compileK6Scripts>>;
 let work: string;
@@ -52,23 +35,9 @@ async function startServer(overrides: ServerOptions = {}): Promise<ReferenceServ
   return server;
 }
 
-async function emulate(scenario: string, env: Record<string, string>): Promise<EmulatedRun> {
-  const output = path.join(work, `${scenario}-${Date.now()}.json`);
-  const result = await execa(process.execPath, ['--import', path.join(EMULATOR, 'register.mjs'), path.join(EMULATOR, 'run-script.mjs'), path.join(scripts.dir, `${scenario}.js`), output], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    extendEnv: false,
-    reject: false,
-    timeout: 60_000,
-  });
-  expect(result.exitCode, String(result.stderr)).toBe(0);
-  return { ...(JSON.parse(await readFile(output, 'utf8')) as Omit<EmulatedRun, 'stderr'>), stderr: String(result.stderr) };
+function emulate(scenario: string, env: Record<string, string>): Promise<EmulatedRun> {
+  return emulateScript(path.join(scripts.dir, `${scenario}.js`), path.join(work, `${scenario}-${Date.now()}.json`), env);
 }
-
-function samples(run: EmulatedRun, name: string): [number, Record<string, string>][] {
-  return run.metrics[name]?.samples ?? [];
-}
-const total = (run: EmulatedRun, name: string): number => samples(run, name).reduce((sum, [value]) => sum + value, 0);
-const count = (run: EmulatedRun, name: string): number => samples(run, name).length;
 
 describe('k6 scripts under the k6 API emulation, against the reference server', () => {
   it('latency: answers the open-model schedule, delivers events and syncs, loses nothing', async () => {

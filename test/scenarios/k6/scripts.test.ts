@@ -16,6 +16,7 @@ import { K6_SCRIPT_METRICS } from '../../../scenarios/engines/k6/k6-thresholds.j
 import { K6_SCENARIOS } from '../../../scenarios/engines/k6/script-files.js';
 import { DEFAULT_RECONNECT, SCRIPT_KNOBS } from '../../../scenarios/k6/lib/scenario-knobs.js';
 import { recordedMetricsOf } from '../../../scenarios/k6/lib/workload-plan.js';
+import { profileSchema } from '../../../scenarios/profiles/schema.js';
 import { REPO_ROOT } from '../../helpers/cli.js';
 import { K6_BUNDLER } from './compiled-scripts.js';
 
@@ -114,12 +115,18 @@ describe('k6 scripts', () => {
     }
     // What the scripts can record, over every kind of run: the Node side filters thresholds by the same list.
     const base = { connections: 10, socketsPerVu: 5, payloadBytes: 10, durationMs: 1_000, rampUpMs: 0, requestTimeoutMs: 1_000, reconnect: DEFAULT_RECONNECT };
+    const untimedEvents = profileSchema.parse({ name: 'untimed', events: { match: { path: 'type', equals: 'event' } } });
     const recordable = new Set([
       ...recordedMetricsOf({ ...base, ratePerSecond: 10, syncs: 2, cuts: null }),
       ...recordedMetricsOf({ ...base, ratePerSecond: 0, syncs: 2, cuts: { count: 1, mode: 'auto', reconnectDeadlineMs: 1_000 } }),
+      ...recordedMetricsOf({ ...base, ratePerSecond: 0, syncs: 1, cuts: null }, untimedEvents),
     ]);
     expect([...recordable].sort()).toEqual([...K6_SCRIPT_METRICS].sort());
     for (const metric of constructed) expect(recordable.has(metric.name), `${metric.name} is recorded by some run`).toBe(true);
     expect(recordedMetricsOf({ ...base, ratePerSecond: 0, syncs: 0, cuts: null })).not.toContain('checks');
+    // On a profile, what it cannot measure is not recorded, so k6 never judges a metric without samples as 0.
+    const onUntimed = recordedMetricsOf({ ...base, ratePerSecond: 10, syncs: 1, cuts: null }, untimedEvents);
+    expect(onUntimed).toContain('ws_event_interarrival');
+    for (const metric of ['ws_rpc_duration', 'checks', 'ws_event_latency', 'ws_msgs_lost', 'ws_msgs_duplicated', 'ws_sync_duration']) expect(onUntimed).not.toContain(metric);
   });
 });

@@ -4,7 +4,7 @@
  * a sample and that the verdict is a real pass or fail — or, where the profile cannot measure
  * something, that it says NOT MEASURED and the threshold is inconclusive.
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MetricResult, Result } from '../../../scenarios/result/types.js';
@@ -194,3 +194,29 @@ describe('profile mistakes on the command line', () => {
     expect(embedded.stderr).toMatch(/give --target/);
   });
 });
+
+describe('k6 and protocol profiles on the command line', () => {
+  it('load export k6 --profile writes the one script speaking the profile, its variables resolved', async () => {
+    const out = path.join(dir(), 'k6-fan-out');
+    const run = await runCli(['load', 'export', 'k6', 'fan-out', '--profile', 'graphql-ws', ...GRAPHQL_TICKS, '--target', graphql.url, '--out', out]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['README.md', 'fan-out.js', 'options.json', 'run.sh']);
+    const script = await readFile(path.join(out, 'fan-out.js'), 'utf8');
+    expect(script).toMatch(/^var WSMIG_PROFILE = \{"name":"graphql-ws"/m);
+    expect(script).toContain('subscription { ticks { seq ts } }');
+    expect(run.stdout).toMatch(/note: NOT MEASURED: ws_msgs_lost, ws_msgs_duplicated — the profile graphql-ws has no events.seqPath/);
+  });
+
+  it('a profile the k6 side cannot express exits 2 naming the field, for export and for --engine k6 (before looking for k6)', async () => {
+    const file = path.join(dir(), 'extensions.yaml');
+    await writeFile(file, ['extends: json-rpc', 'name: with-extensions', 'connect:', '  headers: { Sec-WebSocket-Extensions: permessage-deflate }'].join('\n'));
+    const exported = await runCli(['load', 'export', 'k6', 'latency', '--profile', file, '--out', path.join(dir(), 'refused')]);
+    expect(exported.exitCode).toBe(2);
+    expect(exported.stderr).toMatch(/cannot speak the profile with-extensions .*connect\.headers\.Sec-WebSocket-Extensions: k6 sets this upgrade header itself/);
+    const run = await runCli(['load', 'run', 'latency', '--engine', 'k6', '--profile', file, '--target', rpc.url], { env: { PATH: path.dirname(process.execPath) } });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toMatch(/connect\.headers\.Sec-WebSocket-Extensions/);
+    expect(run.stderr).not.toMatch(/k6 is not installed/);
+  });
+});
+

@@ -7,7 +7,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { DEFAULT_SOCKETS_PER_VU, exportK6Scenario } from '../../../../scenarios/engines/k6/export.js';
+import { EMBEDDED_PROFILE_VARIABLE } from '../../../../scenarios/engines/k6/profile-script.js';
 import { SOCKETS_PER_VU } from '../../../../scenarios/k6/lib/scenario-knobs.js';
+import { loadProfile } from '../../../../scenarios/profiles/load-profile.js';
+import { profileSchema } from '../../../../scenarios/profiles/schema.js';
+import { REPO_ROOT } from '../../../helpers/cli.js';
 import { compileK6Scripts } from '../../k6/compiled-scripts.js';
 
 /** Relative module specifiers in an ES module (`from './x.js'`). */
@@ -146,5 +150,92 @@ describe('exportK6Scenario', () => {
     await expect(exportK6Scenario('http-under-load', { outDir: path.join(work, 'h'), options: {}, scriptsDir: scripts.dir })).rejects.toMatchObject({ code: 'K6_NO_SCRIPT' });
     await expect(exportK6Scenario('latency', { outDir: path.join(work, 'u'), options: {}, scriptsDir: path.join(work, 'nothing-here') })).rejects.toMatchObject({ code: 'K6_SCRIPT_NOT_BUILT' });
     expect(existsSync(path.join(work, 'p0'))).toBe(false);
+  });
+});
+
+/** The profile a script carries: the JSON after `var WSMIG_PROFILE = ` on its first lines. */
+function embeddedProfileOf(script: string): unknown {
+  const match = new RegExp(`^var ${EMBEDDED_PROFILE_VARIABLE} = (.*);$`, 'm').exec(script);
+  return match === null ? undefined : (JSON.parse(match[1] as string) as unknown);
+}
+
+describe('exportK6Scenario with a protocol profile', () => {
+  const LATENCY = { connections: 100, rate: 200, durationMs: 30_000, rampUpMs: 2_000, payloadBytes: 100, syncs: 5, requestTimeoutMs: 10_000 };
+  const FAN_OUT = { connections: 500, durationMs: 30_000, rampUpMs: 5_000, syncs: 1 };
+  const graphqlVars = { subscription: 'subscription { ticks { seq ts } }', seqPath: 'payload.data.ticks.seq' };
+
+  it('embeds the validated profile, its variables resolved, at the top of the one script, and says what it cannot measure', async () => {
+    const outDir = path.join(work, 'fan-out-graphql');
+    const profile = await loadProfile('graphql-ws', { vars: graphqlVars });
+    const outcome = await exportK6Scenario('fan-out', { outDir, options: FAN_OUT, target: { wsUrl: 'ws://api.internal:4000/graphql' }, profile, scriptsDir: scripts.dir });
+    const script = await readFile(path.join(outDir, 'fan-out.js'), 'utf8');
+    expect(relativeImportsOf(script)).toEqual([]);
+    const embedded = embeddedProfileOf(script);
+    expect(embedded).toEqual(profile.profile);
+    expect(profileSchema.parse(embedded)).toEqual(profile.profile);
+    expect(JSON.stringify(embedded)).toContain('subscription { ticks { seq ts } }');
+    expect(JSON.parse(await readFile(path.join(outDir, 'options.json'), 'utf8'))).toMatchObject({ scenario: 'fan-out', profile: { name: 'graphql-ws', source: 'built-in profile graphql-ws' } });
+    // No timestamp path: latency is not measured, and the notes say so (loss is: seqPath was given).
+    expect(outcome.notes.join('\n')).toMatch(/NOT MEASURED: ws_event_latency — the profile graphql-ws has no events.timestampPath/);
+    expect(outcome.notes.join('\n')).not.toMatch(/ws_msgs_lost/);
+    const readme = await readFile(path.join(outDir, 'README.md'), 'utf8');
+    expect(readme).toContain('speaks the protocol profile `graphql-ws`');
+    expect(readme).toContain('NOT MEASURED: ws_event_latency');
+  });
+
+  it('exports scripts whose embedded profiles type-check as the ProtocolProfile the scripts read, under @types/k6 only', async () => {
+    const checkDir = path.join(work, 'typecheck');
+    const exports = [
+      { scenario: 'latency', options: LATENCY, profile: await loadProfile('json-rpc') },
+      { scenario: 'fan-out', options: FAN_OUT, profile: await loadProfile('graphql-ws', { vars: graphqlVars }) },
+    ];
+    const files: string[] = [];
+    for (const { scenario, options, profile } of exports) {
+      const outDir = path.join(work, `typed-${scenario}`);
+      await exportK6Scenario(scenario, { outDir, options, profile, scriptsDir: scripts.dir });
+      const embedded = embeddedProfileOf(await readFile(path.join(outDir, `${scenario}.js`), 'utf8'));
+      const file = path.join(checkDir, `${scenario}-profile.ts`);
+      await mkdir(checkDir, { recursive: true });
+      await writeFile(file, `import type { ProtocolProfile } from ${JSON.stringify(path.join(REPO_ROOT, 'scenarios', 'profiles', 'schema.js'))};\nexport const embedded: ProtocolProfile = ${JSON.stringify(embedded)};\n`);
+      files.push(file);
+    }
+    // The scripts' own sources (the profile path included) type-check in scripts.test.ts; this checks the data they are given.
+    const tsconfig = path.join(checkDir, 'tsconfig.json');
+    await writeFile(tsconfig, JSON.stringify({ extends: path.join(REPO_ROOT, 'scenarios', 'k6', 'tsconfig.json'), include: [], files: [path.join(REPO_ROOT, 'scenarios', 'k6', 'globals.d.ts'), ...files] }));
+    const result = await execa(process.execPath, [path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', tsconfig, '--noEmit'], { reject: false });
+    expect(`${String(result.stdout)}${String(result.stderr)}`).toBe('');
+    expect(result.exitCode).toBe(0);
+  }, 120_000);
+
+  it('leaves the script as built for wsmig\'s own profile, and takes the target from the profile\'s connect.url', async () => {
+    const own = path.join(work, 'own-profile');
+    await exportK6Scenario('latency', { outDir: own, options: LATENCY, profile: await loadProfile('wsmig'), scriptsDir: scripts.dir });
+    expect(await readFile(path.join(own, 'latency.js'), 'utf8')).toBe(await readFile(path.join(scripts.dir, 'latency.js'), 'utf8'));
+    const profileFile = path.join(work, 'svc.json');
+    await writeFile(profileFile, JSON.stringify({ extends: 'json-rpc', name: 'svc', connect: { url: 'ws://svc.internal:9000/rpc' } }));
+    const withUrl = path.join(work, 'svc-export');
+    await exportK6Scenario('soak', { outDir: withUrl, options: OPTIONS, profile: await loadProfile(profileFile), scriptsDir: scripts.dir });
+    expect(JSON.parse(await readFile(path.join(withUrl, 'options.json'), 'utf8'))).toMatchObject({ env: { WSMIG_TARGET: 'ws://svc.internal:9000/rpc' } });
+  });
+
+  it('refuses, naming the field, a profile the k6 side cannot express, and sync-progress on any profile but wsmig\'s', async () => {
+    const cases: [object, RegExp][] = [
+      [{ name: 'ext', extends: 'json-rpc', connect: { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate' } } }, /connect\.headers\.Sec-WebSocket-Extensions: k6 sets this upgrade header itself/],
+      [{ name: 'twice', extends: 'json-rpc', connect: { subprotocols: ['v2'], headers: { 'sec-websocket-protocol': 'v1' } } }, /connect\.headers\.sec-websocket-protocol: k6 sends connect\.subprotocols as this header/],
+      [{ name: 'sse-only', sse: { url: '/stream' } }, /sse: this profile describes only a Server-Sent Events endpoint/],
+    ];
+    for (const [body, message] of cases) {
+      const file = path.join(work, `${(body as { name: string }).name}.json`);
+      await writeFile(file, JSON.stringify(body));
+      const outDir = path.join(work, `refused-${(body as { name: string }).name}`);
+      const failure = await exportK6Scenario('latency', { outDir, options: LATENCY, profile: await loadProfile(file), scriptsDir: scripts.dir }).catch((error: unknown) => error);
+      expect(failure).toMatchObject({ code: 'K6_PROFILE_UNSUPPORTED', exitCode: 2 });
+      expect((failure as Error).message).toMatch(message);
+      expect(existsSync(outDir)).toBe(false);
+    }
+    await expect(exportK6Scenario('sync-progress', { outDir: path.join(work, 'sp'), options: {}, profile: await loadProfile('json-rpc'), scriptsDir: scripts.dir })).rejects.toMatchObject({
+      code: 'PROFILE_UNSUPPORTED',
+      exitCode: 2,
+    });
   });
 });

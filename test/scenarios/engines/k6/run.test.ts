@@ -13,6 +13,7 @@ import { UsageError, WsmigError } from '../../../../lib/errors.js';
 import { ServiceCredentials } from '../../../../scenarios/credentials.js';
 import { K6_INSTALL_URL } from '../../../../scenarios/engines/k6/k6-binary.js';
 import { runK6Scenario, withScenarioTag, type RunK6Options } from '../../../../scenarios/engines/k6/run.js';
+import { loadProfile } from '../../../../scenarios/profiles/load-profile.js';
 import { compileK6Scripts } from '../../k6/compiled-scripts.js';
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -106,6 +107,19 @@ describe('runK6Scenario', () => {
     expect(result.metrics.find((metric) => metric.name === 'ws_msgs_lost' && metric.tags['scenario'] === 'latency')?.values).toMatchObject({ count: 0 });
     expect(result.generator).toMatchObject({ workers: 1, lateSends: 3, droppedIterations: 2, sendLagP99Ms: 6 });
     expect(result.generator?.problems.join('\n')).toContain('2 scheduled requests were not sent');
+  });
+
+  it('runs a script carrying the protocol profile, and says in the Result what the profile cannot measure', async () => {
+    const record = path.join(work, 'record-profile.json');
+    const profile = await loadProfile('json-rpc');
+    const result = await runWithFake({ FAKE_K6_RECORD: record }, { profile }).run;
+    const { args, scriptHead } = JSON.parse(await readFile(record, 'utf8')) as { args: string[]; scriptHead: string };
+    // A copy of the bundled script with the profile written at its top, not the script as built.
+    expect(args[args.length - 1]).not.toBe(path.join(scripts.dir, 'latency.js'));
+    expect(path.basename(args[args.length - 1] as string)).toBe('latency.js');
+    expect(scriptHead).toMatch(/^\/\/ wsmig protocol profile "json-rpc"/);
+    expect(result.warnings.join('\n')).toMatch(/NOT MEASURED: ws_msgs_lost, ws_msgs_duplicated — the profile json-rpc has no events.seqPath/);
+    await expect(runK6Scenario('sync-progress', { target: TARGET, options: {}, profile, env: { PATH: '' } })).rejects.toMatchObject({ code: 'PROFILE_UNSUPPORTED', exitCode: 2 });
   });
 
   it('hands the service\'s tokens to k6 in its environment, never in its arguments', async () => {

@@ -1,5 +1,8 @@
 // k6/websockets stand-in on the ws package, with k6's rules: send() only when open, close() codes
-// 1000 or 3000–4999, and no close() while connecting (k6 would block the VU there).
+// 1000 or 3000–4999, no close() while connecting (k6 would block the VU there), the constructor's
+// protocols argument ignored, and a Sec-WebSocket-Protocol header sent as given (k6's gorilla
+// dialer accepts whatever subprotocol the server picks; ws checks the pick against its protocols
+// argument, so the header becomes that argument).
 import { WebSocket as NodeWebSocket } from 'ws';
 import { guarded, record, sockets } from './state.mjs';
 
@@ -23,7 +26,15 @@ export class WebSocket {
     let openedMs;
     sockets.open += 1;
     record('ws_sessions', 'counter', 1);
-    const socket = new NodeWebSocket(url, { headers: (params && params.headers) || {} });
+    const headers = { ...((params && params.headers) || {}) };
+    let subprotocols;
+    for (const name of Object.keys(headers)) {
+      if (name.toLowerCase() === 'sec-websocket-protocol') {
+        subprotocols = String(headers[name]).split(',').map((protocol) => protocol.trim());
+        delete headers[name];
+      }
+    }
+    const socket = subprotocols === undefined ? new NodeWebSocket(url, { headers }) : new NodeWebSocket(url, subprotocols, { headers });
     this.socket = socket;
     socket.on('open', () => {
       openedMs = Date.now();
