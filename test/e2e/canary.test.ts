@@ -193,6 +193,39 @@ describe('migrate phase migrate --canary', { timeout: 180_000 }, () => {
     expect(status.stdout).toContain('canary 5 % → 25 % → 50 % → 100 %: rolled-back');
   });
 
+  it('pauses on an inconclusive step (no traffic reaches the cohort), holds it again on rerun, and a rollback ends it', async () => {
+    app = await preparedApp();
+    const { root, baseUrl } = app;
+    const paused = await runCli(['migrate', 'phase', 'migrate', '--yes', '--canary', '5,100', '--step', '3s'], { cwd: root, env: ENV, timeoutMs: 90_000 });
+    expect(paused.exitCode, paused.stderr).toBe(98);
+    expect(paused.stderr).toContain('The canary paused at the 5 % step');
+    expect(await envValue(root, FLAG)).toBe('5%');
+    const live = (await (await fetch(`${baseUrl}/api/config?stickiness=user-1`)).json()) as { flag: { percentage: number } };
+    expect(live.flag.percentage).toBe(5);
+    let state = await readCanaryState(root);
+    expect(state.canary?.status).toBe('paused');
+    const status = await runCli(['migrate', 'status'], { cwd: root, env: ENV });
+    expect(status.stdout).toContain('canary 5 % → 100 %: paused at the 5 % step');
+
+    // Asking for another plan while this one is paused is refused; a plain rerun holds the step again.
+    const other = await runCli(['migrate', 'phase', 'migrate', '--yes', '--canary', '10,100', '--step', '3s'], { cwd: root, env: ENV });
+    expect(other.exitCode).toBe(2);
+    expect(other.stderr).toContain('A canary is in progress');
+    const again = await runCli(['migrate', 'phase', 'migrate', '--yes'], { cwd: root, env: ENV, timeoutMs: 90_000 });
+    expect(again.exitCode, again.stderr).toBe(98);
+    state = await readCanaryState(root);
+    expect(state.canary?.history.map((step) => [step.percentage, step.outcome])).toEqual([
+      [5, 'paused'],
+      [5, 'paused'],
+    ]);
+
+    const rollback = await runCli(['rollback', '--reason', 'the canary never saw traffic'], { cwd: root, env: ENV, timeoutMs: 90_000 });
+    expect(rollback.exitCode, rollback.stderr).toBe(0);
+    state = await readCanaryState(root);
+    expect(state.canary?.status).toBe('rolled-back');
+    expect(await envValue(root, FLAG)).toBe('false');
+  });
+
   it('resumes a step whose run was killed, and promotes to 100 %', async () => {
     app = await preparedApp();
     const { baseUrl, root } = app;
