@@ -45,8 +45,10 @@ export interface SyncManagerOptions {
   fetch?: typeof fetch;
   /** How often `auto` re-reads `/api/config`, in ms. Default 15,000. */
   configPollMs?: number;
-  /** Bearer token for the HTTP endpoints. Default: the WSClient's own token (provider). */
+  /** Bearer token for the HTTP endpoints (`/api/config` too: its identity is bucketed first). Default: the WSClient's own token (provider). */
   token?: TokenProvider;
+  /** Who this manager is for the flag's percentage rollout, sent to `/api/config`. Default: the WSClient's `stickinessId`. */
+  stickinessId?: string;
   /** Clock and timers (tests inject a fake one). */
   clock?: Clock;
   /** Random source in [0, 1) for the SSE retry jitter. Default `Math.random`. */
@@ -160,6 +162,8 @@ export class SyncManager {
       clock: this.#clock,
       intervalMs: options.configPollMs ?? 15_000,
       timeoutMs: CONFIG_TIMEOUT_MS,
+      stickinessId: options.stickinessId ?? ws.stickinessId,
+      token: this.#token,
       onConfig: (config) => this.#applyConfig(config),
       onError: () => undefined,
     });

@@ -1,9 +1,13 @@
 /**
- * Which transport the server's feature flag selects: `GET <httpUrl>/api/config` →
- * `{ transport: "ws" | "sse", … }`, read once at start and then every poll interval, so that a
- * rollback (flag off) moves clients to the legacy SSE path without a redeploy, and back.
+ * Which transport the server's feature flag selects for this client: `GET
+ * <httpUrl>/api/config?stickiness=<id>` (with the bearer token, whose identity the server prefers)
+ * → `{ transport: "ws" | "sse", … }`, read once at start and then every poll interval, so that a
+ * rollback (flag off) moves clients to the legacy SSE path without a redeploy, and back, and a
+ * percentage rollout keeps each client in its own cohort.
  */
 import type { Clock, TimerHandle } from './clock.js';
+import { defaultStickinessId } from './stickiness.js';
+import type { TokenProvider } from './ws-client.js';
 
 /** A transport for sync events. */
 export type SyncTransport = 'ws' | 'sse';
@@ -15,11 +19,16 @@ export interface TransportConfig {
 }
 
 /** Reads `/api/config`; rejects on a network error, a timeout, a non-2xx answer or an unexpected body. */
-async function fetchTransportConfig(fetchImpl: typeof fetch, httpUrl: string, clock: Clock, timeoutMs: number): Promise<TransportConfig> {
+async function fetchTransportConfig(options: TransportConfigPollerOptions): Promise<TransportConfig> {
+  const { fetch: fetchImpl, httpUrl, clock, timeoutMs, token } = options;
   const abort = new AbortController();
   const timer = clock.setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const response = await fetchImpl(`${httpUrl}/api/config`, { headers: { Accept: 'application/json' }, signal: abort.signal });
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const bearer = typeof token === 'function' ? await token() : token;
+    if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
+    const stickiness = options.stickinessId ?? defaultStickinessId();
+    const response = await fetchImpl(`${httpUrl}/api/config?stickiness=${encodeURIComponent(stickiness)}`, { headers, signal: abort.signal });
     if (!response.ok) throw new Error(`GET ${httpUrl}/api/config answered HTTP ${response.status}`);
     const body = (await response.json()) as { transport?: unknown; wsEndpoint?: unknown };
     if (body.transport !== 'ws' && body.transport !== 'sse') throw new Error(`GET ${httpUrl}/api/config: "transport" must be "ws" or "sse"`);
@@ -36,6 +45,10 @@ export interface TransportConfigPollerOptions {
   intervalMs: number;
   /** Timeout of one read, in ms. */
   timeoutMs: number;
+  /** Sent as `?stickiness=`: the server answers for this id's cohort. Absent: the session's ({@link defaultStickinessId}). */
+  stickinessId: string | undefined;
+  /** Sent as the bearer token, when there is one: an identity behind it is bucketed instead of the stickiness id. */
+  token: TokenProvider | undefined;
   onConfig(config: TransportConfig): void;
   onError(error: Error): void;
 }
@@ -52,9 +65,8 @@ export class TransportConfigPoller {
 
   /** Reads the config now; resolves with it, or `undefined` when it could not be read. */
   async pollNow(): Promise<TransportConfig | undefined> {
-    const { fetch: fetchImpl, httpUrl, clock, timeoutMs } = this.#options;
     try {
-      const config = await fetchTransportConfig(fetchImpl, httpUrl, clock, timeoutMs);
+      const config = await fetchTransportConfig(this.#options);
       this.#options.onConfig(config);
       return config;
     } catch (error) {

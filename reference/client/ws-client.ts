@@ -79,6 +79,13 @@ export interface WSOptions {
   ticket?: TicketProvider;
   /** `fetch` for ticket requests. Default: the global one. */
   fetch?: typeof fetch;
+  /**
+   * Who this client is for the flag's percentage rollout: `SyncManager` and the drop-in adapters send
+   * it to `/api/config`, so the same user keeps the same transport. Default: the browser session's id
+   * (`sessionStorage`), else one drawn per page load. A token with an identity is bucketed by that
+   * identity instead (the server decides).
+   */
+  stickinessId?: string;
   /** Connect in the constructor, as the seed's client does. Default `true`. */
   autoConnect?: boolean;
   /** WebSocket implementation. Default: `ws` with the Node entry, the global `WebSocket` in browsers. */
@@ -167,6 +174,7 @@ interface ResolvedOptions {
   ticketUrl: string | undefined;
   ticket: TicketProvider | undefined;
   fetch: typeof fetch;
+  stickinessId: string | undefined;
   WebSocket: WebSocketConstructorLike | undefined;
   clock: Clock;
   random: () => number;
@@ -225,6 +233,7 @@ export class WSClient {
       ticketUrl: options.ticketUrl,
       ticket: options.ticket,
       fetch: fetchFrom(options.fetch),
+      stickinessId: options.stickinessId,
       WebSocket: options.WebSocket,
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
@@ -260,6 +269,11 @@ export class WSClient {
   /** The token (or provider) the client connects with; `SyncManager` uses it for the legacy HTTP endpoints. */
   get token(): TokenProvider | undefined {
     return this.#options.token;
+  }
+
+  /** The `stickinessId` option: the id `/api/config` buckets this client by (absent: the session's, see {@link WSOptions.stickinessId}). */
+  get stickinessId(): string | undefined {
+    return this.#options.stickinessId;
   }
 
   /** Where the connection stands. */

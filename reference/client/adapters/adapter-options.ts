@@ -26,12 +26,14 @@ export interface WsAdapterOptions {
   /**
    * Settings of the client's transport selector, used by the first adapter on a client only (all
    * adapters of a client share one selector): `httpUrl` (base of `/api/config`; default from the
-   * client's URL), `configPollMs` (default 15,000), `fallbackAfterFailures` (default 3), `clock`.
+   * client's URL), `configPollMs` (default 15,000), `fallbackAfterFailures` (default 3),
+   * `stickinessId` (sent to `/api/config`; default the client's), `clock`.
    */
   selector?: {
     httpUrl?: string;
     configPollMs?: number;
     fallbackAfterFailures?: number;
+    stickinessId?: string;
     clock?: Clock;
   };
   /** How long a streamed request (`sse:fetch`) may wait for the upstream's answer, in ms. Default 30,000. */

@@ -1,6 +1,7 @@
 /**
  * Which transport the drop-in adapters of one `WSClient` use now: WebSocket while the server's flag
- * (`GET <httpUrl>/api/config`, as `SyncManager` reads it) says `ws` and the socket works; real SSE
+ * (`GET <httpUrl>/api/config` for the client's stickiness id and token, as `SyncManager` reads it)
+ * says `ws` and the socket works; real SSE
  * when the flag says `sse`, or after the socket failed `fallbackAfterFailures` connections in a row
  * (or gave up). It returns to WebSocket when the socket opens again. One selector per client, shared
  * by all its adapters, polling only while an adapter holds it.
@@ -32,6 +33,8 @@ export interface TransportSelectorOptions {
   configPollMs?: number;
   /** Closes without an open in between before the socket counts as failing. Default 3. */
   fallbackAfterFailures?: number;
+  /** Who the client is for the flag's percentage rollout, sent to `/api/config`. Default: the client's `stickinessId`. */
+  stickinessId?: string;
   clock?: Clock;
 }
 
@@ -61,6 +64,8 @@ export class TransportSelector {
       clock: this.#clock,
       intervalMs: options.configPollMs ?? 15_000,
       timeoutMs: CONFIG_TIMEOUT_MS,
+      stickinessId: options.stickinessId ?? client.stickinessId,
+      token: client.token,
       onConfig: (config) => {
         this.#flag = config.transport;
         // The flag wants WebSocket and the socket gave up: try it again once per poll.

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { inRollout } from '../../../lib/flag-rollout.js';
 import { SyncManager, WSClient, type SyncManagerOptions, type WSOptions } from '../../../reference/client/node.js';
 import type { SyncCompleteEvent, SyncErrorEvent, SyncProgressEvent } from '../../../reference/protocol/index.js';
 import type { ReferenceServer, ServerOptions } from '../../../reference/server/index.js';
@@ -244,4 +245,41 @@ describe('SyncManager against the reference server', () => {
     expect(seen.processed()).toEqual([10, 20, 30, 40, 50]);
     expect(await syncStartsReceivedOverWs(server)).toBe(wsStarts);
   });
+
+  it('follows its own cohort at a percentage: its stickiness id (or its token\'s identity) decides, the same on every read', async () => {
+    const ids = Array.from({ length: 100 }, (_, i) => `session-${i}`);
+    const inside = ids.find((id) => inRollout(id, 'USE_NEW_WS_SYNC', 30)) as string;
+    const outside = ids.find((id) => !inRollout(id, 'USE_NEW_WS_SYNC', 30)) as string;
+    const serverOptions: ServerOptions = { flag: { percentage: 30 } };
+    const a = await start(serverOptions, { stickinessId: inside }, { transport: 'auto', configPollMs: 50 });
+    const doneA = completion(a.manager, 21);
+    await a.manager.startSync(21);
+    expect(await doneA).toMatchObject({ chatId: 21, processed: 50 });
+    expect(a.manager.transport).toBe('ws');
+    const b = await start(serverOptions, { stickinessId: outside }, { transport: 'auto', configPollMs: 50 });
+    const doneB = completion(b.manager, 22);
+    await b.manager.startSync(22);
+    expect(await doneB).toMatchObject({ chatId: 22, processed: 50 });
+    expect(b.manager.transport).toBe('sse');
+    expect(await syncStartsReceivedOverWs(b.server)).toBe(0);
+    // Raised to everyone: the SSE manager moves to WebSocket at its next read; the WebSocket one stays.
+    const moved = new Promise((resolve) => b.manager.on('transport', resolve));
+    b.server.setFlagPercentage(100);
+    expect(await moved).toMatchObject({ transport: 'ws', previous: 'sse', reason: 'config' });
+  });
+
+  it('is bucketed by its token\'s identity when the server knows it, whatever its stickiness id', async () => {
+    const aliceIn = inRollout('alice', 'USE_NEW_WS_SYNC', 50);
+    const other = Array.from({ length: 100 }, (_, i) => `session-${i}`).find((id) => inRollout(id, 'USE_NEW_WS_SYNC', 50) !== aliceIn) as string;
+    const { manager } = await start(
+      { flag: { percentage: 50 }, identities: { 'alice-token-0123456789': { id: 'alice', chats: '*' } } },
+      { stickinessId: other, token: 'alice-token-0123456789' },
+      { transport: 'auto' },
+    );
+    const done = completion(manager, 31);
+    await manager.startSync(31);
+    await done;
+    expect(manager.transport).toBe(aliceIn ? 'ws' : 'sse');
+  });
 });
+

@@ -57,7 +57,7 @@ export async function startGatewayDouble(): Promise<GatewayDouble> {
   let fetchCount = 0;
 
   const http: Server = createServer((req, res) => {
-    if (req.url === '/api/config' && flag) {
+    if (new URL(req.url ?? '/', 'http://double').pathname === '/api/config' && flag) {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ transport: flag }));
       return;
