@@ -1,9 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { freePort } from '../helpers/free-port.js';
+import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { pingTraffic, startOwnMetricsApp, type OwnMetricsApp } from './fixtures/own-metrics-app.js';
 
@@ -101,14 +100,12 @@ describe('wsmig watch on a service with its own metrics', { timeout: 90_000 }, (
   });
 });
 
-/** The Debian package's binary (`apt-get install prometheus`; .ci/run installs it). */
-const prometheusFound = (await execa('prometheus', ['--version'], { reject: false })).exitCode === 0;
-if (!prometheusFound) console.warn('watch-own-metrics: the PromQL case is skipped, no `prometheus` binary on PATH (apt-get install -y prometheus)');
+const prometheusFound = await prometheusAvailable('watch-own-metrics (PromQL case)');
 
 describe.skipIf(!prometheusFound)('wsmig watch with PromQL over a real Prometheus scraping a service with its own metrics', { timeout: 120_000 }, () => {
   let app: OwnMetricsApp;
   let traffic: { stop: () => void };
-  let prometheus: ResultPromise | undefined;
+  let prometheus: RunningPrometheus | undefined;
   let dir: string;
   let prometheusUrl: string;
   let thresholds: string;
@@ -118,31 +115,19 @@ describe.skipIf(!prometheusFound)('wsmig watch with PromQL over a real Prometheu
     app = await startOwnMetricsApp();
     traffic = pingTraffic(app.wsUrl);
     dir = await makeTempDir('wsmig-promql-');
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    await writeFile(path.join(dir, 'prometheus.yml'), ['global:', '  scrape_interval: 1s', 'scrape_configs:', '  - job_name: chat', '    static_configs:', `      - targets: ['${new URL(app.baseUrl).host}']`, ''].join('\n'));
-    prometheus = execa('prometheus', [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { reject: false, cleanup: true });
     thresholds = path.join(dir, 'thresholds.json');
     map = path.join(dir, 'map.json');
     // One value per interval (the query's): a p(99) threshold on it needs minSamples 1.
     await writeFile(thresholds, JSON.stringify({ ws_rpc_duration: [{ threshold: 'p(99)<250', minSamples: 1 }] }));
     await writeFile(map, JSON.stringify({ ws_rpc_duration: { promql: '1000 * histogram_quantile(0.99, sum by (le) (rate(chat_ws_reply_seconds_bucket{job="chat",route="rpc"}[5s])))' } }));
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const answer = (await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="chat"}[1m])')}`).then(
-        (response) => response.json(),
-        () => undefined,
-      )) as { status?: string; data?: { result: { value: [number, string] }[] } } | undefined;
-      if (answer?.status === 'success' && Number(answer.data?.result[0]?.value[1] ?? 0) >= 6) break;
-      if (Date.now() > deadline) throw new Error('Prometheus did not scrape the app within 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    // Enough scrapes for a 5 s rate.
+    prometheus = await startPrometheus(dir, new URL(app.baseUrl).host, 'chat', 6);
+    prometheusUrl = prometheus.url;
   }, 90_000);
 
   afterAll(async () => {
     traffic?.stop();
-    prometheus?.kill('SIGTERM');
-    await prometheus;
+    await prometheus?.stop();
     await app?.close();
     if (dir) await removeDir(dir);
   });

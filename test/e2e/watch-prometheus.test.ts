@@ -1,13 +1,11 @@
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type ReferenceServer } from '../../reference/server/index.js';
 import { runCli, spawnCli } from '../helpers/cli.js';
 import { makeTempDir, removeDir } from '../helpers/temp-dir.js';
 import { echoTraffic } from '../migration/helpers/flow.js';
-import { freePort } from '../migration/helpers/service.js';
+import { prometheusAvailable, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 
 /**
  * The same metrics as the default watch thresholds, with bounds a busy CI machine stays within: the
@@ -18,23 +16,11 @@ const HEALTHY_ON_A_BUSY_MACHINE = path.join(path.dirname(fileURLToPath(import.me
 /** The default watch's latency threshold alone: a busy machine's event-loop lag or CPU cannot breach it before the injected latency does. */
 const RPC_LATENCY_ONLY = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'rpc-latency.thresholds.json');
 
-/** The Debian package's binary (`apt-get install prometheus`; .ci/run installs it best effort). */
-async function prometheusBinary(): Promise<string | undefined> {
-  const found = await execa('prometheus', ['--version'], { reject: false });
-  return found.exitCode === 0 ? 'prometheus' : undefined;
-}
-
-const binary = await prometheusBinary();
-if (!binary) console.warn('watch-prometheus: skipped, no `prometheus` binary on PATH (install the Debian package: apt-get install -y prometheus)');
-
-interface QueryAnswer {
-  status: string;
-  data?: { result: { value: [number, string] }[] };
-}
+const binary = await prometheusAvailable('watch-prometheus');
 
 describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scraping the reference server', () => {
   let server: ReferenceServer;
-  let prometheus: ResultPromise | undefined;
+  let prometheus: RunningPrometheus | undefined;
   let dir: string;
   let prometheusUrl: string;
   let traffic: { stop: () => void };
@@ -43,27 +29,13 @@ describe.skipIf(!binary)('wsmig watch --prometheus against a real Prometheus scr
     server = await createServer({ port: 0 });
     traffic = echoTraffic(server.wsUrl);
     dir = await makeTempDir('wsmig-prometheus-');
-    const port = await freePort();
-    prometheusUrl = `http://127.0.0.1:${port}`;
-    await writeFile(
-      path.join(dir, 'prometheus.yml'),
-      ['global:', '  scrape_interval: 1s', '  evaluation_interval: 1s', 'scrape_configs:', '  - job_name: wsmig', '    static_configs:', `      - targets: ['127.0.0.1:${server.port}']`, ''].join('\n'),
-    );
-    prometheus = execa(binary as string, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { reject: false, cleanup: true });
-    // Ready once it has scraped the server a few times.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const answer = await fetch(`${prometheusUrl}/api/v1/query?query=${encodeURIComponent('count_over_time(up{job="wsmig"}[1m])')}`).then((r) => r.json() as Promise<QueryAnswer>, () => undefined);
-      if (answer?.status === 'success' && Number(answer.data?.result[0]?.value[1] ?? 0) >= 3) break;
-      if (Date.now() > deadline) throw new Error('Prometheus did not scrape the reference server within 60 s');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
+    prometheus = await startPrometheus(dir, `127.0.0.1:${server.port}`, 'wsmig');
+    prometheusUrl = prometheus.url;
   }, 90_000);
 
   afterAll(async () => {
     traffic?.stop();
-    prometheus?.kill('SIGTERM');
-    await prometheus;
+    await prometheus?.stop();
     await server?.close();
     if (dir) await removeDir(dir);
   });
