@@ -13,7 +13,8 @@ export interface ChartSpec {
   series: Array<{ label: string; values: Array<number | null> }>;
 }
 
-const LATENCY_METRICS = ['ws_rpc_duration', 'ws_event_latency', 'ws_sync_duration', 'ws_reconnect_duration', 'ws_connecting', 'sse_sync_duration', 'http_req_duration'];
+/** Latency charts come first in this order; every other timed metric (the SSE scenarios', inter-arrival, …) follows by name. */
+const LATENCY_ORDER = ['ws_rpc_duration', 'ws_event_latency', 'ws_sync_duration', 'ws_reconnect_duration', 'ws_connecting', 'sse_sync_duration', 'http_req_duration'];
 const PERCENTILE_LINES: Array<[label: string, key: string]> = [
   ['p50', 'med'],
   ['p95', 'p(95)'],
@@ -38,10 +39,10 @@ export function chartsFor(result: Result): ChartSpec[] {
     const present = lines.filter((line): line is Line => line !== undefined);
     if (present.length > 0) charts.push(align(`chart-${charts.length}`, title, unit, present));
   };
-  for (const name of LATENCY_METRICS) {
-    const metric = aggregate(name);
-    if (metric !== undefined) add(`${name} percentiles per ${result.intervalMs / 1000}s`, 'ms', PERCENTILE_LINES.map(([label, key]) => ({ label, metric, read: value(key) })));
-  }
+  const timed = result.metrics
+    .filter((metric) => metric.type === 'trend' && metric.unit === 'ms' && Object.keys(metric.tags).length === 0 && (metric.series?.length ?? 0) > 0)
+    .sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
+  for (const metric of timed) add(`${metric.name} percentiles per ${result.intervalMs / 1000}s`, 'ms', PERCENTILE_LINES.map(([label, key]) => ({ label, metric, read: value(key) })));
   const line = (name: string, label: string, key: string, scale = 1): Line | undefined => {
     const metric = aggregate(name);
     return metric === undefined ? undefined : { label, metric, read: value(key, scale) };
@@ -57,6 +58,11 @@ export function chartsFor(result: Result): ChartSpec[] {
   add('Server CPU', '% of one core', [line('server_cpu_percent', 'CPU', 'value')]);
   add('Server event-loop lag', 'ms', [line('server_event_loop_lag_seconds', 'lag', 'value', 1000)]);
   return charts;
+}
+
+function rank(name: string): number {
+  const index = LATENCY_ORDER.indexOf(name);
+  return index === -1 ? LATENCY_ORDER.length : index;
 }
 
 function align(id: string, title: string, unit: string, lines: Line[]): ChartSpec {
