@@ -5,9 +5,9 @@
  * the service every `pollIntervalMs` and buckets each targeting key here, as the service does
  * (lib/flag-rollout.ts); a fixed `percentage` needs no service at all.
  */
-import type { EvaluationContext, JsonValue, ProviderMetadata, ResolutionDetails } from '@openfeature/core';
+import type { EvaluationContext, JsonValue, ResolutionDetails } from '@openfeature/core';
 import { isFlagPercentage } from '../../lib/flag-rollout.js';
-import { ProviderEvents } from './provider-events.js';
+import { WsmigProviderBase } from './provider-base.js';
 import { WSMIG_FLAG_KEY, failedResolution, fetchFlagAnswer, localAnswer, notTheFlag, resolutionOf, type FlagAnswer } from './flag-answer.js';
 
 /** Options of {@link WsmigServerProvider}: `url` (a service), or `percentage` (a fixed rollout). */
@@ -34,25 +34,19 @@ const DEFAULT_POLL_MS = 5_000;
 const DEFAULT_TIMEOUT_MS = 3_000;
 
 /** An OpenFeature server provider for the wsmig flag (see the module comment; docs/openfeature.md). */
-export class WsmigServerProvider {
-  readonly metadata: ProviderMetadata = { name: 'wsmig' };
+export class WsmigServerProvider extends WsmigProviderBase {
   readonly runsOn = 'server';
-  readonly events = new ProviderEvents();
   readonly #options: WsmigServerProviderOptions;
-  readonly #flagKey: string;
-  readonly #fetch: typeof fetch;
   /** The rollout `local` evaluates with (fixed, or the service's last). */
   #rollout: { percentage: number; groupId: string } | undefined;
   #poll: ReturnType<typeof setInterval> | undefined;
 
   /** @throws TypeError without `url` or `percentage`, or with a percentage that is not a whole number from 0 to 100. */
   constructor(options: WsmigServerProviderOptions) {
+    super(options);
     if (options.url === undefined && options.percentage === undefined) throw new TypeError('WsmigServerProvider: give the service\'s url, or a fixed percentage');
     if (options.percentage !== undefined && !isFlagPercentage(options.percentage)) throw new TypeError(`WsmigServerProvider: percentage ${JSON.stringify(options.percentage)} is not a whole number from 0 to 100`);
     this.#options = options;
-    this.#flagKey = options.flagKey ?? WSMIG_FLAG_KEY;
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    this.#fetch = (input, init) => fetchImpl(input, init);
     if (options.url === undefined) this.#rollout = { percentage: options.percentage as number, groupId: options.groupId ?? WSMIG_FLAG_KEY };
   }
 
@@ -72,7 +66,7 @@ export class WsmigServerProvider {
   }
 
   async resolveBooleanEvaluation(flagKey: string, defaultValue: boolean, context: EvaluationContext): Promise<ResolutionDetails<boolean>> {
-    if (flagKey !== this.#flagKey) return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    if (flagKey !== this.flagKey) return notTheFlag(flagKey, this.flagKey, defaultValue);
     let answer: FlagAnswer;
     try {
       answer = await this.#answerFor(context.targetingKey);
@@ -83,29 +77,29 @@ export class WsmigServerProvider {
   }
 
   async resolveStringEvaluation(flagKey: string, defaultValue: string): Promise<ResolutionDetails<string>> {
-    return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    return notTheFlag(flagKey, this.flagKey, defaultValue);
   }
 
   async resolveNumberEvaluation(flagKey: string, defaultValue: number): Promise<ResolutionDetails<number>> {
-    return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    return notTheFlag(flagKey, this.flagKey, defaultValue);
   }
 
   async resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): Promise<ResolutionDetails<T>> {
-    return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    return notTheFlag(flagKey, this.flagKey, defaultValue);
   }
 
   #answerFor(id: string | undefined): Promise<FlagAnswer> {
     const { url } = this.#options;
     if (this.#rollout !== undefined) return Promise.resolve(localAnswer(this.#rollout.percentage, this.#rollout.groupId, id));
-    return fetchFlagAnswer(this.#fetch, url as string, id, { timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    return fetchFlagAnswer(this.fetch, url as string, id, { timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
   }
 
   async #readRollout(): Promise<void> {
-    const { percentage, groupId } = await fetchFlagAnswer(this.#fetch, this.#options.url as string, undefined, { timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+    const { percentage, groupId } = await fetchFlagAnswer(this.fetch, this.#options.url as string, undefined, { timeoutMs: this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS });
     const before = this.#rollout;
     this.#rollout = { percentage, groupId };
     if (before !== undefined && (before.percentage !== percentage || before.groupId !== groupId)) {
-      this.events.emit('PROVIDER_CONFIGURATION_CHANGED' as Parameters<ProviderEvents['emit']>[0], { flagsChanged: [this.#flagKey], metadata: { percentage } });
+      this.announceChange(percentage);
     }
   }
 }

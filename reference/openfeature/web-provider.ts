@@ -5,11 +5,11 @@
  * whenever the context changes, and re-read every `pollIntervalMs`: a rollout change re-renders
  * through `PROVIDER_CONFIGURATION_CHANGED`.
  */
-import type { EvaluationContext, JsonValue, ProviderMetadata, ResolutionDetails } from '@openfeature/core';
+import type { EvaluationContext, JsonValue, ResolutionDetails } from '@openfeature/core';
 import { defaultStickinessId } from '../client/stickiness.js';
 import type { TokenProvider } from '../client/ws-client.js';
-import { ProviderEvents } from './provider-events.js';
-import { WSMIG_FLAG_KEY, failedResolution, fetchFlagAnswer, notTheFlag, resolutionOf, type FlagAnswer } from './flag-answer.js';
+import { WsmigProviderBase } from './provider-base.js';
+import { failedResolution, fetchFlagAnswer, notTheFlag, resolutionOf, type FlagAnswer } from './flag-answer.js';
 
 /** Options of {@link WsmigWebProvider}. */
 export interface WsmigWebProviderOptions {
@@ -28,22 +28,16 @@ export interface WsmigWebProviderOptions {
 }
 
 /** An OpenFeature web provider for the wsmig flag (see the module comment; docs/openfeature.md). */
-export class WsmigWebProvider {
-  readonly metadata: ProviderMetadata = { name: 'wsmig' };
+export class WsmigWebProvider extends WsmigProviderBase {
   readonly runsOn = 'client';
-  readonly events = new ProviderEvents();
   readonly #options: WsmigWebProviderOptions;
-  readonly #flagKey: string;
-  readonly #fetch: typeof fetch;
   #context: EvaluationContext = {};
   #answer: FlagAnswer | undefined;
   #poll: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: WsmigWebProviderOptions = {}) {
+    super(options);
     this.#options = options;
-    this.#flagKey = options.flagKey ?? WSMIG_FLAG_KEY;
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    this.#fetch = (input, init) => fetchImpl(input, init);
   }
 
   /** Reads the answer for the context (rejects when the service does not answer), then polls it. */
@@ -69,28 +63,28 @@ export class WsmigWebProvider {
   }
 
   resolveBooleanEvaluation(flagKey: string, defaultValue: boolean): ResolutionDetails<boolean> {
-    if (flagKey !== this.#flagKey) return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    if (flagKey !== this.flagKey) return notTheFlag(flagKey, this.flagKey, defaultValue);
     if (this.#answer === undefined) return failedResolution(defaultValue, 'PROVIDER_NOT_READY', 'the wsmig provider has not read /api/config yet');
     return resolutionOf(this.#answer, defaultValue);
   }
 
   resolveStringEvaluation(flagKey: string, defaultValue: string): ResolutionDetails<string> {
-    return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    return notTheFlag(flagKey, this.flagKey, defaultValue);
   }
 
   resolveNumberEvaluation(flagKey: string, defaultValue: number): ResolutionDetails<number> {
-    return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    return notTheFlag(flagKey, this.flagKey, defaultValue);
   }
 
   resolveObjectEvaluation<T extends JsonValue>(flagKey: string, defaultValue: T): ResolutionDetails<T> {
-    return notTheFlag(flagKey, this.#flagKey, defaultValue);
+    return notTheFlag(flagKey, this.flagKey, defaultValue);
   }
 
   async #read(): Promise<FlagAnswer> {
     const { token } = this.#options;
     const url = this.#options.url ?? (globalThis as { location?: { origin?: string } }).location?.origin;
     if (url === undefined) throw new Error('WsmigWebProvider: give the wsmig service\'s url (there is no page origin here)');
-    return fetchFlagAnswer(this.#fetch, url, this.#context.targetingKey ?? defaultStickinessId(), {
+    return fetchFlagAnswer(this.fetch, url, this.#context.targetingKey ?? defaultStickinessId(), {
       token: typeof token === 'function' ? await token() : token,
       timeoutMs: this.#options.timeoutMs ?? 5_000,
     });
@@ -107,7 +101,7 @@ export class WsmigWebProvider {
     const before = this.#answer;
     this.#answer = next;
     if (before !== undefined && (before.value !== next.value || before.percentage !== next.percentage)) {
-      this.events.emit('PROVIDER_CONFIGURATION_CHANGED' as Parameters<ProviderEvents['emit']>[0], { flagsChanged: [this.#flagKey], metadata: { percentage: next.percentage } });
+      this.announceChange(next.percentage);
     }
   }
 }
