@@ -166,7 +166,8 @@ export async function runLoad(request: LoadRunRequest): Promise<LoadRunOutcome> 
   );
   const thresholds = await readThresholdsFile(request.thresholdsFile ?? defaultThresholdsFile());
   if (request.engine === 'k6') await findK6Binary();
-  const target = await resolveTarget(request);
+  const needsWebSocket = steps.some((step) => step.scenarios.some((scenario) => scenario.definition.transport !== 'http'));
+  const target = await resolveTarget(request, needsWebSocket);
   try {
     if (request.engine === 'k6') return await runWithK6(steps, target, thresholds, request);
     return await runInProcess(steps, target, thresholds, request);
@@ -175,9 +176,9 @@ export async function runLoad(request: LoadRunRequest): Promise<LoadRunOutcome> 
   }
 }
 
-async function resolveTarget(request: LoadRunRequest): Promise<LoadTarget> {
+async function resolveTarget(request: LoadRunRequest, needsWebSocket: boolean): Promise<LoadTarget> {
   const credentials = request.credentials ?? ServiceCredentials.none();
-  if (request.target !== undefined) return connectExternalTarget(request.target, { credentials });
+  if (request.target !== undefined) return connectExternalTarget(request.target, { credentials, needsWebSocket });
   request.onNotice?.('starting the embedded reference server (wsmig server) …');
   return startEmbeddedTarget({ credentials });
 }
@@ -204,7 +205,7 @@ async function runInProcess(steps: readonly PlannedStep[], target: LoadTarget, t
     tool: { name: 'wsmig', version: packageVersion() },
     engine: runEngineOf(steps),
     scenarios: runs,
-    target: { url: target.wsUrl, embedded: target.embedded },
+    target: { url: request.target ?? target.wsUrl, embedded: target.embedded },
     startedAt: new Date(startMs).toISOString(),
     endedAt: new Date(endMs).toISOString(),
     durationMs: endMs - startMs,

@@ -182,25 +182,35 @@ function serverEnv(credentials: ServiceCredentials): NodeJS.ProcessEnv {
 }
 
 /**
- * An external target, given as its WebSocket URL (`ws://host:port/ws`). Checks that a WebSocket
- * opens there (with the service's token) before anything is measured.
+ * An external target, given as its WebSocket URL (`ws://host:port/ws`) — or, when every scenario of
+ * the run talks only HTTP (`sse-stream`, `sse-baseline`), as the SSE service's `http://` base.
+ * Checks that a WebSocket opens there (with the service's token), or that the HTTP server answers,
+ * before anything is measured.
  * @throws UsageError (exit 2) for a malformed or unreachable URL, or a refused token, saying what to check.
  */
-export async function connectExternalTarget(url: string, options: { timeoutMs?: number; credentials?: ServiceCredentials } = {}): Promise<LoadTarget> {
+export async function connectExternalTarget(url: string, options: { timeoutMs?: number; credentials?: ServiceCredentials; needsWebSocket?: boolean } = {}): Promise<LoadTarget> {
   const credentials = options.credentials ?? ServiceCredentials.none();
+  const needsWebSocket = options.needsWebSocket ?? true;
+  const example = needsWebSocket ? 'ws://localhost:3000/ws' : 'http://localhost:3000 (or the WebSocket URL)';
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch (error) {
-    throw new UsageError('BAD_TARGET', `Invalid --target "${url}": give the WebSocket URL, e.g. ws://localhost:3000/ws.`, { cause: error });
+    throw new UsageError('BAD_TARGET', `Invalid --target "${url}": give the ${needsWebSocket ? 'WebSocket URL' : "service's URL"}, e.g. ${example}.`, { cause: error });
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    throw new UsageError('BAD_TARGET', `Invalid --target "${url}": it must start with ws:// or wss:// (the WebSocket endpoint, e.g. ws://localhost:3000/ws).`);
+  const http = parsed.protocol === 'http:' || parsed.protocol === 'https:';
+  if (http && needsWebSocket) {
+    throw new UsageError('BAD_TARGET', `Invalid --target "${url}": these scenarios need the WebSocket endpoint (ws:// or wss://, e.g. ws://${parsed.host}/ws); only sse-stream and sse-baseline run against an http:// target alone.`);
   }
-  await probeWebSocket(parsed.href, options.timeoutMs ?? 5_000, credentials);
-  const httpUrl = `${parsed.protocol === 'wss:' ? 'https:' : 'http:'}//${parsed.host}`;
+  if (!http && parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
+    throw new UsageError('BAD_TARGET', `Invalid --target "${url}": it must start with ws:// or wss:// (the WebSocket endpoint, e.g. ws://localhost:3000/ws)${needsWebSocket ? '' : ', or http:// or https:// for the SSE scenarios'}.`);
+  }
+  const secure = parsed.protocol === 'wss:' || parsed.protocol === 'https:';
+  const httpUrl = `${secure ? 'https:' : 'http:'}//${parsed.host}`;
+  if (http) await probeHttp(httpUrl, options.timeoutMs ?? 5_000);
+  else await probeWebSocket(parsed.href, options.timeoutMs ?? 5_000, credentials);
   return {
-    wsUrl: parsed.href,
+    wsUrl: http ? `${secure ? 'wss:' : 'ws:'}//${parsed.host}/ws` : parsed.href,
     httpUrl,
     embedded: false,
     credentials,
@@ -212,6 +222,16 @@ export async function connectExternalTarget(url: string, options: { timeoutMs?: 
     kick: () => kickAll(httpUrl, credentials),
     close: () => Promise.resolve(),
   };
+}
+
+/** Any HTTP answer proves the server is there (the SSE scenarios check their own endpoints, with their headers). */
+async function probeHttp(url: string, timeoutMs: number): Promise<void> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
+    await response.body?.cancel();
+  } catch (error) {
+    throw new UsageError('TARGET_UNREACHABLE', `Cannot reach ${url} (${messageOf(error)}): check that the SSE service runs and the URL is right.`, { cause: error });
+  }
 }
 
 async function probeWebSocket(url: string, timeoutMs: number, credentials: ServiceCredentials): Promise<void> {

@@ -9,6 +9,7 @@ import { commonKnobs } from './knobs.js';
  */
 export const sseBaselineScenario: ScenarioDefinition = {
   name: 'sse-baseline',
+  transport: 'http',
   description: 'Sync completion time over the legacy POST /commands/sync SSE stream (the "before" beside sync-progress).',
   engines: ['autocannon'],
   knobs: [

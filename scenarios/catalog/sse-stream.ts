@@ -12,6 +12,7 @@ import { numberOption } from './types.js';
  */
 export const sseStreamScenario: ScenarioDefinition = {
   name: 'sse-stream',
+  transport: 'http',
   description: "Any SSE endpoint (a profile's sse section): GET streams held open and resumed with Last-Event-ID, or POST streams timed to completion; event latency, loss, reconnects.",
   engines: ['native'],
   knobs: [

@@ -16,6 +16,8 @@ export interface ScenarioDefinition {
   workload(options: ScenarioOptions): Workload;
   /** A WebSocket scenario this one always runs beside (http-under-load measures HTTP while WebSocket load runs). */
   runsBeside?: string;
+  /** `http`: it talks only to HTTP (SSE) endpoints, so an `http://` target without a WebSocket endpoint serves. Absent: it needs the WebSocket endpoint. */
+  transport?: 'http';
 }
 
 /** Reads a resolved numeric option; the catalog resolves every knob, so a missing one is a programming error. */

@@ -80,7 +80,9 @@ describe('an external target', () => {
 
   it('refuses a malformed or non-WebSocket URL with a usage error', async () => {
     await expect(connectExternalTarget('not a url')).rejects.toMatchObject({ code: 'BAD_TARGET', exitCode: 2 });
-    await expect(connectExternalTarget('http://127.0.0.1:3000/ws')).rejects.toThrow(/must start with ws:\/\/ or wss:\/\//);
+    await expect(connectExternalTarget('ftp://127.0.0.1:3000/ws')).rejects.toThrow(/must start with ws:\/\/ or wss:\/\//);
+    // An http:// URL only for runs that need no WebSocket (the SSE scenarios); the message names the ws:// URL to give instead.
+    await expect(connectExternalTarget('http://127.0.0.1:3000/ws')).rejects.toThrow(/need the WebSocket endpoint \(ws:\/\/ or wss:\/\/, e\.g\. ws:\/\/127\.0\.0\.1:3000\/ws\)/);
   });
 
   it('opens with the service\'s token, kicks with the admin token, and refuses a missing or wrong token naming the variable', async () => {

@@ -13,7 +13,7 @@ import { startSseServer, type ThirdPartyServer } from './third-party-servers.js'
 
 const dir = tempDirPerTest('wsmig-sse-stream-');
 const SHORT = ['--duration', '3s', '--ramp-up', '300ms', '--connections', '4', '--set', 'reconnectDelay=100ms'];
-let sse: ThirdPartyServer & { wsUrl: string };
+let sse: ThirdPartyServer;
 
 beforeAll(async () => {
   sse = await startSseServer({ dropAfter: 40 });
@@ -30,7 +30,7 @@ async function profile(name: string, lines: string[]): Promise<string> {
 }
 
 async function sseRun(profileFile: string): Promise<{ exitCode: number; result: Result }> {
-  const run = await runCli(['load', 'run', 'sse-stream', ...SHORT, '--profile', profileFile, '--target', sse.wsUrl, '--out', dir(), '--json'], { timeoutMs: 60_000 });
+  const run = await runCli(['load', 'run', 'sse-stream', ...SHORT, '--profile', profileFile, '--target', sse.url, '--out', dir(), '--json'], { timeoutMs: 60_000 });
   expect(run.stdout.trim().startsWith('{'), `no Result on stdout (exit ${run.exitCode}): ${run.stderr}`).toBe(true);
   return { exitCode: run.exitCode, result: JSON.parse(run.stdout) as Result };
 }
@@ -83,7 +83,7 @@ describe('sse-stream against an express + better-sse service', () => {
 
   it('sse-baseline times the profile\'s POST stream to its end with autocannon, one sample per response', async () => {
     const file = await profile('jobs-baseline.yaml', ['name: jobs-sse', 'sse:', '  url: /api/jobs', '  method: POST', '  body: { job: "baseline-{{seq}}" }']);
-    const run = await runCli(['load', 'run', 'sse-baseline', '--duration', '2s', '--connections', '2', '--profile', file, '--target', sse.wsUrl, '--out', dir(), '--json'], { timeoutMs: 60_000 });
+    const run = await runCli(['load', 'run', 'sse-baseline', '--duration', '2s', '--connections', '2', '--profile', file, '--target', sse.url, '--out', dir(), '--json'], { timeoutMs: 60_000 });
     const result = JSON.parse(run.stdout) as Result;
     const find = (name: string): MetricResult | undefined => result.metrics.find((m) => m.name === name && m.tags['scenario'] === 'sse-baseline');
     const responses = (find('http_reqs')?.values as { count: number }).count;
@@ -94,14 +94,20 @@ describe('sse-stream against an express + better-sse service', () => {
 
   it('sse-baseline refuses a GET stream (it never ends) and points to sse-stream', async () => {
     const file = await profile('ticks-baseline.yaml', ['name: ticks-sse', 'sse:', '  url: /api/ticks']);
-    const run = await runCli(['load', 'run', 'sse-baseline', '--profile', file, '--target', sse.wsUrl]);
+    const run = await runCli(['load', 'run', 'sse-baseline', '--profile', file, '--target', sse.url]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/a GET stream does not end; run sse-stream on it instead/);
   });
 
   it('without a profile that has an sse section, exits 2 saying what to give', async () => {
-    const run = await runCli(['load', 'run', 'sse-stream', '--profile', 'json-rpc', '--target', sse.wsUrl]);
+    const run = await runCli(['load', 'run', 'sse-stream', '--profile', 'json-rpc', '--target', sse.url]);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/sse-stream streams the endpoint a profile's sse section names/);
+  });
+
+  it("takes the SSE service's http:// address as the target, but not for a WebSocket scenario (exit 2, naming the ws:// URL to give)", async () => {
+    const run = await runCli(['load', 'run', 'latency', '--target', sse.url]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`ws://${new URL(sse.url).host}/ws`);
   });
 });

@@ -89,12 +89,12 @@ export async function startGraphqlWsServer(): Promise<ThirdPartyServer> {
 }
 
 /**
- * An SSE service written with express and better-sse, with a WebSocket endpoint beside it (ws) as
- * a service mid-migration has: `GET /api/ticks` streams `tick` events `{ seq, ts }` (id = seq) and
+ * An SSE service written with express and better-sse, and nothing else (no WebSocket endpoint: the
+ * SSE scenarios take its http:// address as the target): `GET /api/ticks` streams `tick` events `{ seq, ts }` (id = seq) and
  * drops each stream after `dropAfter` events; a stream resumed with Last-Event-ID gets what it
  * missed from the history. `POST /api/jobs` streams ten `progress` events and ends.
  */
-export async function startSseServer(options: { dropAfter: number }): Promise<ThirdPartyServer & { wsUrl: string }> {
+export async function startSseServer(options: { dropAfter: number }): Promise<ThirdPartyServer> {
   const { default: express } = await import('express');
   const { createSession } = await import('better-sse');
   const { createServer } = await import('node:http');
@@ -124,7 +124,6 @@ export async function startSseServer(options: { dropAfter: number }): Promise<Th
     });
   });
   const server = createServer(app);
-  const wss = new WebSocketServer({ server, path: '/ws' });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   let seq = 0;
   const ticker = setInterval(() => {
@@ -141,10 +140,8 @@ export async function startSseServer(options: { dropAfter: number }): Promise<Th
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
     close: async () => {
       clearInterval(ticker);
-      wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
