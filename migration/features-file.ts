@@ -17,6 +17,12 @@ export type FlagForm =
   | { kind: 'env-opt-in' }
   /** `process.env.FLAG !== 'false'`: the env decides, on by default. */
   | { kind: 'env-opt-out' }
+  /**
+   * `process.env.FLAG === 'true' || /^\d+%$/.test(process.env.FLAG ?? '')`: the env decides, off by
+   * default, and a rollout percentage (`25%`) turns the new code path on — the wsmig client then
+   * picks WebSocket or SSE per user from the service's `/api/config`.
+   */
+  | { kind: 'env-rollout' }
   /** `true` / `false` hard-coded. */
   | { kind: 'literal'; value: boolean };
 
@@ -27,22 +33,28 @@ export interface FeaturesFileInfo {
   line: number;
 }
 
-/** The text prepare writes when the module does not exist (the seed's §3.1 step 2). */
+/** The text prepare writes when the module does not exist (the seed's §3.1 step 2, reading rollout percentages too). */
 export function featuresFileText(key: string, envName: string): string {
   return [
-    '// Feature flags. wsmig flips USE_NEW_WS_SYNC in the env file; this module reads it.',
+    `// Feature flags. wsmig sets ${envName} in the env file; this module reads it. "true" turns the`,
+    '// WebSocket code path on; a rollout percentage ("25%") turns it on too, and the wsmig client then',
+    '// picks WebSocket or SSE per user from the service (/api/config).',
     'export const features = {',
-    `  ${key}: process.env.${envName} === 'true',`,
+    `  ${key}: ${rolloutExpression(envName)},`,
     '}',
     '',
   ].join('\n');
+}
+
+function rolloutExpression(envName: string): string {
+  return `process.env.${envName} === 'true' || /^\\d+%$/.test(process.env.${envName} ?? '')`;
 }
 
 function unexpected(file: string, line: number | undefined, what: string, key: string, envName: string): WsmigError {
   const where = line === undefined ? file : `${file}:${line}`;
   return new WsmigError(
     'FEATURES_FILE_UNEXPECTED',
-    `${where}: ${what}. wsmig expects \`export const features = { ${key}: process.env.${envName} === 'true', … }\` (or a true/false literal for ${key}). Change the file to that shape, or point flag.featuresFile/flag.featuresKey in wsmig.config.json at the right module; nothing was changed.`,
+    `${where}: ${what}. wsmig expects \`export const features = { ${key}: process.env.${envName} === 'true', … }\` (optionally \`|| /^\\d+%$/.test(process.env.${envName} ?? '')\` for rollout percentages, or a true/false literal for ${key}). Change the file to that shape, or point flag.featuresFile/flag.featuresKey in wsmig.config.json at the right module; nothing was changed.`,
   );
 }
 
@@ -91,6 +103,7 @@ function propertyName(node: ObjectProperty | Property): string | undefined {
 function formOf(value: unknown, envName: string): FlagForm | undefined {
   const node = value as { type: string; value?: unknown; operator?: string; left?: unknown; right?: unknown };
   if ((node.type === 'BooleanLiteral' || node.type === 'Literal') && typeof node.value === 'boolean') return { kind: 'literal', value: node.value };
+  if (node.type === 'LogicalExpression' && node.operator === '||' && formOf(node.left, envName)?.kind === 'env-opt-in' && isPercentageTest(node.right, envName)) return { kind: 'env-rollout' };
   if (node.type !== 'BinaryExpression') return undefined;
   const sides = [node.left, node.right];
   const envSide = sides.find((side) => isEnvRead(side, envName));
@@ -100,6 +113,18 @@ function formOf(value: unknown, envName: string): FlagForm | undefined {
   if ((node.operator === '===' || node.operator === '==') && text === 'true') return { kind: 'env-opt-in' };
   if ((node.operator === '!==' || node.operator === '!=') && text === 'false') return { kind: 'env-opt-out' };
   return undefined;
+}
+
+/** `/…%…/.test(process.env.NAME ?? '')` (or of `process.env.NAME`): a rollout percentage read from the env. */
+function isPercentageTest(node: unknown, envName: string): boolean {
+  const call = node as { type: string; callee?: { type: string; object?: { type: string; regex?: { pattern: string }; pattern?: string }; property?: { name?: string } }; arguments?: unknown[] };
+  if (call.type !== 'CallExpression' || call.callee?.type !== 'MemberExpression' || call.callee.property?.name !== 'test') return false;
+  const regex = call.callee.object;
+  const pattern = regex?.type === 'RegExpLiteral' ? regex.pattern : regex?.type === 'Literal' ? regex.regex?.pattern : undefined;
+  if (pattern === undefined || !pattern.includes('%')) return false;
+  const argument = call.arguments?.[0] as { type: string; operator?: string; left?: unknown } | undefined;
+  if (argument === undefined || call.arguments?.length !== 1) return false;
+  return isEnvRead(argument, envName) || (argument.type === 'LogicalExpression' && argument.operator === '??' && isEnvRead(argument.left, envName));
 }
 
 function isStringLiteral(node: unknown): boolean {
@@ -132,30 +157,48 @@ export async function inspectFeaturesFile(file: string, key: string, envName: st
 }
 
 /**
- * The features-module text with the flag's default set to `value`, or undefined when nothing needs
- * to change: a literal becomes `value`; the opt-out form becomes the seed's opt-in form when
- * turning the flag off (so an unset env var means off); the opt-in form leaves the decision to the env.
+ * The features-module text for a rollout at `percentage` (0 to 100), or undefined when nothing
+ * needs to change. The module says whether the WebSocket code path is on; at a partial rollout it
+ * must be on, and the wsmig client picks the transport per user. So: a literal becomes
+ * `percentage > 0`; the seed's opt-in form (`=== 'true'`) learns to read a percentage when a partial
+ * rollout needs it; the opt-out form becomes the opt-in one when turning the flag off (so an unset
+ * env var means off); otherwise the env decides.
  */
-export function withFlagDefault(text: string, file: string, key: string, envName: string, value: boolean): string | undefined {
+export function withFlagDefault(text: string, file: string, key: string, envName: string, percentage: number): string | undefined {
   const { root, located } = locate(text, file, key, envName);
   const j = jscodeshift;
   const { form, property } = located;
+  const on = percentage > 0;
   if (form.kind === 'literal') {
-    if (form.value === value) return undefined;
-    property.value = j.booleanLiteral(value);
+    if (form.value === on) return undefined;
+    property.value = j.booleanLiteral(on);
     return root.toSource();
   }
-  if (form.kind === 'env-opt-out' && !value) {
-    property.value = j.binaryExpression('===', j.memberExpression(j.memberExpression(j.identifier('process'), j.identifier('env')), j.identifier(envName)), j.stringLiteral('true'));
+  if (form.kind === 'env-opt-out' && !on) {
+    property.value = optIn(envName);
+    return root.toSource({ quote: 'single' });
+  }
+  if (form.kind === 'env-opt-in' && percentage > 0 && percentage < 100) {
+    // Parsed from its text (the same as prepare writes): recast prints a parsed regular expression as written.
+    const parsed = jscodeshift.withParser('babylon')(`flag = ${rolloutExpression(envName)};`);
+    property.value = parsed.find(j.AssignmentExpression).paths()[0]?.value.right as typeof property.value;
     return root.toSource({ quote: 'single' });
   }
   return undefined;
 }
 
-/** Writes the flag's default into the features module when it hard-codes one; returns whether the file changed. */
-export async function setFeaturesFlagDefault(file: string, key: string, envName: string, value: boolean): Promise<boolean> {
+function envRead(envName: string): ReturnType<typeof jscodeshift.memberExpression> {
+  return jscodeshift.memberExpression(jscodeshift.memberExpression(jscodeshift.identifier('process'), jscodeshift.identifier('env')), jscodeshift.identifier(envName));
+}
+
+function optIn(envName: string): ReturnType<typeof jscodeshift.binaryExpression> {
+  return jscodeshift.binaryExpression('===', envRead(envName), jscodeshift.stringLiteral('true'));
+}
+
+/** Makes the features module fit a rollout at `percentage` (see {@link withFlagDefault}); returns whether the file changed. */
+export async function setFeaturesFlagDefault(file: string, key: string, envName: string, percentage: number): Promise<boolean> {
   const text = await fs.readFile(file, 'utf8');
-  const next = withFlagDefault(text, file, key, envName, value);
+  const next = withFlagDefault(text, file, key, envName, percentage);
   if (next === undefined) return false;
   await writeFileAtomic(file, next);
   return true;

@@ -1,9 +1,10 @@
 /**
  * Setting `USE_NEW_WS_SYNC` — on or off (`flipFlag`), or to a rollout percentage
  * (`setFlagPercentage`, the canary's steps): in every env file (comments and order kept, written
- * atomically), in the features module where it hard-codes a default (it stays boolean: it flips at
- * 100 % and back at 0 %, and a partial rollout leaves it as it is), and live on the running service
- * through `POST /admin/flag` when the service answers it.
+ * atomically), in the features module (it says whether the WebSocket code path is on: on at any
+ * percentage above 0, where the wsmig client picks the transport per user; see
+ * features-file.ts), and live on the running service through `POST /admin/flag` when the service
+ * answers it.
  */
 import { UsageError } from '../lib/errors.js';
 import { formatFlagValue, isFlagPercentage } from '../lib/flag-rollout.js';
@@ -119,8 +120,9 @@ export async function flipFlag(context: MigrationContext, value: boolean): Promi
 
 /**
  * Sets the flag's rollout percentage (a whole number from 0 to 100) as {@link flipFlag} sets it: the
- * env files say `NN%` (`true` at 100, `false` at 0), the features module flips only at 100 and 0 %
- * (it stays boolean; a partial rollout leaves it as it is), then the service takes it live.
+ * env files say `NN%` (`true` at 100, `false` at 0), the features module turns the WebSocket code
+ * path on above 0 % (a hard-coded default becomes true; the seed's `=== 'true'` learns to read a
+ * percentage), then the service takes it live.
  * @throws UsageError `BAD_FLAG_PERCENTAGE` for any other percentage.
  */
 export async function setFlagPercentage(context: MigrationContext, percentage: number): Promise<FlagFlipReport> {
@@ -138,12 +140,11 @@ async function setFlagEverywhere(context: MigrationContext, percentage: number):
   }
   const featuresFile = inRepo(context, config.flag.featuresFile);
   const features = await inspectFeaturesFile(featuresFile, config.flag.featuresKey, config.flag.name);
-  const everyoneOrNoOne = percentage === 100 || percentage === 0;
   const value = percentage === 100;
-  const featuresFileChanged = features && everyoneOrNoOne ? await setFeaturesFlagDefault(featuresFile, config.flag.featuresKey, config.flag.name, value) : false;
+  const featuresFileChanged = features ? await setFeaturesFlagDefault(featuresFile, config.flag.featuresKey, config.flag.name, percentage) : false;
   let live = await setLiveFlag(context, percentage);
   if (!live.applied) live = await awaitEnvFilePickup(context, percentage, live);
-  const featuresCommit = featuresFileChanged ? await commitFeaturesDefault(context, value) : undefined;
+  const featuresCommit = featuresFileChanged ? await commitFeaturesDefault(context, percentage) : undefined;
   return { value, percentage, envFiles, featuresFileChanged, live, ...(featuresCommit ? { featuresCommit } : {}) };
 }
 
@@ -153,18 +154,23 @@ async function setFlagEverywhere(context: MigrationContext, percentage: number):
  * files say. Env files are not committed (they are the deployment's, often ignored). A features
  * module that git does not track is left as it is.
  */
-async function commitFeaturesDefault(context: MigrationContext, value: boolean): Promise<string | undefined> {
+async function commitFeaturesDefault(context: MigrationContext, percentage: number): Promise<string | undefined> {
   const file = context.config.flag.featuresFile;
   const changed = (await context.git.status()).some((entry) => entry.path === file);
   const tracked = await context.git.run(['ls-files', '--error-unmatch', '--', file]).then((result) => result.exitCode === 0);
   if (!changed || !tracked) return undefined;
   await context.git.add([file]);
+  const { name, featuresKey } = context.config.flag;
+  const on = percentage > 0;
+  const partial = percentage > 0 && percentage < 100;
   return context.git.commitPaths({
-    subject: `wsmig: ${context.config.flag.name} ${value ? 'on' : 'off'} by default in ${file}`,
-    body: `${context.config.flag.featuresKey} defaults to ${value} (the app reads it at build time).`,
+    subject: partial ? `wsmig: ${file} turns the WebSocket path on for a ${name} rollout percentage` : `wsmig: ${name} ${on ? 'on' : 'off'} by default in ${file}`,
+    body: partial
+      ? `${featuresKey} is on at a rollout percentage such as ${percentage}%: the wsmig client then picks WebSocket or SSE per user from the service's /api/config (the app reads the module at build time).`
+      : `${featuresKey} defaults to ${on} (the app reads it at build time).`,
     phase: 'flag',
     paths: [file],
-    noVerify: !value,
+    noVerify: !on,
   });
 }
 

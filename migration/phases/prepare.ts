@@ -72,13 +72,14 @@ export function prepareSteps(options: PrepareOptions): Step[] {
       id: 'prepare.features-file',
       title: 'Add the feature flag module',
       paths: (context) => [context.config.flag.featuresFile],
-      describe: (context) => [`create ${context.config.flag.featuresFile}: export const features = { ${context.config.flag.featuresKey}: process.env.${context.config.flag.name} === 'true' }`],
+      describe: (context) => [`create ${context.config.flag.featuresFile}: export const features = { ${context.config.flag.featuresKey}: process.env.${context.config.flag.name} === 'true' || <a rollout percentage such as 25%> }`],
       async check(context) {
         const { featuresFile, featuresKey, name } = context.config.flag;
         // Throws, before anything changed, when the module exists in a shape wsmig cannot work with.
         const info = await inspectFeaturesFile(inRepo(context, featuresFile), featuresKey, name);
         if (!info) return { done: false, detail: `${featuresFile} does not exist yet` };
-        const form = info.form.kind === 'literal' ? `hard-coded ${info.form.value}` : info.form.kind === 'env-opt-in' ? `reads ${name} (off unless 'true')` : `reads ${name} (on unless 'false')`;
+        const forms = { 'env-opt-in': `reads ${name} (off unless 'true')`, 'env-rollout': `reads ${name} (on for 'true' or a rollout percentage)`, 'env-opt-out': `reads ${name} (on unless 'false')` };
+        const form = info.form.kind === 'literal' ? `hard-coded ${info.form.value}` : forms[info.form.kind];
         return { done: true, detail: `${featuresFile} exists and ${featuresKey} ${form} (line ${info.line})` };
       },
       async apply(context) {

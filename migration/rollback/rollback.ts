@@ -9,7 +9,7 @@ import { readResultFile } from '../../scenarios/result/schema.js';
 import { canaryUnfinished } from '../canary/plan.js';
 import { writeReportOf } from '../canary/step.js';
 import { endpoints, relativeToRepo, type MigrationContext } from '../context.js';
-import { describeFlip, filesSayFlag, flipFlag, liveFlagValue } from '../flag.js';
+import { describeFlip, filesSayFlag, flipFlag, liveFlagState, type LiveFlagState } from '../flag.js';
 import { acquireLock } from '../lock.js';
 import { fileNameTime } from '../paths.js';
 import { checkHealth } from '../service.js';
@@ -77,8 +77,8 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
       describe: (ctx) => [...ctx.config.envFiles.map((file) => `set ${ctx.config.flag.name}=false in ${file}`), `set the features default off where it is hard-coded`, `POST ${endpoints(ctx).flag} {"value":false}`],
       async check(ctx) {
         const files = await filesSayFlag(ctx, false);
-        const live = await liveFlagValue(ctx);
-        return files && live !== true ? { done: true, detail: `${ctx.config.flag.name}=false already${live === false ? ' (the service agrees)' : ''}` } : { done: false, detail: files ? 'the running service still says true' : `${ctx.config.flag.name} is not false everywhere` };
+        const live = await liveFlagState(ctx);
+        return files && !liveOn(live) ? { done: true, detail: `${ctx.config.flag.name}=false already${live !== undefined ? ' (the service agrees)' : ''}` } : { done: false, detail: files ? `the running service still sends ${live?.percentage ?? '?'} % to WebSocket` : `${ctx.config.flag.name} is not false everywhere` };
       },
       async apply(ctx) {
         return describeFlip(await flipFlag(ctx, false), ctx.config.flag.name);
@@ -109,8 +109,8 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
       describe: (ctx) => [`check ${endpoints(ctx).health}; restart the service if wsmig started it and it is unhealthy or still on WebSocket`],
       async check(ctx) {
         const health = await checkHealth(endpoints(ctx).health, { credentials: ctx.credentials });
-        const live = await liveFlagValue(ctx);
-        return health.healthy && live !== true ? { done: true, detail: `healthy at ${health.url}` } : { done: false, detail: health.healthy ? 'healthy, but still serving WebSocket' : `not healthy (${health.problem ?? 'unknown'})` };
+        const live = await liveFlagState(ctx);
+        return health.healthy && !liveOn(live) ? { done: true, detail: `healthy at ${health.url}` } : { done: false, detail: health.healthy ? 'healthy, but still serving WebSocket' : `not healthy (${health.problem ?? 'unknown'})` };
       },
       async apply(ctx) {
         if (ctx.state.get().service === null) {
@@ -186,6 +186,11 @@ export async function rollback(context: MigrationContext, options: RollbackOptio
   } finally {
     await lock.release();
   }
+}
+
+/** Whether the service still sends anyone to WebSocket (a partial rollout counts); a service that does not say is taken at its word elsewhere (health, verification). */
+function liveOn(live: LiveFlagState | undefined): boolean {
+  return live !== undefined && live.percentage > 0;
 }
 
 /** A rollback ends the canary in progress, if any: it is not resumed, and its report says how it ended. */

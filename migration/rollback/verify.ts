@@ -37,14 +37,16 @@ export async function verifyLegacyTransport(context: MigrationContext): Promise<
 
   started = Date.now();
   const config = await request(urls.config, { timeoutMs: 3_000, credentials });
-  const body = config.json as { transport?: unknown; flag?: { value?: unknown } } | undefined;
-  const transportOk = config.ok && body?.transport === 'sse';
+  const body = config.json as { transport?: unknown; flag?: { value?: unknown; percentage?: unknown } } | undefined;
+  // At a partial rollout an anonymous /api/config also says "sse": only 0 % is everyone on SSE.
+  const percentage = body?.flag?.percentage;
+  const transportOk = config.ok && body?.transport === 'sse' && (percentage === undefined || percentage === 0);
   checks.push({
     name: 'transport',
     ok: transportOk,
     detail: transportOk
       ? `${urls.config} says transport "sse" (${context.config.flag.name}=${String(body?.flag?.value ?? 'unknown')})`
-      : (config.refusal ?? `${urls.config}: ${config.status === 0 ? (config.error ?? 'no answer') : `transport ${JSON.stringify(body?.transport ?? null)}`}`),
+      : (config.refusal ?? `${urls.config}: ${config.status === 0 ? (config.error ?? 'no answer') : typeof percentage === 'number' && percentage > 0 ? `still sends ${percentage} % of users to WebSocket` : `transport ${JSON.stringify(body?.transport ?? null)}`}`),
     durationMs: Date.now() - started,
   });
 

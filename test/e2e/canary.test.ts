@@ -105,6 +105,12 @@ async function preparedApp(): Promise<ExampleApp> {
   return app;
 }
 
+/** What the app's `config/features.ts` says about the flag for an env value (its expression, evaluated). */
+async function featuresOn(root: string, value: string): Promise<boolean> {
+  const text = (await readFile(path.join(root, 'config', 'features.ts'), 'utf8')).replace('export const features', 'const features');
+  return new Function('process', `${text}; return features.useNewWSSync;`)({ env: { [FLAG]: value } }) as boolean;
+}
+
 /** Resolves once `predicate` holds (polled every 100 ms), or rejects after `timeoutMs`. */
 async function until(predicate: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -242,6 +248,9 @@ describe('migrate phase migrate --canary', { timeout: 180_000 }, () => {
     const interrupted = await readCanaryState(root);
     expect(interrupted.canary?.history.map((step) => step.outcome)).toEqual(['holding']);
     expect(await envValue(root, FLAG)).toBe('5%');
+    // The app's features module (the converted code's guard) runs the WebSocket path at 5 %: the client picks the transport per user.
+    expect(await featuresOn(root, '5%')).toBe(true);
+    expect(await featuresOn(root, 'false')).toBe(false);
 
     const second = await runCli(['migrate', 'phase', 'migrate', '--yes'], { cwd: root, env: ENV, timeoutMs: 120_000 });
     expect(second.exitCode, second.stderr).toBe(0);

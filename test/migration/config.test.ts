@@ -15,7 +15,8 @@ describe('wsmig.config.json', () => {
     expect(config.flag).toEqual({ name: 'USE_NEW_WS_SYNC', featuresFile: 'config/features.ts', featuresKey: 'useNewWSSync' });
     expect(config.wsEndpoint).toEqual({ name: 'WS_ENDPOINT', value: 'ws://localhost:3000/ws' });
     expect(config.timeline).toEqual({ prepare: '3d', migrate: '7d', stabilize: '3d' });
-    expect(config.watch).toEqual({ thresholds: null, interval: '10s', failureLimit: 3 });
+    expect(config.watch).toEqual({ thresholds: null, interval: '10s', failureLimit: 3, prometheus: null, metrics: {} });
+    expect(config.rollout).toEqual({ steps: null, stepDuration: '30m' });
     expect(config.service.startTimeout).toBe('30s');
     expect(serviceUrl(config, 'health')).toBe('http://127.0.0.1:9/health');
     expect(serviceUrl(config, 'sse')).toBe('http://127.0.0.1:9/commands/sync');

@@ -1,7 +1,8 @@
 /**
  * The migration's side of the percentage flag, against a real reference server: `setFlagPercentage`
  * writes `NN%` into the env files and sets the service live (or waits for it to read its env file),
- * leaves a boolean features module alone until 100 %, and `liveFlagState` reads the rollout back;
+ * turns a hard-coded features default on from the first partial step (the WebSocket code path must
+ * run for the client to pick a transport per user), and `liveFlagState` reads the rollout back;
  * `flipFlag` stays the 0/100 % case.
  */
 import { createServer, type Server } from 'node:http';
@@ -35,20 +36,20 @@ describe('setting the flag to a percentage', () => {
   const envText = (root: string) => readFile(path.join(root, '.env'), 'utf8');
   const featuresText = (root: string) => readFile(path.join(root, 'config/features.ts'), 'utf8');
 
-  it('writes NN% into the env files and sets the service live; the features module stays boolean until 100 %', async () => {
+  it('writes NN% into the env files and sets the service live; a hard-coded features default turns on from the first partial step', async () => {
     const { context, root, service } = await repoWithService({ adminLoopback: true, flag: { value: false } });
     const quarter = await setFlagPercentage(context, 25);
-    expect(quarter).toMatchObject({ value: false, percentage: 25, envFiles: [{ file: '.env', changed: true }], featuresFileChanged: false, live: { applied: true, percentage: 25, value: false } });
+    expect(quarter).toMatchObject({ value: false, percentage: 25, envFiles: [{ file: '.env', changed: true }], featuresFileChanged: true, live: { applied: true, percentage: 25, value: false } });
     expect(quarter.live.detail).toContain('WebSocket for 25 %');
+    expect(quarter.featuresCommit).toMatch(/^[0-9a-f]{40}$/);
     expect(await envText(root)).toBe('# settings\nPORT=3000\nUSE_NEW_WS_SYNC=25%\n');
-    expect(await featuresText(root)).toBe(FEATURES);
+    expect(await featuresText(root)).toBe(FEATURES.replace('useNewWSSync: false', 'useNewWSSync: true'));
     expect(service.flagPercentage).toBe(25);
     expect(await liveFlagState(context)).toEqual({ percentage: 25, value: false });
     expect(await liveFlagValue(context)).toBe(false);
 
     const all = await setFlagPercentage(context, 100);
-    expect(all).toMatchObject({ value: true, percentage: 100, featuresFileChanged: true, live: { applied: true, percentage: 100 } });
-    expect(all.featuresCommit).toMatch(/^[0-9a-f]{40}$/);
+    expect(all).toMatchObject({ value: true, percentage: 100, featuresFileChanged: false, live: { applied: true, percentage: 100 } });
     expect(await envText(root)).toContain('USE_NEW_WS_SYNC=true\n');
     expect(await featuresText(root)).toContain('useNewWSSync: true');
     expect(await liveFlagState(context)).toEqual({ percentage: 100, value: true });
