@@ -10,6 +10,7 @@
  */
 import { formatDurationMs } from '../../lib/duration.js';
 import { ExitCode, WsmigError } from '../../lib/errors.js';
+import { formatFlagValue } from '../../lib/flag-rollout.js';
 import { readThresholdsFile } from '../../scenarios/thresholds/index.js';
 import { relativeToRepo, type MigrationContext } from '../context.js';
 import { describeFlip, flipFlag, liveFlagState, setFlagPercentage } from '../flag.js';
@@ -31,10 +32,6 @@ export function canaryTriggerOf(error: WsmigError): RollbackTrigger | undefined 
   return error.code === CANARY_BREACHED ? (error.details?.['trigger'] as RollbackTrigger | undefined) : undefined;
 }
 
-function flagText(percentage: number): string {
-  return percentage === 100 ? 'true' : percentage === 0 ? 'false' : `${percentage}%`;
-}
-
 /** Saves the canary record (the state is the one writer's: the phase holds the lock). */
 async function saveCanary(context: MigrationContext, canary: CanaryRecord): Promise<void> {
   await context.state.update((state) => {
@@ -54,7 +51,7 @@ async function raiseFlag(context: MigrationContext, percentage: number): Promise
   const name = context.config.flag.name;
   // 100 % is the full rollout: flipFlag also turns a hard-coded features default on (and commits it).
   const report = percentage === 100 ? await flipFlag(context, true) : await setFlagPercentage(context, percentage);
-  const detail = percentage === 100 ? describeFlip(report, name) : `${name}=${flagText(percentage)}: ${report.live.detail}`;
+  const detail = percentage === 100 ? describeFlip(report, name) : `${name}=${formatFlagValue(percentage)}: ${report.live.detail}`;
   if (report.live.applied) return detail;
   if (context.state.get().service !== null) {
     await restartManagedService(context);
@@ -63,7 +60,7 @@ async function raiseFlag(context: MigrationContext, percentage: number): Promise
   }
   throw new WsmigError(
     'CANARY_FLAG_NOT_LIVE',
-    `The service did not take ${name}=${flagText(percentage)} live (${report.live.detail}), so the canary cannot measure its cohort. The env files say ${flagText(percentage)}: restart the service so that it reads them, then rerun \`wsmig migrate phase migrate\` to resume the canary.`,
+    `The service did not take ${name}=${formatFlagValue(percentage)} live (${report.live.detail}), so the canary cannot measure its cohort. The env files say ${formatFlagValue(percentage)}: restart the service so that it reads them, then rerun \`wsmig migrate phase migrate\` to resume the canary.`,
   );
 }
 
@@ -125,7 +122,7 @@ export async function runCanary(context: StepRunContext, plan: CanaryPlan): Prom
     await saveCanary(context, canary);
     const raised = await raiseFlag(context, percentage);
     await context.journal.append({ runId: context.runId, command: 'migrate', event: 'note', step: 'migrate.flag-on', detail: `canary step ${index + 1}/${canary.steps.length}: ${raised}; holding until ${step.endsAt}`, data: { canary: canary.id, percentage } });
-    context.progress({ kind: 'note', message: `canary step ${index + 1}/${canary.steps.length}: ${name}=${flagText(percentage)}, holding ${formatDurationMs(Math.max(0, Date.parse(step.endsAt) - Date.now()))}` });
+    context.progress({ kind: 'note', message: `canary step ${index + 1}/${canary.steps.length}: ${name}=${formatFlagValue(percentage)}, holding ${formatDurationMs(Math.max(0, Date.parse(step.endsAt) - Date.now()))}` });
     await context.checkpoint(`canary-${percentage}`);
 
     const durationMs = Math.max(Date.parse(step.endsAt) - context.clock().getTime(), minimumStepMs(canary.intervalMs));
@@ -189,7 +186,7 @@ export async function runCanary(context: StepRunContext, plan: CanaryPlan): Prom
     await context.journal.append({ runId: context.runId, command: 'migrate', event: 'note', step: 'migrate.flag-on', detail: `canary step ${percentage} % paused: ${why}`, data: { canary: canary.id, percentage, outcome: 'paused' } });
     throw new WsmigError(
       'CANARY_PAUSED',
-      `The canary paused at the ${percentage} % step: its analysis was inconclusive (${why}). ${name} stays at ${flagText(percentage)}. Rerun \`wsmig migrate phase migrate\` to hold the step again (e.g. once traffic reaches the WebSocket cohort), or \`wsmig rollback --reason "…"\` to go back to SSE. Report: ${canary.report ?? '—'}.`,
+      `The canary paused at the ${percentage} % step: its analysis was inconclusive (${why}). ${name} stays at ${formatFlagValue(percentage)}. Rerun \`wsmig migrate phase migrate\` to hold the step again (e.g. once traffic reaches the WebSocket cohort), or \`wsmig rollback --reason "…"\` to go back to SSE. Report: ${canary.report ?? '—'}.`,
       { exitCode: ExitCode.inconclusive },
     );
   }
