@@ -267,11 +267,16 @@ if (profileAt !== -1) {
   process.exit(0);
 }
 
+/** `-- --only fan-out` (or echo, memory, storm, several comma-separated): run those sections alone. */
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt === -1 ? undefined : new Set((process.argv[onlyAt + 1] ?? '').split(','));
+const runs = (section: string): boolean => only === undefined || only.has(section);
+
 const startedAt = performance.now();
 console.log(`wsmig server benchmark — Node ${process.version}, ratios measured in this run`);
-await echoBenchmark();
-for (const [i, burst] of FANOUT_BURSTS.entries()) await fanOutBenchmark(burst, `2${String.fromCharCode(97 + i)}`);
-await memoryBenchmark();
-await stormBenchmark();
+if (runs('echo')) await echoBenchmark();
+if (runs('fan-out')) for (const [i, burst] of FANOUT_BURSTS.entries()) await fanOutBenchmark(burst, `2${String.fromCharCode(97 + i)}`);
+if (runs('memory')) await memoryBenchmark();
+if (runs('storm')) await stormBenchmark();
 const missed = results.filter((r) => !r.pass);
 console.log(`\n${results.length - missed.length}/${results.length} targets met in ${Math.round((performance.now() - startedAt) / 1000)} s${missed.length > 0 ? `; missed: ${missed.map((r) => r.target).join(', ')}` : ''}`);

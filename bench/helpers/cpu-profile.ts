@@ -23,7 +23,7 @@ const PARTS: readonly [string, RegExp][] = [
   ['socket write system calls', /^(writev|writeBuffer|writeUtf8String|writeLatin1String|writeAsciiString) /],
   ['socket read and ws frame parsing', /(receiver\.js|^onStreamRead |^readableAddChunk|^socketOnData )/],
   ['frame text to string, JSON parse, envelope validation', /^(decodeFrame|envelopeProblem|parse|toString|utf8Slice) /],
-  ['reply serialisation and framing', /^(encodeFrame|errorFrame|textFrame|textFrameStart|stringify|frameFor|frame|write|utf8Write|byteLength|FastBuffer|createUnsafeBuffer|allocUnsafe) /],
+  ['reply serialisation and framing', /^(encodeFrame|errorFrame|textFrame|eventFrame|stringify|frameFor|frame|write|utf8Write|byteLength|FastBuffer|createUnsafeBuffer|allocUnsafe) /],
   ['metrics', /(^countMessage |^observeRequestMs |^observe |prom-client)/],
   ['rate limiter', /^take .*rate-limiter/],
   ['logging', /pino/],

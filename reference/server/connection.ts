@@ -92,6 +92,7 @@ export class Connection implements SubscriptionOwner {
     if (this.closing) return;
     this.closing = true;
     this.delayed?.clear();
+    this.writer.flush();
     this.ws.close(code, reason);
   }
 
@@ -106,6 +107,7 @@ export class Connection implements SubscriptionOwner {
   drain(retryAfterMs: number): void {
     if (this.closing) return;
     this.delayed?.clear();
+    this.writer.flush();
     const payload: DrainPayload = { retryAfterMs, reason: 'restart' };
     this.ws.send(encodeFrame({ id: 'drain', channel: SYSTEM_CHANNEL, type: MessageType.drain, payload }));
     this.ctx.metrics.countMessage('out', MessageType.drain);

@@ -1,13 +1,14 @@
 /**
  * Writes a connection's frames straight to its upgraded socket (issue 14): a reply or notice as one
- * buffer in one write; an event as its subscription's start plus the bytes every subscriber's frame
- * of it shares, with the socket corked until the end of the turn, so events published in one go
- * reach each subscriber in one system call. `ws` still reads, pings and closes; nothing is written
- * once it is not open, and its `bufferedAmount` counts these writes.
+ * buffer in one write; an event as one buffer (its subscription's start plus the bytes every
+ * subscriber's frame of it shares), held until the end of the turn, so events published in one go
+ * reach each subscriber in one write and one system call. `ws` still reads, pings and closes (the
+ * connection flushes the held frames first); nothing is written once it is not open, and its
+ * `bufferedAmount` counts these writes once written.
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import { textFrame, textFrameStart } from './text-frame.js';
+import { eventFrame, textFrame } from './text-frame.js';
 
 /** An event's frame in two parts: the subscription's own start (`{"id":…,"channel":…,`) and the bytes every subscriber's frame shares. */
 export interface EventFrame {
@@ -15,15 +16,15 @@ export interface EventFrame {
   tail: Buffer;
 }
 
-/** Events a corked socket holds before writing them out anyway: code that publishes in a loop of awaits never ends its turn. */
-const MAX_CORKED_EVENTS = 16;
+/** Frames a writer holds in a turn before writing them out anyway: code that publishes in a loop of awaits never ends its turn. */
+const MAX_HELD_FRAMES = 16;
 
-/** Writers whose socket holds this turn's events (corked), written out together when the turn's code is done. */
-let corkedThisTurn: FrameWriter[] = [];
+/** Writers holding this turn's frames, written out together when the turn's code is done. */
+let heldThisTurn: FrameWriter[] = [];
 
 export class FrameWriter {
-  private corked = false;
-  private corkedEvents = 0;
+  /** This turn's frames, from its first event on (later replies wait behind it, in order). */
+  private held: Buffer[] | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -33,38 +34,40 @@ export class FrameWriter {
   /** Writes a frame, as `ws.send` would; false when `ws` is no longer open (nothing written). */
   write(frame: string | EventFrame): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
-    const { socket } = this;
     if (typeof frame === 'string') {
-      socket.write(textFrame(frame));
+      const bytes = textFrame(frame);
+      if (this.held === undefined) this.socket.write(bytes);
+      else this.hold(bytes);
       return true;
     }
-    this.corkUntilEndOfTurn();
-    socket.write(textFrameStart(frame.head, frame.tail.length));
-    socket.write(frame.tail);
-    this.corkedEvents += 1;
-    if (this.corkedEvents >= MAX_CORKED_EVENTS) {
-      this.corkedEvents = 0;
-      socket.uncork();
-      socket.cork();
-    }
+    const bytes = eventFrame(frame.head, frame.tail);
+    if (this.held === undefined) {
+      this.held = [bytes];
+      if (heldThisTurn.push(this) === 1) process.nextTick(FrameWriter.flushAll);
+    } else this.hold(bytes);
     return true;
   }
 
-  /** Holds this turn's writes in the socket (anything written after an event too, in order) until the turn's code is done. */
-  private corkUntilEndOfTurn(): void {
-    if (this.corked) return;
-    this.corked = true;
-    this.socket.cork();
-    if (corkedThisTurn.push(this) === 1) process.nextTick(FrameWriter.uncorkAll);
+  /** Writes out the frames held this turn (before `ws` itself writes: a close, a notice sent with `ws.send`). */
+  flush(): void {
+    const held = this.held;
+    if (held === undefined) return;
+    this.held = undefined;
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    this.socket.write(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held));
   }
 
-  private static uncorkAll(this: void): void {
-    const writers = corkedThisTurn;
-    corkedThisTurn = [];
-    for (const writer of writers) {
-      writer.corked = false;
-      writer.corkedEvents = 0;
-      writer.socket.uncork();
-    }
+  private hold(bytes: Buffer): void {
+    const held = this.held as Buffer[];
+    held.push(bytes);
+    if (held.length < MAX_HELD_FRAMES) return;
+    this.held = [];
+    this.socket.write(Buffer.concat(held));
+  }
+
+  private static flushAll(this: void): void {
+    const writers = heldThisTurn;
+    heldThisTurn = [];
+    for (const writer of writers) writer.flush();
   }
 }

@@ -37,10 +37,12 @@ export function textFrame(text: string): Buffer {
   return frame;
 }
 
-/** The start of a text frame whose payload is `head` followed by `tailBytes` more bytes (sent after it, shared by many frames). */
-export function textFrameStart(head: Buffer, tailBytes: number): Buffer {
-  const payloadBytes = head.length + tailBytes;
-  const start = Buffer.allocUnsafe(headerBytes(payloadBytes) + head.length);
-  head.copy(start, writeHeader(start, payloadBytes));
-  return start;
+/** The text frame whose payload is `head` followed by `tail` (the bytes many frames share), in one buffer. */
+export function eventFrame(head: Buffer, tail: Buffer): Buffer {
+  const payloadBytes = head.length + tail.length;
+  const frame = Buffer.allocUnsafe(headerBytes(payloadBytes) + payloadBytes);
+  const at = writeHeader(frame, payloadBytes);
+  head.copy(frame, at);
+  tail.copy(frame, at + head.length);
+  return frame;
 }

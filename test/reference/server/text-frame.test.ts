@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as ws from 'ws';
-import { textFrame, textFrameStart } from '../../../reference/server/text-frame.js';
+import { eventFrame, textFrame } from '../../../reference/server/text-frame.js';
 
 /** `ws`'s own framing (public in `ws`, untyped in @types/ws). */
 const { Sender } = ws as unknown as { Sender: { frame(data: Buffer, options: Record<string, unknown>): Buffer[] } };
@@ -21,6 +21,6 @@ describe('text frames written by the gateway', () => {
   it.each(texts.map((text) => [text.length, text]))('frames a start and a shared tail (%i characters) as one frame of both', (_length, text) => {
     const head = Buffer.from('{"id":"s1","channel":"room:1",');
     const tail = Buffer.from(text);
-    expect(Buffer.concat([textFrameStart(head, tail.length), tail]).equals(wsFrame(`${head.toString()}${text}`))).toBe(true);
+    expect(eventFrame(head, tail).equals(wsFrame(`${head.toString()}${text}`))).toBe(true);
   });
 });
