@@ -1,5 +1,5 @@
 /**
- * One chat's sync over the legacy SSE endpoints, with `fetch` and `eventsource-parser` (works in
+ * One chat's sync over the legacy SSE endpoints, with `fetch` and the adapters' SSE reader (works in
  * browsers and Node alike, and unlike `EventSource` can send an `Authorization` header):
  * - start: `POST /commands/sync` with `{ chatId, options }` (the options reach the server; the
  *   request joins a run already going);
@@ -9,8 +9,7 @@
  * A stream silent for `idleTimeoutMs` (no event, no keep-alive comment, or no answer at all) is
  * taken for half-open: it is aborted and resumed with `Last-Event-ID` like any broken stream.
  */
-import type { EventSourceMessage } from 'eventsource-parser';
-import { idleWatchdog, readSseEvents } from './adapters/sse-over-fetch.js';
+import { idleWatchdog, readSseEvents, type SseEvent } from './adapters/sse-over-fetch.js';
 import { ErrorCode, formatEventId, parseEventId, type ChatId, type SyncOptions } from '../protocol/index.js';
 import { reconnectDelayFor } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
@@ -160,9 +159,9 @@ export class SseSyncStream {
   async #read(response: Response, kick: () => void, progress: { readAnEvent: boolean }): Promise<void> {
     if (!response.body) return;
     await readSseEvents(response.body, {
-      onEvent: ({ type, data, id }) => {
+      onEvent: (sseEvent) => {
         if (this.#closed) return;
-        const event = toSyncEvent({ event: type, data, id });
+        const event = toSyncEvent(sseEvent);
         if (!event) return;
         progress.readAnEvent = true;
         this.#options.onEvent(event);
@@ -188,8 +187,8 @@ export class SseSyncStream {
   }
 }
 
-function toSyncEvent(message: EventSourceMessage): SseSyncEvent | undefined {
-  const type = message.event === undefined ? undefined : TYPE_FOR_SSE_EVENT[message.event];
+function toSyncEvent(message: SseEvent): SseSyncEvent | undefined {
+  const type = TYPE_FOR_SSE_EVENT[message.type];
   if (type === undefined) return undefined;
   let payload: unknown;
   try {
