@@ -13,8 +13,6 @@
  * });
  * await source.done;
  */
-import { ErrorCode } from '../protocol/error-codes.js';
-import { MessageType } from '../protocol/message-types.js';
 import { syncChannel, type ChatId, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStartReply } from '../protocol/sync.js';
 
 /** Callbacks in the shape legacy SSE code used: one per event, each receiving the event's JSON payload. */
@@ -86,9 +84,9 @@ export function watchSync(client: ChannelSubscriber, chatId: ChatId, callbacks: 
   const follower = new CallbackFollower(callbacks, options);
   follower.attach(
     client.subscribe(syncChannel(chatId), (message) => {
-      if (message.type === MessageType.syncProgress) follower.handlers.onProgress(message.payload as SyncProgressEvent);
-      else if (message.type === MessageType.syncComplete) follower.handlers.onComplete(message.payload as SyncCompleteEvent);
-      else if (message.type === MessageType.syncError) follower.handlers.onError(message.payload as SyncErrorEvent);
+      if (message.type === 'sync:progress') follower.handlers.onProgress(message.payload as SyncProgressEvent);
+      else if (message.type === 'sync:complete') follower.handlers.onComplete(message.payload as SyncCompleteEvent);
+      else if (message.type === 'sync:error') follower.handlers.onError(message.payload as SyncErrorEvent);
     }),
   );
   return follower.handle;
@@ -170,7 +168,7 @@ class CallbackFollower {
 function errorBodyOf(error: unknown): SyncErrorEvent['error'] {
   const typed = error as { code?: unknown; message?: unknown; retryable?: unknown } | null;
   return {
-    code: typeof typed?.code === 'string' ? typed.code : ErrorCode.internal,
+    code: typeof typed?.code === 'string' ? typed.code : 'INTERNAL',
     message: typeof typed?.message === 'string' ? typed.message : String(error),
     retryable: typeof typed?.retryable === 'boolean' ? typed.retryable : true,
   };

@@ -2,7 +2,7 @@
  * Requests from send to settle: one timer each (never a hang, never a leaked timer), in flight
  * until a reply or an error arrives, or waiting in a bounded offline queue while not connected.
  */
-import { ErrorCode, encodeFrame, type WSMessage } from '../protocol/index.js';
+import { encodeFrame, type ErrorCode, type WSMessage } from '../protocol/index.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { WSRequestError } from './request-error.js';
 
@@ -84,7 +84,7 @@ export class RequestTracker {
     this.#inFlight.delete(message.id);
     this.#clock.clearTimeout(request.timer);
     if (message.type === 'error') {
-      const body = message.error ?? { code: ErrorCode.internal, message: 'the server answered with an error frame without an error body', retryable: false };
+      const body = message.error ?? { code: 'INTERNAL', message: 'the server answered with an error frame without an error body', retryable: false };
       request.reject(new WSRequestError(body.code, body.message, { retryable: body.retryable, requestType: request.type, requestId: request.id, details: body.details }));
     } else {
       request.resolve(message.payload);
@@ -93,17 +93,17 @@ export class RequestTracker {
   }
 
   /** Rejects every request in flight (the connection closed under them); queued ones keep waiting. */
-  failInFlight(code: string, message: string, retryable: boolean): void {
+  failInFlight(code: ErrorCode, message: string, retryable: boolean): void {
     this.#failAll(this.#inFlight, code, message, retryable);
   }
 
   /** Rejects every request, in flight and queued. */
-  failAll(code: string, message: string, retryable: boolean): void {
+  failAll(code: ErrorCode, message: string, retryable: boolean): void {
     this.#failAll(this.#inFlight, code, message, retryable);
     this.#failAll(this.#queued, code, message, retryable);
   }
 
-  #failAll(requests: Map<string, PendingRequest>, code: string, message: string, retryable: boolean): void {
+  #failAll(requests: Map<string, PendingRequest>, code: ErrorCode, message: string, retryable: boolean): void {
     const failing = [...requests.values()];
     requests.clear();
     for (const request of failing) this.#reject(request, code, message, retryable);
@@ -121,7 +121,7 @@ export class RequestTracker {
       this.#queued.delete(dropped.id);
       this.#queued.set(request.id, request);
     }
-    this.#reject(dropped, ErrorCode.queueOverflow, `the offline queue is full (${this.#queueSize} requests, policy ${this.#policy}): "${dropped.type}" was dropped; retry once connected`, true);
+    this.#reject(dropped, 'QUEUE_OVERFLOW', `the offline queue is full (${this.#queueSize} requests, policy ${this.#policy}): "${dropped.type}" was dropped; retry once connected`, true);
     this.#onOverflow({ policy: this.#policy, queueSize: this.#queueSize, dropped: { id: dropped.id, type: dropped.type } });
   }
 
@@ -130,10 +130,10 @@ export class RequestTracker {
     const queued = this.#queued.delete(request.id);
     if (!inFlight && !queued) return;
     const where = inFlight ? 'no reply' : 'still not connected';
-    request.reject(new WSRequestError(ErrorCode.timeout, `"${request.type}" timed out after ${timeoutMs} ms (${where})`, { retryable: true, requestType: request.type, requestId: request.id }));
+    request.reject(new WSRequestError('TIMEOUT', `"${request.type}" timed out after ${timeoutMs} ms (${where})`, { retryable: true, requestType: request.type, requestId: request.id }));
   }
 
-  #reject(request: PendingRequest, code: string, message: string, retryable: boolean): void {
+  #reject(request: PendingRequest, code: ErrorCode, message: string, retryable: boolean): void {
     this.#clock.clearTimeout(request.timer);
     request.reject(new WSRequestError(code, message, { retryable, requestType: request.type, requestId: request.id }));
   }

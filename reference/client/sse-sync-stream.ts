@@ -10,7 +10,7 @@
  * taken for half-open: it is aborted and resumed with `Last-Event-ID` like any broken stream.
  */
 import { idleWatchdog, readSseEvents, type SseEvent } from './adapters/sse-over-fetch.js';
-import { ErrorCode, formatEventId, parseEventId, type ChatId, type SyncOptions } from '../protocol/index.js';
+import { formatEventId, parseEventId, type ChatId, type SyncOptions } from '../protocol/index.js';
 import { reconnectDelayFor } from './backoff.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { WSRequestError } from './request-error.js';
@@ -133,7 +133,7 @@ export class SseSyncStream {
       if (this.#closed) return;
       if (progress.readAnEvent) failedAttempts = 0;
       if (failedAttempts >= retry.maxAttempts) {
-        this.#fail(new WSRequestError(ErrorCode.disconnected, `the legacy SSE stream for chat ${this.#options.chatId} failed ${failedAttempts + 1} times in a row (last: ${lastProblem})`, { retryable: true, requestType: 'sync:events' }));
+        this.#fail(new WSRequestError('DISCONNECTED', `the legacy SSE stream for chat ${this.#options.chatId} failed ${failedAttempts + 1} times in a row (last: ${lastProblem})`, { retryable: true, requestType: 'sync:events' }));
         return;
       }
       await this.#sleep(reconnectDelayFor(failedAttempts, { baseDelayMs: retry.baseDelayMs, maxDelayMs: retry.maxDelayMs, random: this.#options.random }));
@@ -202,7 +202,7 @@ function toSyncEvent(message: SseEvent): SseSyncEvent | undefined {
 
 /** A non-2xx answer as a typed error; 4xx (other than 408 and 429) will not get better by retrying. */
 async function refusalOf(response: Response, starting: boolean): Promise<WSRequestError> {
-  let code: string = response.status === 503 ? ErrorCode.draining : ErrorCode.internal;
+  let code: string = response.status === 503 ? 'DRAINING' : 'INTERNAL';
   let detail = `HTTP ${response.status}`;
   try {
     const body = (await response.json()) as { error?: { code?: unknown; message?: unknown } };

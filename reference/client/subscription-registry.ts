@@ -3,7 +3,7 @@
  * (last `seq` delivered, `epoch`), so that after a reconnect every channel resumes where it stopped.
  * One server subscription per channel; several handlers share it.
  */
-import { MessageType, encodeFrame, type ResyncPayload, type SubscribePayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
+import { encodeFrame, type ResyncPayload, type SubscribePayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
 import { WSRequestError } from './request-error.js';
 import type { SendIfOpen } from './request-tracker.js';
 
@@ -118,7 +118,7 @@ export class SubscriptionRegistry {
       const body = message.error;
       const error = new WSRequestError(body?.code ?? 'INTERNAL', `subscribing to "${channel}" failed: ${body?.code ?? 'ERROR'} ${body?.message ?? ''}`.trim(), {
         retryable: body?.retryable ?? false,
-        requestType: MessageType.subscribe,
+        requestType: 'subscribe',
         requestId: message.id,
         details: body?.details,
       });
@@ -179,13 +179,13 @@ export class SubscriptionRegistry {
     if (state.epoch !== undefined) payload.epoch = state.epoch;
     if (state.lastEventId !== undefined) payload.lastEventId = state.lastEventId;
     if (state.headers !== undefined) payload.headers = state.headers;
-    if (sendIfOpen(encodeFrame({ id, channel: state.channel, type: MessageType.subscribe, payload }))) this.#pendingReplies.set(id, state.channel);
+    if (sendIfOpen(encodeFrame({ id, channel: state.channel, type: 'subscribe', payload }))) this.#pendingReplies.set(id, state.channel);
   }
 
   #remove(state: ChannelState, subscriber: Subscriber, sendIfOpen: SendIfOpen): void {
     if (!state.subscribers.delete(subscriber) || state.subscribers.size > 0) return;
     if (this.#channels.get(state.channel) !== state) return;
     this.#channels.delete(state.channel);
-    sendIfOpen(encodeFrame({ id: this.#hooks.nextId('u'), channel: state.channel, type: MessageType.unsubscribe, payload: null }));
+    sendIfOpen(encodeFrame({ id: this.#hooks.nextId('u'), channel: state.channel, type: 'unsubscribe', payload: null }));
   }
 }

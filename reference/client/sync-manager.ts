@@ -7,8 +7,6 @@
  * server lost it) and switches between WebSocket and SSE (they share one seq space per channel).
  */
 import {
-  ErrorCode,
-  MessageType,
   chatIdProblem,
   syncChannel,
   type ChatId,
@@ -223,7 +221,7 @@ export class SyncManager {
    * The server then ends the run with a `CANCELLED` error event, delivered as `error`.
    */
   async cancelSync(chatId: ChatId): Promise<{ chatId: ChatId; cancelled: boolean }> {
-    const reply = await this.#ws.request<{ chatId: ChatId; cancelled: boolean }>(MessageType.syncCancel, { chatId });
+    const reply = await this.#ws.request<{ chatId: ChatId; cancelled: boolean }>('sync:cancel', { chatId });
     const tracker = this.#trackers.get(String(chatId));
     if (tracker && !reply.cancelled) {
       tracker.cancel();
@@ -234,7 +232,7 @@ export class SyncManager {
 
   /** The server's record of a chat's sync (`sync:status`, over the WebSocket). */
   getStatus(chatId: ChatId): Promise<SyncStatusReply> {
-    return this.#ws.request<SyncStatusReply>(MessageType.syncStatus, { chatId });
+    return this.#ws.request<SyncStatusReply>('sync:status', { chatId });
   }
 
   /** Adds a listener for every chat's events, or for `transport` switches; returns the remover. */
@@ -273,7 +271,7 @@ export class SyncManager {
     this.#poller?.stop();
     for (const unlisten of this.#unlistenWs) unlisten();
     for (const key of [...this.#links.keys()]) this.#unlink(key);
-    const closedError = new WSRequestError(ErrorCode.clientClosed, 'the SyncManager was closed', { retryable: false, requestType: MessageType.syncStart });
+    const closedError = new WSRequestError('CLIENT_CLOSED', 'the SyncManager was closed', { retryable: false, requestType: 'sync:start' });
     for (const pending of this.#pendingSseStarts.values()) pending.reject(closedError);
     this.#pendingSseStarts.clear();
     this.#trackers.clear();
@@ -379,19 +377,19 @@ export class SyncManager {
     if (this.#trackers.get(String(tracker.chatId)) !== tracker) return;
     tracker.notePosition(seq, epoch);
     switch (type) {
-      case MessageType.syncProgress: {
+      case 'sync:progress': {
         const event = payload as SyncProgressEvent;
         this.#settleSseStart(tracker, event.runId);
         this.#deliverProgress(tracker, tracker.acceptProgress(event));
         return;
       }
-      case MessageType.syncComplete: {
+      case 'sync:complete': {
         const event = payload as SyncCompleteEvent;
         this.#settleSseStart(tracker, event.runId);
         this.#deliverComplete(tracker, tracker.acceptComplete(event));
         return;
       }
-      case MessageType.syncError: {
+      case 'sync:error': {
         const event = payload as SyncErrorEvent;
         this.#settleSseStart(tracker, event.runId);
         this.#deliverError(tracker, tracker.acceptError(event));
@@ -438,7 +436,7 @@ export class SyncManager {
    */
   #onStreamEnd(tracker: ChatSyncTracker): void {
     if (tracker.done) return;
-    this.#fail(tracker, new WSRequestError(ErrorCode.notFound, `the server has no further events for chat ${tracker.chatId} and none said how its sync ended; check getStatus()`, { retryable: false, requestType: 'sync:events' }));
+    this.#fail(tracker, new WSRequestError('NOT_FOUND', `the server has no further events for chat ${tracker.chatId} and none said how its sync ended; check getStatus()`, { retryable: false, requestType: 'sync:events' }));
   }
 
   /** Makes sure the server runs this chat's sync: `sync:start` is idempotent, and revives a lost run. */
@@ -446,14 +444,14 @@ export class SyncManager {
     for (let attempt = 1; ; attempt += 1) {
       if (this.#transport === 'sse') return this.#startOverSse(tracker);
       try {
-        const reply = await this.#ws.request<SyncStartReply>(MessageType.syncStart, { chatId: tracker.chatId, options: tracker.options });
+        const reply = await this.#ws.request<SyncStartReply>('sync:start', { chatId: tracker.chatId, options: tracker.options });
         tracker.noteRun(reply.runId);
         return { ...reply, chatId: tracker.chatId };
       } catch (error) {
         if (this.#closed || tracker.done) throw error;
         if (this.#transportNow() === 'sse') continue;
         if (!isWSRequestError(error) || !error.retryable || attempt >= MAX_START_ATTEMPTS) throw error;
-        if (error.code === ErrorCode.draining) await this.#nextOpenOrSwitch();
+        if (error.code === 'DRAINING') await this.#nextOpenOrSwitch();
       }
     }
   }
@@ -534,7 +532,7 @@ export class SyncManager {
     if (this.#closed || this.#trackers.get(key) !== tracker) return;
     const typed = isWSRequestError(error)
       ? error
-      : new WSRequestError(ErrorCode.internal, error instanceof Error ? error.message : String(error), { retryable: true, requestType: MessageType.syncStart, cause: error });
+      : new WSRequestError('INTERNAL', error instanceof Error ? error.message : String(error), { retryable: true, requestType: 'sync:start', cause: error });
     const pending = this.#pendingSseStarts.get(key);
     this.#pendingSseStarts.delete(key);
     this.#deliverError(tracker, tracker.acceptError({ chatId: tracker.chatId, runId: tracker.latestRunId, error: typed.toBody(), processed: tracker.processed }));
@@ -577,7 +575,7 @@ export class SyncManager {
   }
 
   #assertOpen(requestType: string): void {
-    if (this.#closed) throw new WSRequestError(ErrorCode.clientClosed, 'the SyncManager was closed', { retryable: false, requestType });
+    if (this.#closed) throw new WSRequestError('CLIENT_CLOSED', 'the SyncManager was closed', { retryable: false, requestType });
   }
 }
 

@@ -5,10 +5,10 @@
  * switches (WebSocket and SSE share one seq space). The rule: `processed` only grows within a
  * logical sync, so a progress event that does not advance it has already been delivered.
  */
-import { ErrorCode, chatIdFromText, type ChatId, type ErrorBody, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStatusReply } from '../protocol/index.js';
+import { chatIdFromText, type ErrorCode, type ChatId, type ErrorBody, type SyncCompleteEvent, type SyncErrorEvent, type SyncOptions, type SyncProgressEvent, type SyncStatusReply } from '../protocol/index.js';
 
 /** Error code of the `sync:error` the reference server sends when a run is cancelled. */
-export const SYNC_CANCELLED_CODE = ErrorCode.cancelled;
+export const SYNC_CANCELLED_CODE: typeof ErrorCode.cancelled = 'CANCELLED';
 
 /** Status of a chat's sync as kept in `SyncManager.activeSyncs` (the seed's shape). */
 export type ActiveSyncStatus = 'running' | 'completed' | 'failed' | 'cancelled';
@@ -155,7 +155,7 @@ export class ChatSyncTracker {
       }
       case 'failed':
       case 'cancelled': {
-        const error: ErrorBody = snapshot.error ?? { code: snapshot.syncStatus === 'cancelled' ? SYNC_CANCELLED_CODE : ErrorCode.internal, message: `the sync ${snapshot.syncStatus === 'cancelled' ? 'was cancelled' : 'failed'} on the server`, retryable: false };
+        const error: ErrorBody = snapshot.error ?? { code: snapshot.syncStatus === 'cancelled' ? SYNC_CANCELLED_CODE : 'INTERNAL', message: `the sync ${snapshot.syncStatus === 'cancelled' ? 'was cancelled' : 'failed'} on the server`, retryable: false };
         const accepted = this.acceptError({ chatId: this.chatId, runId, error, processed: snapshot.processed });
         return accepted ? { kind: 'error', error: accepted } : { kind: 'none' };
       }

@@ -2,7 +2,7 @@
  * Start a chat's sync and wait for its end: the promise form of `startSync` + `track`, for scripts,
  * tests and the `wsmig client … sync` command.
  */
-import { ErrorCode, MessageType, type ChatId, type SyncCompleteEvent, type SyncOptions, type SyncProgressEvent, type SyncStartReply } from '../protocol/index.js';
+import { type ChatId, type SyncCompleteEvent, type SyncOptions, type SyncProgressEvent, type SyncStartReply } from '../protocol/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { WSRequestError } from './request-error.js';
 import type { SyncManager } from './sync-manager.js';
@@ -51,12 +51,12 @@ export function syncUntilDone(manager: SyncManager, chatId: ChatId, options: Syn
       },
       onComplete: (event) => settleAfterStart(() => resolve(event)),
       onError: (event) =>
-        settleAfterStart(() => reject(new WSRequestError(event.error.code, `the sync of chat ${chatId} failed: ${event.error.message}`, { retryable: event.error.retryable, requestType: MessageType.syncStart }))),
+        settleAfterStart(() => reject(new WSRequestError(event.error.code, `the sync of chat ${chatId} failed: ${event.error.message}`, { retryable: event.error.retryable, requestType: 'sync:start' }))),
     });
     const timer =
       options.timeoutMs === undefined
         ? undefined
-        : clock.setTimeout(() => settle(() => reject(new WSRequestError(ErrorCode.timeout, `the sync of chat ${chatId} did not finish within ${options.timeoutMs} ms`, { retryable: true, requestType: MessageType.syncStart }))), options.timeoutMs);
+        : clock.setTimeout(() => settle(() => reject(new WSRequestError('TIMEOUT', `the sync of chat ${chatId} did not finish within ${options.timeoutMs} ms`, { retryable: true, requestType: 'sync:start' }))), options.timeoutMs);
     manager.startSync(chatId, options.sync).then(
       (reply) => {
         if (settled) return;

@@ -2,7 +2,7 @@
  * Waiting for a client's connection, for callers that need one before going on (a CLI, a test,
  * a page that shows "connecting…"), with the reason when it cannot be had.
  */
-import { ErrorCode } from '../protocol/index.js';
+import type { ErrorCode } from '../protocol/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { WSRequestError } from './request-error.js';
 import type { WSClient } from './ws-client.js';
@@ -27,14 +27,14 @@ export function waitForOpen(client: WSClient, options: WaitForOpenOptions = {}):
   return new Promise<void>((resolve, reject) => {
     let lastError = '';
     const removers: Array<() => void> = [];
-    const timer = options.timeoutMs === undefined ? undefined : clock.setTimeout(() => fail(ErrorCode.timeout, `no connection to ${client.url} within ${options.timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ''}`), options.timeoutMs);
+    const timer = options.timeoutMs === undefined ? undefined : clock.setTimeout(() => fail('TIMEOUT', `no connection to ${client.url} within ${options.timeoutMs} ms${lastError ? ` (last error: ${lastError})` : ''}`), options.timeoutMs);
     const finish = (): void => {
       for (const remove of removers) remove();
       if (timer !== undefined) clock.clearTimeout(timer);
     };
-    const fail = (code: string, message: string): void => {
+    const fail = (code: ErrorCode, message: string): void => {
       finish();
-      reject(new WSRequestError(code, message, { retryable: code !== ErrorCode.clientClosed, requestType: 'connect' }));
+      reject(new WSRequestError(code, message, { retryable: code !== 'CLIENT_CLOSED', requestType: 'connect' }));
     };
     const failure = (code: number, reason: string): string =>
       `could not connect to ${client.url}: ${lastError || reason || 'the connection closed'} (close code ${code})`;
@@ -49,13 +49,13 @@ export function waitForOpen(client: WSClient, options: WaitForOpenOptions = {}):
       client.on('close', (event) => {
         // Only close() is already in state `closed` when its `close` event fires.
         if (client.state === 'closed') {
-          fail(ErrorCode.clientClosed, 'the client was closed before it connected');
+          fail('CLIENT_CLOSED', 'the client was closed before it connected');
         } else if (options.failFast) {
-          fail(ErrorCode.disconnected, failure(event.code, event.reason));
+          fail('DISCONNECTED', failure(event.code, event.reason));
         }
       }),
-      client.on('give-up', (event) => fail(ErrorCode.disconnected, `${failure(event.code, event.reason)}; gave up after ${event.attempts} reconnect attempts`)),
+      client.on('give-up', (event) => fail('DISCONNECTED', `${failure(event.code, event.reason)}; gave up after ${event.attempts} reconnect attempts`)),
     );
-    if (client.state === 'closed') fail(ErrorCode.disconnected, `the client is closed; call connect() first`);
+    if (client.state === 'closed') fail('DISCONNECTED', `the client is closed; call connect() first`);
   });
 }

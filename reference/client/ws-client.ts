@@ -6,13 +6,11 @@
  * Runs unchanged in browsers and Node (the Node entry supplies `ws`).
  */
 import {
-  CloseCode,
-  ErrorCode,
-  MessageType,
   SYSTEM_CHANNEL,
   decodeFrame,
   encodeFrame,
   reconnectPolicyFor,
+  type CloseCode,
   type DrainPayload,
   type ReconnectPolicy,
   type WSMessage,
@@ -180,6 +178,10 @@ interface ResolvedOptions {
   random: () => number;
 }
 
+/** Close codes the client sets itself, written out so that bundles need not carry the `CloseCode` table (as error codes and message types are). */
+const NORMAL_CLOSURE: typeof CloseCode.normal = 1000;
+const ABNORMAL_CLOSURE: typeof CloseCode.abnormal = 1006;
+
 /** The longest extra wait added to a drain's `retryAfterMs`, in ms. */
 const MAX_DRAIN_JITTER_MS = 1_000;
 
@@ -254,8 +256,8 @@ export class WSClient {
       this.#heartbeat = new Heartbeat(this.#options.clock, {
         intervalMs: this.#options.heartbeatIntervalMs,
         deadAfterMs: this.#options.heartbeatIntervalMs + timeoutMs,
-        sendPing: () => this.#sendIfOpen(encodeFrame({ id: this.#newId('p'), channel: SYSTEM_CHANNEL, type: MessageType.ping, payload: null })),
-        onDead: (silentForMs) => this.#abandonSocket(CloseCode.abnormal, `no frame for ${silentForMs} ms: connection presumed dead`),
+        sendPing: () => this.#sendIfOpen(encodeFrame({ id: this.#newId('p'), channel: SYSTEM_CHANNEL, type: 'ping', payload: null })),
+        onDead: (silentForMs) => this.#abandonSocket(ABNORMAL_CLOSURE, `no frame for ${silentForMs} ms: connection presumed dead`),
       });
     }
     if (options.autoConnect ?? true) this.connect();
@@ -309,7 +311,7 @@ export class WSClient {
    * Closes the connection for good: no reconnect; every request, in flight or queued, rejects with
    * `CLIENT_CLOSED`. Subscriptions are kept and resume if `connect()` is called again.
    */
-  close(code: number = CloseCode.normal, reason = 'client closed'): void {
+  close(code: number = NORMAL_CLOSURE, reason = 'client closed'): void {
     if (this.#closedByApplication && this.#state === 'closed') return;
     this.#closedByApplication = true;
     this.#generation += 1;
@@ -318,7 +320,7 @@ export class WSClient {
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) closeQuietly(socket, code, reason);
-    this.#requests.failAll(ErrorCode.clientClosed, 'the client was closed by the application', false);
+    this.#requests.failAll('CLIENT_CLOSED', 'the client was closed by the application', false);
     const wasClosed = this.#state === 'closed';
     this.#setState('closed');
     if (!wasClosed) this.#events.emit('close', { code, reason, willReconnect: false });
@@ -332,7 +334,7 @@ export class WSClient {
    */
   request<T = unknown>(type: string, payload: unknown = null, options: RequestOptions = {}): Promise<T> {
     if (this.#state === 'closed') {
-      const code = this.#closedByApplication ? ErrorCode.clientClosed : ErrorCode.disconnected;
+      const code = this.#closedByApplication ? 'CLIENT_CLOSED' : 'DISCONNECTED';
       const message = this.#closedByApplication ? 'the client was closed by the application' : 'the client stopped reconnecting; call connect() to try again';
       return Promise.reject(new WSRequestError(code, message, { retryable: !this.#closedByApplication, requestType: type }));
     }
@@ -393,7 +395,7 @@ export class WSClient {
     const Implementation = this.#options.WebSocket ?? defaultWebSocket();
     if (!Implementation) {
       this.#events.emit('error', new Error('no WebSocket implementation: import the Node entry (wsmig/client resolves to it under Node) or pass options.WebSocket'));
-      this.#finish(CloseCode.abnormal, 'no WebSocket implementation', 'no-websocket');
+      this.#finish(ABNORMAL_CLOSURE, 'no WebSocket implementation', 'no-websocket');
       return;
     }
     let pending: AttemptCredentials | Promise<AttemptCredentials>;
@@ -477,14 +479,14 @@ export class WSClient {
     });
     this.#connectTimer = this.#options.clock.setTimeout(() => {
       this.#connectTimer = undefined;
-      if (socket === this.#socket && this.#state !== 'open') this.#abandonSocket(CloseCode.abnormal, `connect timeout after ${this.#options.connectTimeoutMs} ms`);
+      if (socket === this.#socket && this.#state !== 'open') this.#abandonSocket(ABNORMAL_CLOSURE, `connect timeout after ${this.#options.connectTimeoutMs} ms`);
     }, this.#options.connectTimeoutMs);
   }
 
   #connectFailed(generation: number, error: unknown): void {
     if (generation !== this.#generation) return;
     this.#events.emit('error', new Error(`could not start a connection: ${asError(error).message}`, { cause: error }));
-    this.#onClose(CloseCode.abnormal, 'could not start a connection');
+    this.#onClose(ABNORMAL_CLOSURE, 'could not start a connection');
   }
 
   #onOpen(): void {
@@ -516,19 +518,19 @@ export class WSClient {
     }
     const message = decoded.message;
     switch (message.type) {
-      case MessageType.pong:
+      case 'pong':
         return;
-      case MessageType.drain:
+      case 'drain':
         this.#onDrain(message as WSMessage<DrainPayload>);
         return;
-      case MessageType.reply:
-      case MessageType.error:
+      case 'reply':
+      case 'error':
         if (this.#requests.settle(message) || this.#subscriptions.settle(message)) return;
-        if (message.type === MessageType.error) {
-          this.#events.emit('error', new WSRequestError(message.error?.code ?? ErrorCode.internal, message.error?.message ?? 'error frame', { retryable: message.error?.retryable ?? false, requestType: 'unknown', requestId: message.id }));
+        if (message.type === 'error') {
+          this.#events.emit('error', new WSRequestError(message.error?.code ?? 'INTERNAL', message.error?.message ?? 'error frame', { retryable: message.error?.retryable ?? false, requestType: 'unknown', requestId: message.id }));
         }
         return;
-      case MessageType.resync:
+      case 'resync':
         this.#subscriptions.resync(message);
         return;
       default:
@@ -565,7 +567,7 @@ export class WSClient {
 
   #onClose(code: number, reason: string): void {
     this.#stopConnectionTimers();
-    this.#requests.failInFlight(ErrorCode.disconnected, `the connection closed (${code}${reason ? ` ${reason}` : ''}) before a reply; the request may have been processed`, true);
+    this.#requests.failInFlight('DISCONNECTED', `the connection closed (${code}${reason ? ` ${reason}` : ''}) before a reply; the request may have been processed`, true);
     if (this.#closedByApplication) return;
     const policy = this.#policyFor(code);
     if (!this.#options.reconnect) {
@@ -662,7 +664,7 @@ export class WSClient {
 
   /** Stops for good without the application asking: queued requests fail at once instead of timing out. */
   #finish(code: number, reason: string, cause: WSGiveUpEvent['cause']): void {
-    this.#requests.failAll(ErrorCode.disconnected, `the client stopped reconnecting (${cause}, last close ${code}${reason ? ` ${reason}` : ''})`, true);
+    this.#requests.failAll('DISCONNECTED', `the client stopped reconnecting (${cause}, last close ${code}${reason ? ` ${reason}` : ''})`, true);
     this.#setState('closed');
     this.#events.emit('give-up', { cause, attempts: this.#attempts, code, reason });
   }

@@ -47,29 +47,33 @@ export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
  */
 export type ReconnectPolicy = 'reconnect' | 'reconnect-slow' | 'reauthenticate' | 'stop';
 
-const POLICY: ReadonlyMap<number, ReconnectPolicy> = new Map<number, ReconnectPolicy>([
-  [CloseCode.normal, 'reconnect'],
-  [CloseCode.goingAway, 'reconnect'],
-  [CloseCode.noStatus, 'reconnect'],
-  [CloseCode.abnormal, 'reconnect'],
-  [CloseCode.serviceRestart, 'reconnect'],
-  [CloseCode.badGateway, 'reconnect'],
-  [CloseCode.internalError, 'reconnect-slow'],
-  [CloseCode.tryAgainLater, 'reconnect-slow'],
-  [CloseCode.protocolError, 'stop'],
-  [CloseCode.unsupportedData, 'stop'],
-  [CloseCode.invalidPayload, 'stop'],
-  [CloseCode.policyViolation, 'stop'],
-  [CloseCode.messageTooBig, 'stop'],
+/**
+ * Keyed by the codes themselves (typed as {@link CloseCode}), not read from the table: every client
+ * bundle carries this map, and it need not carry the names too.
+ */
+const POLICY: ReadonlyMap<number, ReconnectPolicy> = new Map<CloseCode | 1010 | 1015, ReconnectPolicy>([
+  [1000, 'reconnect'], // normal
+  [1001, 'reconnect'], // goingAway
+  [1005, 'reconnect'], // noStatus
+  [1006, 'reconnect'], // abnormal
+  [1012, 'reconnect'], // serviceRestart
+  [1014, 'reconnect'], // badGateway
+  [1011, 'reconnect-slow'], // internalError
+  [1013, 'reconnect-slow'], // tryAgainLater
+  [1002, 'stop'], // protocolError
+  [1003, 'stop'], // unsupportedData
+  [1007, 'stop'], // invalidPayload
+  [1008, 'stop'], // policyViolation
+  [1009, 'stop'], // messageTooBig
   [1010, 'stop'], // mandatory extension missing: the same handshake will fail again
   [1015, 'stop'], // TLS handshake failure
-  [CloseCode.unauthorized, 'reauthenticate'],
-  [CloseCode.forbidden, 'stop'],
-  [CloseCode.tooManyBadFrames, 'stop'],
-  [CloseCode.rateLimited, 'reconnect-slow'],
-  [CloseCode.slowConsumer, 'reconnect'],
-  [CloseCode.overloaded, 'reconnect-slow'],
-  [CloseCode.kicked, 'reconnect'],
+  [4001, 'reauthenticate'], // unauthorized
+  [4003, 'stop'], // forbidden
+  [4100, 'stop'], // tooManyBadFrames
+  [4200, 'reconnect-slow'], // rateLimited
+  [4201, 'reconnect'], // slowConsumer
+  [4202, 'reconnect-slow'], // overloaded
+  [4300, 'reconnect'], // kicked
 ]);
 
 /**

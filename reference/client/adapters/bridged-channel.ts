@@ -3,7 +3,7 @@
  * events: a frame's `type` is the event name, its payload the data, its `eventId` the SSE id; the
  * channel's last event is `sse:end` (the stream is over) or `sse:error` (the upstream failed for good).
  */
-import { MessageType, eventNameOfFrameType, type ErrorBody, type ResyncPayload, type SubscribeReply, type WSMessage } from '../../protocol/index.js';
+import { eventNameOfFrameType, type ErrorBody, type ResyncPayload, type SubscribeReply, type WSMessage } from '../../protocol/index.js';
 import { WSRequestError } from '../request-error.js';
 import type { WSClient } from '../ws-client.js';
 import type { SseEvent } from './sse-over-fetch.js';
@@ -51,10 +51,10 @@ export function followBridgedChannel(client: WSClient, channel: string, handlers
     channel,
     (message) => {
       if (finished) return;
-      if (message.type === MessageType.sseEnd) {
+      if (message.type === 'sse:end') {
         finish();
         handlers.onEnd();
-      } else if (message.type === MessageType.sseError) {
+      } else if (message.type === 'sse:error') {
         finish();
         handlers.onFailed(upstreamFailure(message.payload as ErrorBody | null));
       } else {
@@ -83,7 +83,7 @@ export function followBridgedChannel(client: WSClient, channel: string, handlers
 function upstreamFailure(body: ErrorBody | null): WSRequestError {
   return new WSRequestError(body?.code ?? 'UPSTREAM_UNREACHABLE', body?.message ?? 'the upstream SSE stream failed', {
     retryable: body?.retryable ?? false,
-    requestType: MessageType.sseError,
+    requestType: 'sse:error',
     details: body?.details,
   });
 }

@@ -4,7 +4,7 @@
  * reports what an `EventSource` would show: open, events, a drop (it is reconnecting), or a failure
  * that ends the stream (a non-200 answer, the end of the stream, an upstream that failed for good).
  */
-import { ErrorCode, sseChannelForUrl } from '../../protocol/index.js';
+import { sseChannelForUrl } from '../../protocol/index.js';
 import type { Clock, TimerHandle } from '../clock.js';
 import type { WSClient } from '../ws-client.js';
 import { followBridgedChannel } from './bridged-channel.js';
@@ -81,7 +81,7 @@ export function openWsLeg(client: WSClient, options: LegOptions): Leg {
         },
         onRefused: (error) => {
           if (closed) return;
-          if (error.code === ErrorCode.noRoute) handlers.onNoRoute();
+          if (error.code === 'NO_ROUTE') handlers.onNoRoute();
           else if (error.retryable) {
             // Like a network error for an EventSource: report it, wait the reconnection time, try again.
             drop();

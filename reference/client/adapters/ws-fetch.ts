@@ -6,7 +6,7 @@
  * `eventsource-parser` work unchanged. Falls back to the platform's `fetch` when the flag says
  * `sse`, the socket keeps failing, or the gateway has no route for the URL.
  */
-import { ErrorCode, MessageType, type SseFetchPayload, type SseFetchReply, type UpstreamResponseDetails } from '../../protocol/index.js';
+import { type ErrorCode, type SseFetchPayload, type SseFetchReply, type UpstreamResponseDetails } from '../../protocol/index.js';
 import { isWSRequestError } from '../request-error.js';
 import type { WSClient } from '../ws-client.js';
 import { absoluteUrl, adapterContext, type WsAdapterOptions } from './adapter-options.js';
@@ -16,7 +16,7 @@ import { serializeSseEvent } from './sse-over-fetch.js';
 /** Resolves relative URLs when there is no page to resolve them against; only path and query travel. */
 const PLACEHOLDER_BASE = 'http://relative.invalid/';
 /** Outcomes after which the upstream surely did not see the request, or a GET may safely go again. */
-const RETRY_AS_SSE = new Set<string>([ErrorCode.disconnected, ErrorCode.timeout, ErrorCode.queueOverflow, ErrorCode.clientClosed]);
+const RETRY_AS_SSE: ReadonlySet<string> = new Set<ErrorCode>(['DISCONNECTED', 'TIMEOUT', 'QUEUE_OVERFLOW', 'CLIENT_CLOSED']);
 
 /**
  * `fetch(input, init)` whose SSE response streams over the WebSocket.
@@ -51,13 +51,13 @@ export async function wsFetch(input: string | URL | Request, init?: RequestInit,
   };
   let reply: SseFetchReply;
   try {
-    reply = await untilAborted(context.client.request<SseFetchReply>(MessageType.sseFetch, payload, { timeout: options.requestTimeoutMs ?? 30_000 }), signal);
+    reply = await untilAborted(context.client.request<SseFetchReply>('sse:fetch', payload, { timeout: options.requestTimeoutMs ?? 30_000 }), signal);
   } catch (error) {
     if (signal.aborted || !isWSRequestError(error)) throw error;
     const upstream = upstreamResponse(error.code, error.details);
     if (upstream) return upstream;
     const safeToRepeat = request.method === 'GET' || request.method === 'HEAD';
-    if (context.mode === 'auto' && (error.code === ErrorCode.noRoute || (safeToRepeat && RETRY_AS_SSE.has(error.code)))) return direct();
+    if (context.mode === 'auto' && (error.code === 'NO_ROUTE' || (safeToRepeat && RETRY_AS_SSE.has(error.code)))) return direct();
     throw new TypeError(`fetch failed: ${error.message}`, { cause: error });
   }
   return new Response(streamChannel(context.client, reply.channel, signal), { status: reply.status, headers: reply.headers });
@@ -107,7 +107,7 @@ function streamChannel(client: WSClient, channel: string, signal: AbortSignal): 
 
 /** The upstream's own answer from an `UPSTREAM_STATUS` / `UPSTREAM_NOT_SSE` error, as a `Response`. */
 export function upstreamResponse(code: string, details: unknown): Response | undefined {
-  if (code !== ErrorCode.upstreamStatus && code !== ErrorCode.upstreamNotSse) return undefined;
+  if (code !== 'UPSTREAM_STATUS' && code !== 'UPSTREAM_NOT_SSE') return undefined;
   const answer = details as Partial<UpstreamResponseDetails> | undefined;
   if (typeof answer?.status !== 'number' || answer.status < 200 || answer.status > 599) return undefined;
   const nullBody = answer.status === 204 || answer.status === 205 || answer.status === 304;
