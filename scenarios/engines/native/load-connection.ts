@@ -16,18 +16,18 @@ import {
   type WSMessage,
 } from '../../../reference/protocol/index.js';
 import { SeqTracker, type SeenSyncState } from '../../k6/lib/seq-tracker.js';
+import { echoReplyId, type EchoRequestEncoder } from './echo-frames.js';
 import { ReconnectingConnection, type ConnectionHost, type ReconnectPlan } from './reconnecting-connection.js';
 
 /** What an envelope connection needs beyond any connection's host. */
 export interface EnvelopeConnectionHost extends ConnectionHost {
-  /** The `echo` payload of every request (the payloadBytes knob). */
-  readonly echoPayload: string;
+  /** Writes the `echo` requests, with the payload of the payloadBytes knob. */
+  readonly echoRequests: EchoRequestEncoder;
   /** A frame for the sync drivers: sync events, resyncs, replies and errors to `y…` requests. */
   onSyncFrame(connection: LoadConnection, message: WSMessage): void;
   noteUnknowableResync(): void;
 }
 
-const ECHO_CHANNEL = 'load';
 /** Request ids start with their kind, so a reply is routed by one character: `e…` echo, `s…` subscribe (`y…` sync starts go to the host). */
 const ECHO_ID = 'e'.charCodeAt(0);
 const SUBSCRIBE_ID = 's'.charCodeAt(0);
@@ -48,13 +48,10 @@ export class LoadConnection extends ReconnectingConnection {
     this.subscribeIds = channels.map((_, i) => `s${i}`);
   }
 
+  /** Sends the `echo` request of one arrival, intended at `intendedAt` (monotonic ms). False when the socket cannot send. */
   sendRequest(sequence: number, intendedAt: number): boolean {
-    return this.sendEcho(`e${sequence}`, this.envelopeHost.echoPayload, intendedAt);
-  }
-
-  /** Sends one `echo` request intended at `intendedAt` (monotonic ms). False when the socket cannot send. */
-  sendEcho(id: string, payload: string, intendedAt: number): boolean {
-    if (!this.sendFrame({ id, channel: ECHO_CHANNEL, type: 'echo', payload })) return false;
+    const id = `e${sequence}`;
+    if (!this.sendText(this.envelopeHost.echoRequests.encode(id))) return false;
     this.pending.set(id, intendedAt);
     return true;
   }
@@ -88,6 +85,12 @@ export class LoadConnection extends ReconnectingConnection {
   }
 
   protected received(data: RawData, isBinary: boolean): void {
+    // The hot path: a reply to an echo, recognised by its id without parsing the frame.
+    const echoId = isBinary ? undefined : echoReplyId(data as Buffer, ECHO_ID);
+    if (echoId !== undefined) {
+      this.settleRequest(echoId, true);
+      return;
+    }
     const text = isBinary ? '' : data.toString();
     const decoded = decodeFrame(text);
     if (!decoded.ok) {

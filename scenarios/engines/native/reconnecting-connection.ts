@@ -53,6 +53,8 @@ export abstract class ReconnectingConnection {
   /** The loss was a cut the scenario ordered: failed attempts during its planned outage are not connect failures. */
   private lostByCut = false;
   private deadlineRecorded = false;
+  /** When the message being handled arrived, on the recorder's clock: every sample it causes shares this one clock read. */
+  private receivedAtMs = 0;
 
   constructor(
     readonly index: number,
@@ -121,8 +123,10 @@ export abstract class ReconnectingConnection {
     const socket = this.socket;
     if (socket === undefined || socket.readyState !== WebSocket.OPEN) return false;
     socket.send(text);
-    this.host.metrics.msgsSent.add(1);
-    this.host.metrics.dataSent.add(text.length);
+    const metrics = this.host.metrics;
+    const atMs = metrics.now();
+    metrics.msgsSent.add(1, atMs);
+    metrics.dataSent.add(text.length, atMs);
     return true;
   }
 
@@ -173,13 +177,13 @@ export abstract class ReconnectingConnection {
     }
   }
 
-  /** An answer to a request: its round trip from the intended send time, and the check. False when no such request waits. */
+  /** An answer, in the message being handled, to a request: its round trip from the intended send time, and the check. False when no such request waits. */
   protected settleRequest(key: string, ok: boolean): boolean {
     const intendedAt = this.pending.get(key);
     if (intendedAt === undefined) return false;
     this.pending.delete(key);
-    this.host.metrics.rpcDuration.add(this.host.now() - intendedAt);
-    this.host.metrics.checks.add(ok);
+    this.host.metrics.rpcDuration.add(this.host.now() - intendedAt, this.receivedAtMs);
+    this.host.metrics.checks.add(ok, this.receivedAtMs);
     return true;
   }
 
@@ -207,8 +211,10 @@ export abstract class ReconnectingConnection {
   }
 
   private onMessage(data: RawData, isBinary: boolean): void {
-    this.host.metrics.msgsReceived.add(1);
-    this.host.metrics.dataReceived.add((data as Buffer).length);
+    const metrics = this.host.metrics;
+    this.receivedAtMs = metrics.now();
+    metrics.msgsReceived.add(1, this.receivedAtMs);
+    metrics.dataReceived.add((data as Buffer).length, this.receivedAtMs);
     this.received(data, isBinary);
   }
 

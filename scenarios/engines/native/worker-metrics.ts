@@ -3,6 +3,8 @@ import type { CounterHandle, MetricsRecorder, RateHandle, Tags, TrendHandle } fr
 import type { WsWorkload } from '../types.js';
 
 export interface WorkerMetrics {
+  /** The recorder's clock, for the `atMs` of several samples taken at one moment. */
+  now(): number;
   connecting: TrendHandle;
   connectSuccess: RateHandle;
   sessions: CounterHandle;
@@ -51,6 +53,7 @@ export function createWorkerMetrics(recorder: MetricsRecorder, tags: Tags, workl
   const syncs = workload.syncs > 0 && profile === undefined;
   const cuts = workload.cuts !== null;
   return {
+    now: () => recorder.now(),
     connecting: recorder.trend('ws_connecting', tags),
     connectSuccess: recorder.rate('ws_connect_success', tags),
     sessions: recorder.counter('ws_sessions', tags),

@@ -13,6 +13,7 @@ import type { BackoffPolicy } from '../../k6/lib/reconnect.js';
 import { chatsOfConnection } from '../../k6/lib/workload-plan.js';
 import { compileProfile } from '../../profiles/compile.js';
 import { newProfileStats } from '../../profiles/conversation.js';
+import { EchoRequestEncoder } from './echo-frames.js';
 import { LoadConnection, type EnvelopeConnectionHost } from './load-connection.js';
 import { ProfileConnection, type ProfileSession } from './profile-connection.js';
 import type { ReconnectingConnection } from './reconnecting-connection.js';
@@ -46,7 +47,7 @@ export class WorkloadRunner implements EnvelopeConnectionHost {
   private readonly recorder: MetricsRecorder;
   private readonly clock: SchedulerClock;
   private readonly randomSource: () => number;
-  readonly echoPayload: string;
+  readonly echoRequests: EchoRequestEncoder;
   /** With a protocol profile: its compiled rules and what its connections saw. */
   private readonly profileSession: ProfileSession | undefined;
   private readonly connections: ReconnectingConnection[] = [];
@@ -81,7 +82,7 @@ export class WorkloadRunner implements EnvelopeConnectionHost {
     this.reconnectDeadlineMs = spec.workload.cuts?.reconnectDeadlineMs ?? 10_000;
     this.recorder = new MetricsRecorder({ startMs: spec.startMs, intervalMs: spec.intervalMs });
     this.metrics = createWorkerMetrics(this.recorder, { scenario: spec.scenario }, spec.workload);
-    this.echoPayload = echoPayloadOfBytes(spec.workload.payloadBytes);
+    this.echoRequests = new EchoRequestEncoder(echoPayloadOfBytes(spec.workload.payloadBytes));
     const profile = spec.workload.profile;
     this.profileSession =
       profile === undefined
