@@ -2,6 +2,7 @@
  * Where the client connects: URL checks, the HTTP base derived from a WebSocket URL, and the
  * default endpoint (`WS_ENDPOINT`, as in the seed, or the page's own host in a browser).
  */
+import { withBearer } from './http.js';
 
 /** Checks a WebSocket URL; returns a problem description or `undefined` when usable. */
 export function wsUrlProblem(url: unknown): string | undefined {
@@ -60,8 +61,7 @@ export class TicketRequestError extends Error {
  * @throws TicketRequestError for a refusal; Error for a network failure, an abort or a bad answer.
  */
 export async function fetchTicket(fetchImpl: typeof fetch, ticketUrl: string, token: string | undefined, signal: AbortSignal): Promise<string> {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  if (token) headers['Authorization'] = `Bearer ${token}`;
+  const headers = withBearer({ 'Content-Type': 'application/json', Accept: 'application/json' }, token);
   const response = await fetchImpl(ticketUrl, { method: 'POST', headers, body: '{}', signal });
   if (!response.ok) {
     const code = await response.json().then(

@@ -12,6 +12,7 @@
 import { idleWatchdog, readSseEvents, type SseEvent } from './adapters/sse-over-fetch.js';
 import { formatEventId, parseEventId, type ChatId, type SyncOptions } from '../protocol/index.js';
 import { reconnectDelayFor } from './backoff.js';
+import { withBearer } from './http.js';
 import type { Clock, TimerHandle } from './clock.js';
 import { WSRequestError } from './request-error.js';
 import type { StreamPosition } from './sync-tracker.js';
@@ -143,9 +144,7 @@ export class SseSyncStream {
 
   async #send(startOptions: SyncOptions | undefined, signal: AbortSignal): Promise<Response> {
     const { httpUrl, chatId } = this.#options;
-    const headers: Record<string, string> = { Accept: 'text/event-stream' };
-    const token = await this.#options.token();
-    if (token) headers['Authorization'] = `Bearer ${token}`;
+    const headers = withBearer({ Accept: 'text/event-stream' }, await this.#options.token());
     if (startOptions !== undefined) {
       headers['Content-Type'] = 'application/json';
       return this.#options.fetch(`${httpUrl}/commands/sync`, { method: 'POST', headers, body: JSON.stringify({ chatId, options: startOptions }), signal });

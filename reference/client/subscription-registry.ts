@@ -174,11 +174,8 @@ export class SubscriptionRegistry {
 
   #subscribe(state: ChannelState, sendIfOpen: SendIfOpen): void {
     const id = this.#hooks.nextId('s');
-    const payload: SubscribePayload = {};
-    if (state.lastSeq !== undefined) payload.fromSeq = state.lastSeq;
-    if (state.epoch !== undefined) payload.epoch = state.epoch;
-    if (state.lastEventId !== undefined) payload.lastEventId = state.lastEventId;
-    if (state.headers !== undefined) payload.headers = state.headers;
+    // Fields still undefined are left out of the frame by JSON.stringify.
+    const payload: SubscribePayload = { fromSeq: state.lastSeq, epoch: state.epoch, lastEventId: state.lastEventId, headers: state.headers };
     if (sendIfOpen(encodeFrame({ id, channel: state.channel, type: 'subscribe', payload }))) this.#pendingReplies.set(id, state.channel);
   }
 

@@ -21,6 +21,7 @@ import {
 import { systemClock, type Clock } from './clock.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { httpUrlFromWsUrl } from './endpoints.js';
+import { callableFetch } from './http.js';
 import { WSRequestError, isWSRequestError } from './request-error.js';
 import { SseSyncStream, type SseRetryOptions, type SseSyncEvent } from './sse-sync-stream.js';
 import { ActiveSyncMap, ChatSyncTracker, type ActiveSync } from './sync-tracker.js';
@@ -139,9 +140,7 @@ export class SyncManager {
     this.#ws = ws;
     this.#mode = options.transport ?? 'auto';
     this.#httpUrl = (options.httpUrl ?? httpUrlFromWsUrl(ws.url)).replace(/\/$/, '');
-    const fetchImpl = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch ?? missingFetch;
-    // Called as a plain function: browsers throw "Illegal invocation" when fetch gets another `this`.
-    this.#fetch = (input, init) => fetchImpl(input, init);
+    this.#fetch = callableFetch(options.fetch, ': pass SyncManagerOptions.fetch');
     this.#token = options.token ?? ws.token;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -578,6 +577,4 @@ export class SyncManager {
     if (this.#closed) throw new WSRequestError('CLIENT_CLOSED', 'the SyncManager was closed', { retryable: false, requestType });
   }
 }
-
-const missingFetch: typeof fetch = () => Promise.reject(new TypeError('no fetch implementation: pass SyncManagerOptions.fetch'));
 

@@ -6,6 +6,7 @@
  * percentage rollout keeps each client in its own cohort.
  */
 import type { Clock, TimerHandle } from './clock.js';
+import { withBearer } from './http.js';
 import { defaultStickinessId } from './stickiness.js';
 import type { TokenProvider } from './ws-client.js';
 
@@ -24,9 +25,7 @@ async function fetchTransportConfig(options: TransportConfigPollerOptions): Prom
   const abort = new AbortController();
   const timer = clock.setTimeout(() => abort.abort(), timeoutMs);
   try {
-    const headers: Record<string, string> = { Accept: 'application/json' };
-    const bearer = typeof token === 'function' ? await token() : token;
-    if (bearer) headers['Authorization'] = `Bearer ${bearer}`;
+    const headers = withBearer({ Accept: 'application/json' }, typeof token === 'function' ? await token() : token);
     const stickiness = options.stickinessId ?? defaultStickinessId();
     const response = await fetchImpl(`${httpUrl}/api/config?stickiness=${encodeURIComponent(stickiness)}`, { headers, signal: abort.signal });
     if (!response.ok) throw new Error(`GET ${httpUrl}/api/config answered HTTP ${response.status}`);

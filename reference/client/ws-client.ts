@@ -7,7 +7,7 @@
  */
 import {
   SYSTEM_CHANNEL,
-  decodeFrame,
+  envelopeProblem,
   encodeFrame,
   reconnectPolicyFor,
   type CloseCode,
@@ -20,6 +20,7 @@ import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { TicketRequestError, defaultTicketUrl, fetchTicket, withTicketQuery, wsUrlProblem } from './endpoints.js';
 import { Heartbeat } from './heartbeat.js';
+import { callableFetch } from './http.js';
 import { WSRequestError } from './request-error.js';
 import { RequestTracker, type QueueOverflowEvent, type QueueOverflowPolicy } from './request-tracker.js';
 import { SubscriptionRegistry, type MessageHandler, type ResyncEvent, type SubscribeOptions } from './subscription-registry.js';
@@ -158,8 +159,8 @@ export interface RequestOptions {
   channel?: string;
 }
 
-interface ResolvedOptions {
-  url: string;
+/** The options with their defaults applied; `url`, `token`, `ticketUrl`, `ticket`, `stickinessId` and `WebSocket` as given. */
+interface ResolvedOptions extends WSOptions {
   reconnect: boolean;
   maxReconnectAttempts: number;
   reconnectDelayMs: number;
@@ -168,12 +169,7 @@ interface ResolvedOptions {
   heartbeatIntervalMs: number;
   timeoutMs: number;
   connectTimeoutMs: number;
-  token: TokenProvider | undefined;
-  ticketUrl: string | undefined;
-  ticket: TicketProvider | undefined;
   fetch: typeof fetch;
-  stickinessId: string | undefined;
-  WebSocket: WebSocketConstructorLike | undefined;
   clock: Clock;
   random: () => number;
 }
@@ -222,7 +218,7 @@ export class WSClient {
     if (problem !== undefined) throw new TypeError(`WSClient: ${problem}`);
     const timeoutMs = positiveOr(options.timeout, 10_000);
     this.#options = {
-      url: options.url,
+      ...options,
       reconnect: options.reconnect ?? true,
       maxReconnectAttempts: Math.max(0, options.maxReconnectAttempts ?? 10),
       reconnectDelayMs: Math.max(0, options.reconnectDelay ?? 500),
@@ -231,12 +227,7 @@ export class WSClient {
       heartbeatIntervalMs: Math.max(0, options.heartbeatInterval ?? 20_000),
       timeoutMs,
       connectTimeoutMs: positiveOr(options.connectTimeout, timeoutMs),
-      token: options.token,
-      ticketUrl: options.ticketUrl,
-      ticket: options.ticket,
-      fetch: fetchFrom(options.fetch),
-      stickinessId: options.stickinessId,
-      WebSocket: options.WebSocket,
+      fetch: callableFetch(options.fetch, ' for ticket requests: pass WSOptions.fetch or WSOptions.ticket'),
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
     };
@@ -296,7 +287,7 @@ export class WSClient {
     if (this.#state === 'open' || this.#state === 'connecting') return;
     if (this.#state === 'reconnecting') {
       if (this.#reconnectTimer === undefined) return;
-      this.#clearTimer('reconnect');
+      this.#reconnectTimer = this.#clearTimer(this.#reconnectTimer);
       this.#openSocket();
       return;
     }
@@ -316,7 +307,7 @@ export class WSClient {
     this.#closedByApplication = true;
     this.#generation += 1;
     this.#stopConnectionTimers();
-    this.#clearTimer('reconnect');
+    this.#reconnectTimer = this.#clearTimer(this.#reconnectTimer);
     const socket = this.#socket;
     this.#socket = undefined;
     if (socket) closeQuietly(socket, code, reason);
@@ -490,7 +481,7 @@ export class WSClient {
   }
 
   #onOpen(): void {
-    this.#clearTimer('connect');
+    this.#connectTimer = this.#clearTimer(this.#connectTimer);
     const attempts = this.#attempts;
     this.#drainRetryAfterMs = undefined;
     this.#setState('open');
@@ -511,12 +502,15 @@ export class WSClient {
       this.#events.emit('error', new Error('ignored a binary frame: the protocol uses JSON text frames only'));
       return;
     }
-    const decoded = decodeFrame(data);
-    if (!decoded.ok) {
-      this.#events.emit('error', new Error(`ignored a frame that is not a valid envelope: ${decoded.detail}`));
+    let message: WSMessage;
+    try {
+      message = JSON.parse(data) as WSMessage;
+      const problem = envelopeProblem(message);
+      if (problem !== undefined) throw new Error(problem);
+    } catch (error) {
+      this.#events.emit('error', new Error(`ignored a frame that is not a valid envelope: ${asError(error).message}`));
       return;
     }
-    const message = decoded.message;
     switch (message.type) {
       case 'pong':
         return;
@@ -570,28 +564,22 @@ export class WSClient {
     this.#requests.failInFlight('DISCONNECTED', `the connection closed (${code}${reason ? ` ${reason}` : ''}) before a reply; the request may have been processed`, true);
     if (this.#closedByApplication) return;
     const policy = this.#policyFor(code);
-    if (!this.#options.reconnect) {
-      this.#events.emit('close', { code, reason, willReconnect: false });
-      this.#finish(code, reason, 'reconnect-disabled');
-      return;
-    }
-    if (policy === 'stop') {
-      this.#events.emit('close', { code, reason, willReconnect: false });
-      this.#finish(code, reason, 'close-code');
-      return;
-    }
-    if (policy === 'reauthenticate') {
-      this.#reauthenticate(code, reason);
-      return;
-    }
+    if (!this.#options.reconnect) return this.#reportClose(code, reason, 'reconnect-disabled');
+    if (policy === 'stop') return this.#reportClose(code, reason, 'close-code');
+    if (policy === 'reauthenticate') return this.#reauthenticate(code, reason);
     if (policy === 'reconnect-slow') this.#slowBackoff = true;
-    if (this.#attempts >= this.#options.maxReconnectAttempts) {
-      this.#events.emit('close', { code, reason, willReconnect: false });
-      this.#finish(code, reason, 'max-attempts');
-      return;
-    }
-    this.#events.emit('close', { code, reason, willReconnect: true });
-    this.#scheduleReconnect();
+    this.#reportClose(code, reason, this.#attemptsLeft() ? undefined : 'max-attempts');
+  }
+
+  /** Emits `close`, then reconnects, or gives up for `giveUp` when there is one. */
+  #reportClose(code: number, reason: string, giveUp: WSGiveUpEvent['cause'] | undefined): void {
+    this.#events.emit('close', { code, reason, willReconnect: giveUp === undefined });
+    if (giveUp === undefined) this.#scheduleReconnect();
+    else this.#finish(code, reason, giveUp);
+  }
+
+  #attemptsLeft(): boolean {
+    return this.#attempts < this.#options.maxReconnectAttempts;
   }
 
   #policyFor(code: number): ReconnectPolicy {
@@ -606,17 +594,9 @@ export class WSClient {
   /** Reconnects after an authentication close only when the token provider has a new token. */
   #reauthenticate(code: number, reason: string): void {
     const provider = this.#options.token;
-    if (provider === undefined && this.#options.ticket !== undefined && this.#attempts < this.#options.maxReconnectAttempts) {
-      // A ticket provider makes new credentials for every attempt.
-      this.#events.emit('close', { code, reason, willReconnect: true });
-      this.#scheduleReconnect();
-      return;
-    }
-    if (typeof provider !== 'function') {
-      this.#events.emit('close', { code, reason, willReconnect: false });
-      this.#finish(code, reason, 'reauthenticate');
-      return;
-    }
+    // A ticket provider makes new credentials for every attempt.
+    if (provider === undefined && this.#options.ticket !== undefined && this.#attemptsLeft()) return this.#reportClose(code, reason, undefined);
+    if (typeof provider !== 'function') return this.#reportClose(code, reason, 'reauthenticate');
     const generation = this.#generation;
     const previous = this.#lastToken;
     Promise.resolve()
@@ -628,10 +608,7 @@ export class WSClient {
       .then((token) => {
         if (generation !== this.#generation || this.#closedByApplication) return;
         const fresh = typeof token === 'string' && token.length > 0 && token !== previous;
-        const canRetry = fresh && this.#attempts < this.#options.maxReconnectAttempts;
-        this.#events.emit('close', { code, reason, willReconnect: canRetry });
-        if (canRetry) this.#scheduleReconnect();
-        else this.#finish(code, reason, fresh ? 'max-attempts' : 'reauthenticate');
+        this.#reportClose(code, reason, !fresh ? 'reauthenticate' : this.#attemptsLeft() ? undefined : 'max-attempts');
       });
   }
 
@@ -671,18 +648,14 @@ export class WSClient {
 
   #stopConnectionTimers(): void {
     this.#heartbeat?.stop();
-    this.#clearTimer('connect');
-    this.#clearTimer('stable');
+    this.#connectTimer = this.#clearTimer(this.#connectTimer);
+    this.#stableTimer = this.#clearTimer(this.#stableTimer);
   }
 
-  #clearTimer(which: 'connect' | 'stable' | 'reconnect'): void {
-    const clock = this.#options.clock;
-    if (which === 'connect' && this.#connectTimer !== undefined) clock.clearTimeout(this.#connectTimer);
-    if (which === 'stable' && this.#stableTimer !== undefined) clock.clearTimeout(this.#stableTimer);
-    if (which === 'reconnect' && this.#reconnectTimer !== undefined) clock.clearTimeout(this.#reconnectTimer);
-    if (which === 'connect') this.#connectTimer = undefined;
-    if (which === 'stable') this.#stableTimer = undefined;
-    if (which === 'reconnect') this.#reconnectTimer = undefined;
+  /** Cancels `timer`; returns `undefined`, to store in its place. */
+  #clearTimer(timer: TimerHandle | undefined): undefined {
+    if (timer !== undefined) this.#options.clock.clearTimeout(timer);
+    return undefined;
   }
 }
 
@@ -704,13 +677,6 @@ function thenMaybe<T, U>(value: T | PromiseLike<T>, map: (value: T) => U): U | P
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-/** The `fetch` to use, called as a plain function (browsers throw "Illegal invocation" when `fetch` gets another `this`). */
-function fetchFrom(option: typeof fetch | undefined): typeof fetch {
-  const fetchImpl = option ?? (globalThis as { fetch?: typeof fetch }).fetch;
-  if (fetchImpl === undefined) return () => Promise.reject(new TypeError('no fetch implementation for ticket requests: pass WSOptions.fetch or WSOptions.ticket'));
-  return (input, init) => fetchImpl(input, init);
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {

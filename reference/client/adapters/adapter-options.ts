@@ -3,6 +3,7 @@
  * last argument): which `WSClient` carries the streams, and how the transport is chosen.
  */
 import type { Clock } from '../clock.js';
+import { callableFetch } from '../http.js';
 import { getSharedClient } from '../shared.js';
 import type { WSClient } from '../ws-client.js';
 import { transportSelectorFor, type AdapterTransportMode, type TransportSelector } from './transport-selector.js';
@@ -62,10 +63,7 @@ export interface AdapterContext {
 /** Resolves an adapter's options (creating the shared client only when the WebSocket may be used). */
 export function adapterContext(options: WsAdapterOptions = {}): AdapterContext {
   const mode = options.transport ?? 'auto';
-  const platformFetch = (globalThis as { fetch?: typeof fetch }).fetch;
-  const fetchImpl = options.fetch ?? platformFetch ?? missingFetch;
-  // Called as a plain function: browsers throw "Illegal invocation" when fetch gets another `this`.
-  const boundFetch: typeof fetch = (input, init) => fetchImpl(input, init);
+  const boundFetch = callableFetch(options.fetch, ': pass the adapter option { fetch }');
   const client = mode === 'sse' ? undefined : (options.client ?? getSharedClient());
   const selector = mode === 'auto' && client ? transportSelectorFor(client, { ...options.selector, fetch: boundFetch }) : undefined;
   return { client, mode, selector, fetch: boundFetch };
@@ -83,5 +81,3 @@ export function absoluteUrl(url: string | URL, baseUrl: string | undefined): str
     return undefined;
   }
 }
-
-const missingFetch: typeof fetch = () => Promise.reject(new TypeError('no fetch implementation: pass the adapter option { fetch }'));
