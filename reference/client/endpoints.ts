@@ -7,16 +7,14 @@ import { withBearer } from './http.js';
 /** Checks a WebSocket URL; returns a problem description or `undefined` when usable. */
 export function wsUrlProblem(url: unknown): string | undefined {
   if (typeof url !== 'string' || url.length === 0) return 'a WebSocket URL is required, such as ws://127.0.0.1:3000/ws';
-  let parsed: URL;
+  let protocol: string | undefined;
   try {
-    parsed = new URL(url);
+    protocol = new URL(url).protocol;
   } catch {
-    return `"${url}" is not a URL: use ws://host:port/ws or wss://host/ws`;
+    // Not a URL at all: the same answer as for another scheme.
   }
-  if (parsed.protocol !== 'ws:' && parsed.protocol !== 'wss:') {
-    return `"${url}" must start with ws:// or wss:// (got ${parsed.protocol}//)`;
-  }
-  return undefined;
+  if (protocol === 'ws:' || protocol === 'wss:') return undefined;
+  return `"${url}" is not a URL for a WebSocket: it must start with ws:// or wss://, such as ws://127.0.0.1:3000/ws`;
 }
 
 /**

@@ -4,13 +4,13 @@
  */
 
 /**
- * `option`, else the platform's `fetch`, called as a plain function (browsers throw "Illegal
- * invocation" when `fetch` gets another `this`); without either, one that rejects with a `TypeError`
- * that ends with `missing` (what to pass).
+ * `option` (the `fetch` option of `WSClient`, `SyncManager` or an adapter), else the platform's
+ * `fetch`, called as a plain function (browsers throw "Illegal invocation" when `fetch` gets another
+ * `this`); without either, one that rejects with a `TypeError` saying to pass the option.
  */
-export function callableFetch(option: typeof fetch | undefined, missing: string): typeof fetch {
+export function callableFetch(option: typeof fetch | undefined): typeof fetch {
   const fetchImpl = option ?? (globalThis as { fetch?: typeof fetch }).fetch;
-  if (fetchImpl === undefined) return () => Promise.reject(new TypeError(`no fetch implementation${missing}`));
+  if (fetchImpl === undefined) return () => Promise.reject(new TypeError('no fetch implementation: pass the fetch option'));
   return (input, init) => fetchImpl(input, init);
 }
 

@@ -1,4 +1,4 @@
-import type { ErrorBody } from '../protocol/index.js';
+import type { ErrorBody, WSMessage } from '../protocol/index.js';
 
 /**
  * The typed outcome of a request that did not get a reply payload: the server's `error` reply
@@ -39,3 +39,18 @@ export function isWSRequestError(value: unknown, ...codes: string[]): value is W
   return value instanceof WSRequestError && (codes.length === 0 || codes.includes(value.code));
 }
 
+
+/**
+ * The error an `error` frame carries, as the rejection of the request (of type `requestType`) it
+ * answers; with `context`, the message is `<context>: <code> <message>`.
+ */
+export function requestErrorOf(frame: WSMessage, requestType: string, context?: string): WSRequestError {
+  const body = frame.error ?? { code: 'INTERNAL', message: 'the server sent an error frame without an error body', retryable: false };
+  const message = context === undefined ? body.message : `${context}: ${body.code} ${body.message}`.trim();
+  return new WSRequestError(body.code, message, { retryable: body.retryable, requestType, requestId: frame.id, details: body.details });
+}
+
+/** A thrown value as an `Error` (anything else becomes one with its text as the message). */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}

@@ -4,7 +4,7 @@
  */
 import { encodeFrame, type ErrorCode, type WSMessage } from '../protocol/index.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { WSRequestError } from './request-error.js';
+import { WSRequestError, requestErrorOf } from './request-error.js';
 
 /** What the offline queue does when it is full: refuse the new request, or evict the oldest one. */
 export type QueueOverflowPolicy = 'reject-new' | 'drop-oldest';
@@ -84,8 +84,7 @@ export class RequestTracker {
     this.#inFlight.delete(message.id);
     this.#clock.clearTimeout(request.timer);
     if (message.type === 'error') {
-      const body = message.error ?? { code: 'INTERNAL', message: 'the server answered with an error frame without an error body', retryable: false };
-      request.reject(new WSRequestError(body.code, body.message, { retryable: body.retryable, requestType: request.type, requestId: request.id, details: body.details }));
+      request.reject(requestErrorOf(message, request.type));
     } else {
       request.resolve(message.payload);
     }
@@ -121,7 +120,7 @@ export class RequestTracker {
       this.#queued.delete(dropped.id);
       this.#queued.set(request.id, request);
     }
-    this.#reject(dropped, 'QUEUE_OVERFLOW', `the offline queue is full (${this.#queueSize} requests, policy ${this.#policy}): "${dropped.type}" was dropped; retry once connected`, true);
+    this.#reject(dropped, 'QUEUE_OVERFLOW', `the offline queue is full (${this.#queueSize} requests, ${this.#policy}): "${dropped.type}" was dropped; retry once connected`, true);
     this.#onOverflow({ policy: this.#policy, queueSize: this.#queueSize, dropped: { id: dropped.id, type: dropped.type } });
   }
 

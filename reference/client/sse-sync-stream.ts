@@ -14,7 +14,7 @@ import { formatEventId, parseEventId, type ChatId, type SyncOptions } from '../p
 import { reconnectDelayFor } from './backoff.js';
 import { withBearer } from './http.js';
 import type { Clock, TimerHandle } from './clock.js';
-import { WSRequestError } from './request-error.js';
+import { WSRequestError, asError } from './request-error.js';
 import type { StreamPosition } from './sync-tracker.js';
 
 /** SSE event names and the WebSocket event types they stand for. */
@@ -127,7 +127,7 @@ export class SseSyncStream {
         }
       } catch (error) {
         if (this.#closed) return;
-        lastProblem = silent ? `the stream was silent for ${this.#options.idleTimeoutMs} ms (half-open?)` : error instanceof Error ? error.message : String(error);
+        lastProblem = silent ? `the stream was silent for ${this.#options.idleTimeoutMs} ms (half-open?)` : asError(error).message;
       } finally {
         watchdog.stop();
       }

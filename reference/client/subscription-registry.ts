@@ -4,7 +4,7 @@
  * One server subscription per channel; several handlers share it.
  */
 import { encodeFrame, type ResyncPayload, type SubscribePayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
-import { WSRequestError } from './request-error.js';
+import { asError, requestErrorOf, type WSRequestError } from './request-error.js';
 import type { SendIfOpen } from './request-tracker.js';
 
 /** Receives the events of a channel, in `seq` order, each once. */
@@ -56,7 +56,7 @@ interface ChannelState {
   lastEventId: string | undefined;
   readonly headers: Record<string, string> | undefined;
   /** The reply that established the current server subscription, `undefined` until one came. */
-  reply: SubscribeReply | undefined;
+  reply?: SubscribeReply | undefined;
 }
 
 export interface SubscriptionRegistryHooks {
@@ -80,7 +80,7 @@ export class SubscriptionRegistry {
     const subscriber: Subscriber = { handler, options };
     let state = this.#channels.get(channel);
     if (!state) {
-      state = { channel, subscribers: new Set(), lastSeq: options.fromSeq, epoch: options.epoch, lastEventId: options.lastEventId, headers: options.headers, reply: undefined };
+      state = { channel, subscribers: new Set(), lastSeq: options.fromSeq, epoch: options.epoch, lastEventId: options.lastEventId, headers: options.headers };
       this.#channels.set(channel, state);
       state.subscribers.add(subscriber);
       this.#subscribe(state, sendIfOpen);
@@ -115,13 +115,7 @@ export class SubscriptionRegistry {
     const state = this.#channels.get(channel);
     if (!state) return true;
     if (message.type === 'error') {
-      const body = message.error;
-      const error = new WSRequestError(body?.code ?? 'INTERNAL', `subscribing to "${channel}" failed: ${body?.code ?? 'ERROR'} ${body?.message ?? ''}`.trim(), {
-        retryable: body?.retryable ?? false,
-        requestType: 'subscribe',
-        requestId: message.id,
-        details: body?.details,
-      });
+      const error = requestErrorOf(message, 'subscribe', `subscribing to "${channel}" failed`);
       const handlers = [...state.subscribers].filter((subscriber) => subscriber.options.onError);
       if (handlers.length === 0) this.#hooks.onError(error);
       for (const subscriber of handlers) this.#call(() => subscriber.options.onError?.(error));
@@ -168,7 +162,7 @@ export class SubscriptionRegistry {
     try {
       callback();
     } catch (error) {
-      this.#hooks.onError(error instanceof Error ? error : new Error(String(error)));
+      this.#hooks.onError(asError(error));
     }
   }
 

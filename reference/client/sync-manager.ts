@@ -22,7 +22,7 @@ import { systemClock, type Clock } from './clock.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { httpUrlFromWsUrl } from './endpoints.js';
 import { callableFetch } from './http.js';
-import { WSRequestError, isWSRequestError } from './request-error.js';
+import { WSRequestError, asError, isWSRequestError } from './request-error.js';
 import { SseSyncStream, type SseRetryOptions, type SseSyncEvent } from './sse-sync-stream.js';
 import { ActiveSyncMap, ChatSyncTracker, type ActiveSync } from './sync-tracker.js';
 import { TransportConfigPoller, type SyncTransport, type TransportConfig } from './transport-config.js';
@@ -140,7 +140,7 @@ export class SyncManager {
     this.#ws = ws;
     this.#mode = options.transport ?? 'auto';
     this.#httpUrl = (options.httpUrl ?? httpUrlFromWsUrl(ws.url)).replace(/\/$/, '');
-    this.#fetch = callableFetch(options.fetch, ': pass SyncManagerOptions.fetch');
+    this.#fetch = callableFetch(options.fetch);
     this.#token = options.token ?? ws.token;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -162,7 +162,6 @@ export class SyncManager {
       stickinessId: options.stickinessId ?? ws.stickinessId,
       token: this.#token,
       onConfig: (config) => this.#applyConfig(config),
-      onError: () => undefined,
     });
     this.#unlistenWs.push(
       ws.on('give-up', () => {
@@ -531,7 +530,7 @@ export class SyncManager {
     if (this.#closed || this.#trackers.get(key) !== tracker) return;
     const typed = isWSRequestError(error)
       ? error
-      : new WSRequestError('INTERNAL', error instanceof Error ? error.message : String(error), { retryable: true, requestType: 'sync:start', cause: error });
+      : new WSRequestError('INTERNAL', asError(error).message, { retryable: true, requestType: 'sync:start', cause: error });
     const pending = this.#pendingSseStarts.get(key);
     this.#pendingSseStarts.delete(key);
     this.#deliverError(tracker, tracker.acceptError({ chatId: tracker.chatId, runId: tracker.latestRunId, error: typed.toBody(), processed: tracker.processed }));

@@ -48,8 +48,8 @@ export interface TransportConfigPollerOptions {
   stickinessId: string | undefined;
   /** Sent as the bearer token, when there is one: an identity behind it is bucketed instead of the stickiness id. */
   token: TokenProvider | undefined;
+  /** Called with every config read; a read that fails changes nothing (the caller keeps its decision). */
   onConfig(config: TransportConfig): void;
-  onError(error: Error): void;
 }
 
 /** Polls `/api/config` on an interval; one read at a time. */
@@ -68,8 +68,7 @@ export class TransportConfigPoller {
       const config = await fetchTransportConfig(this.#options);
       this.#options.onConfig(config);
       return config;
-    } catch (error) {
-      this.#options.onError(error instanceof Error ? error : new Error(String(error)));
+    } catch {
       return undefined;
     }
   }

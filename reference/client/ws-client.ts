@@ -20,8 +20,8 @@ import { systemClock, type Clock, type TimerHandle } from './clock.js';
 import { TypedEmitter, type Listener } from './emitter.js';
 import { TicketRequestError, defaultTicketUrl, fetchTicket, withTicketQuery, wsUrlProblem } from './endpoints.js';
 import { Heartbeat } from './heartbeat.js';
-import { callableFetch } from './http.js';
-import { WSRequestError } from './request-error.js';
+import { callableFetch, withBearer } from './http.js';
+import { WSRequestError, asError, requestErrorOf } from './request-error.js';
 import { RequestTracker, type QueueOverflowEvent, type QueueOverflowPolicy } from './request-tracker.js';
 import { SubscriptionRegistry, type MessageHandler, type ResyncEvent, type SubscribeOptions } from './subscription-registry.js';
 import { OPEN_STATE, acceptsHeaders, defaultWebSocket, type WebSocketConstructorLike, type WebSocketLike } from './websocket-like.js';
@@ -227,7 +227,7 @@ export class WSClient {
       heartbeatIntervalMs: Math.max(0, options.heartbeatInterval ?? 20_000),
       timeoutMs,
       connectTimeoutMs: positiveOr(options.connectTimeout, timeoutMs),
-      fetch: callableFetch(options.fetch, ' for ticket requests: pass WSOptions.fetch or WSOptions.ticket'),
+      fetch: callableFetch(options.fetch),
       clock: options.clock ?? systemClock,
       random: options.random ?? Math.random,
     };
@@ -385,7 +385,7 @@ export class WSClient {
     this.#ticketAttempt = false;
     const Implementation = this.#options.WebSocket ?? defaultWebSocket();
     if (!Implementation) {
-      this.#events.emit('error', new Error('no WebSocket implementation: import the Node entry (wsmig/client resolves to it under Node) or pass options.WebSocket'));
+      this.#events.emit('error', new Error('no WebSocket implementation: pass the WebSocket option (in Node, wsmig/client brings ws)'));
       this.#finish(ABNORMAL_CLOSURE, 'no WebSocket implementation', 'no-websocket');
       return;
     }
@@ -442,11 +442,7 @@ export class WSClient {
     let socket: WebSocketLike;
     try {
       const url = ticket === undefined ? this.#options.url : withTicketQuery(this.#options.url, ticket);
-      if (acceptsHeaders(Implementation)) {
-        socket = new Implementation(url, [], token && ticket === undefined ? { headers: { Authorization: `Bearer ${token}` } } : {});
-      } else {
-        socket = new Implementation(url);
-      }
+      socket = acceptsHeaders(Implementation) ? new Implementation(url, [], { headers: withBearer({}, ticket === undefined ? token : undefined) }) : new Implementation(url);
     } catch (error) {
       this.#connectFailed(generation, error);
       return;
@@ -508,7 +504,7 @@ export class WSClient {
       const problem = envelopeProblem(message);
       if (problem !== undefined) throw new Error(problem);
     } catch (error) {
-      this.#events.emit('error', new Error(`ignored a frame that is not a valid envelope: ${asError(error).message}`));
+      this.#events.emit('error', new Error(`ignored an invalid frame: ${asError(error).message}`));
       return;
     }
     switch (message.type) {
@@ -520,9 +516,7 @@ export class WSClient {
       case 'reply':
       case 'error':
         if (this.#requests.settle(message) || this.#subscriptions.settle(message)) return;
-        if (message.type === 'error') {
-          this.#events.emit('error', new WSRequestError(message.error?.code ?? 'INTERNAL', message.error?.message ?? 'error frame', { retryable: message.error?.retryable ?? false, requestType: 'unknown', requestId: message.id }));
-        }
+        if (message.type === 'error') this.#events.emit('error', requestErrorOf(message, 'unknown'));
         return;
       case 'resync':
         this.#subscriptions.resync(message);
@@ -534,12 +528,12 @@ export class WSClient {
 
   #onDrain(message: WSMessage<DrainPayload>): void {
     const retryAfterMs = message.payload?.retryAfterMs;
-    if (typeof retryAfterMs === 'number' && Number.isFinite(retryAfterMs) && retryAfterMs >= 0) this.#drainRetryAfterMs = retryAfterMs;
+    if (Number.isFinite(retryAfterMs) && retryAfterMs >= 0) this.#drainRetryAfterMs = retryAfterMs;
     this.#events.emit('drain', message.payload);
   }
 
   #onSocketError(event: { message?: string; error?: unknown }): void {
-    const error = event.error instanceof Error ? event.error : new Error(event.message || 'WebSocket error');
+    const error = asError(event.error ?? (event.message || 'WebSocket error'));
     const status = /Unexpected server response: (\d{3})/.exec(error.message);
     if (status) this.#refusedUpgradeStatus = Number(status[1]);
     this.#events.emit('error', error);
@@ -601,10 +595,7 @@ export class WSClient {
     const previous = this.#lastToken;
     Promise.resolve()
       .then(() => provider())
-      .then(
-        (token) => token,
-        () => undefined,
-      )
+      .catch(() => undefined)
       .then((token) => {
         if (generation !== this.#generation || this.#closedByApplication) return;
         const fresh = typeof token === 'string' && token.length > 0 && token !== previous;
@@ -680,11 +671,7 @@ function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 }
 
 function positiveOr(value: number | undefined, fallback: number): number {
-  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function asError(value: unknown): Error {
-  return value instanceof Error ? value : new Error(String(value));
+  return Number.isFinite(value) && (value as number) > 0 ? (value as number) : fallback;
 }
 
 /** Closes a socket; browsers reject codes outside 1000 and 3000–4999, so fall back to a plain close. */

@@ -63,7 +63,7 @@ export interface AdapterContext {
 /** Resolves an adapter's options (creating the shared client only when the WebSocket may be used). */
 export function adapterContext(options: WsAdapterOptions = {}): AdapterContext {
   const mode = options.transport ?? 'auto';
-  const boundFetch = callableFetch(options.fetch, ': pass the adapter option { fetch }');
+  const boundFetch = callableFetch(options.fetch);
   const client = mode === 'sse' ? undefined : (options.client ?? getSharedClient());
   const selector = mode === 'auto' && client ? transportSelectorFor(client, { ...options.selector, fetch: boundFetch }) : undefined;
   return { client, mode, selector, fetch: boundFetch };

@@ -72,8 +72,6 @@ export class TransportSelector {
         if (config.transport === 'ws' && this.#gaveUp && this.#client.state === 'closed') this.#client.connect();
         this.#evaluate('config');
       },
-      // An unreadable config leaves the decision as it was (WebSocket at first), as SyncManager does.
-      onError: () => undefined,
     });
     // A client that gave up before any adapter came: SSE until it opens again.
     this.#gaveUp = client.state === 'closed';
