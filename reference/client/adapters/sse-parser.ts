@@ -1,8 +1,8 @@
 /**
  * The `text/event-stream` parser the SSE fallback reads with: WHATWG HTML §9.2.6 "Interpreting an
- * event stream", on decoded text fed in chunks of any size. Owned rather than imported: the
- * browser bundle pays for every byte, and this is all of it (`eventsource-parser`, which the tests
- * check it against, was a third of the adapters' fallback).
+ * event stream", on decoded text fed in chunks of any size. Owned rather than imported because a
+ * browser bundle pays for every byte: `eventsource-parser` (which the tests check this against)
+ * weighed 1.2 KB gzipped in it, this 0.3 KB (issue 13).
  * https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation
  */
 
