@@ -1,5 +1,5 @@
 /**
- * One chat's sync over the legacy SSE endpoints, with `fetch` and the adapters' SSE reader (works in
+ * One chat's sync over the legacy SSE endpoints, with `fetch` and `eventsource-parser` (works in
  * browsers and Node alike, and unlike `EventSource` can send an `Authorization` header):
  * - start: `POST /commands/sync` with `{ chatId, options }` (the options reach the server; the
  *   request joins a run already going);
@@ -9,7 +9,8 @@
  * A stream silent for `idleTimeoutMs` (no event, no keep-alive comment, or no answer at all) is
  * taken for half-open: it is aborted and resumed with `Last-Event-ID` like any broken stream.
  */
-import { idleWatchdog, readSseEvents, type SseEvent } from './adapters/sse-over-fetch.js';
+import type { EventSourceMessage } from 'eventsource-parser';
+import { idleWatchdog, readSseEvents } from './adapters/sse-over-fetch.js';
 import { formatEventId, parseEventId, type ChatId, type SyncOptions } from '../protocol/index.js';
 import { reconnectDelayFor } from './backoff.js';
 import { withBearer } from './http.js';
@@ -158,9 +159,9 @@ export class SseSyncStream {
   async #read(response: Response, kick: () => void, progress: { readAnEvent: boolean }): Promise<void> {
     if (!response.body) return;
     await readSseEvents(response.body, {
-      onEvent: (sseEvent) => {
+      onEvent: ({ type, data, id }) => {
         if (this.#closed) return;
-        const event = toSyncEvent(sseEvent);
+        const event = toSyncEvent({ event: type, data, id });
         if (!event) return;
         progress.readAnEvent = true;
         this.#options.onEvent(event);
@@ -186,8 +187,8 @@ export class SseSyncStream {
   }
 }
 
-function toSyncEvent(message: SseEvent): SseSyncEvent | undefined {
-  const type = TYPE_FOR_SSE_EVENT[message.type];
+function toSyncEvent(message: EventSourceMessage): SseSyncEvent | undefined {
+  const type = message.event === undefined ? undefined : TYPE_FOR_SSE_EVENT[message.event];
   if (type === undefined) return undefined;
   let payload: unknown;
   try {

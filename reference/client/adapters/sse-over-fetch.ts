@@ -1,12 +1,12 @@
 /**
  * Real SSE over `fetch`, the one fallback implementation all three adapters share: the request
  * (with `Accept: text/event-stream` and `Last-Event-ID` to resume), and the reading of an SSE body
- * into events with {@link createSseParser}. Uses the platform's `fetch` (browsers and Node alike);
+ * into events with `eventsource-parser`. Uses the platform's `fetch` (browsers and Node alike);
  * unlike `EventSource` it can send `Last-Event-ID` on the first request, so a switch from WebSocket
  * resumes where the socket stopped.
  */
+import { createParser } from 'eventsource-parser';
 import type { Clock, TimerHandle } from '../clock.js';
-import { createSseParser } from './sse-parser.js';
 
 /** One SSE event as the adapters hand it on. */
 export interface SseEvent {
@@ -59,8 +59,8 @@ export interface SseReadHandlers {
  * events). Resolves when the body ends; rejects when reading fails (an abort, a network error).
  */
 export async function readSseEvents(body: ReadableStream<Uint8Array>, handlers: SseReadHandlers): Promise<void> {
-  const feed = createSseParser({
-    onEvent: (message) => handlers.onEvent({ type: message.event ?? 'message', data: message.data, id: message.id }),
+  const parser = createParser({
+    onEvent: (message) => handlers.onEvent({ type: message.event || 'message', data: message.data, id: message.id }),
     onRetry: (retryMs) => handlers.onRetry?.(retryMs),
   });
   const reader = body.getReader();
@@ -70,7 +70,7 @@ export async function readSseEvents(body: ReadableStream<Uint8Array>, handlers: 
       const { done, value } = await reader.read();
       if (done) break;
       handlers.onBytes?.();
-      feed(decoder.decode(value, { stream: true }));
+      parser.feed(decoder.decode(value, { stream: true }));
     }
   } finally {
     reader.releaseLock();
