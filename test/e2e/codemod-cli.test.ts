@@ -89,7 +89,9 @@ describe('wsmig codemod', () => {
   });
 });
 
-describe('the transforms under the plain jscodeshift CLI', () => {
+// jscodeshift compiles the TypeScript transform and what it imports with Babel at every start (in each
+// worker): on a busy 2-core machine that alone can pass vitest's default 30 s.
+describe('the transforms under the plain jscodeshift CLI', { timeout: 120_000 }, () => {
   it('npx jscodeshift -t codemods/sse-to-ws.ts rewrites a file', async () => {
     const dir = await project({ 'follow.ts': EVENT_SOURCE_FILE });
     const result = await execa(process.execPath, [JSCODESHIFT, '-t', path.join(REPO_ROOT, 'codemods/sse-to-ws.ts'), 'follow.ts', '--extensions=ts'], { cwd: dir, reject: false });
