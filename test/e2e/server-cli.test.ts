@@ -72,7 +72,8 @@ describe('wsmig server', () => {
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(message);
     }
-  });
+    // Fifteen CLI starts one after the other: on a busy machine each can take a few seconds.
+  }, 120_000);
 
   it('--flag 25% --flag-group rolls WebSocket out to a quarter of identities, bucketed in that group', async () => {
     const { child, listening } = await startServerCli({ args: ['--flag', '25%', '--flag-group', 'checkout'] });
