@@ -1,14 +1,2 @@
-/** A free TCP port, for programs that need one named up front (no `--port 0`): a service in a config, redis-server, an example app. */
-import { createServer } from 'node:net';
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+/** A free TCP port, for programs that need one named up front (no `--port 0`): a service in a config, redis-server, an example app. The benchmarks' helper, shared. */
+export { freePort } from '../../bench/helpers/free-port.js';
