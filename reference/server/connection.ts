@@ -33,6 +33,15 @@ function errorFrame(id: string, channel: string, error: ErrorBody): string {
   return encodeFrame({ id, channel, type: MessageType.error, payload: null, error });
 }
 
+/** Where a `ws` socket keeps its connection: its listeners are shared functions (one set for every connection, no closures per connection). */
+const CONNECTION = Symbol('wsmig.connection');
+
+type OwnedSocket = WebSocket & { [CONNECTION]: Connection };
+
+function connectionOf(ws: WebSocket): Connection {
+  return (ws as OwnedSocket)[CONNECTION];
+}
+
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -42,12 +51,16 @@ export class Connection implements SubscriptionOwner {
   alive = true;
   private closing = false;
   private closed = false;
-  private readonly bucket: TokenBucket | undefined;
+  /*
+   * An idle connection holds none of these (issue 14, idle memory): each is created on first use.
+   * The bucket starts full, so creating it at the first message is the same as at the connection.
+   */
+  private bucket: TokenBucket | undefined;
   private badFrames: WindowCounter | undefined;
   private rateDrops: WindowCounter | undefined;
-  private readonly subscriptions: ConnectionSubscriptions;
+  private subscriptions: ConnectionSubscriptions | undefined;
   private delayed: DelayQueue<string | EventFrame> | undefined;
-  private readonly writer: FrameWriter;
+  private writer: FrameWriter | undefined;
 
   /**
    * `socket`: the upgraded socket under `ws`, which frames are written to directly (never while `ws`
@@ -57,19 +70,16 @@ export class Connection implements SubscriptionOwner {
   constructor(
     readonly id: number,
     private readonly ws: WebSocket,
-    socket: Duplex,
+    private readonly socket: Duplex,
     private readonly ctx: ConnectionContext,
     readonly identity: unknown,
     readonly forwardedHeaders: Record<string, string>,
   ) {
-    this.writer = new FrameWriter(ws, socket);
-    this.subscriptions = new ConnectionSubscriptions(this, ctx);
-    const limit = ctx.options.rateLimit;
-    this.bucket = limit ? new TokenBucket(limit.messagesPerSecond, limit.burst, performance.now()) : undefined;
-    ws.on('message', this.onMessage);
-    ws.on('pong', this.onPong);
-    ws.on('close', this.onClose);
-    ws.on('error', this.onError);
+    (ws as OwnedSocket)[CONNECTION] = this;
+    ws.on('message', Connection.onMessage);
+    ws.on('pong', Connection.onPong);
+    ws.on('close', Connection.onClose);
+    ws.on('error', Connection.onError);
   }
 
   /** True once the connection is being closed (kick, drain, limits) or has closed. */
@@ -92,7 +102,7 @@ export class Connection implements SubscriptionOwner {
     if (this.closing) return;
     this.closing = true;
     this.delayed?.clear();
-    this.writer.flush();
+    this.writer?.flush();
     this.ws.close(code, reason);
   }
 
@@ -107,7 +117,7 @@ export class Connection implements SubscriptionOwner {
   drain(retryAfterMs: number): void {
     if (this.closing) return;
     this.delayed?.clear();
-    this.writer.flush();
+    this.writer?.flush();
     const payload: DrainPayload = { retryAfterMs, reason: 'restart' };
     this.ws.send(encodeFrame({ id: 'drain', channel: SYSTEM_CHANNEL, type: MessageType.drain, payload }));
     this.ctx.metrics.countMessage('out', MessageType.drain);
@@ -137,7 +147,7 @@ export class Connection implements SubscriptionOwner {
   }
 
   private write(frame: string | EventFrame): void {
-    if (this.closing || !this.writer.write(frame)) return;
+    if (this.closing || !(this.writer ??= new FrameWriter(this.ws, this.socket)).write(frame)) return;
     if (this.ws.bufferedAmount > this.ctx.options.slowConsumerBytes) this.closeSlowConsumer();
   }
 
@@ -148,28 +158,44 @@ export class Connection implements SubscriptionOwner {
     setTimeout(() => this.ws.terminate(), SLOW_CONSUMER_TERMINATE_MS).unref();
   }
 
-  private readonly onPong = (): void => {
-    this.alive = true;
-  };
+  /** The connection's subscriptions, created at its first subscribe or unsubscribe. */
+  private subscriptionsNow(): ConnectionSubscriptions {
+    return (this.subscriptions ??= new ConnectionSubscriptions(this, this.ctx));
+  }
 
-  private readonly onError = (error: Error): void => {
+  /* `ws`'s listeners, shared by every connection: `this` is the socket, which holds its connection. */
+  private static onPong(this: WebSocket): void {
+    connectionOf(this).alive = true;
+  }
+
+  private static onError(this: WebSocket, error: Error): void {
     // ws closes the socket itself after an error (e.g. 1009 for an oversized frame); 'close' follows.
-    this.ctx.logger.debug({ connection: this.id, err: messageOf(error), code: (error as { code?: string }).code }, 'websocket error');
-  };
+    const connection = connectionOf(this);
+    connection.ctx.logger.debug({ connection: connection.id, err: messageOf(error), code: (error as { code?: string }).code }, 'websocket error');
+  }
 
-  private readonly onClose = (code: number): void => {
+  private static onClose(this: WebSocket, code: number): void {
+    connectionOf(this).closedWith(code);
+  }
+
+  private static onMessage(this: WebSocket, data: RawData, isBinary: boolean): void {
+    connectionOf(this).received(data, isBinary);
+  }
+
+  private closedWith(code: number): void {
     if (this.closed) return;
     this.closed = true;
     this.closing = true;
     this.delayed?.clear();
-    this.subscriptions.closeAll();
+    this.subscriptions?.closeAll();
     this.ctx.onClosed(this, code);
-  };
+  }
 
-  private readonly onMessage = (data: RawData, isBinary: boolean): void => {
+  private received(data: RawData, isBinary: boolean): void {
     if (this.closing) return;
     const receivedAt = performance.now();
-    if (this.bucket && !this.bucket.take(receivedAt)) {
+    const limit = this.ctx.options.rateLimit;
+    if (limit !== undefined && !(this.bucket ??= new TokenBucket(limit.messagesPerSecond, limit.burst, receivedAt)).take(receivedAt)) {
       this.rejectRateLimited(data, receivedAt);
       return;
     }
@@ -191,16 +217,16 @@ export class Connection implements SubscriptionOwner {
         this.send(encodeFrame({ id: message.id, channel: message.channel, type: MessageType.pong, payload: null, ts: this.ctx.options.clock() }), MessageType.pong);
         return;
       case MessageType.subscribe:
-        this.subscriptions.subscribe(message, receivedAt, label).catch((error: unknown) => this.failRequest(message, error, receivedAt, label));
+        this.subscriptionsNow().subscribe(message, receivedAt, label).catch((error: unknown) => this.failRequest(message, error, receivedAt, label));
         return;
       case MessageType.unsubscribe:
-        this.subscriptions.unsubscribe(message, receivedAt, label);
+        this.subscriptionsNow().unsubscribe(message, receivedAt, label);
         return;
       default:
         if (RESERVED_TYPES.has(type)) this.fail(message, { code: ErrorCode.reservedType, message: `"${type}" is sent by the server only`, retryable: false }, receivedAt, label);
         else this.request(message, receivedAt, label);
     }
-  };
+  }
 
   /** Answers a request with its handler, after `authorize` when there is one; synchronously when both are. */
   private request(message: WSMessage, receivedAt: number, label: string): void {

@@ -26,6 +26,9 @@ function unauthorized(message: string): HttpError {
   return new HttpError(401, HttpErrorCode.unauthorized, message, { 'WWW-Authenticate': 'Bearer' });
 }
 
+/** The forwarded headers of every connection when there is no SSE bridge (nothing is forwarded): one object for all. */
+const NO_HEADERS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 /** The default path of the WebSocket endpoint (the seed's `WS_ENDPOINT=ws://localhost:3000/ws`). */
 export const WS_PATH = '/ws';
 
@@ -67,7 +70,7 @@ export class WsGateway {
 
   /** Refuses an upgrade at another path with 404 (when nothing else on the server handles upgrades). */
   refuseOtherPath(req: IncomingMessage, socket: Duplex): void {
-    socket.on('error', (error) => this.ctx.logger.debug({ err: messageOf(error) }, 'upgrade socket error'));
+    socket.on('error', this.onSocketError);
     this.ctx.metrics.attempts.inc({ outcome: 'bad_request' });
     const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
     refuseUpgrade(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${pathname}: connect to ${this.ctx.options.path}`);
@@ -75,7 +78,7 @@ export class WsGateway {
 
   /** Handles an HTTP upgrade request at this endpoint's path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    socket.on('error', (error) => this.ctx.logger.debug({ err: messageOf(error) }, 'upgrade socket error'));
+    socket.on('error', this.onSocketError);
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (this.ctx.isDraining()) {
       this.refuse(req, socket, new HttpError(503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' }), 'draining');
@@ -146,7 +149,7 @@ export class WsGateway {
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, identity: unknown): void {
     if (socket.destroyed) return;
-    const headers = this.ctx.bridge === undefined ? {} : forwardedHeaders(req.headers, this.ctx.forwardHeaders, this.ctx.options.token);
+    const headers = this.ctx.bridge === undefined ? NO_HEADERS : forwardedHeaders(req.headers, this.ctx.forwardHeaders, this.ctx.options.token);
     this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, identity, headers, req));
   }
 
@@ -164,6 +167,15 @@ export class WsGateway {
     this.connections.add(connection);
     logger.debug({ connection: connection.id, url: scrubUrl(req.url ?? '/') }, 'websocket connected');
   }
+
+  /**
+   * The upgrade socket's error listener, kept for the socket's life: one function for every socket.
+   * (An arrow written in `handleUpgrade` would keep that call's whole scope alive with it, the
+   * request, its headers and the URL included: about 2 KB per idle connection; issue 14.)
+   */
+  private readonly onSocketError = (error: Error): void => {
+    this.ctx.logger.debug({ err: messageOf(error) }, 'upgrade socket error');
+  };
 
   private readonly onClosed = (connection: Connection, code: number): void => {
     this.connections.delete(connection);

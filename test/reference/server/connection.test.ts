@@ -132,6 +132,44 @@ describe('bad input gets the documented error, and the server keeps serving othe
   });
 });
 
+describe('per-connection state created on first use (issue 14: idle memory)', () => {
+  it('a connection idle since it opened gets exactly the burst at its first flood, and the rest is RATE_LIMITED', async () => {
+    // One token per 100 s: whatever the machine's speed, nothing refills during the test.
+    const { wsUrl } = await start({ rateLimit: { messagesPerSecond: 0.01, burst: 5 } });
+    const client = await RawClient.connect(wsUrl);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    for (let i = 0; i < 30; i += 1) client.send({ id: `f${i}`, channel: 'x', type: 'echo', payload: i });
+    await client.next((m) => m.id === 'f29');
+    expect(client.messages.filter((m) => m.type === 'reply').map((m) => m.payload)).toEqual([0, 1, 2, 3, 4]);
+    expect(client.messages.filter((m) => m.error?.code === 'RATE_LIMITED')).toHaveLength(25);
+    expect(client.ws.readyState).toBe(client.ws.OPEN);
+    client.close();
+  });
+
+  it('unsubscribe before any subscribe answers unsubscribed: false; closing a connection that never subscribed leaves the others served', async () => {
+    const { wsUrl } = await start({ sync: { totalMessages: 100, batchSize: 10, batchDelayMs: 5 } });
+    const idle = await RawClient.connect(wsUrl);
+    const client = await RawClient.connect(wsUrl);
+    expect((await client.request('unsubscribe', null, 'sync:4')).payload).toEqual({ channel: 'sync:4', unsubscribed: false });
+    idle.close();
+    await idle.closed;
+    await client.request('subscribe', null, 'sync:4');
+    await client.request('sync:start', { chatId: 4 }, 'sync');
+    await client.next((m) => m.type === 'sync:complete');
+    expect(client.events('sync:4')).toHaveLength(11);
+    client.close();
+  });
+
+  it('each connection\'s replies reach only that connection (the sockets share their listeners)', async () => {
+    const { wsUrl } = await start();
+    const clients = await Promise.all(Array.from({ length: 5 }, () => RawClient.connect(wsUrl)));
+    const replies = await Promise.all(clients.flatMap((c, i) => Array.from({ length: 20 }, (_, j) => c.request('echo', `${i}:${j}`))));
+    expect(replies.map((r) => r.payload)).toEqual(clients.flatMap((_, i) => Array.from({ length: 20 }, (_, j) => `${i}:${j}`)));
+    clients.forEach((c) => expect(c.messages).toHaveLength(20));
+    for (const c of clients) c.close();
+  });
+});
+
 describe('subscriptions, replay and resync over WebSocket', () => {
   const fast = { sync: { totalMessages: 100, batchSize: 10, batchDelayMs: 5 } };
 
