@@ -26,6 +26,19 @@ export async function runCli(args: string[], options: { cwd?: string; env?: Reco
   return { exitCode: result.exitCode ?? -1, stdout: String(result.stdout), stderr: String(result.stderr) };
 }
 
+/**
+ * The JSON a `--json` run printed. When stdout is not JSON (the run crashed, timed out or printed an
+ * error instead), the failure says so with the exit code and the end of stderr rather than a bare
+ * "Unexpected end of JSON input".
+ */
+export function jsonOutput<T = unknown>(result: CliResult): T {
+  try {
+    return JSON.parse(result.stdout) as T;
+  } catch {
+    throw new Error(`wsmig printed no JSON (exit ${result.exitCode}${result.exitCode === -1 ? ', killed or timed out' : ''}); stdout: ${JSON.stringify(result.stdout.slice(-500))}; stderr: ${result.stderr.slice(-2000)}`);
+  }
+}
+
 /** Starts `wsmig <args>` in the background (for long-running commands such as `server`). */
 export function spawnCli(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): ResultPromise {
   return execa(process.execPath, [CLI, ...args], {
