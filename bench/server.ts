@@ -1,8 +1,9 @@
 /**
  * `npm run bench:server`: the reference server against a bare `ws` JSON echo server and the gateway
  * against a bare `ws` broadcast loop, each pair measured in this run (ratios, never numbers from
- * another machine or day), plus idle memory per connection and a reconnect storm after a crash.
- * Servers run in their own processes; this process is the load generator. Bounded: about three minutes.
+ * another machine or day), plus idle memory per connection, a 5,000-client connect storm against a
+ * bare `ws` server, and a reconnect storm after a crash. Servers run in their own processes; this
+ * process is the load generator, on 127.0.0.1. Bounded: about three minutes.
  *
  * `npm run bench:server -- --profile <file.cpuprofile>`: only a CPU profile of the reference server
  * under the request/reply loop, and where its CPU per reply goes (docs/server.md "Performance").
@@ -13,6 +14,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { WebSocket } from 'ws';
+import { spawnSync } from 'node:child_process';
+import { connectStorm, openFileLimits, type ConnectStormRun } from './helpers/connect-storm.js';
 import { selfTimeByPart } from './helpers/cpu-profile.js';
 import { median } from './helpers/median.js';
 import { ServerProcess } from './helpers/server-process.js';
@@ -31,6 +34,11 @@ const FANOUT_ROUNDS = 2;
 const FANOUT_BURSTS = [1, 10];
 const PROFILE_MS = 4_000;
 const IDLE_CONNECTIONS = 5_000;
+const CONNECT_STORM_CLIENTS = 5_000;
+const CONNECT_STORM_ROUNDS = 3;
+const CONNECT_STORM_TIMEOUT_MS = 60_000;
+/** File descriptors this process needs for the connect storm: one per client, plus its own. */
+const CONNECT_STORM_FDS = CONNECT_STORM_CLIENTS + 500;
 const STORM_CLIENTS = 2_000;
 const STORM_SYNC = { totalMessages: 100, batchSize: 5, batchDelayMs: 100 };
 
@@ -205,9 +213,40 @@ async function memoryBenchmark(): Promise<void> {
   verdict('idle memory per connection ≤ 0.6× bare ws', reference / bare <= 0.6, `${(reference / bare).toFixed(2)}×`);
 }
 
+async function connectStormBenchmark(): Promise<void> {
+  console.log(`\n4. Connect storm: ${CONNECT_STORM_CLIENTS.toLocaleString('en-US')} clients open at once on 127.0.0.1 (each retries a failed attempt after 20–40 ms), ${CONNECT_STORM_ROUNDS} alternating rounds`);
+  const limits = openFileLimits();
+  if (limits !== undefined && limits.soft < CONNECT_STORM_FDS) {
+    console.log(`   SKIPPED: this process may open ${limits.soft} files (ulimit -n) and the storm needs ${CONNECT_STORM_FDS}; the hard limit ${limits.hard} does not allow raising it. Run it after \`ulimit -n ${CONNECT_STORM_FDS}\` as root or with a higher hard limit.`);
+    verdict('5,000-client connect storm ≤ 1.0× bare ws', false, 'not measured: too few file descriptors');
+    return;
+  }
+  const runs: Record<'bare' | 'reference', ConnectStormRun[]> = { bare: [], reference: [] };
+  for (let round = 0; round < CONNECT_STORM_ROUNDS; round += 1) {
+    for (const kind of ['bare', 'reference'] as const) {
+      const server = await ServerProcess.start({ kind, port: 0 });
+      const run = await connectStorm(server, CONNECT_STORM_CLIENTS, CONNECT_STORM_TIMEOUT_MS);
+      await server.kill();
+      runs[kind].push(run);
+      console.log(`   round ${round + 1} ${kind.padEnd(9)} all open in ${Math.round(run.allOpenMs).toLocaleString('en-US').padStart(6)} ms  server CPU ${Math.round(run.serverCpuMs).toLocaleString('en-US').padStart(5)} ms (${((run.serverCpuMs * 1000) / CONNECT_STORM_CLIENTS).toFixed(0)} µs/connection)  retries ${run.retries}${run.neverOpened === 0 ? '' : `  NEVER OPENED ${run.neverOpened}`}`);
+      await sleep(500);
+    }
+  }
+  const summary = (kind: 'bare' | 'reference') => ({
+    ms: median(runs[kind].map((r) => r.allOpenMs)),
+    cpu: median(runs[kind].map((r) => r.serverCpuMs)),
+    neverOpened: runs[kind].reduce((sum, r) => sum + r.neverOpened, 0),
+  });
+  const bare = summary('bare');
+  const reference = summary('reference');
+  console.log(`   medians: bare ws all open in ${Math.round(bare.ms)} ms, ${Math.round(bare.cpu)} ms server CPU; reference ${Math.round(reference.ms)} ms, ${Math.round(reference.cpu)} ms server CPU`);
+  const complete = bare.neverOpened === 0 && reference.neverOpened === 0;
+  verdict('5,000-client connect storm: time to all open ≤ 1.0× bare ws', complete && reference.ms / bare.ms <= 1, `${(reference.ms / bare.ms).toFixed(2)}×${complete ? '' : ' (some clients never opened)'}`);
+  verdict('5,000-client connect storm: server CPU ≤ 1.0× bare ws', reference.cpu / bare.cpu <= 1, `${(reference.cpu / bare.cpu).toFixed(2)}×`);
+}
 
 async function stormBenchmark(): Promise<void> {
-  console.log(`\n4. Reconnect storm: ${STORM_CLIENTS.toLocaleString('en-US')} clients subscribed to running syncs; kill -9 the server, restart it on the same port with the same state file`);
+  console.log(`\n5. Reconnect storm: ${STORM_CLIENTS.toLocaleString('en-US')} clients subscribed to running syncs; kill -9 the server, restart it on the same port with the same state file`);
   const dir = await mkdtemp(path.join(tmpdir(), 'wsmig-bench-'));
   const stateFile = path.join(dir, 'state.json');
   try {
@@ -267,16 +306,36 @@ if (profileAt !== -1) {
   process.exit(0);
 }
 
-/** `-- --only fan-out` (or echo, memory, storm, several comma-separated): run those sections alone. */
+/**
+ * `-- --only fan-out` (or echo, memory, storm, several comma-separated): run those sections alone.
+ * `storm` is both storms; `connect-storm` and `reconnect-storm` each alone.
+ */
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt === -1 ? undefined : new Set((process.argv[onlyAt + 1] ?? '').split(','));
-const runs = (section: string): boolean => only === undefined || only.has(section);
+const runs = (section: string): boolean => only === undefined || only.has(section) || (section.endsWith('storm') && only.has('storm'));
+
+/**
+ * Node cannot raise its own open-file limit: when the connect storm needs more than the soft limit
+ * and the hard limit allows it, run this benchmark again under `ulimit -n` (once).
+ */
+if (runs('connect-storm') && process.env['WSMIG_BENCH_ULIMIT_RAISED'] === undefined) {
+  const limits = openFileLimits();
+  if (limits !== undefined && limits.soft < CONNECT_STORM_FDS && limits.hard >= CONNECT_STORM_FDS) {
+    console.log(`raising ulimit -n from ${limits.soft} to ${CONNECT_STORM_FDS} for the connect storm (running again under sh)`);
+    const again = spawnSync('/bin/sh', ['-c', `ulimit -n ${CONNECT_STORM_FDS} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
+      stdio: 'inherit',
+      env: { ...process.env, WSMIG_BENCH_ULIMIT_RAISED: '1' },
+    });
+    process.exit(again.status ?? 1);
+  }
+}
 
 const startedAt = performance.now();
 console.log(`wsmig server benchmark — Node ${process.version}, ratios measured in this run`);
 if (runs('echo')) await echoBenchmark();
 if (runs('fan-out')) for (const [i, burst] of FANOUT_BURSTS.entries()) await fanOutBenchmark(burst, `2${String.fromCharCode(97 + i)}`);
 if (runs('memory')) await memoryBenchmark();
-if (runs('storm')) await stormBenchmark();
+if (runs('connect-storm')) await connectStormBenchmark();
+if (runs('reconnect-storm')) await stormBenchmark();
 const missed = results.filter((r) => !r.pass);
 console.log(`\n${results.length - missed.length}/${results.length} targets met in ${Math.round((performance.now() - startedAt) / 1000)} s${missed.length > 0 ? `; missed: ${missed.map((r) => r.target).join(', ')}` : ''}`);

@@ -136,8 +136,9 @@ export class GatewayCore {
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (this.endpoint.isForPath(req)) this.endpoint.handleUpgrade(req, socket, head);
-    else if (this.server?.listenerCount('upgrade') === 1) this.endpoint.refuseOtherPath(req, socket);
+    const url = WsGateway.urlOf(req);
+    if (this.endpoint.isForPath(url)) this.endpoint.handleUpgrade(req, socket, head, url);
+    else if (this.server?.listenerCount('upgrade') === 1) this.endpoint.refuseOtherPath(url, socket);
   };
 
   async publish(channel: string, event: string, data: unknown, options: { id?: string } = {}): Promise<PublishResult> {

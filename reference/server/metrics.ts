@@ -123,6 +123,8 @@ export class ServerMetrics {
   readonly rateLimited: Counter;
   readonly slowConsumerCloses: Counter;
   readonly hubStateWrites: Counter;
+  /** Accepted upgrades not yet added to `attempts` (done at scrape time). */
+  private readonly acceptedAttempts = { count: 0 };
   /** Messages by direction and type label, counted in plain numbers on the hot path and published at scrape time. */
   private readonly messageCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
 
@@ -137,7 +139,19 @@ export class ServerMetrics {
         this.set(sources.connections());
       },
     });
-    this.attempts = new Counter({ name: `${METRIC_PREFIX}ws_connection_attempts_total`, help: 'WebSocket upgrade attempts by outcome.', labelNames: ['outcome'], registers });
+    const accepted = this.acceptedAttempts;
+    this.attempts = new Counter({
+      name: `${METRIC_PREFIX}ws_connection_attempts_total`,
+      help: 'WebSocket upgrade attempts by outcome.',
+      labelNames: ['outcome'],
+      registers,
+      collect() {
+        // Accepted upgrades are counted in a plain number (one per connection) and added here, at scrape time.
+        if (accepted.count === 0) return;
+        this.inc({ outcome: 'accepted' }, accepted.count);
+        accepted.count = 0;
+      },
+    });
     for (const outcome of ATTEMPT_OUTCOMES) this.attempts.inc({ outcome }, 0);
     this.disconnects = new Counter({ name: `${METRIC_PREFIX}ws_disconnects_total`, help: 'WebSocket connections closed, by close code (1006: terminated or lost).', labelNames: ['code'], registers });
     const counts = this.messageCounts;
@@ -263,6 +277,11 @@ export class ServerMetrics {
         this.inc({ kind: 'refused' }, now.refusedChannels);
       },
     });
+  }
+
+  /** Counts an accepted upgrade in `wsmig_ws_connection_attempts_total{outcome="accepted"}` (without prom-client's label lookup). */
+  countAccepted(): void {
+    this.acceptedAttempts.count += 1;
   }
 
   /** Counts a message; `type` must already be a {@link typeLabel}. */

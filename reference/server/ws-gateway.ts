@@ -63,23 +63,26 @@ export class WsGateway {
     return this.connections.size;
   }
 
-  /** Whether an upgrade request is for this endpoint's path. */
-  isForPath(req: IncomingMessage): boolean {
-    return new URL(req.url ?? '/', 'http://localhost').pathname === this.ctx.options.path;
+  /** An upgrade request's URL, parsed once for {@link isForPath} and {@link handleUpgrade}. */
+  static urlOf(req: IncomingMessage): URL {
+    return new URL(req.url ?? '/', 'http://localhost');
+  }
+
+  /** Whether an upgrade request (its {@link urlOf}) is for this endpoint's path. */
+  isForPath(url: URL): boolean {
+    return url.pathname === this.ctx.options.path;
   }
 
   /** Refuses an upgrade at another path with 404 (when nothing else on the server handles upgrades). */
-  refuseOtherPath(req: IncomingMessage, socket: Duplex): void {
+  refuseOtherPath(url: URL, socket: Duplex): void {
     socket.on('error', this.onSocketError);
     this.ctx.metrics.attempts.inc({ outcome: 'bad_request' });
-    const pathname = new URL(req.url ?? '/', 'http://localhost').pathname;
-    refuseUpgrade(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${pathname}: connect to ${this.ctx.options.path}`);
+    refuseUpgrade(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${url.pathname}: connect to ${this.ctx.options.path}`);
   }
 
-  /** Handles an HTTP upgrade request at this endpoint's path. */
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /** Handles an HTTP upgrade request at this endpoint's path (`url`: its {@link urlOf}). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, url: URL): void {
     socket.on('error', this.onSocketError);
-    const url = new URL(req.url ?? '/', 'http://localhost');
     if (this.ctx.isDraining()) {
       this.refuse(req, socket, new HttpError(503, 'DRAINING', 'the server is draining: reconnect to another instance or after a moment', { 'Retry-After': '1' }), 'draining');
       return;
@@ -117,7 +120,8 @@ export class WsGateway {
    * only with `allowQueryToken`). Without a `token`, anything passes here (`authenticate` decides).
    */
   private credentials(req: IncomingMessage, url: URL): Credentials {
-    const ticket = url.searchParams.get('ticket');
+    // Most upgrades carry no query at all: skip building its URLSearchParams then.
+    const ticket = url.search === '' ? null : url.searchParams.get('ticket');
     if (ticket !== null) {
       const redeemed = this.ctx.tickets.redeem(ticket);
       if (redeemed === undefined) return { ok: false, error: unauthorized('this ticket is unknown, already used or expired: get a new one (POST /api/ws-ticket) for each connection') };
@@ -162,10 +166,10 @@ export class WsGateway {
       metrics.disconnects.inc({ code: String(CloseCode.overloaded) });
       return;
     }
-    metrics.attempts.inc({ outcome: 'accepted' });
+    metrics.countAccepted();
     const connection = new Connection(this.nextId++, ws, socket, this.connectionContext, identity, headers);
     this.connections.add(connection);
-    logger.debug({ connection: connection.id, url: scrubUrl(req.url ?? '/') }, 'websocket connected');
+    if (logger.isLevelEnabled('debug')) logger.debug({ connection: connection.id, url: scrubUrl(req.url ?? '/') }, 'websocket connected');
   }
 
   /**

@@ -160,6 +160,17 @@ describe('per-connection state created on first use (issue 14: idle memory)', ()
     client.close();
   });
 
+  it('accepted upgrades, counted in a plain number, add up across scrapes of wsmig_ws_connection_attempts_total', async () => {
+    const { wsUrl, registry } = await start();
+    const accepted = async (): Promise<string> => (await registry.getSingleMetricAsString('wsmig_ws_connection_attempts_total')).match(/outcome="accepted"\} (\d+)/)?.[1] ?? '';
+    const first = await Promise.all([RawClient.connect(wsUrl), RawClient.connect(wsUrl)]);
+    expect(await accepted()).toBe('2');
+    expect(await accepted()).toBe('2');
+    const third = await RawClient.connect(wsUrl);
+    expect(await accepted()).toBe('3');
+    for (const c of [...first, third]) c.close();
+  });
+
   it('each connection\'s replies reach only that connection (the sockets share their listeners)', async () => {
     const { wsUrl } = await start();
     const clients = await Promise.all(Array.from({ length: 5 }, () => RawClient.connect(wsUrl)));
