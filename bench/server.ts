@@ -14,7 +14,6 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
 import { WebSocket } from 'ws';
-import { spawnSync } from 'node:child_process';
 import { connectStorm, openFileLimits, type ConnectStormRun } from './helpers/connect-storm.js';
 import { selfTimeByPart } from './helpers/cpu-profile.js';
 import { median } from './helpers/median.js';
@@ -217,7 +216,8 @@ async function connectStormBenchmark(): Promise<void> {
   console.log(`\n4. Connect storm: ${CONNECT_STORM_CLIENTS.toLocaleString('en-US')} clients open at once on 127.0.0.1 (each retries a failed attempt after 20–40 ms), ${CONNECT_STORM_ROUNDS} alternating rounds`);
   const limits = openFileLimits();
   if (limits !== undefined && limits.soft < CONNECT_STORM_FDS) {
-    console.log(`   SKIPPED: this process may open ${limits.soft} files (ulimit -n) and the storm needs ${CONNECT_STORM_FDS}; the hard limit ${limits.hard} does not allow raising it. Run it after \`ulimit -n ${CONNECT_STORM_FDS}\` as root or with a higher hard limit.`);
+    // Node raises its soft limit to the hard one at start-up: only a higher hard limit helps.
+    console.log(`   SKIPPED: this process may open ${limits.soft} files (Node already raised its soft ulimit -n to the hard limit, ${limits.hard}) and the storm needs ${CONNECT_STORM_FDS}: run it where \`ulimit -Hn\` is at least ${CONNECT_STORM_FDS} (as root: \`ulimit -n ${CONNECT_STORM_FDS}\` before npm).`);
     verdict('5,000-client connect storm ≤ 1.0× bare ws', false, 'not measured: too few file descriptors');
     return;
   }
@@ -313,22 +313,6 @@ if (profileAt !== -1) {
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt === -1 ? undefined : new Set((process.argv[onlyAt + 1] ?? '').split(','));
 const runs = (section: string): boolean => only === undefined || only.has(section) || (section.endsWith('storm') && only.has('storm'));
-
-/**
- * Node cannot raise its own open-file limit: when the connect storm needs more than the soft limit
- * and the hard limit allows it, run this benchmark again under `ulimit -n` (once).
- */
-if (runs('connect-storm') && process.env['WSMIG_BENCH_ULIMIT_RAISED'] === undefined) {
-  const limits = openFileLimits();
-  if (limits !== undefined && limits.soft < CONNECT_STORM_FDS && limits.hard >= CONNECT_STORM_FDS) {
-    console.log(`raising ulimit -n from ${limits.soft} to ${CONNECT_STORM_FDS} for the connect storm (running again under sh)`);
-    const again = spawnSync('/bin/sh', ['-c', `ulimit -n ${CONNECT_STORM_FDS} && exec "$0" "$@"`, process.execPath, ...process.execArgv, ...process.argv.slice(1)], {
-      stdio: 'inherit',
-      env: { ...process.env, WSMIG_BENCH_ULIMIT_RAISED: '1' },
-    });
-    process.exit(again.status ?? 1);
-  }
-}
 
 const startedAt = performance.now();
 console.log(`wsmig server benchmark — Node ${process.version}, ratios measured in this run`);
