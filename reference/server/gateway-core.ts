@@ -136,7 +136,7 @@ export class GatewayCore {
   }
 
   private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    const url = WsGateway.urlOf(req);
+    const url = this.endpoint.urlOf(req);
     if (this.endpoint.isForPath(url)) this.endpoint.handleUpgrade(req, socket, head, url);
     else if (this.server?.listenerCount('upgrade') === 1) this.endpoint.refuseOtherPath(url, socket);
   };

@@ -38,6 +38,8 @@ export class WsGateway {
   private readonly heartbeatTimer: NodeJS.Timeout;
   private readonly connectionContext: ConnectionContext;
   private nextId = 1;
+  /** The parsed URL of the endpoint's path (see {@link urlOf}); `undefined` when parsing would change the path. */
+  private readonly pathUrl: URL | undefined;
   private whenEmpty: (() => void) | undefined;
 
   constructor(private readonly ctx: GatewayContext) {
@@ -54,6 +56,8 @@ export class WsGateway {
       refuseUpgrade(socket, 400, 'BAD_REQUEST', `not a valid WebSocket upgrade: ${error.message}`);
     });
     this.connectionContext = { ...ctx, onClosed: this.onClosed };
+    const pathUrl = new URL(ctx.options.path, 'http://localhost');
+    this.pathUrl = pathUrl.pathname === ctx.options.path && pathUrl.search === '' ? pathUrl : undefined;
     this.heartbeatTimer = setInterval(() => this.heartbeat(), ctx.options.heartbeatIntervalMs);
     this.heartbeatTimer.unref();
   }
@@ -63,8 +67,13 @@ export class WsGateway {
     return this.connections.size;
   }
 
-  /** An upgrade request's URL, parsed once for {@link isForPath} and {@link handleUpgrade}. */
-  static urlOf(req: IncomingMessage): URL {
+  /**
+   * An upgrade request's URL, parsed once for {@link isForPath} and {@link handleUpgrade}. Most
+   * upgrades ask for the endpoint's path itself, without a query: they share one parsed URL (never
+   * changed by anyone), when the path is one that parsing leaves as it is.
+   */
+  urlOf(req: IncomingMessage): URL {
+    if (req.url === this.ctx.options.path && this.pathUrl !== undefined) return this.pathUrl;
     return new URL(req.url ?? '/', 'http://localhost');
   }
 
