@@ -216,8 +216,8 @@ function steadyMessagesPerSecond(result: Result, fromMs: number, toMs: number): 
 }
 
 /** The bare `ws` generator (helpers/bare-ws-generator.ts) on the comparison scenario, in its own process. */
-async function runBareWs(server: EchoServer, scenario: ComparisonScenario): Promise<{ cpuSeconds: number; peakRssBytes: number }> {
-  const config: BareGeneratorConfig = { url: server.wsUrl, ...scenario, message: JSON.stringify({ id: 'b1', channel: 'load', type: 'echo', payload: PAYLOAD }) };
+async function runBareWs(server: EchoServer, scenario: ComparisonScenario, client: 'ws' | 'raw' = 'ws'): Promise<{ cpuSeconds: number; peakRssBytes: number }> {
+  const config: BareGeneratorConfig = { url: server.wsUrl, ...scenario, client, message: JSON.stringify({ id: 'b1', channel: 'load', type: 'echo', payload: PAYLOAD }) };
   const child = fork(fileURLToPath(new URL('./helpers/bare-ws-generator.js', import.meta.url)), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const meter = new ProcessTreeMeter(child.pid as number);
   await new Promise((resolve) => child.once('exit', resolve));
@@ -233,6 +233,19 @@ const verdict = (ok: boolean): string => (ok ? 'PASS' : 'MISS');
 function describeHealth(health: GeneratorHealth | null): string {
   if (!health) return 'n/a';
   return `late sends ${health.lateSends}, dropped ${health.droppedIterations}, send lag p99 ${health.sendLagP99Ms.toFixed(1)} ms${health.problems.length ? ` — ${health.problems.join(' ')}` : ''}`;
+}
+
+/** Runs `work` with the native engine's WebSocket client forced (`ws`) or chosen by URL (undefined); workers read it when they start. */
+async function withClient<T>(client: 'ws' | undefined, work: () => Promise<T>): Promise<T> {
+  const before = process.env.WSMIG_NATIVE_WS_CLIENT;
+  if (client === undefined) delete process.env.WSMIG_NATIVE_WS_CLIENT;
+  else process.env.WSMIG_NATIVE_WS_CLIENT = client;
+  try {
+    return await work();
+  } finally {
+    if (before === undefined) delete process.env.WSMIG_NATIVE_WS_CLIENT;
+    else process.env.WSMIG_NATIVE_WS_CLIENT = before;
+  }
 }
 
 async function capacity(server: EchoServer): Promise<void> {
@@ -275,22 +288,33 @@ async function versusArtillery(server: EchoServer): Promise<void> {
   const waiting = await observe(server, () => runArtillery(install, server.wsUrl, scenario, true));
   const firing = await observe(server, () => runArtillery(install, server.wsUrl, scenario, false));
   const bare = await observe(server, () => runBareWs(server, scenario));
-  const native = await observe(server, () =>
-    runNative(server, {
-      connections: scenario.connections,
-      ratePerSecond: scenario.connections * scenario.messagesPerConnectionPerSecond,
-      rampUpMs: scenario.rampUpMs,
-      durationMs: scenario.durationMs,
-    }),
-  );
+  const bareRaw = await observe(server, () => runBareWs(server, scenario, 'raw'));
+  const comparisonLoad: Partial<WsWorkload> = {
+    connections: scenario.connections,
+    ratePerSecond: scenario.connections * scenario.messagesPerConnectionPerSecond,
+    rampUpMs: scenario.rampUpMs,
+    durationMs: scenario.durationMs,
+  };
+  // The same engine on `ws` (WSMIG_NATIVE_WS_CLIENT=ws, the client before raw-ws.ts), then on its own RFC 6455 client (the default).
+  const onWs = await observe(server, () => withClient('ws', () => runNative(server, comparisonLoad)));
+  const native = await observe(server, () => withClient(undefined, () => runNative(server, comparisonLoad)));
   const perCpu = (received: number, cpuSeconds: number): number => received / Math.max(cpuSeconds, 0.001);
   const row = (name: string, peak: number, received: number, busiest: number, cpuSeconds: number, rssBytes: number): string =>
     `  ${name.padEnd(44)} held ${thousands(peak).padStart(6)} · ${thousands(received).padStart(8)} messages · busiest ${thousands(busiest).padStart(6)}/s · CPU ${cpuSeconds.toFixed(1).padStart(5)} s · ${thousands(perCpu(received, cpuSeconds)).padStart(7)} messages per CPU-second · peak RSS ${mib(rssBytes)}\n`;
+  process.stdout.write(row('wsmig native on ws (every reply timed)', onWs.peakOpen, onWs.received, onWs.busiestPerSecond, onWs.value.cpuSeconds, onWs.value.outcome.generator?.maxRssBytes ?? 0));
   process.stdout.write(row('wsmig native (every reply timed)', native.peakOpen, native.received, native.busiestPerSecond, native.value.cpuSeconds, native.value.outcome.generator?.maxRssBytes ?? 0));
   process.stdout.write(row(`artillery ${install.version}, waiting for each echo`, waiting.peakOpen, waiting.received, waiting.busiestPerSecond, waiting.value.cpuSeconds, waiting.value.peakRssBytes));
   process.stdout.write(row(`artillery ${install.version}, fire and forget`, firing.peakOpen, firing.received, firing.busiestPerSecond, firing.value.cpuSeconds, firing.value.peakRssBytes));
   process.stdout.write(row('bare ws: sends and counts, nothing else', bare.peakOpen, bare.received, bare.busiestPerSecond, bare.value.cpuSeconds, bare.value.peakRssBytes));
+  process.stdout.write(row('bare raw client: the same, on raw-ws.ts', bareRaw.peakOpen, bareRaw.received, bareRaw.busiestPerSecond, bareRaw.value.cpuSeconds, bareRaw.value.peakRssBytes));
   const nativePerCpu = perCpu(native.received, native.value.cpuSeconds);
+  const onWsPerCpu = perCpu(onWs.received, onWs.value.cpuSeconds);
+  process.stdout.write(`  raw RFC 6455 client vs ws in the native engine: ${thousands(onWsPerCpu)} → ${thousands(nativePerCpu)} messages per CPU-second (${(nativePerCpu / onWsPerCpu).toFixed(2)}×)\n`);
+  for (const [name, run] of [['on ws', onWs], ['raw', native]] as const) {
+    const rpc = metric<TrendValues>(run.value.result, 'ws_rpc_duration');
+    const checks = metric<{ passes: number; fails: number }>(run.value.result, 'checks');
+    process.stdout.write(`  native ${name}: ${thousands(rpc?.count ?? 0)} replies timed, checks ${checks?.passes ?? 0} passed / ${checks?.fails ?? 0} failed; ${describeHealth(run.value.outcome.generator)}\n`);
+  }
   const sameWork = nativePerCpu / perCpu(waiting.received, waiting.value.cpuSeconds);
   const cheapest = nativePerCpu / perCpu(firing.received, firing.value.cpuSeconds);
   process.stdout.write(
@@ -298,6 +322,8 @@ async function versusArtillery(server: EchoServer): Promise<void> {
       `target ≥ ${TARGETS.versusArtillery}×: ${verdict(sameWork >= TARGETS.versusArtillery)}\n`,
   );
   const floor = perCpu(bare.received, bare.value.cpuSeconds);
+  const rawFloor = perCpu(bareRaw.received, bareRaw.value.cpuSeconds);
+  process.stdout.write(`  the bare raw-client generator reaches ${thousands(rawFloor)} messages per CPU-second (${(rawFloor / perCpu(waiting.received, waiting.value.cpuSeconds)).toFixed(2)}× artillery waiting): the ceiling of the native engine's client here; the native engine does ${((nativePerCpu / rawFloor) * 100).toFixed(0)}% of it\n`);
   process.stdout.write(
     `  the bare ws generator reaches ${thousands(floor)} messages per CPU-second (${(floor / perCpu(waiting.received, waiting.value.cpuSeconds)).toFixed(2)}× artillery waiting): the ceiling of a ws-based generator here; the native engine does ${((nativePerCpu / floor) * 100).toFixed(0)}% of it\n`,
   );

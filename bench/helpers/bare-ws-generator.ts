@@ -8,6 +8,7 @@
  * Usage (forked): `bare-ws-generator.js '<json BareGeneratorConfig>'`; it sends `{ done, replies }`.
  */
 import WebSocket from 'ws';
+import { RawWebSocket, type LoadSocket } from '../../scenarios/engines/native/raw-ws.js';
 
 export interface BareGeneratorConfig {
   url: string;
@@ -16,10 +17,12 @@ export interface BareGeneratorConfig {
   rampUpMs: number;
   durationMs: number;
   message: string;
+  /** `raw`: the native engine's own RFC 6455 client (scenarios/engines/native/raw-ws.ts) instead of `ws`, the ceiling of a generator on it. */
+  client?: 'ws' | 'raw';
 }
 
 function run(config: BareGeneratorConfig): void {
-  const sockets: WebSocket[] = [];
+  const sockets: LoadSocket[] = [];
   let replies = 0;
   const startedAt = performance.now();
   const ratePerMs = (config.connections * config.messagesPerConnectionPerSecond) / 1000;
@@ -30,6 +33,15 @@ function run(config: BareGeneratorConfig): void {
   const open = (): void => {
     const due = Math.min(config.connections, Math.ceil(((performance.now() - startedAt) / config.rampUpMs) * config.connections));
     for (; opened < due; opened += 1) {
+      if (config.client === 'raw') {
+        const raw: RawWebSocket = new RawWebSocket(config.url, { protocols: [], headers: {}, handshakeTimeoutMs: 10_000 }, {
+          onOpen: () => sockets.push(raw),
+          onMessage: () => (replies += 1),
+          onClose: () => undefined,
+          onError: () => undefined,
+        });
+        continue;
+      }
       const socket = new WebSocket(config.url, { perMessageDeflate: false });
       socket.on('open', () => sockets.push(socket));
       socket.on('message', () => (replies += 1));
@@ -50,7 +62,7 @@ function run(config: BareGeneratorConfig): void {
     budget += (now - lastTickAt) * ratePerMs * (sockets.length / config.connections);
     lastTickAt = now;
     for (; budget >= 1; budget -= 1) {
-      (sockets[cursor % sockets.length] as WebSocket).send(config.message);
+      (sockets[cursor % sockets.length] as LoadSocket).send(config.message);
       cursor += 1;
     }
     setTimeout(tick, 1);

@@ -5,10 +5,14 @@
  * unexpected disconnects and reconnect time after a cut. Subclasses speak a protocol: wsmig's
  * envelope (load-connection.ts) or a protocol profile (profile-connection.ts).
  */
-import { WebSocket, type RawData } from 'ws';
+import type { RawData } from 'ws';
 import type { BackoffPolicy } from '../../k6/lib/reconnect.js';
 import { reconnectDelayFor } from '../../../reference/client/backoff.js';
+import { openLoadSocket, type LoadSocket } from './raw-ws.js';
 import type { WorkerMetrics } from './worker-metrics.js';
+
+const OPEN = 1;
+const CONNECTING = 0;
 
 /** What a connection needs from the worker that owns it. */
 export interface ConnectionHost {
@@ -42,7 +46,7 @@ export abstract class ReconnectingConnection {
   cutPending = false;
   /** Requests in flight: reply key → intended send time (monotonic ms). Insertion order is send order. */
   readonly pending = new Map<string, number>();
-  protected socket: WebSocket | undefined;
+  protected socket: LoadSocket | undefined;
   private ready = false;
   private attempt = 0;
   private connectStartedAt = 0;
@@ -103,25 +107,26 @@ export abstract class ReconnectingConnection {
     this.state = 'connecting';
     this.ready = false;
     this.connectStartedAt = this.host.now();
-    const socket = new WebSocket(this.host.url, this.subprotocols.length > 0 ? [...this.subprotocols] : undefined, {
-      perMessageDeflate: false,
-      handshakeTimeout: 10_000,
-      headers: { ...this.extraHeaders, ...this.host.upgradeHeaders },
-    });
-    this.socket = socket;
-    socket.on('open', () => this.onOpen());
-    socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    socket.on('close', (code) => this.onClose(code));
-    // Errors always end in 'close', where they are counted; a refused token is also noted, to be named.
-    socket.on('error', (error) => {
-      if (/Unexpected server response: 40[13]\b/.test(error.message)) this.host.noteRefusedUpgrade();
-    });
+    // The raw RFC 6455 client on ws:// targets, `ws` otherwise (raw-ws.ts): the same events either way.
+    this.socket = openLoadSocket(
+      this.host.url,
+      { protocols: this.subprotocols, headers: { ...this.extraHeaders, ...this.host.upgradeHeaders }, handshakeTimeoutMs: 10_000 },
+      {
+        onOpen: () => this.onOpen(),
+        onMessage: (data, isBinary) => this.onMessage(data, isBinary),
+        onClose: (code) => this.onClose(code),
+        // Errors always end in a close, where they are counted; a refused token is also noted, to be named.
+        onError: (error) => {
+          if (/Unexpected server response: 40[13]\b/.test(error.message)) this.host.noteRefusedUpgrade();
+        },
+      },
+    );
   }
 
   /** Sends a text message if the socket is open, counting it. */
   sendText(text: string): boolean {
     const socket = this.socket;
-    if (socket === undefined || socket.readyState !== WebSocket.OPEN) return false;
+    if (socket === undefined || socket.readyState !== OPEN) return false;
     socket.send(text);
     const metrics = this.host.metrics;
     const atMs = metrics.now();
@@ -143,7 +148,7 @@ export abstract class ReconnectingConnection {
     this.reconnectTimer = undefined;
     const socket = this.socket;
     if (wasOpen) this.farewell();
-    if (socket && (socket.readyState === WebSocket.OPEN || socket.readyState === WebSocket.CONNECTING)) {
+    if (socket && (socket.readyState === OPEN || socket.readyState === CONNECTING)) {
       const { code, reason } = this.closeFrame();
       socket.close(code, reason);
     }
