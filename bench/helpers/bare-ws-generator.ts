@@ -5,6 +5,7 @@
  * timing, no parsing, no checking, one fixed message. Its messages per CPU-second are the most a
  * generator built on `ws` and Node's sockets can reach here, before any of the work a load test
  * needs (the native engine times, checks and records every reply).
+ * With `client: 'raw'` it does the same on the native engine's own RFC 6455 client instead.
  * Usage (forked): `bare-ws-generator.js '<json BareGeneratorConfig>'`; it sends `{ done, replies }`.
  */
 import WebSocket from 'ws';
