@@ -217,7 +217,7 @@ function steadyMessagesPerSecond(result: Result, fromMs: number, toMs: number): 
   return (messages * 1000) / (toMs - fromMs);
 }
 
-/** The bare `ws` generator (helpers/bare-ws-generator.ts) on the comparison scenario, in its own process. */
+/** The bare generator (helpers/bare-ws-generator.ts) on the comparison scenario, in its own process, on `ws` or on the raw client. */
 async function runBareWs(server: EchoServer, scenario: ComparisonScenario, client: 'ws' | 'raw' = 'ws'): Promise<{ cpuSeconds: number; peakRssBytes: number }> {
   const config: BareGeneratorConfig = { url: server.wsUrl, ...scenario, client, message: JSON.stringify({ id: 'b1', channel: 'load', type: 'echo', payload: PAYLOAD }) };
   const child = fork(fileURLToPath(new URL('./helpers/bare-ws-generator.js', import.meta.url)), [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });

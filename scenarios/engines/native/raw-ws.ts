@@ -19,7 +19,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
-import { request, type IncomingMessage } from 'node:http';
+import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { createConnection, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
@@ -204,7 +204,7 @@ function isValidCloseCode(code: number): boolean {
 export class RawWebSocket implements LoadSocket {
   readyState = CONNECTING;
   private socket: Socket | undefined;
-  private readonly req;
+  private readonly req: ClientRequest;
   private readonly key = randomBytes(16).toString('base64');
   private readonly maxPayload: number;
   private closeCode = 1006;
