@@ -82,8 +82,9 @@ function openWs(url: string, options: LoadSocketOptions, handlers: LoadSocketHan
 
 // ---------------------------------------------------------------------------------------------
 
-const CONNECTING = 0;
-const OPEN = 1;
+/** The `readyState` values, the same as `ws`'s (and the browser's) WebSocket, on both clients. */
+export const CONNECTING = 0;
+export const OPEN = 1;
 const CLOSING = 2;
 const CLOSED = 3;
 

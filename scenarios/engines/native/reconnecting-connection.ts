@@ -8,11 +8,8 @@
 import type { RawData } from 'ws';
 import type { BackoffPolicy } from '../../k6/lib/reconnect.js';
 import { reconnectDelayFor } from '../../../reference/client/backoff.js';
-import { openLoadSocket, type LoadSocket } from './raw-ws.js';
+import { CONNECTING, OPEN, openLoadSocket, type LoadSocket } from './raw-ws.js';
 import type { WorkerMetrics } from './worker-metrics.js';
-
-const OPEN = 1;
-const CONNECTING = 0;
 
 /** What a connection needs from the worker that owns it. */
 export interface ConnectionHost {
@@ -107,7 +104,7 @@ export abstract class ReconnectingConnection {
     this.state = 'connecting';
     this.ready = false;
     this.connectStartedAt = this.host.now();
-    // The raw RFC 6455 client on ws:// targets, `ws` otherwise (raw-ws.ts): the same events either way.
+    // `ws`, or the raw RFC 6455 client on ws:// with WSMIG_NATIVE_WS_CLIENT=raw (raw-ws.ts): the same events either way.
     this.socket = openLoadSocket(
       this.host.url,
       { protocols: this.subprotocols, headers: { ...this.extraHeaders, ...this.host.upgradeHeaders }, handshakeTimeoutMs: 10_000 },
