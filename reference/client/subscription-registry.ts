@@ -2,6 +2,12 @@
  * Channel subscriptions: who listens to which channel, and where each channel's stream stands
  * (last `seq` delivered, `epoch`), so that after a reconnect every channel resumes where it stopped.
  * One server subscription per channel; several handlers share it.
+ *
+ * The server answers a subscribe before it sends any event of that subscription, so what arrives for
+ * a channel while its subscribe awaits the reply belongs to the server subscription it replaces (a
+ * re-subscribe after a resync, or an unsubscribe and subscribe): it is dropped, and the new
+ * subscription replays what it should from its `fromSeq`. Delivering it would move the channel's
+ * position past events the replay is about to send.
  */
 import { encodeFrame, type ResyncPayload, type SubscribePayload, type SubscribeReply, type WSMessage } from '../protocol/index.js';
 import { asError, requestErrorOf, type WSRequestError } from './request-error.js';
@@ -57,6 +63,8 @@ interface ChannelState {
   readonly headers: Record<string, string> | undefined;
   /** The reply that established the current server subscription, `undefined` until one came. */
   reply?: SubscribeReply | undefined;
+  /** The id of the subscribe frame sent and not answered yet. */
+  awaiting?: string | undefined;
 }
 
 export interface SubscriptionRegistryHooks {
@@ -68,7 +76,7 @@ export interface SubscriptionRegistryHooks {
 export class SubscriptionRegistry {
   readonly #channels = new Map<string, ChannelState>();
   /** Subscribe frames awaiting their reply, by frame id. */
-  readonly #pendingReplies = new Map<string, string>();
+  readonly #pendingReplies = new Map<string, ChannelState>();
   readonly #hooks: SubscriptionRegistryHooks;
 
   constructor(hooks: SubscriptionRegistryHooks) {
@@ -103,19 +111,21 @@ export class SubscriptionRegistry {
     this.#pendingReplies.clear();
     for (const state of this.#channels.values()) {
       state.reply = undefined;
+      state.awaiting = undefined;
       this.#subscribe(state, sendIfOpen);
     }
   }
 
   /** Handles the `reply`/`error` to a subscribe frame; returns false when it answers something else. */
   settle(message: WSMessage): boolean {
-    const channel = this.#pendingReplies.get(message.id);
-    if (channel === undefined) return false;
+    const state = this.#pendingReplies.get(message.id);
+    if (state === undefined) return false;
     this.#pendingReplies.delete(message.id);
-    const state = this.#channels.get(channel);
-    if (!state) return true;
+    // The answer to a subscribe the channel has since replaced (or left): nothing to apply.
+    if (this.#channels.get(state.channel) !== state || state.awaiting !== message.id) return true;
+    state.awaiting = undefined;
     if (message.type === 'error') {
-      const error = requestErrorOf(message, 'subscribe', `subscribing to "${channel}" failed`);
+      const error = requestErrorOf(message, 'subscribe', `subscribing to "${state.channel}" failed`);
       const handlers = [...state.subscribers].filter((subscriber) => subscriber.options.onError);
       if (handlers.length === 0) this.#hooks.onError(error);
       for (const subscriber of handlers) this.#call(() => subscriber.options.onError?.(error));
@@ -135,7 +145,7 @@ export class SubscriptionRegistry {
   /** Delivers an event to its channel's handlers; drops one already delivered. */
   deliver(message: WSMessage): void {
     const state = this.#channels.get(message.channel);
-    if (!state) return;
+    if (!state || state.awaiting !== undefined) return;
     if (message.seq !== undefined) {
       const sameEpoch = message.epoch === undefined || message.epoch === state.epoch;
       if (sameEpoch && state.lastSeq !== undefined && message.seq <= state.lastSeq) return;
@@ -149,7 +159,7 @@ export class SubscriptionRegistry {
   /** Applies a `resync`: the channel continues after the resync's `seq`, in its `epoch`. */
   resync(message: WSMessage): void {
     const state = this.#channels.get(message.channel);
-    if (!state) return;
+    if (!state || state.awaiting !== undefined) return;
     const payload = message.payload as ResyncPayload;
     state.epoch = payload.epoch ?? message.epoch;
     state.lastSeq = payload.seq ?? message.seq;
@@ -170,7 +180,9 @@ export class SubscriptionRegistry {
     const id = this.#hooks.nextId('s');
     // Fields still undefined are left out of the frame by JSON.stringify.
     const payload: SubscribePayload = { fromSeq: state.lastSeq, epoch: state.epoch, lastEventId: state.lastEventId, headers: state.headers };
-    if (sendIfOpen(encodeFrame({ id, channel: state.channel, type: 'subscribe', payload }))) this.#pendingReplies.set(id, state.channel);
+    if (!sendIfOpen(encodeFrame({ id, channel: state.channel, type: 'subscribe', payload }))) return;
+    this.#pendingReplies.set(id, state);
+    state.awaiting = id;
   }
 
   #remove(state: ChannelState, subscriber: Subscriber, sendIfOpen: SendIfOpen): void {

@@ -55,3 +55,28 @@ describe('subscriptions to bridged SSE channels', () => {
     expect(sockets.last().sent.filter((frame) => frame.type === 'subscribe')).toHaveLength(1);
   });
 });
+
+describe('a channel subscribed again before the server answered', () => {
+  it('drops what the replaced subscription still sends and its late reply; the new one replays from its fromSeq', async () => {
+    const { client, sockets } = setUp();
+    sockets.last().accept();
+    const first: SubscribeReply[] = [];
+    const leave = client.subscribe('sync:9', () => undefined, { onSubscribed: (reply) => first.push(reply) });
+    const replaced = sockets.last().lastSent('subscribe');
+    leave();
+    const seen: number[] = [];
+    const replies: SubscribeReply[] = [];
+    client.subscribe('sync:9', (message) => seen.push(message.seq ?? -1), { fromSeq: 5, epoch: 'e1', onSubscribed: (reply) => replies.push(reply) });
+    const current = sockets.last().lastSent('subscribe');
+    expect(current.id).not.toBe(replaced.id);
+    // Sent by the server before it read the unsubscribe and the new subscribe.
+    sockets.last().push({ id: replaced.id, channel: 'sync:9', type: 'reply', payload: { channel: 'sync:9', epoch: 'e1', seq: 8, replayed: 0 } });
+    sockets.last().push({ id: replaced.id, channel: 'sync:9', type: 'tick', seq: 9, epoch: 'e1', payload: null });
+    sockets.last().push({ id: current.id, channel: 'sync:9', type: 'reply', payload: { channel: 'sync:9', epoch: 'e1', seq: 9, replayed: 4 } });
+    for (const seq of [6, 7, 8, 9, 10]) sockets.last().push({ id: current.id, channel: 'sync:9', type: 'tick', seq, epoch: 'e1', payload: null });
+    await settle();
+    expect(seen).toEqual([6, 7, 8, 9, 10]);
+    expect(replies.map((reply) => reply.seq)).toEqual([9]);
+    expect(first).toEqual([]);
+  });
+});

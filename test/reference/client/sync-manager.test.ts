@@ -87,6 +87,35 @@ describe('SyncManager over a scripted WebSocket (deterministic)', () => {
     expect(manager.activeSyncs.get(42)).toEqual({ status: 'completed', progress: 100 });
   });
 
+  it('after a crash that kept the run under a new epoch, reads that epoch from its start even when a live event of the resynced subscription comes first', async () => {
+    const { clock, sockets, manager, seen } = setUp();
+    sockets.last().accept();
+    const started = manager.startSync(42);
+    await settle();
+    const subId = serveStart(sockets, 'r1', { epoch: 'e1', seq: 0 });
+    await started;
+    const progress = (id: string, epoch: string, seq: number, processed: number) => ({ id, channel: 'sync:42', type: 'sync:progress', seq, epoch, payload: { chatId: 42, runId: 'r1', progress: processed, processed, total: 100 } });
+    for (const step of [1, 2, 3]) sockets.last().push(progress(subId, 'e1', step, step * 10));
+    sockets.last().drop();
+    await clock.advance(1_000);
+    const restarted = sockets.last();
+    restarted.accept();
+    const resubscribe = restarted.lastSent('subscribe');
+    expect(resubscribe.payload).toEqual({ fromSeq: 3, epoch: 'e1' });
+    // The restarted server kept steps 10-50 under epoch e2 (the client never got 40 and 50) and resumed the run.
+    restarted.push({ id: resubscribe.id, channel: 'sync:42', type: 'reply', payload: { channel: 'sync:42', epoch: 'e2', seq: 5, replayed: 0 } });
+    restarted.push({ id: resubscribe.id, channel: 'sync:42', type: 'resync', epoch: 'e2', seq: 5, payload: { reason: 'epoch-changed', epoch: 'e2', seq: 5, snapshot: { chatId: 42, syncStatus: 'running', syncProgress: 50, processed: 50, total: 100, runId: 'r1', updatedAt: 0 } } });
+    const reread = restarted.lastSent('subscribe');
+    expect(reread.payload).toEqual({ fromSeq: 0, epoch: 'e2' });
+    // Step 60 goes out on the first subscription before the server reads the client's new subscribe.
+    restarted.push(progress(resubscribe.id, 'e2', 6, 60));
+    restarted.push({ id: reread.id, channel: 'sync:42', type: 'reply', payload: { channel: 'sync:42', epoch: 'e2', seq: 6, replayed: 6 } });
+    for (const step of [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]) restarted.push(progress(reread.id, 'e2', step, step * 10));
+    restarted.push({ id: reread.id, channel: 'sync:42', type: 'sync:complete', seq: 11, epoch: 'e2', payload: { chatId: 42, runId: 'r1', processed: 100, total: 100, durationMs: 9 } });
+    expect(seen.processed()).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(seen.finals()).toEqual(['complete']);
+  });
+
   it('delivers the completion from a resync snapshot when the run finished while disconnected', async () => {
     const { clock, sockets, manager, seen } = setUp();
     sockets.last().accept();
@@ -98,6 +127,7 @@ describe('SyncManager over a scripted WebSocket (deterministic)', () => {
     await clock.advance(1_000);
     sockets.last().accept();
     const resubscribe = sockets.last().lastSent('subscribe');
+    sockets.last().push({ id: resubscribe.id, channel: 'sync:42', type: 'reply', payload: { channel: 'sync:42', epoch: 'e1', seq: 9, replayed: 0 } });
     sockets.last().push({ id: resubscribe.id, channel: 'sync:42', type: 'resync', epoch: 'e1', seq: 9, payload: { reason: 'too-old', epoch: 'e1', seq: 9, snapshot: { chatId: 42, syncStatus: 'completed', syncProgress: 100, processed: 50, total: 50, runId: 'r1', updatedAt: 0 } } });
     sockets.last().push({ id: resubscribe.id, channel: 'sync:42', type: 'sync:complete', seq: 9, epoch: 'e1', payload: { chatId: 42, runId: 'r1', processed: 50, total: 50, durationMs: 9 } });
     expect(seen.processed()).toEqual([50]);

@@ -322,6 +322,7 @@ describe('WSClient subscriptions', () => {
     sockets.last().accept();
     const resubscribe = sockets.last().lastSent('subscribe');
     expect(resubscribe.payload).toEqual({ fromSeq: 3, epoch: 'e1' });
+    sockets.last().push({ id: resubscribe.id, channel: 'sync:42', type: 'reply', payload: { channel: 'sync:42', epoch: 'e1', seq: 4, replayed: 1 } });
     for (const seq of [3, 4]) sockets.last().push({ id: resubscribe.id, channel: 'sync:42', type: 'sync:progress', seq, epoch: 'e1', payload: {} });
     expect(seen).toEqual([1, 2, 3, 4]);
   });
@@ -335,6 +336,7 @@ describe('WSClient subscriptions', () => {
     const subscribe = sockets.last().lastSent('subscribe');
     expect(subscribe.payload).toEqual({ fromSeq: 10, epoch: 'old' });
     const payload = { reason: 'epoch-changed', epoch: 'new', seq: 2, snapshot: { chatId: 7, syncStatus: 'idle' } };
+    sockets.last().push({ id: subscribe.id, channel: 'sync:7', type: 'reply', payload: { channel: 'sync:7', epoch: 'new', seq: 2, replayed: 0 } });
     sockets.last().push({ id: subscribe.id, channel: 'sync:7', type: 'resync', epoch: 'new', seq: 2, payload });
     sockets.last().push({ id: subscribe.id, channel: 'sync:7', type: 'sync:progress', seq: 3, epoch: 'new', payload: {} });
     expect(resyncs).toEqual([payload]);
@@ -351,6 +353,7 @@ describe('WSClient subscriptions', () => {
     const seen: number[] = [];
     sockets.last().accept();
     const unsubscribe = client.subscribe('sync:1', (message) => seen.push(message.seq ?? -1));
+    sockets.last().reply('subscribe', { channel: 'sync:1', epoch: 'e', seq: 0, replayed: 0 });
     sockets.last().push({ channel: 'sync:1', type: 'sync:progress', seq: 1, epoch: 'e', payload: {} });
     unsubscribe();
     sockets.last().push({ channel: 'sync:1', type: 'sync:progress', seq: 2, epoch: 'e', payload: {} });
