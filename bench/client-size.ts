@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLIENT = path.join(ROOT, 'dist/reference/client/index.js');
-const MODULES_LISTED = 12;
+const MODULES_LISTED = Number(process.env.MODULES_LISTED ?? 12);
 
 interface Case {
   name: string;

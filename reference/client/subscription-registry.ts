@@ -61,10 +61,8 @@ interface ChannelState {
   epoch: string | undefined;
   lastEventId: string | undefined;
   readonly headers: Record<string, string> | undefined;
-  /** The reply that established the current server subscription, `undefined` until one came. */
+  /** The reply that established the current server subscription, `undefined` while its subscribe awaits one. */
   reply?: SubscribeReply | undefined;
-  /** The id of the subscribe frame sent and not answered yet. */
-  awaiting?: string | undefined;
 }
 
 export interface SubscriptionRegistryHooks {
@@ -111,7 +109,6 @@ export class SubscriptionRegistry {
     this.#pendingReplies.clear();
     for (const state of this.#channels.values()) {
       state.reply = undefined;
-      state.awaiting = undefined;
       this.#subscribe(state, sendIfOpen);
     }
   }
@@ -122,8 +119,7 @@ export class SubscriptionRegistry {
     if (state === undefined) return false;
     this.#pendingReplies.delete(message.id);
     // The answer to a subscribe the channel has since replaced (or left): nothing to apply.
-    if (this.#channels.get(state.channel) !== state || state.awaiting !== message.id) return true;
-    state.awaiting = undefined;
+    if (this.#channels.get(state.channel) !== state) return true;
     if (message.type === 'error') {
       const error = requestErrorOf(message, 'subscribe', `subscribing to "${state.channel}" failed`);
       const handlers = [...state.subscribers].filter((subscriber) => subscriber.options.onError);
@@ -145,7 +141,7 @@ export class SubscriptionRegistry {
   /** Delivers an event to its channel's handlers; drops one already delivered. */
   deliver(message: WSMessage): void {
     const state = this.#channels.get(message.channel);
-    if (!state || state.awaiting !== undefined) return;
+    if (!state?.reply) return;
     if (message.seq !== undefined) {
       const sameEpoch = message.epoch === undefined || message.epoch === state.epoch;
       if (sameEpoch && state.lastSeq !== undefined && message.seq <= state.lastSeq) return;
@@ -159,7 +155,7 @@ export class SubscriptionRegistry {
   /** Applies a `resync`: the channel continues after the resync's `seq`, in its `epoch`. */
   resync(message: WSMessage): void {
     const state = this.#channels.get(message.channel);
-    if (!state || state.awaiting !== undefined) return;
+    if (!state?.reply) return;
     const payload = message.payload as ResyncPayload;
     state.epoch = payload.epoch ?? message.epoch;
     state.lastSeq = payload.seq ?? message.seq;
@@ -180,9 +176,7 @@ export class SubscriptionRegistry {
     const id = this.#hooks.nextId('s');
     // Fields still undefined are left out of the frame by JSON.stringify.
     const payload: SubscribePayload = { fromSeq: state.lastSeq, epoch: state.epoch, lastEventId: state.lastEventId, headers: state.headers };
-    if (!sendIfOpen(encodeFrame({ id, channel: state.channel, type: 'subscribe', payload }))) return;
-    this.#pendingReplies.set(id, state);
-    state.awaiting = id;
+    if (sendIfOpen(encodeFrame({ id, channel: state.channel, type: 'subscribe', payload }))) this.#pendingReplies.set(id, state);
   }
 
   #remove(state: ChannelState, subscriber: Subscriber, sendIfOpen: SendIfOpen): void {
