@@ -22,7 +22,7 @@ export interface CompiledProfile {
   autoReplies: readonly { match: CompiledMatcher; send: CompiledTemplate }[];
   ignore: CompiledMatcher | undefined;
   request: { send: CompiledTemplate; reply: CompiledReply; error: CompiledMatcher | undefined } | undefined;
-  subscribe: { send: CompiledTemplate; ack: CompiledReply | undefined } | undefined;
+  subscribe: { send: CompiledTemplate; resume: CompiledTemplate | undefined; ack: CompiledReply | undefined } | undefined;
   events:
     | {
         match: CompiledMatcher;
@@ -63,7 +63,9 @@ export function compileProfile(profile: ProtocolProfile, options: CompileOptions
     request: profile.request
       ? { send: template(profile.request.send), reply: compileReply(profile.request.reply), error: profile.request.error === undefined ? undefined : compileMatch(profile.request.error) }
       : undefined,
-    subscribe: profile.subscribe ? { send: template(profile.subscribe.send), ack: profile.subscribe.ack === undefined ? undefined : compileReply(profile.subscribe.ack) } : undefined,
+    subscribe: profile.subscribe
+      ? { send: template(profile.subscribe.send), resume: optional(profile.subscribe.resume), ack: profile.subscribe.ack === undefined ? undefined : compileReply(profile.subscribe.ack) }
+      : undefined,
     events: profile.events
       ? {
           match: compileMatch(profile.events.match),

@@ -84,6 +84,8 @@ export class ProfileConversation {
   private nextId = 1;
   private requests = 0;
   private stream: EventStream | undefined;
+  /** The sequence number of the last event this connection received, in any session: where a resume starts. */
+  private resumeFrom: number | undefined;
 
   constructor(
     private readonly protocol: CompiledProfile,
@@ -178,15 +180,18 @@ export class ProfileConversation {
 
   private subscribeNow(): void {
     const subscribe = this.protocol.subscribe;
-    // Each session starts a new stream: events missed while disconnected cannot be known without a resume.
+    // Without a resume each session starts a new stream: events missed while disconnected cannot be known.
     if (subscribe === undefined || !this.options.subscribes) {
       this.stream = { id: undefined, ackKey: '', lastSeq: undefined, lastEventAt: undefined };
       this.enterReady();
       return;
     }
-    const values = this.values(this.nextId++, 1);
-    this.stream = { id: values.id, ackKey: subscribe.send.idKey ? subscribe.send.idKey(values) : String(values.id), lastSeq: undefined, lastEventAt: undefined };
-    this.peer.send(subscribe.send.render(values));
+    // With one, the stream goes on from the last event received: the first event after the cut is checked against it.
+    const resuming = subscribe.resume !== undefined && this.resumeFrom !== undefined;
+    const template = resuming ? (subscribe.resume as NonNullable<typeof subscribe.resume>) : subscribe.send;
+    const values: TemplateValues = { ...this.values(this.nextId++, 1), lastSeq: this.resumeFrom ?? 0 };
+    this.stream = { id: values.id, ackKey: template.idKey ? template.idKey(values) : String(values.id), lastSeq: resuming ? this.resumeFrom : undefined, lastEventAt: undefined };
+    this.peer.send(template.render(values));
     if (subscribe.ack === undefined) this.enterReady();
     else this.phase = 'subscribing';
   }
@@ -244,6 +249,7 @@ export class ProfileConversation {
         this.peer.eventChecked(last !== undefined && seq > last + 1 ? seq - last - 1 : 0, duplicate);
         if (duplicate) return;
         if (stream) stream.lastSeq = seq;
+        this.resumeFrom = seq;
       }
     }
     if (events.timestampPath !== undefined) {

@@ -214,6 +214,7 @@ function checkTemplates(profile: ProtocolProfile, source: string): void {
     ['handshake.send', profile.handshake?.send],
     ['request.send', profile.request?.send],
     ['subscribe.send', profile.subscribe?.send],
+    ['subscribe.resume', profile.subscribe?.resume],
     ['unsubscribe.send', profile.unsubscribe?.send],
     ['close.send', profile.close?.send],
     ['sse.body', profile.sse?.body],
@@ -228,12 +229,24 @@ function checkTemplates(profile: ProtocolProfile, source: string): void {
       throw error;
     }
   }
-  const usesId = (template: unknown): boolean => /\{\{\s*id\s*\}\}/.test(JSON.stringify(template));
+  const uses = (template: unknown, name: string): boolean => new RegExp(`\\{\\{\\s*${name}\\s*\\}\\}`).test(JSON.stringify(template) ?? '');
+  const usesId = (template: unknown): boolean => uses(template, 'id');
+  for (const [field, template] of templates) {
+    if (field !== 'subscribe.resume' && template !== undefined && uses(template, 'lastSeq')) {
+      throw invalid(source, `${field}: {{lastSeq}} belongs in subscribe.resume only (the subscribe a connection sends when it comes back after a cut)`);
+    }
+  }
+  if (profile.subscribe?.resume !== undefined && !uses(profile.subscribe.resume, 'lastSeq')) {
+    throw invalid(source, 'subscribe.resume: it must carry {{lastSeq}}, the sequence number of the last event received, for the service to replay what came after');
+  }
   if (profile.request?.reply.idPath !== undefined && !usesId(profile.request.send)) {
     throw invalid(source, 'request.reply.idPath: the reply is recognised by the request id, so request.send must carry {{id}}');
   }
   if (profile.subscribe?.ack?.idPath !== undefined && !usesId(profile.subscribe.send)) {
     throw invalid(source, 'subscribe.ack.idPath: the ack is recognised by the subscribe id, so subscribe.send must carry {{id}}');
+  }
+  if (profile.subscribe?.ack?.idPath !== undefined && profile.subscribe.resume !== undefined && !usesId(profile.subscribe.resume)) {
+    throw invalid(source, 'subscribe.ack.idPath: the ack is recognised by the subscribe id, so subscribe.resume must carry {{id}} too');
   }
 }
 

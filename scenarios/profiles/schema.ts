@@ -103,10 +103,16 @@ export const profileSchema = z
       })
       .strict()
       .optional(),
-    /** What every connection subscribes to; `ack` when the server answers the subscribe. */
+    /**
+     * What every connection subscribes to; `ack` when the server answers the subscribe. `resume`,
+     * for a service that replays what a client missed: sent instead of `send` when a connection
+     * comes back after a cut, with `{{lastSeq}}` the sequence number of the last event it got, so
+     * events missed while it was down are counted (lost when the first one after the cut skips ahead).
+     */
     subscribe: z
       .object({
         send: templateSchema,
+        resume: templateSchema.optional(),
         ack: replySchema.optional(),
       })
       .strict()
@@ -172,6 +178,9 @@ export const profileSchema = z
     }
     if (profile.subscribe !== undefined && profile.events === undefined) {
       context.addIssue({ code: 'custom', path: ['events'], message: 'subscribe needs events: say how its events are recognised (events.match)' });
+    }
+    if (profile.subscribe?.resume !== undefined && profile.events !== undefined && profile.events.seqPath === undefined) {
+      context.addIssue({ code: 'custom', path: ['events', 'seqPath'], message: 'subscribe.resume sends the last sequence number received ({{lastSeq}}): say where events carry it (events.seqPath)' });
     }
   });
 

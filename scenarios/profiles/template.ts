@@ -6,13 +6,14 @@
  * Placeholders: `{{id}}` (the message's id, unique on its connection), `{{seq}}` (1, 2, 3… per
  * connection: the request count, or the subscription's number), `{{vu}}` (the connection's index in
  * the run), `{{now}}` (wall-clock ms since the epoch), `{{payload}}` (random letters, as many as the
- * scenario's `payloadBytes` knob) and `{{payload:N}}` (N random letters).
+ * scenario's `payloadBytes` knob), `{{payload:N}}` (N random letters) and, in `subscribe.resume`
+ * only, `{{lastSeq}}` (the sequence number of the last event the connection received; 0 before any).
  */
 
 /** What a placeholder is replaced with. */
-export type PlaceholderName = 'id' | 'seq' | 'vu' | 'now' | 'payload';
+export type PlaceholderName = 'id' | 'seq' | 'vu' | 'now' | 'payload' | 'lastSeq';
 
-export const PLACEHOLDER_NAMES: readonly PlaceholderName[] = ['id', 'seq', 'vu', 'now', 'payload'];
+export const PLACEHOLDER_NAMES: readonly PlaceholderName[] = ['id', 'seq', 'vu', 'now', 'payload', 'lastSeq'];
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+)(?::(\d+))?\s*\}\}/g;
 /** Largest `{{payload:N}}`: a frame bigger than this is a memory test, not a latency test. */
@@ -28,6 +29,8 @@ export interface TemplateValues {
   id: number;
   seq: number;
   vu: number;
+  /** `{{lastSeq}}` (a resuming subscribe); 0 when not given. */
+  lastSeq?: number;
 }
 
 /** How a placeholder is written: a whole JSON value, text inside a JSON string, or raw text. */
@@ -169,8 +172,8 @@ function renderer(parts: readonly string[], slots: readonly Slot[]): (values: Te
     let text = parts[0] as string;
     for (let i = 0; i < slots.length; i += 1) {
       const slot = slots[i] as Slot;
-      // id, seq, vu and now are numbers: their text is the same as a JSON value, inside a string or raw.
-      text += String(slot === 'now' ? Date.now() : values[slot]);
+      // id, seq, vu, now and lastSeq are numbers: their text is the same as a JSON value, inside a string or raw.
+      text += String(slot === 'now' ? Date.now() : (values[slot] ?? 0));
       text += parts[i + 1] as string;
     }
     return text;

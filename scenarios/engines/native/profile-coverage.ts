@@ -51,8 +51,8 @@ export function profileCoverageWarnings(profile: ProtocolProfile, workload: WsWo
       warnings.push(`${stats.events - stats.eventsWithTimestamp} of ${stats.events} events carried no send time at events.timestampPath (${timestampPath ?? ''}): their inter-arrival time is recorded instead of a latency.`);
     }
   }
-  if (workload.cuts !== null && stats.eventsWithSeq > 0) {
-    warnings.push(`Events sent while a connection was down are not counted as lost: a ${name} connection subscribes afresh after a reconnect (a profile has no resume), so loss is counted within each session only.`);
+  if (workload.cuts !== null && stats.eventsWithSeq > 0 && profile.subscribe?.resume === undefined) {
+    warnings.push(`Events sent while a connection was down are not counted as lost: a ${name} connection subscribes afresh after a reconnect (the profile has no subscribe.resume), so loss is counted within each session only.`);
   }
   if (stats.handshakeTimeouts > 0) warnings.push(`${stats.handshakeTimeouts} handshake(s) got no answer matching handshake.expect in time: those connections were closed and retried.`);
   if (stats.unrecognised > 0) warnings.push(`${stats.unrecognised} message(s) from the server matched no rule of the ${name} (not a reply, ack, event or auto-reply).`);

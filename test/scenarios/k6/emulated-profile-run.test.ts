@@ -20,6 +20,7 @@ import { loadProfile } from '../../../scenarios/profiles/load-profile.js';
 import type { Result, Verdict } from '../../../scenarios/result/types.js';
 import { applicableThresholds, defaultThresholdsFile, evaluateThresholds, readThresholdsFile } from '../../../scenarios/thresholds/index.js';
 import { startGraphqlWsServer, startJsonRpcServer, type ThirdPartyServer } from '../profiles/third-party-servers.js';
+import { RESUMING_PROFILE, startTickServer } from '../profiles/tick-server.js';
 import { compileK6Scripts } from './compiled-scripts.js';
 import { count, emulate, samples, summaryExportOf, total, type EmulatedRun } from './emulator/emulate.js';
 
@@ -133,6 +134,28 @@ describe('k6 scripts exported with a protocol profile, under the k6 API emulatio
     expect(count(run, 'ws_reconnect_duration')).toBe(8);
     expect(count(run, 'ws_event_latency')).toBeGreaterThan(0);
     expect(total(run, 'ws_unexpected_disconnects')).toBe(0);
+  }, 90_000);
+
+  it('reconnect-storm on a profile with subscribe.resume: every cut connection resumes from its last event; loss across the cut is counted', async () => {
+    const profileFile = path.join(work, 'ticks-resume.yaml');
+    await writeFile(profileFile, RESUMING_PROFILE);
+    const options = { connections: 4, durationMs: 4_000, rampUpMs: 300, syncs: 1, cuts: 2, reconnectDeadlineMs: 3_000, reconnectDelayMs: 100, maxReconnectDelayMs: 1_000 };
+    for (const replay of [true, false]) {
+      const server = await startTickServer({ replay });
+      try {
+        const run = await exportAndEmulate('reconnect-storm', profileFile, {}, options, server.url);
+        expect(run.errors).toEqual([]);
+        expect(server.resumedFrom.length).toBe(8);
+        expect(server.resumedFrom.every((seq) => seq > 0)).toBe(true);
+        expect(count(run, 'ws_msgs_lost')).toBeGreaterThan(100);
+        // A replaying service loses nothing across the cuts; one that only goes on live loses what each cut missed.
+        if (replay) expect(total(run, 'ws_msgs_lost')).toBe(0);
+        else expect(total(run, 'ws_msgs_lost')).toBeGreaterThanOrEqual(8);
+        expect(total(run, 'ws_msgs_duplicated')).toBe(0);
+      } finally {
+        await server.close();
+      }
+    }
   }, 90_000);
 
   it('fan-out on graphql-ws: every pushed event timed and checked by seq, and a pass or fail', async () => {

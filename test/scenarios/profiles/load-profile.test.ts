@@ -87,6 +87,22 @@ describe('profile files', () => {
     expect(noId.message).toMatch(/request\.send must carry \{\{id\}\}/);
   });
 
+  it('takes subscribe.resume with {{lastSeq}} and events.seqPath, and refuses it without either, or {{lastSeq}} elsewhere', async () => {
+    const events = { match: { path: 'type', equals: 'event' }, seqPath: 'data.seq' };
+    const send = { type: 'subscribe', id: '{{id}}' };
+    const resume = { type: 'subscribe', id: '{{id}}', fromSeq: '{{lastSeq}}' };
+    const loaded = await loadProfile(await profileFile('ok.json', JSON.stringify({ name: 'ok', subscribe: { send, resume, ack: { idPath: 'id' } }, events })));
+    expect(loaded.profile.subscribe?.resume).toEqual(resume);
+    const noSeqPath = await loadError(await profileFile('a.json', JSON.stringify({ name: 'a', subscribe: { send, resume }, events: { match: events.match } })));
+    expect(noSeqPath.message).toMatch(/events\.seqPath: subscribe\.resume sends the last sequence number/);
+    const noLastSeq = await loadError(await profileFile('b.json', JSON.stringify({ name: 'b', subscribe: { send, resume: send }, events })));
+    expect(noLastSeq.message).toMatch(/subscribe\.resume: it must carry \{\{lastSeq\}\}/);
+    const elsewhere = await loadError(await profileFile('c.json', JSON.stringify({ name: 'c', subscribe: { send: resume }, events })));
+    expect(elsewhere.message).toMatch(/subscribe\.send: \{\{lastSeq\}\} belongs in subscribe\.resume only/);
+    const noId = await loadError(await profileFile('d.json', JSON.stringify({ name: 'd', subscribe: { send, resume: { type: 'subscribe', fromSeq: '{{lastSeq}}' }, ack: { idPath: 'id' } }, events })));
+    expect(noId.message).toMatch(/subscribe\.resume must carry \{\{id\}\} too/);
+  });
+
   it('says what to do for an unknown name, a missing file, bad YAML and an unknown --profile-var', async () => {
     const name = await loadError('json-rcp');
     expect(name.code).toBe('PROFILE_NOT_FOUND');
