@@ -12,6 +12,7 @@ import { ProfileConversation, refusesClient, type ConversationPeer, type Profile
 import type { ReconnectAction } from '../lib/reconnect.js';
 import { wsEventInterarrival, wsEventLatency, wsMsgsDuplicated, wsMsgsLost } from './metrics.js';
 import { ReconnectingConnection, type ConnectionSettings } from './reconnecting-connection.js';
+import { utf8Text } from './utf8.js';
 
 /** What the profile connections of one VU share. */
 export interface ProfileSession {
@@ -88,9 +89,11 @@ export class ProfileConnection extends ReconnectingConnection implements Convers
     this.conversation.received(text);
   }
 
-  /** k6 has no UTF-8 decoder for an ArrayBuffer: a binary message is counted as one the profile could not read. */
-  protected override onBinary(): void {
-    this.conversation.unreadable();
+  /** A binary message is read as UTF-8 text, as the native engine reads it; one that is not UTF-8 is counted as one the profile could not read. */
+  protected override onBinary(data: ArrayBuffer): void {
+    const text = utf8Text(data);
+    if (text === undefined) this.conversation.unreadable();
+    else this.conversation.received(text);
   }
 
   protected override onDisconnected(): void {

@@ -88,8 +88,8 @@ export abstract class ReconnectingConnection implements WorkloadConnection {
   /** What to do after a close with this code (undefined: the socket closed without one). */
   protected abstract reconnectActionFor(code: number | undefined): ReconnectAction;
 
-  /** A binary message arrived (the protocols here are text). */
-  protected onBinary(): void {}
+  /** A binary message arrived (wsmig's protocol is text; a profile's service may send JSON in binary frames). */
+  protected onBinary(_data: ArrayBuffer): void {}
 
   /** The connection was lost: forget what the session held. */
   protected onDisconnected(): void {}
@@ -120,7 +120,7 @@ export abstract class ReconnectingConnection implements WorkloadConnection {
       if (socket !== this.socket) return;
       const data = (event as { data?: unknown }).data;
       if (typeof data === 'string') this.onText(data, typeof event.timestamp === 'number' ? event.timestamp : Date.now());
-      else this.onBinary();
+      else this.onBinary(data as ArrayBuffer);
     });
     // k6 follows every error (a failed connect too) with a close event, which decides what happens next.
     socket.addEventListener('close', (event) => this.onClose(socket, (event as unknown as CloseEventLike).code));

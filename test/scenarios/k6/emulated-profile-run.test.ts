@@ -158,6 +158,25 @@ describe('k6 scripts exported with a protocol profile, under the k6 API emulatio
     }
   }, 90_000);
 
+  it('fan-out on a service that sends its JSON in binary frames: read as UTF-8, every event timed and checked, none unrecognised', async () => {
+    const profileFile = path.join(work, 'ticks-binary.yaml');
+    await writeFile(profileFile, RESUMING_PROFILE);
+    const server = await startTickServer({ replay: false, binary: true });
+    try {
+      const run = await exportAndEmulate('fan-out', profileFile, {}, { connections: 4, durationMs: 3_000, rampUpMs: 300, syncs: 1 }, server.url);
+      expect(run.errors).toEqual([]);
+      // Every binary message but the four acks is an event, checked by seq and timed from its ts.
+      const events = count(run, 'ws_event_latency');
+      expect(events).toBeGreaterThan(100);
+      expect(events).toBe(total(run, 'ws_msgs_received') - 4);
+      expect(count(run, 'ws_msgs_lost')).toBe(events);
+      expect(total(run, 'ws_msgs_lost')).toBe(0);
+      expect(run.stderr).not.toMatch(/matched no rule|could not read/);
+    } finally {
+      await server.close();
+    }
+  }, 90_000);
+
   it('fan-out on graphql-ws: every pushed event timed and checked by seq, and a pass or fail', async () => {
     const run = await exportAndEmulate('fan-out', 'graphql-ws', { ...GRAPHQL_TICKS, ...GRAPHQL_TICK_FIELDS }, { connections: 4, durationMs: 4_000, rampUpMs: 500, syncs: 1 }, graphql.url);
     expect(run.errors).toEqual([]);
