@@ -45,6 +45,29 @@ describe('SyncManager over a scripted WebSocket (deterministic)', () => {
     return subscribe.id;
   }
 
+  /**
+   * Starts run r1, delivers its steps 10, 20 and 30 (seq 1-3, epoch e1, of `total`), then the
+   * connection drops and comes back: returns the new socket, whose resubscribe resumes after seq 3.
+   */
+  async function cutAfterThirty(context: ReturnType<typeof setUp>, total: number) {
+    const { clock, sockets, manager } = context;
+    sockets.last().accept();
+    const started = manager.startSync(42);
+    await settle();
+    const subId = serveStart(sockets, 'r1', { epoch: 'e1', seq: 0 });
+    await started;
+    for (const seq of [1, 2, 3]) {
+      sockets.last().push({ id: subId, channel: 'sync:42', type: 'sync:progress', seq, epoch: 'e1', payload: { chatId: 42, runId: 'r1', progress: (seq * 1_000) / total, processed: seq * 10, total } });
+    }
+    sockets.last().drop();
+    await clock.advance(1_000);
+    const restarted = sockets.last();
+    restarted.accept();
+    const resubscribe = restarted.lastSent('subscribe');
+    expect(resubscribe.payload).toEqual({ fromSeq: 3, epoch: 'e1' });
+    return { restarted, resubscribe };
+  }
+
   it('subscribes before it starts, so no early event can be missed', async () => {
     const { sockets, manager } = setUp();
     sockets.last().accept();
@@ -57,21 +80,9 @@ describe('SyncManager over a scripted WebSocket (deterministic)', () => {
   });
 
   it('after a server restart that lost the run, starts it again and delivers each step once, then one complete', async () => {
-    const { clock, sockets, manager, seen } = setUp();
-    sockets.last().accept();
-    const started = manager.startSync(42);
-    await settle();
-    const subId = serveStart(sockets, 'r1', { epoch: 'e1', seq: 0 });
-    await started;
-    for (const [seq, processed] of [[1, 10], [2, 20], [3, 30]] as const) {
-      sockets.last().push({ id: subId, channel: 'sync:42', type: 'sync:progress', seq, epoch: 'e1', payload: { chatId: 42, runId: 'r1', progress: processed, processed, total: 50 } });
-    }
-    sockets.last().drop();
-    await clock.advance(1_000);
-    const restarted = sockets.last();
-    restarted.accept();
-    const resubscribe = restarted.lastSent('subscribe');
-    expect(resubscribe.payload).toEqual({ fromSeq: 3, epoch: 'e1' });
+    const context = setUp();
+    const { manager, seen } = context;
+    const { restarted, resubscribe } = await cutAfterThirty(context, 50);
     restarted.push({ id: resubscribe.id, channel: 'sync:42', type: 'reply', payload: { channel: 'sync:42', epoch: 'e2', seq: 0, replayed: 0 } });
     restarted.push({ id: resubscribe.id, channel: 'sync:42', type: 'resync', epoch: 'e2', seq: 0, payload: { reason: 'epoch-changed', epoch: 'e2', seq: 0, snapshot: { chatId: 42, syncStatus: 'idle', syncProgress: 0, processed: 0, total: 0, runId: null, updatedAt: 0 } } });
     await settle();
@@ -88,20 +99,10 @@ describe('SyncManager over a scripted WebSocket (deterministic)', () => {
   });
 
   it('after a crash that kept the run under a new epoch, reads that epoch from its start even when a live event of the resynced subscription comes first', async () => {
-    const { clock, sockets, manager, seen } = setUp();
-    sockets.last().accept();
-    const started = manager.startSync(42);
-    await settle();
-    const subId = serveStart(sockets, 'r1', { epoch: 'e1', seq: 0 });
-    await started;
+    const context = setUp();
+    const { seen } = context;
+    const { restarted, resubscribe } = await cutAfterThirty(context, 100);
     const progress = (id: string, epoch: string, seq: number, processed: number) => ({ id, channel: 'sync:42', type: 'sync:progress', seq, epoch, payload: { chatId: 42, runId: 'r1', progress: processed, processed, total: 100 } });
-    for (const step of [1, 2, 3]) sockets.last().push(progress(subId, 'e1', step, step * 10));
-    sockets.last().drop();
-    await clock.advance(1_000);
-    const restarted = sockets.last();
-    restarted.accept();
-    const resubscribe = restarted.lastSent('subscribe');
-    expect(resubscribe.payload).toEqual({ fromSeq: 3, epoch: 'e1' });
     // The restarted server kept steps 10-50 under epoch e2 (the client never got 40 and 50) and resumed the run.
     restarted.push({ id: resubscribe.id, channel: 'sync:42', type: 'reply', payload: { channel: 'sync:42', epoch: 'e2', seq: 5, replayed: 0 } });
     restarted.push({ id: resubscribe.id, channel: 'sync:42', type: 'resync', epoch: 'e2', seq: 5, payload: { reason: 'epoch-changed', epoch: 'e2', seq: 5, snapshot: { chatId: 42, syncStatus: 'running', syncProgress: 50, processed: 50, total: 100, runId: 'r1', updatedAt: 0 } } });
