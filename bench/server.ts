@@ -12,18 +12,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as hdr from 'hdr-histogram-js';
 import { WebSocket } from 'ws';
 import { connectStorm, openFileLimits, type ConnectStormRun } from './helpers/connect-storm.js';
 import { selfTimeByPart } from './helpers/cpu-profile.js';
 import { median } from './helpers/median.js';
+import { EchoRig, type EchoWindow } from './helpers/echo-rig.js';
 import { ServerProcess } from './helpers/server-process.js';
 import { StormClient } from './helpers/storm-client.js';
 
 const ECHO_CONNECTIONS = 50;
 const ECHO_WARMUP_MS = 1_000;
-const ECHO_MEASURE_MS = 5_000;
-const ECHO_ROUNDS = 3;
+/** Pairs of windows, one per server; the verdicts are the medians of the pairs' ratios. */
+const ECHO_PAIRS = 20;
+const ECHO_WINDOW_MS = 500;
 const FANOUT_SUBSCRIBERS = 2_000;
 const FANOUT_CHANNEL = 'bench:fanout';
 const FANOUT_WARMUP_MS = 500;
@@ -31,6 +32,7 @@ const FANOUT_PUBLISH_MS = 2_000;
 const FANOUT_ROUNDS = 2;
 /** Events published in one go per event-loop turn: 1, and a batch (as a shared hub or an upstream chunk delivers them). */
 const FANOUT_BURSTS = [1, 10];
+const PROFILE_WARMUP_MS = 1_000;
 const PROFILE_MS = 4_000;
 const IDLE_CONNECTIONS = 5_000;
 const CONNECT_STORM_CLIENTS = 5_000;
@@ -67,82 +69,50 @@ async function connectMany(url: string, count: number, concurrency: number): Pro
   return sockets;
 }
 
-interface EchoRun {
-  repliesPerSecond: number;
-  p50Micros: number;
-  p99Micros: number;
-  serverCpuMicrosPerReply: number;
+/** The quartiles of a set of ratios, to show how far the pairs spread around their median. */
+function quartiles(values: readonly number[]): [number, number] {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+  return [at(0.25), at(0.75)];
 }
 
-/** 50 connections, closed loop: each sends its next request as soon as the previous reply arrives. */
-async function closedLoop(server: ServerProcess, measureMs = ECHO_MEASURE_MS): Promise<EchoRun> {
-  const sockets = await connectMany(server.wsUrl, ECHO_CONNECTIONS, ECHO_CONNECTIONS);
-  const histogram = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
-  let measuring = false;
-  let running = true;
-  let replies = 0;
-  sockets.forEach((ws, i) => {
-    const frame = JSON.stringify({ id: `c${i}`, channel: 'bench', type: 'echo', payload: PAYLOAD });
-    let sentAt = 0;
-    ws.on('message', () => {
-      const now = performance.now();
-      if (measuring) {
-        histogram.recordValue(Math.max(1, Math.round((now - sentAt) * 1000)));
-        replies += 1;
-      }
-      if (!running) return;
-      sentAt = now;
-      ws.send(frame);
-    });
-    sentAt = performance.now();
-    ws.send(frame);
-  });
-  await sleep(ECHO_WARMUP_MS);
-  const before = await server.stats();
-  const startedAt = performance.now();
-  measuring = true;
-  await sleep(measureMs);
-  measuring = false;
-  const elapsedMs = performance.now() - startedAt;
-  const after = await server.stats();
-  running = false;
-  for (const ws of sockets) ws.terminate();
-  const run = {
-    repliesPerSecond: (replies * 1000) / elapsedMs,
-    p50Micros: histogram.getValueAtPercentile(50),
-    p99Micros: histogram.getValueAtPercentile(99),
-    serverCpuMicrosPerReply: (after.cpuMicros - before.cpuMicros) / replies,
-  };
-  histogram.destroy();
-  return run;
-}
-
+/**
+ * Both servers run at once with their own 50 connections and take turns: pairs of short windows
+ * (the order alternating from pair to pair), each pair's ratio reference/bare, and the median of the
+ * pairs' ratios, so the machine's drift over a run reaches both sides of every ratio alike.
+ */
 async function echoBenchmark(): Promise<void> {
-  console.log(`\n1. Request/reply: echo of a 100-byte JSON payload, ${ECHO_CONNECTIONS} connections, closed loop, ${ECHO_ROUNDS} alternating rounds of ${ECHO_MEASURE_MS / 1000} s`);
-  const runs: Record<'bare' | 'reference', EchoRun[]> = { bare: [], reference: [] };
-  for (let round = 0; round < ECHO_ROUNDS; round += 1) {
-    for (const kind of ['bare', 'reference'] as const) {
-      const server = await ServerProcess.start({ kind, port: 0 });
-      const run = await closedLoop(server);
-      await server.kill();
-      runs[kind].push(run);
-      console.log(`   round ${round + 1} ${kind.padEnd(9)} ${Math.round(run.repliesPerSecond).toLocaleString('en-US').padStart(7)} replies/s  p50 ${run.p50Micros} µs  p99 ${run.p99Micros} µs  server CPU ${run.serverCpuMicrosPerReply.toFixed(1)} µs/reply`);
-    }
+  console.log(`\n1. Request/reply: echo of a 100-byte JSON payload, ${ECHO_CONNECTIONS} connections each, closed loop, ${ECHO_PAIRS} pairs of ${ECHO_WINDOW_MS} ms windows taking turns`);
+  const servers = { bare: await ServerProcess.start({ kind: 'bare', port: 0 }), reference: await ServerProcess.start({ kind: 'reference', port: 0 }) };
+  const rigs = { bare: await EchoRig.open(servers.bare, ECHO_CONNECTIONS, PAYLOAD), reference: await EchoRig.open(servers.reference, ECHO_CONNECTIONS, PAYLOAD) };
+  for (const rig of [rigs.bare, rigs.reference]) await rig.window(ECHO_WARMUP_MS);
+  const windows: Record<'bare' | 'reference', EchoWindow[]> = { bare: [], reference: [] };
+  const ratios = { rps: [] as number[], cpu: [] as number[], p99: [] as number[] };
+  for (let pair = 0; pair < ECHO_PAIRS; pair += 1) {
+    const order = pair % 2 === 0 ? (['bare', 'reference'] as const) : (['reference', 'bare'] as const);
+    const measured: Partial<Record<'bare' | 'reference', EchoWindow>> = {};
+    for (const kind of order) measured[kind] = await rigs[kind].window(ECHO_WINDOW_MS);
+    const bare = measured.bare as EchoWindow;
+    const reference = measured.reference as EchoWindow;
+    windows.bare.push(bare);
+    windows.reference.push(reference);
+    ratios.rps.push(reference.repliesPerSecond / bare.repliesPerSecond);
+    ratios.cpu.push(reference.serverCpuMicrosPerReply / bare.serverCpuMicrosPerReply);
+    ratios.p99.push(reference.p99Micros / bare.p99Micros);
   }
-  const summary = (kind: 'bare' | 'reference') => ({
-    rps: median(runs[kind].map((r) => r.repliesPerSecond)),
-    p99: median(runs[kind].map((r) => r.p99Micros)),
-    cpu: median(runs[kind].map((r) => r.serverCpuMicrosPerReply)),
-  });
-  const bare = summary('bare');
-  const reference = summary('reference');
-  console.log(`   medians: bare ${Math.round(bare.rps).toLocaleString('en-US')}/s p99 ${bare.p99} µs ${bare.cpu.toFixed(1)} µs CPU/reply; reference ${Math.round(reference.rps).toLocaleString('en-US')}/s p99 ${reference.p99} µs ${reference.cpu.toFixed(1)} µs CPU/reply`);
-  const rpsRatio = reference.rps / bare.rps;
-  const p99Ratio = reference.p99 / bare.p99;
-  const cpuRatio = reference.cpu / bare.cpu;
-  verdict('replies/s ≥ 1.0× bare ws', rpsRatio >= 1, `${rpsRatio.toFixed(2)}×`);
-  verdict('server CPU per reply ≤ 1.0× bare ws', cpuRatio <= 1, `${cpuRatio.toFixed(2)}×`);
-  verdict('p99 ≤ 1.0× bare ws', p99Ratio <= 1, `${p99Ratio.toFixed(2)}×`);
+  for (const rig of [rigs.bare, rigs.reference]) rig.close();
+  await Promise.all([servers.bare.kill(), servers.reference.kill()]);
+  for (const kind of ['bare', 'reference'] as const) {
+    const of = (pick: (w: EchoWindow) => number): number => median(windows[kind].map(pick));
+    console.log(`   ${kind.padEnd(9)} medians of its windows: ${Math.round(of((w) => w.repliesPerSecond)).toLocaleString('en-US').padStart(7)} replies/s  p50 ${of((w) => w.p50Micros)} µs  p99 ${of((w) => w.p99Micros)} µs  server CPU ${of((w) => w.serverCpuMicrosPerReply).toFixed(1)} µs/reply`);
+  }
+  const show = (values: number[]): string => {
+    const [low, high] = quartiles(values);
+    return `${median(values).toFixed(2)}× (pairs' middle half ${low.toFixed(2)}–${high.toFixed(2)}×)`;
+  };
+  verdict('replies/s ≥ 1.0× bare ws', median(ratios.rps) >= 1, show(ratios.rps));
+  verdict('server CPU per reply ≤ 1.0× bare ws', median(ratios.cpu) <= 1, show(ratios.cpu));
+  verdict('p99 ≤ 1.0× bare ws', median(ratios.p99) <= 1, show(ratios.p99));
 }
 
 /** Server CPU per delivered event: `FANOUT_SUBSCRIBERS` clients on one channel, `burst` events published in one go per event-loop turn. */
@@ -288,8 +258,11 @@ async function stormBenchmark(): Promise<void> {
 
 /** A CPU profile of the reference server under the request/reply loop, summed into the parts of its hot path. */
 async function profileRun(profilePath: string): Promise<void> {
-  const server = await ServerProcess.start({ kind: 'reference', port: 0, cpuProfile: { path: profilePath, afterMs: ECHO_WARMUP_MS, durationMs: PROFILE_MS } });
-  const run = await closedLoop(server, PROFILE_MS);
+  const server = await ServerProcess.start({ kind: 'reference', port: 0, cpuProfile: { path: profilePath, afterMs: PROFILE_WARMUP_MS, durationMs: PROFILE_MS } });
+  const rig = await EchoRig.open(server, ECHO_CONNECTIONS, PAYLOAD);
+  // The loop settles for a tenth of a second before the window: the profile starts within the window.
+  const run = await rig.window(PROFILE_WARMUP_MS + PROFILE_MS);
+  rig.close();
   await sleep(1_000);
   await server.kill();
   const replies = run.repliesPerSecond * (PROFILE_MS / 1000);

@@ -10,7 +10,7 @@ import { isWsmigError, messageOf } from '../../lib/errors.js';
 import { DelayQueue } from './delay-queue.js';
 import { FrameWriter, type EventFrame } from './frame-writer.js';
 import type { GatewayContext } from './gateway-context.js';
-import { typeLabel } from './metrics.js';
+import type { MessageTypeCounters } from './metrics.js';
 import { TokenBucket } from './rate-limiter.js';
 import { errorBodyOfFailure, type InternalHandler } from './request-handlers.js';
 import { ConnectionSubscriptions, type SubscriptionOwner } from './subscriptions.js';
@@ -120,23 +120,23 @@ export class Connection implements SubscriptionOwner {
     this.writer?.flush();
     const payload: DrainPayload = { retryAfterMs, reason: 'restart' };
     this.ws.send(encodeFrame({ id: 'drain', channel: SYSTEM_CHANNEL, type: MessageType.drain, payload }));
-    this.ctx.metrics.countMessage('out', MessageType.drain);
+    this.ctx.metrics.sent.drain.out += 1;
     this.close(CloseCode.serviceRestart, 'service restart');
   }
 
   /** Sends one frame, after the injected latency if any, and enforces the slow-consumer watermark. */
-  send(frame: string, typeLabelOut: string): void {
-    this.sendFrame(frame, typeLabelOut);
+  send(frame: string, sent: MessageTypeCounters): void {
+    this.sendFrame(frame, sent);
   }
 
   /** Sends an event's frame: `head` (the subscription's start of it), then `tail` (shared by every subscriber of the event). */
-  sendEvent(head: Buffer, tail: Buffer, typeLabelOut: string): void {
-    this.sendFrame({ head, tail }, typeLabelOut);
+  sendEvent(head: Buffer, tail: Buffer, eventType: string): void {
+    this.sendFrame({ head, tail }, this.ctx.metrics.messageType(eventType));
   }
 
-  private sendFrame(frame: string | EventFrame, typeLabelOut: string): void {
+  private sendFrame(frame: string | EventFrame, sent: MessageTypeCounters): void {
     if (this.closing) return;
-    this.ctx.metrics.countMessage('out', typeLabelOut);
+    sent.out += 1;
     const latencyMs = this.ctx.faults.latencyMs;
     if (latencyMs > 0 || this.delayed?.busy) {
       this.delayed ??= new DelayQueue((delayedFrame) => this.write(delayedFrame));
@@ -210,92 +210,92 @@ export class Connection implements SubscriptionOwner {
     }
     const message = decoded.message;
     const type = message.type;
-    const label = typeLabel(type);
-    this.ctx.metrics.countMessage('in', label);
+    const counters = this.ctx.metrics.messageType(type);
+    counters.in += 1;
     switch (type) {
       case MessageType.ping:
-        this.send(encodeFrame({ id: message.id, channel: message.channel, type: MessageType.pong, payload: null, ts: this.ctx.options.clock() }), MessageType.pong);
+        this.send(encodeFrame({ id: message.id, channel: message.channel, type: MessageType.pong, payload: null, ts: this.ctx.options.clock() }), this.ctx.metrics.sent.pong);
         return;
       case MessageType.subscribe:
-        this.subscriptionsNow().subscribe(message, receivedAt, label).catch((error: unknown) => this.failRequest(message, error, receivedAt, label));
+        this.subscriptionsNow().subscribe(message, receivedAt, counters).catch((error: unknown) => this.failRequest(message, error, receivedAt, counters));
         return;
       case MessageType.unsubscribe:
-        this.subscriptionsNow().unsubscribe(message, receivedAt, label);
+        this.subscriptionsNow().unsubscribe(message, receivedAt, counters);
         return;
       default:
-        if (RESERVED_TYPES.has(type)) this.fail(message, { code: ErrorCode.reservedType, message: `"${type}" is sent by the server only`, retryable: false }, receivedAt, label);
-        else this.request(message, receivedAt, label);
+        if (RESERVED_TYPES.has(type)) this.fail(message, { code: ErrorCode.reservedType, message: `"${type}" is sent by the server only`, retryable: false }, receivedAt, counters);
+        else this.request(message, receivedAt, counters);
     }
   }
 
   /** Answers a request with its handler, after `authorize` when there is one; synchronously when both are. */
-  private request(message: WSMessage, receivedAt: number, label: string): void {
+  private request(message: WSMessage, receivedAt: number, counters: MessageTypeCounters): void {
     const handler = this.ctx.requests.get(message.type);
     if (handler === undefined) {
-      this.fail(message, { code: ErrorCode.unknownType, message: `unknown request type "${message.type}"`, retryable: false }, receivedAt, label);
+      this.fail(message, { code: ErrorCode.unknownType, message: `unknown request type "${message.type}"`, retryable: false }, receivedAt, counters);
       return;
     }
     const check = this.ctx.access.requestProblem(this.identity, message.channel, message.type);
     if (check === undefined) {
-      this.runHandler(handler, message, receivedAt, label);
+      this.runHandler(handler, message, receivedAt, counters);
       return;
     }
     check.then(
-      (problem) => (problem === undefined ? this.runHandler(handler, message, receivedAt, label) : this.fail(message, problem, receivedAt, label)),
-      (error: unknown) => this.failRequest(message, error, receivedAt, label),
+      (problem) => (problem === undefined ? this.runHandler(handler, message, receivedAt, counters) : this.fail(message, problem, receivedAt, counters)),
+      (error: unknown) => this.failRequest(message, error, receivedAt, counters),
     );
   }
 
-  private runHandler(handler: InternalHandler, message: WSMessage, receivedAt: number, label: string): void {
+  private runHandler(handler: InternalHandler, message: WSMessage, receivedAt: number, counters: MessageTypeCounters): void {
     let result: unknown;
     try {
       result = handler(message.payload, { identity: this.identity, channel: message.channel, connectionId: this.id, forwardedHeaders: this.forwardedHeaders });
     } catch (error) {
-      this.failRequest(message, error, receivedAt, label);
+      this.failRequest(message, error, receivedAt, counters);
       return;
     }
     if (!isPromiseLike(result)) {
-      this.reply(message, result ?? null, receivedAt, label);
+      this.reply(message, result ?? null, receivedAt, counters);
       return;
     }
     result.then(
-      (payload) => this.reply(message, payload ?? null, receivedAt, label),
-      (error: unknown) => this.failRequest(message, error, receivedAt, label),
+      (payload) => this.reply(message, payload ?? null, receivedAt, counters),
+      (error: unknown) => this.failRequest(message, error, receivedAt, counters),
     );
   }
 
-  private failRequest(request: WSMessage, error: unknown, receivedAt: number, label: string): void {
+  private failRequest(request: WSMessage, error: unknown, receivedAt: number, counters: MessageTypeCounters): void {
     if (!isWsmigError(error)) this.ctx.logger.error({ connection: this.id, type: request.type, err: error }, 'request failed');
-    this.fail(request, errorBodyOfFailure(error, request.type), receivedAt, label);
+    this.fail(request, errorBodyOfFailure(error, request.type), receivedAt, counters);
   }
 
   /** Answers a request with a `reply` frame. */
-  reply(request: WSMessage, payload: unknown, receivedAt: number, label: string): void {
-    this.send(encodeFrame({ id: request.id, channel: request.channel, type: MessageType.reply, payload }), MessageType.reply);
-    this.ctx.metrics.observeRequestMs(label, performance.now() - receivedAt + this.ctx.faults.latencyMs);
+  reply(request: WSMessage, payload: unknown, receivedAt: number, counters: MessageTypeCounters): void {
+    this.send(encodeFrame({ id: request.id, channel: request.channel, type: MessageType.reply, payload }), this.ctx.metrics.sent.reply);
+    counters.observeRequestMs(performance.now() - receivedAt + this.ctx.faults.latencyMs);
   }
 
   /** Answers a request with an `error` frame. */
-  fail(request: WSMessage, error: ErrorBody, receivedAt: number, label: string): void {
-    this.send(errorFrame(request.id, request.channel, error), MessageType.error);
-    this.ctx.metrics.observeRequestMs(label, performance.now() - receivedAt + this.ctx.faults.latencyMs);
+  fail(request: WSMessage, error: ErrorBody, receivedAt: number, counters: MessageTypeCounters): void {
+    this.send(errorFrame(request.id, request.channel, error), this.ctx.metrics.sent.error);
+    counters.observeRequestMs(performance.now() - receivedAt + this.ctx.faults.latencyMs);
   }
 
   private rejectRateLimited(data: RawData, receivedAt: number): void {
     this.ctx.metrics.rateLimited.inc();
     const decoded = decodeFrame(String(data));
-    this.ctx.metrics.countMessage('in', decoded.ok ? typeLabel(decoded.message.type) : 'other');
+    (decoded.ok ? this.ctx.metrics.messageType(decoded.message.type) : this.ctx.metrics.otherType).in += 1;
     const id = decoded.ok ? decoded.message.id : '0';
     const channel = decoded.ok ? decoded.message.channel : SYSTEM_CHANNEL;
-    this.send(errorFrame(id, channel, { code: ErrorCode.rateLimited, message: `over the rate limit of ${this.ctx.options.rateLimit?.messagesPerSecond} messages/s: message dropped`, retryable: true }), MessageType.error);
+    this.send(errorFrame(id, channel, { code: ErrorCode.rateLimited, message: `over the rate limit of ${this.ctx.options.rateLimit?.messagesPerSecond} messages/s: message dropped`, retryable: true }), this.ctx.metrics.sent.error);
     this.rateDrops ??= new WindowCounter(MAX_RATE_LIMIT_DROPS - 1, ABUSE_WINDOW_MS);
     if (this.rateDrops.hit(receivedAt)) this.close(CloseCode.rateLimited, 'rate limited');
   }
 
   private badFrame(id: string, detail: string, receivedAt: number): void {
     this.ctx.metrics.badFrames.inc();
-    this.ctx.metrics.countMessage('in', 'other');
-    this.send(errorFrame(id, SYSTEM_CHANNEL, { code: ErrorCode.badFrame, message: detail, retryable: false }), MessageType.error);
+    this.ctx.metrics.otherType.in += 1;
+    this.send(errorFrame(id, SYSTEM_CHANNEL, { code: ErrorCode.badFrame, message: detail, retryable: false }), this.ctx.metrics.sent.error);
     this.badFrames ??= new WindowCounter(this.ctx.options.maxBadFrames, ABUSE_WINDOW_MS);
     if (this.badFrames.hit(receivedAt)) this.close(CloseCode.tooManyBadFrames, 'too many bad frames');
   }

@@ -89,11 +89,29 @@ class RequestDurationHistogram<Label extends string> extends Histogram<Label> {
 }
 
 /** Label set of message types is bounded: the protocol's types, and "other" for the rest. */
-const KNOWN_TYPES: ReadonlySet<string> = new Set(Object.values(MessageType));
+const KNOWN_TYPES: readonly string[] = Object.values(MessageType);
 
-/** Label of a message type for metrics: itself when the protocol knows it, else `other`. */
-export function typeLabel(type: string): string {
-  return KNOWN_TYPES.has(type) ? type : 'other';
+/**
+ * One message type's counters (the label of `wsmig_ws_messages_total{type}` and
+ * `wsmig_ws_request_duration_seconds{type}`): found once per message, or once for good for the
+ * server's own types, and then updated as plain numbers that the registry reads at scrape time, so
+ * the hot path looks no label up (issue 14).
+ */
+export class MessageTypeCounters {
+  in = 0;
+  out = 0;
+  private durations: DurationCounts | undefined;
+
+  constructor(
+    readonly label: string,
+    private readonly histogram: RequestDurationHistogram<'type'>,
+  ) {}
+
+  /** Records how long a request of this type took, in ms. */
+  observeRequestMs(durationMs: number): void {
+    // Created at the first observation: a type nobody requested shows no histogram.
+    (this.durations ??= this.histogram.countsFor(this.label)).observe(durationMs / 1000);
+  }
 }
 
 export interface ServerMetricsSources {
@@ -125,8 +143,12 @@ export class ServerMetrics {
   readonly hubStateWrites: Counter;
   /** Accepted upgrades not yet added to `attempts` (done at scrape time). */
   private readonly acceptedAttempts = { count: 0 };
-  /** Messages by direction and type label, counted in plain numbers on the hot path and published at scrape time. */
-  private readonly messageCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
+  /** The counters of each protocol message type, by type. */
+  private readonly types = new Map<string, MessageTypeCounters>();
+  /** The counters of every other type (an application's event and request types). */
+  readonly otherType: MessageTypeCounters;
+  /** The counters of the types the server itself sends. */
+  readonly sent: Readonly<Record<'reply' | 'error' | 'pong' | 'drain' | 'resync', MessageTypeCounters>>;
 
   constructor(sources: ServerMetricsSources) {
     const registers = [this.registry];
@@ -154,7 +176,16 @@ export class ServerMetrics {
     });
     for (const outcome of ATTEMPT_OUTCOMES) this.attempts.inc({ outcome }, 0);
     this.disconnects = new Counter({ name: `${METRIC_PREFIX}ws_disconnects_total`, help: 'WebSocket connections closed, by close code (1006: terminated or lost).', labelNames: ['code'], registers });
-    const counts = this.messageCounts;
+    this.requestDuration = new RequestDurationHistogram(
+      `${METRIC_PREFIX}ws_request_duration_seconds`,
+      'Time from receiving a request to handing its reply to the socket (injected latency included), by type.',
+      'type',
+      registers,
+    );
+    for (const type of KNOWN_TYPES) this.types.set(type, new MessageTypeCounters(type, this.requestDuration));
+    this.otherType = new MessageTypeCounters('other', this.requestDuration);
+    this.sent = { reply: this.messageType(MessageType.reply), error: this.messageType(MessageType.error), pong: this.messageType(MessageType.pong), drain: this.messageType(MessageType.drain), resync: this.messageType(MessageType.resync) };
+    const everyType = [...this.types.values(), this.otherType];
     new Counter({
       name: `${METRIC_PREFIX}ws_messages_total`,
       help: 'WebSocket messages by direction (in, out) and type (protocol types; "other" for the rest).',
@@ -163,16 +194,10 @@ export class ServerMetrics {
       collect() {
         this.reset();
         for (const direction of ['in', 'out'] as const) {
-          for (const [type, count] of counts[direction]) this.inc({ direction, type }, count);
+          for (const counters of everyType) if (counters[direction] > 0) this.inc({ direction, type: counters.label }, counters[direction]);
         }
       },
     });
-    this.requestDuration = new RequestDurationHistogram(
-      `${METRIC_PREFIX}ws_request_duration_seconds`,
-      'Time from receiving a request to handing its reply to the socket (injected latency included), by type.',
-      'type',
-      registers,
-    );
     this.sseRequestDuration = new RequestDurationHistogram(
       `${METRIC_PREFIX}sse_request_duration_seconds`,
       'Time from receiving a legacy SSE request to its answer: the stream\'s head (sync started, or resumed) or the refusal (injected latency included, as it delays the first event), by endpoint. Same buckets as wsmig_ws_request_duration_seconds.',
@@ -284,15 +309,9 @@ export class ServerMetrics {
     this.acceptedAttempts.count += 1;
   }
 
-  /** Counts a message; `type` must already be a {@link typeLabel}. */
-  countMessage(direction: 'in' | 'out', type: string): void {
-    const counts = this.messageCounts[direction];
-    counts.set(type, (counts.get(type) ?? 0) + 1);
-  }
-
-  /** Records how long a request took, in ms; `type` must already be a {@link typeLabel}. */
-  observeRequestMs(type: string, durationMs: number): void {
-    this.requestDuration.countsFor(type).observe(durationMs / 1000);
+  /** The counters of a message type: its own for a protocol type, `other`'s for the rest (the label set stays bounded). */
+  messageType(type: string): MessageTypeCounters {
+    return this.types.get(type) ?? this.otherType;
   }
 
   /** Counts an `/api/config` answer by the transport it chose. */

@@ -7,7 +7,7 @@ import { ErrorCode, MessageType, encodeFrame, type ErrorBody, type ResyncPayload
 import type { BridgeAttachment } from './bridge/types.js';
 import type { GatewayContext } from './gateway-context.js';
 import { ChannelEvent, type HubSubscriber, type ResumePoint } from './hub.js';
-import { typeLabel } from './metrics.js';
+import type { MessageTypeCounters } from './metrics.js';
 import { errorBodyOfFailure } from './request-handlers.js';
 
 /** The connection a subscription belongs to. */
@@ -16,11 +16,11 @@ export interface SubscriptionOwner {
   readonly identity: unknown;
   readonly forwardedHeaders: Record<string, string>;
   readonly isClosing: boolean;
-  send(frame: string, typeLabelOut: string): void;
+  send(frame: string, sent: MessageTypeCounters): void;
   /** Sends an event's frame: `head`, then `tail` (the bytes every subscriber's frame of the event shares). */
-  sendEvent(head: Buffer, tail: Buffer, typeLabelOut: string): void;
-  reply(request: WSMessage, payload: unknown, receivedAt: number, label: string): void;
-  fail(request: WSMessage, error: ErrorBody, receivedAt: number, label: string): void;
+  sendEvent(head: Buffer, tail: Buffer, eventType: string): void;
+  reply(request: WSMessage, payload: unknown, receivedAt: number, counters: MessageTypeCounters): void;
+  fail(request: WSMessage, error: ErrorBody, receivedAt: number, counters: MessageTypeCounters): void;
 }
 
 interface SubscribeRequest {
@@ -103,7 +103,7 @@ class Subscription implements HubSubscriber {
     if (event.seq <= this.lastSeq) return;
     this.lastSeq = event.seq;
     this.frameHead ??= Buffer.from(`{"id":${JSON.stringify(this.id)},"channel":${JSON.stringify(this.channel)},`);
-    this.owner.sendEvent(this.frameHead, tailBytesOf(event), typeLabel(event.type));
+    this.owner.sendEvent(this.frameHead, tailBytesOf(event), event.type);
   }
 
   /** Marks the subscription live from `seq` on, and sends what arrived while it was being set up (up to a held resync). */
@@ -144,17 +144,17 @@ export class ConnectionSubscriptions {
     private readonly ctx: GatewayContext,
   ) {}
 
-  async subscribe(message: WSMessage, receivedAt: number, label: string): Promise<void> {
+  async subscribe(message: WSMessage, receivedAt: number, counters: MessageTypeCounters): Promise<void> {
     const request = subscribeRequestOf(message.payload);
     if (typeof request === 'string') {
-      this.owner.fail(message, { code: ErrorCode.invalidPayload, message: request, retryable: false }, receivedAt, label);
+      this.owner.fail(message, { code: ErrorCode.invalidPayload, message: request, retryable: false }, receivedAt, counters);
       return;
     }
     const { channel } = message;
     const max = this.ctx.options.maxSubscriptionsPerConnection;
     if (!this.byChannel.has(channel) && this.byChannel.size >= max) {
       const error = { code: ErrorCode.tooManySubscriptions, message: `this connection is subscribed to ${max} channels, the most allowed: unsubscribe from one first`, retryable: false };
-      this.owner.fail(message, error, receivedAt, label);
+      this.owner.fail(message, error, receivedAt, counters);
       return;
     }
     const previous = this.byChannel.get(channel);
@@ -163,18 +163,18 @@ export class ConnectionSubscriptions {
     this.byChannel.set(channel, subscription);
     const refused = await this.ctx.access.subscribeProblem(this.owner.identity, channel);
     if (refused !== undefined) {
-      this.failSetUp(subscription, message, refused, receivedAt, label);
+      this.failSetUp(subscription, message, refused, receivedAt, counters);
       return;
     }
-    if (this.ctx.bridge?.handles(channel) && !(await this.attach(subscription, request, message, receivedAt, label))) return;
+    if (this.ctx.bridge?.handles(channel) && !(await this.attach(subscription, request, message, receivedAt, counters))) return;
     if (subscription.cancelled || this.owner.isClosing) return;
-    await this.resume(subscription, request.resume, message, receivedAt, label);
+    await this.resume(subscription, request.resume, message, receivedAt, counters);
   }
 
-  unsubscribe(message: WSMessage, receivedAt: number, label: string): void {
+  unsubscribe(message: WSMessage, receivedAt: number, counters: MessageTypeCounters): void {
     const subscription = this.byChannel.get(message.channel);
     if (subscription) this.drop(subscription);
-    this.owner.reply(message, { channel: message.channel, unsubscribed: subscription !== undefined }, receivedAt, label);
+    this.owner.reply(message, { channel: message.channel, unsubscribed: subscription !== undefined }, receivedAt, counters);
   }
 
   /** Ends every subscription (the connection closed). */
@@ -183,7 +183,7 @@ export class ConnectionSubscriptions {
   }
 
   /** Attaches a bridged channel to its upstream stream; false (the error sent) when the bridge refused or the upstream failed. */
-  private async attach(subscription: Subscription, request: SubscribeRequest, message: WSMessage, receivedAt: number, label: string): Promise<boolean> {
+  private async attach(subscription: Subscription, request: SubscribeRequest, message: WSMessage, receivedAt: number, counters: MessageTypeCounters): Promise<boolean> {
     const resume: { lastEventId?: string; headers?: Record<string, string> } = {};
     if (request.lastEventId !== undefined) resume.lastEventId = request.lastEventId;
     if (request.headers !== undefined) resume.headers = request.headers;
@@ -197,12 +197,12 @@ export class ConnectionSubscriptions {
       subscription.hubChannel = attachment.hubChannel;
       return true;
     } catch (error) {
-      this.failSetUp(subscription, message, errorBodyOfFailure(error, MessageType.subscribe), receivedAt, label);
+      this.failSetUp(subscription, message, errorBodyOfFailure(error, MessageType.subscribe), receivedAt, counters);
       return false;
     }
   }
 
-  private async resume(subscription: Subscription, resume: ResumePoint | undefined, message: WSMessage, receivedAt: number, label: string): Promise<void> {
+  private async resume(subscription: Subscription, resume: ResumePoint | undefined, message: WSMessage, receivedAt: number, counters: MessageTypeCounters): Promise<void> {
     const { hub, metrics } = this.ctx;
     const { channel } = subscription;
     let outcome: Awaited<ReturnType<typeof hub.subscribe>>;
@@ -210,7 +210,7 @@ export class ConnectionSubscriptions {
       outcome = await hub.subscribe(subscription.hubChannel, subscription, resume);
     } catch (error) {
       // The hub is full of busy channels (TOO_MANY_CHANNELS): nothing was subscribed; a bridged attachment is released.
-      this.failSetUp(subscription, message, errorBodyOfFailure(error, MessageType.subscribe), receivedAt, label);
+      this.failSetUp(subscription, message, errorBodyOfFailure(error, MessageType.subscribe), receivedAt, counters);
       return;
     }
     subscription.subscribedToHub = true;
@@ -219,7 +219,7 @@ export class ConnectionSubscriptions {
       return;
     }
     const reply: SubscribeReply = { channel, epoch: outcome.epoch, seq: outcome.seq, replayed: outcome.replay.length };
-    this.owner.reply(message, reply, receivedAt, label);
+    this.owner.reply(message, reply, receivedAt, counters);
     for (const event of outcome.replay) subscription.send(event);
     if (outcome.replay.length > 0) metrics.replayedEvents.inc(outcome.replay.length);
     if (outcome.resync !== undefined) {
@@ -227,7 +227,7 @@ export class ConnectionSubscriptions {
       const snapshot = await this.ctx.snapshots.snapshotFor(channel);
       if (subscription.cancelled || this.owner.isClosing) return;
       const payload: ResyncPayload = { reason: outcome.resync, epoch: outcome.epoch, seq: outcome.seq, snapshot };
-      this.owner.send(encodeFrame({ id: message.id, channel, type: MessageType.resync, epoch: outcome.epoch, seq: outcome.seq, payload }), MessageType.resync);
+      this.owner.send(encodeFrame({ id: message.id, channel, type: MessageType.resync, epoch: outcome.epoch, seq: outcome.seq, payload }), this.ctx.metrics.sent.resync);
     }
     subscription.start(outcome.seq);
   }
@@ -238,14 +238,14 @@ export class ConnectionSubscriptions {
     const snapshot = await Promise.resolve(this.ctx.snapshots.snapshotFor(subscription.channel)).catch(() => null);
     if (subscription.cancelled || this.owner.isClosing) return;
     const payload: ResyncPayload = { reason, epoch, seq, snapshot };
-    this.owner.send(encodeFrame({ id: subscription.id, channel: subscription.channel, type: MessageType.resync, epoch, seq, payload }), MessageType.resync);
+    this.owner.send(encodeFrame({ id: subscription.id, channel: subscription.channel, type: MessageType.resync, epoch, seq, payload }), this.ctx.metrics.sent.resync);
   }
 
   /** Drops a subscription that could not be set up and tells the client why, unless it was cancelled meanwhile. */
-  private failSetUp(subscription: Subscription, message: WSMessage, error: ErrorBody, receivedAt: number, label: string): void {
+  private failSetUp(subscription: Subscription, message: WSMessage, error: ErrorBody, receivedAt: number, counters: MessageTypeCounters): void {
     const cancelled = subscription.cancelled;
     this.drop(subscription);
-    if (!cancelled && !this.owner.isClosing) this.owner.fail(message, error, receivedAt, label);
+    if (!cancelled && !this.owner.isClosing) this.owner.fail(message, error, receivedAt, counters);
   }
 
   private drop(subscription: Subscription): void {
