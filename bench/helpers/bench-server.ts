@@ -19,6 +19,8 @@ export interface BenchServerConfig {
   pacePublishes?: boolean;
   /** With `pacePublishes`: events published in one go (synchronously) per publish of a lane, as a batch arrives. */
   publishBurst?: number;
+  /** The gateway kind's `writeDelayMs` (events held to be written together). */
+  writeDelayMs?: number;
   /** Write a CPU profile (`.cpuprofile`, 100 µs sampling) of `durationMs` starting `afterMs` after listening. */
   cpuProfile?: { path: string; afterMs: number; durationMs: number };
 }
@@ -79,7 +81,7 @@ async function listen(config: BenchServerConfig): Promise<number> {
     return (wss.address() as { port: number }).port;
   }
   if (config.kind === 'gateway') {
-    const gateway = await createGateway({ port: config.port, channels: ['bench:*'], rateLimit: 1_000_000, maxSubscriptionsPerConnection: 1_000, ...(config.redis ? { redis: config.redis } : {}) });
+    const gateway = await createGateway({ port: config.port, channels: ['bench:*'], rateLimit: 1_000_000, maxSubscriptionsPerConnection: 1_000, ...(config.redis ? { redis: config.redis } : {}), ...(config.writeDelayMs === undefined ? {} : { writeDelayMs: config.writeDelayMs }) });
     publishOn = (channel, payload) => gateway.publish(channel, 'tick', payload);
     return gateway.port as number;
   }

@@ -14,6 +14,7 @@ interface ServerFlags {
   maxPayload?: string;
   rateLimit?: string;
   slowConsumerBytes?: string;
+  writeDelay?: string;
   maxConnections?: string;
   allowedOrigin: string[];
   allowOrigin: string[];
@@ -166,6 +167,8 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
   const latencyMs = durationFlag('--inject-latency', flags.injectLatency);
   const heartbeatIntervalMs = durationFlag('--heartbeat-interval', flags.heartbeatInterval);
   if (heartbeatIntervalMs !== undefined && heartbeatIntervalMs < 10) throw new UsageError('BAD_FLAG', `Invalid --heartbeat-interval "${flags.heartbeatInterval}": use at least 10ms (25s is the default).`);
+  const writeDelayMs = durationFlag('--write-delay', flags.writeDelay);
+  if (writeDelayMs !== undefined && writeDelayMs > 1_000) throw new UsageError('BAD_FLAG', `Invalid --write-delay "${flags.writeDelay}": use at most 1s (0, the default, writes events at the end of the turn).`);
   const options: ServerOptions = {
     port: integerFlag('--port', flags.port, 0, 65_535),
     host: flags.host,
@@ -173,6 +176,7 @@ function serverOptionsFromFlags(flags: ServerFlags): ServerOptions {
     maxPayloadBytes: integerFlag('--max-payload', flags.maxPayload, 64),
     rateLimit: integerFlag('--rate-limit', flags.rateLimit, 0),
     slowConsumerBytes: integerFlag('--slow-consumer-bytes', flags.slowConsumerBytes, 1024),
+    writeDelayMs,
     maxConnections: integerFlag('--max-connections', flags.maxConnections, 0),
     allowedOrigins: originFlags(flags),
     allowQueryToken: flags.allowQueryToken === true,
@@ -244,6 +248,7 @@ export function registerServerCommand(program: Command): void {
     .option('--max-payload <bytes>', 'largest accepted frame (default 1048576)')
     .option('--rate-limit <perSecond>', 'messages per second per connection, burst 2x; 0 disables (default 200)')
     .option('--slow-consumer-bytes <bytes>', 'send-buffer watermark before closing with 4201 (default 4194304)')
+    .option('--write-delay <duration>', 'hold each connection\'s events up to this long (at most 1s) to write them together: fewer system calls for busy fan-out, that much more latency (default 0: written at the end of the turn)')
     .option('--max-connections <n>', 'open WebSocket connections before closing new ones with 4202 (default 50000)')
     .option('--allow-origin <origin>', 'browser Origin allowed besides this server\'s own host (repeat for several; "*" for any origin, never with cookies)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--allowed-origin <origin>', 'the same as --allow-origin', (value: string, previous: string[]) => [...previous, value], [] as string[])

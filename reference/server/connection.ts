@@ -147,7 +147,7 @@ export class Connection implements SubscriptionOwner {
   }
 
   private write(frame: string | EventFrame): void {
-    if (this.closing || !(this.writer ??= new FrameWriter(this.ws, this.socket)).write(frame)) return;
+    if (this.closing || !(this.writer ??= new FrameWriter(this.ws, this.socket, this.ctx.heldFrames)).write(frame)) return;
     if (this.ws.bufferedAmount > this.ctx.options.slowConsumerBytes) this.closeSlowConsumer();
   }
 

@@ -1,10 +1,11 @@
 /**
  * Writes a connection's frames straight to its upgraded socket (issue 14): a reply or notice as one
  * buffer in one write; an event as one buffer (its subscription's start plus the bytes every
- * subscriber's frame of it shares), held until the end of the turn, so events published in one go
- * reach each subscriber in one write and one system call. `ws` still reads, pings and closes (the
- * connection flushes the held frames first); nothing is written once it is not open, and its
- * `bufferedAmount` counts these writes once written.
+ * subscriber's frame of it shares), held until the end of the turn, or for `writeDelayMs`, so
+ * events published close together reach each subscriber in one write and one system call. A reply
+ * or notice is never held: it writes the held events and itself at once, in order. `ws` still reads,
+ * pings and closes (the connection flushes the held frames first); nothing is written once it is not
+ * open, and its `bufferedAmount` counts these writes once written.
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
@@ -16,19 +17,41 @@ export interface EventFrame {
   tail: Buffer;
 }
 
-/** Frames a writer holds in a turn before writing them out anyway: code that publishes in a loop of awaits never ends its turn. */
+/** Frames a writer holds before writing them out anyway: code that publishes in a loop of awaits never ends its turn, and a delay must not pile up a connection's frames. */
 const MAX_HELD_FRAMES = 16;
 
-/** Writers holding this turn's frames, written out together when the turn's code is done. */
-let heldThisTurn: FrameWriter[] = [];
+/**
+ * The writers of one gateway holding events, written out together: at the end of the event-loop
+ * turn (`delayMs` 0, the default), or `delayMs` after the first event held (fewer writes for many
+ * subscribers of busy channels, at the cost of up to that much latency per event).
+ */
+export class HeldFrames {
+  private writers: FrameWriter[] = [];
+
+  constructor(private readonly delayMs: number) {}
+
+  add(writer: FrameWriter): void {
+    if (this.writers.push(writer) !== 1) return;
+    if (this.delayMs === 0) process.nextTick(this.flushAll);
+    // Unreferenced: a connection still open keeps the process alive, and a closed one has nothing left to write.
+    else setTimeout(this.flushAll, this.delayMs).unref();
+  }
+
+  private readonly flushAll = (): void => {
+    const writers = this.writers;
+    this.writers = [];
+    for (const writer of writers) writer.flush();
+  };
+}
 
 export class FrameWriter {
-  /** This turn's frames, from its first event on (later replies wait behind it, in order). */
+  /** The events held, from the first on; undefined when none is. */
   private held: Buffer[] | undefined;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly socket: Duplex,
+    private readonly heldFrames: HeldFrames,
   ) {}
 
   /** Writes a frame, as `ws.send` would; false when `ws` is no longer open (nothing written). */
@@ -36,24 +59,30 @@ export class FrameWriter {
     if (this.ws.readyState !== this.ws.OPEN) return false;
     if (typeof frame === 'string') {
       const bytes = textFrame(frame);
-      if (this.held === undefined) this.socket.write(bytes);
-      else this.hold(bytes);
+      const held = this.held;
+      if (held === undefined) this.socket.write(bytes);
+      else {
+        // Behind the events held before it, in one write.
+        this.held = [];
+        held.push(bytes);
+        this.socket.write(Buffer.concat(held));
+      }
       return true;
     }
     const bytes = eventFrame(frame.head, frame.tail);
     if (this.held === undefined) {
       this.held = [bytes];
-      if (heldThisTurn.push(this) === 1) process.nextTick(FrameWriter.flushAll);
+      this.heldFrames.add(this);
     } else this.hold(bytes);
     return true;
   }
 
-  /** Writes out the frames held this turn (before `ws` itself writes: a close, a notice sent with `ws.send`). */
+  /** Writes out the frames held (when their time comes, or before `ws` itself writes: a close, a notice sent with `ws.send`). */
   flush(): void {
     const held = this.held;
     if (held === undefined) return;
     this.held = undefined;
-    if (this.ws.readyState !== this.ws.OPEN) return;
+    if (held.length === 0 || this.ws.readyState !== this.ws.OPEN) return;
     this.socket.write(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held));
   }
 
@@ -63,11 +92,5 @@ export class FrameWriter {
     if (held.length < MAX_HELD_FRAMES) return;
     this.held = [];
     this.socket.write(Buffer.concat(held));
-  }
-
-  private static flushAll(this: void): void {
-    const writers = heldThisTurn;
-    heldThisTurn = [];
-    for (const writer of writers) writer.flush();
   }
 }

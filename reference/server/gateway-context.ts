@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../lib/logger.js';
 import type { SseBridge } from './bridge/types.js';
 import type { ChannelAccess } from './channel-access.js';
+import type { HeldFrames } from './frame-writer.js';
 import type { ResolvedGatewayLimits } from './gateway-options.js';
 import type { ChannelHub } from './hub.js';
 import type { ServerMetrics } from './metrics.js';
@@ -27,6 +28,8 @@ export interface GatewayContext {
   readonly authenticate: ((req: IncomingMessage) => unknown) | undefined;
   /** One-time connection tickets (`?ticket=` on the upgrade): a redeemed one stands for the token and `authenticate`. */
   readonly tickets: TicketStore;
+  /** The connections' events held to be written together (at the end of the turn, or after `writeDelayMs`). */
+  readonly heldFrames: HeldFrames;
   /** True from the start of a drain or close: new connections are refused. */
   isDraining(): boolean;
 }

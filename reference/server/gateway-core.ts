@@ -14,6 +14,7 @@ import { ChannelAccess } from './channel-access.js';
 import { PatternList } from './pattern-list.js';
 import { NativeRoutes } from './native-routes.js';
 import { forwardedHeaderNames } from './forwarded-headers.js';
+import { HeldFrames } from './frame-writer.js';
 import type { GatewayContext } from './gateway-context.js';
 import type { GatewayOptions, GatewayUpstreamOptions, ResolvedGatewayLimits } from './gateway-options.js';
 import type { ChannelHub } from './hub.js';
@@ -94,6 +95,7 @@ export class GatewayCore {
       forwardHeaders,
       authenticate: parts.authenticate,
       tickets: this.tickets,
+      heldFrames: new HeldFrames(options.writeDelayMs),
       isDraining: () => this.isDraining,
     };
     this.endpoint = new WsGateway(ctx);

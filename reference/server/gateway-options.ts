@@ -29,6 +29,13 @@ export interface GatewayLimitOptions {
   rateLimit?: number | RateLimit;
   /** Send-buffer watermark per connection; above it the connection is closed with 4201. Default 4 MiB. */
   slowConsumerBytes?: number;
+  /**
+   * How long a connection's events wait to be written together with its next ones, in ms (0–1000):
+   * one write and one system call for several events, for many subscribers of busy channels, at the
+   * cost of up to that much latency per event. Replies are never held. Default 0: events published
+   * in the same event-loop turn are written together, and none waits longer.
+   */
+  writeDelayMs?: number;
   /** Bad frames tolerated per 10 s before closing with 4100. Default 20. */
   maxBadFrames?: number;
   /** Open WebSocket connections; one more is closed with 4202 right after its upgrade. Default 50000. */
@@ -141,6 +148,7 @@ export interface ResolvedGatewayLimits {
   maxPayloadBytes: number;
   rateLimit: { messagesPerSecond: number; burst: number } | undefined;
   slowConsumerBytes: number;
+  writeDelayMs: number;
   maxBadFrames: number;
   maxConnections: number;
   maxSubscriptionsPerConnection: number;
@@ -171,6 +179,7 @@ export const GATEWAY_DEFAULTS = {
   maxPayloadBytes: 1024 * 1024,
   rateLimitPerSecond: 200,
   slowConsumerBytes: 4 * 1024 * 1024,
+  writeDelayMs: 0,
   maxBadFrames: 20,
   maxConnections: 50_000,
   maxSubscriptionsPerConnection: 100,
@@ -261,6 +270,7 @@ export function resolveGatewayLimits(options: GatewayLimitOptions): ResolvedGate
     maxPayloadBytes: integerOption('maxPayloadBytes', options.maxPayloadBytes, GATEWAY_DEFAULTS.maxPayloadBytes, 64),
     rateLimit: resolveRateLimit(options.rateLimit),
     slowConsumerBytes: integerOption('slowConsumerBytes', options.slowConsumerBytes, GATEWAY_DEFAULTS.slowConsumerBytes, 1024),
+    writeDelayMs: integerOption('writeDelayMs', options.writeDelayMs, GATEWAY_DEFAULTS.writeDelayMs, 0, 1_000),
     maxBadFrames: integerOption('maxBadFrames', options.maxBadFrames, GATEWAY_DEFAULTS.maxBadFrames, 0),
     maxConnections: integerOption('maxConnections', options.maxConnections, GATEWAY_DEFAULTS.maxConnections, 0),
     maxSubscriptionsPerConnection: integerOption('maxSubscriptionsPerConnection', options.maxSubscriptionsPerConnection, GATEWAY_DEFAULTS.maxSubscriptionsPerConnection, 1),

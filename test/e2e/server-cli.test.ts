@@ -55,6 +55,7 @@ describe('wsmig server', () => {
       [['--flag', 'yes'], /--flag "yes".*true.*false/],
       [['--sync-failure-rate', '5'], /--sync-failure-rate "5".*0 to 1/],
       [['--drain-window', 'soon'], /--drain-window "soon"/],
+      [['--write-delay', '2s'], /--write-delay "2s": use at most 1s/],
       [['--allowed-origin', 'not a url'], /--allowed-origin/],
       [['--token-file', '/nonexistent/token'], /--token-file/],
       [['--upstream', 'ftp://legacy'], /--upstream "ftp:\/\/legacy".*http: or https:/],
@@ -72,7 +73,7 @@ describe('wsmig server', () => {
       expect(result.exitCode, args.join(' ')).toBe(2);
       expect(result.stderr).toMatch(message);
     }
-    // Fifteen CLI starts one after the other: on a busy machine each can take a few seconds.
+    // Sixteen CLI starts one after the other: on a busy machine each can take a few seconds.
   }, 120_000);
 
   it('--flag 25% --flag-group rolls WebSocket out to a quarter of identities, bucketed in that group', async () => {
