@@ -22,6 +22,7 @@ export interface EchoWindow {
 
 /** Time for the loop to fill (every connection's first request answered) before a window measures. */
 const SETTLE_MS = 100;
+const IN_FLIGHT_DEADLINE_MS = 10_000;
 
 export class EchoRig {
   private running = false;
@@ -82,7 +83,12 @@ export class EchoRig {
     const replies = this.replies - repliesBefore;
     const after = await this.server.stats();
     this.running = false;
-    while (this.inFlight > 0) await sleep(1);
+    // The requests in flight come back within milliseconds; a server that died would leave them out for good.
+    const deadline = performance.now() + IN_FLIGHT_DEADLINE_MS;
+    while (this.inFlight > 0) {
+      if (performance.now() > deadline) throw new Error(`${this.inFlight} echo requests got no reply within ${IN_FLIGHT_DEADLINE_MS / 1000} s of the window's end: did the server stop?`);
+      await sleep(1);
+    }
     const measured = {
       repliesPerSecond: (replies * 1000) / elapsedMs,
       serverCpuMicrosPerReply: (after.cpuMicros - before.cpuMicros) / replies,
