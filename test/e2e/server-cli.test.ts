@@ -40,6 +40,27 @@ describe('wsmig server', () => {
     expect(lines).toEqual([expect.objectContaining({ event: 'listening' }), { event: 'draining', signal: 'SIGTERM' }, { event: 'closing', signal: 'SIGINT' }, { event: 'stopped' }]);
   });
 
+  it('--write-delay holds each client\'s events and writes them together, never before the delay', async () => {
+    const { child, listening } = await startServerCli({ args: ['--flag', 'true', '--write-delay', '300ms', '--sync-total', '10', '--sync-batch-size', '1', '--sync-batch-delay', '20ms'] });
+    const client = await RawClient.connect(listening.wsUrl);
+    const arrivals: number[] = [];
+    client.ws.on('message', () => arrivals.push(performance.now()));
+    await client.request('subscribe', null, 'sync:7');
+    const startedAt = performance.now();
+    await client.request('sync:start', { chatId: 7 }, 'sync');
+    await client.next((m) => m.type === 'sync:complete');
+    // Eleven events published 20 ms apart; the frames' arrival times, in order (replies included, as they came).
+    const eventTimes = client.messages.flatMap((m, i) => (m.channel === 'sync:7' && m.type.startsWith('sync:') ? [arrivals[i] as number] : []));
+    expect(eventTimes).toHaveLength(11);
+    expect((eventTimes[0] as number) - startedAt).toBeGreaterThanOrEqual(290);
+    // Written together: a few reads (one per 300 ms), not eleven.
+    const groups = eventTimes.filter((t, i) => i === 0 || t - (eventTimes[i - 1] as number) > 30).length;
+    expect(groups).toBeLessThanOrEqual(4);
+    client.close();
+    child.kill('SIGTERM');
+    expect((await child).exitCode).toBe(0);
+  });
+
   it('reads tokens from the environment, never from argv', async () => {
     const { child, listening } = await startServerCli({ env: { WSMIG_TOKEN: 'from-env' } });
     await expect(RawClient.connect(listening.wsUrl)).rejects.toMatchObject({ status: 401 });
