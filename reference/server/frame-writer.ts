@@ -58,39 +58,34 @@ export class FrameWriter {
   write(frame: string | EventFrame): boolean {
     if (this.ws.readyState !== this.ws.OPEN) return false;
     if (typeof frame === 'string') {
-      const bytes = textFrame(frame);
-      const held = this.held;
-      if (held === undefined) this.socket.write(bytes);
-      else {
-        // Behind the events held before it, in one write.
-        this.held = [];
-        held.push(bytes);
-        this.socket.write(Buffer.concat(held));
-      }
+      // Never held: behind the events held before it, in one write.
+      this.writeHeld(textFrame(frame));
       return true;
     }
     const bytes = eventFrame(frame.head, frame.tail);
     if (this.held === undefined) {
       this.held = [bytes];
       this.heldFrames.add(this);
-    } else this.hold(bytes);
+    } else if (this.held.push(bytes) >= MAX_HELD_FRAMES) this.writeHeld();
     return true;
   }
 
   /** Writes out the frames held (when their time comes, or before `ws` itself writes: a close, a notice sent with `ws.send`). */
   flush(): void {
-    const held = this.held;
-    if (held === undefined) return;
+    if (this.held === undefined) return;
+    if (this.ws.readyState === this.ws.OPEN) this.writeHeld();
     this.held = undefined;
-    if (held.length === 0 || this.ws.readyState !== this.ws.OPEN) return;
-    this.socket.write(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held));
   }
 
-  private hold(bytes: Buffer): void {
-    const held = this.held as Buffer[];
-    held.push(bytes);
-    if (held.length < MAX_HELD_FRAMES) return;
+  /** Writes the held frames and then `last`, if any, with one `write`; the writer stays among the held ones until its flush. */
+  private writeHeld(last?: Buffer): void {
+    const held = this.held;
+    if (held === undefined || held.length === 0) {
+      if (last !== undefined) this.socket.write(last);
+      return;
+    }
+    if (last !== undefined) held.push(last);
     this.held = [];
-    this.socket.write(Buffer.concat(held));
+    this.socket.write(held.length === 1 ? (held[0] as Buffer) : Buffer.concat(held));
   }
 }
