@@ -12,14 +12,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebSocket } from 'ws';
 import { connectStorm, openFileLimits, type ConnectStormRun } from './helpers/connect-storm.js';
 import { selfTimeByPart } from './helpers/cpu-profile.js';
+import { connectMany } from './helpers/connect.js';
 import { median } from './helpers/median.js';
 import { EchoRig, type EchoWindow } from './helpers/echo-rig.js';
 import { FanOutRig, type FanOutWindow } from './helpers/fan-out-rig.js';
 import { ServerProcess } from './helpers/server-process.js';
 import { StormClient } from './helpers/storm-client.js';
+import { ratioSpread, roundRatios, takeTurns } from './helpers/turns.js';
 
 const ECHO_CONNECTIONS = 50;
 const ECHO_WARMUP_MS = 1_000;
@@ -57,29 +58,6 @@ function verdict(target: string, pass: boolean, detail: string): void {
   console.log(`  ${pass ? 'PASS' : 'MISS'}  ${target}: ${detail}`);
 }
 
-function connect(url: string): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { perMessageDeflate: false });
-    ws.once('open', () => resolve(ws));
-    ws.once('error', reject);
-  });
-}
-
-async function connectMany(url: string, count: number, concurrency: number): Promise<WebSocket[]> {
-  const sockets: WebSocket[] = [];
-  for (let i = 0; i < count; i += concurrency) {
-    sockets.push(...(await Promise.all(Array.from({ length: Math.min(concurrency, count - i) }, () => connect(url)))));
-  }
-  return sockets;
-}
-
-/** The quartiles of a set of ratios, to show how far the pairs spread around their median. */
-function quartiles(values: readonly number[]): [number, number] {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
-  return [at(0.25), at(0.75)];
-}
-
 /**
  * Both servers run at once with their own 50 connections and take turns: pairs of short windows
  * (the order alternating from pair to pair), each pair's ratio reference/bare, and the median of the
@@ -87,36 +65,28 @@ function quartiles(values: readonly number[]): [number, number] {
  */
 async function echoBenchmark(): Promise<void> {
   console.log(`\n1. Request/reply: echo of a 100-byte JSON payload, ${ECHO_CONNECTIONS} connections each, closed loop, ${ECHO_PAIRS} pairs of ${ECHO_WINDOW_MS} ms windows taking turns`);
-  const servers = { bare: await ServerProcess.start({ kind: 'bare', port: 0 }), reference: await ServerProcess.start({ kind: 'reference', port: 0 }) };
-  const rigs = { bare: await EchoRig.open(servers.bare, ECHO_CONNECTIONS, PAYLOAD), reference: await EchoRig.open(servers.reference, ECHO_CONNECTIONS, PAYLOAD) };
-  for (const rig of [rigs.bare, rigs.reference]) await rig.window(ECHO_WARMUP_MS);
-  const windows: Record<'bare' | 'reference', EchoWindow[]> = { bare: [], reference: [] };
-  const ratios = { rps: [] as number[], cpu: [] as number[], p99: [] as number[] };
-  for (let pair = 0; pair < ECHO_PAIRS; pair += 1) {
-    const order = pair % 2 === 0 ? (['bare', 'reference'] as const) : (['reference', 'bare'] as const);
-    const measured: Partial<Record<'bare' | 'reference', EchoWindow>> = {};
-    for (const kind of order) measured[kind] = await rigs[kind].window(ECHO_WINDOW_MS);
-    const bare = measured.bare as EchoWindow;
-    const reference = measured.reference as EchoWindow;
-    windows.bare.push(bare);
-    windows.reference.push(reference);
-    ratios.rps.push(reference.repliesPerSecond / bare.repliesPerSecond);
-    ratios.cpu.push(reference.serverCpuMicrosPerReply / bare.serverCpuMicrosPerReply);
-    ratios.p99.push(reference.p99Micros / bare.p99Micros);
+  const kinds = ['bare', 'reference'] as const;
+  const rigs: EchoRig[] = [];
+  for (const kind of kinds) {
+    const rig = await EchoRig.open(await ServerProcess.start({ kind, port: 0 }), ECHO_CONNECTIONS, PAYLOAD);
+    await rig.window(ECHO_WARMUP_MS);
+    rigs.push(rig);
   }
-  for (const rig of [rigs.bare, rigs.reference]) rig.close();
-  await Promise.all([servers.bare.kill(), servers.reference.kill()]);
-  for (const kind of ['bare', 'reference'] as const) {
-    const of = (pick: (w: EchoWindow) => number): number => median(windows[kind].map(pick));
+  const windows = await takeTurns(rigs.length, ECHO_PAIRS, (side) => (rigs[side] as EchoRig).window(ECHO_WINDOW_MS));
+  for (const rig of rigs) {
+    rig.close();
+    await rig.server.kill();
+  }
+  kinds.forEach((kind, i) => {
+    const of = (pick: (w: EchoWindow) => number): number => median((windows[i] as EchoWindow[]).map(pick));
     console.log(`   ${kind.padEnd(9)} medians of its windows: ${Math.round(of((w) => w.repliesPerSecond)).toLocaleString('en-US').padStart(7)} replies/s  p50 ${of((w) => w.p50Micros)} µs  p99 ${of((w) => w.p99Micros)} µs  server CPU ${of((w) => w.serverCpuMicrosPerReply).toFixed(1)} µs/reply`);
-  }
-  const show = (values: number[]): string => {
-    const [low, high] = quartiles(values);
-    return `${median(values).toFixed(2)}× (pairs' middle half ${low.toFixed(2)}–${high.toFixed(2)}×)`;
-  };
-  verdict('replies/s ≥ 1.0× bare ws', median(ratios.rps) >= 1, show(ratios.rps));
-  verdict('server CPU per reply ≤ 1.0× bare ws', median(ratios.cpu) <= 1, show(ratios.cpu));
-  verdict('p99 ≤ 1.0× bare ws', median(ratios.p99) <= 1, show(ratios.p99));
+  });
+  const rps = roundRatios(windows, 1, (w) => w.repliesPerSecond);
+  const cpu = roundRatios(windows, 1, (w) => w.serverCpuMicrosPerReply);
+  const p99 = roundRatios(windows, 1, (w) => w.p99Micros);
+  verdict('replies/s ≥ 1.0× bare ws', median(rps) >= 1, ratioSpread(rps));
+  verdict('server CPU per reply ≤ 1.0× bare ws', median(cpu) <= 1, ratioSpread(cpu));
+  verdict('p99 ≤ 1.0× bare ws', median(p99) <= 1, ratioSpread(p99));
 }
 
 /**
@@ -141,19 +111,7 @@ async function fanOutBenchmark(burst: number, section: string): Promise<void> {
     await rig.window(FANOUT_WARMUP_MS);
     rigs.push(rig);
   }
-  const windows = variants.map(() => [] as FanOutWindow[]);
-  const ratios = variants.map(() => [] as number[]);
-  for (let round = 0; round < FANOUT_ROUNDS; round += 1) {
-    const measured: FanOutWindow[] = [];
-    for (let turn = 0; turn < variants.length; turn += 1) {
-      const i = (turn + round) % variants.length;
-      measured[i] = await (rigs[i] as FanOutRig).window(FANOUT_PUBLISH_MS);
-    }
-    measured.forEach((window, i) => {
-      windows[i]?.push(window);
-      ratios[i]?.push(window.cpuMicrosPerDelivery / (measured[0] as FanOutWindow).cpuMicrosPerDelivery);
-    });
-  }
+  const windows = await takeTurns(rigs.length, FANOUT_ROUNDS, (side) => (rigs[side] as FanOutRig).window(FANOUT_PUBLISH_MS));
   for (const rig of rigs) {
     rig.close();
     await rig.server.kill();
@@ -164,10 +122,10 @@ async function fanOutBenchmark(burst: number, section: string): Promise<void> {
     const lost = (windows[i] as FanOutWindow[]).reduce((sum, w) => sum + w.lost, 0);
     console.log(`   ${variant.name.padEnd(width)} medians of its windows: ${Math.round(of((w) => w.deliveriesPerSecond)).toLocaleString('en-US').padStart(9)} deliveries/s  server CPU ${of((w) => w.cpuMicrosPerDelivery).toFixed(2)} µs/delivery${lost === 0 ? '' : `  (${lost} not delivered)`}`);
   });
-  const gateway = ratios[1] as number[];
-  const [low, high] = quartiles(gateway);
-  verdict(`fan-out CPU per delivery ≤ 0.8× a bare ws broadcast loop (${burst} per turn)`, median(gateway) <= 0.8, `${median(gateway).toFixed(2)}× (rounds' middle half ${low.toFixed(2)}–${high.toFixed(2)}×)`);
-  if (burst === 1) console.log(`  info  with writeDelayMs ${FANOUT_WRITE_DELAY_MS} (opt-in; each event waits up to ${FANOUT_WRITE_DELAY_MS} ms more): ${median(ratios[2] as number[]).toFixed(2)}× the bare loop's CPU per delivery`);
+  const perDelivery = (w: FanOutWindow): number => w.cpuMicrosPerDelivery;
+  const gateway = roundRatios(windows, 1, perDelivery);
+  verdict(`fan-out CPU per delivery ≤ 0.8× a bare ws broadcast loop (${burst} per turn)`, median(gateway) <= 0.8, ratioSpread(gateway));
+  if (burst === 1) console.log(`  info  with writeDelayMs ${FANOUT_WRITE_DELAY_MS} (opt-in; each event waits up to ${FANOUT_WRITE_DELAY_MS} ms more): ${ratioSpread(roundRatios(windows, 2, perDelivery))} the bare loop's CPU per delivery`);
 }
 
 async function idleMemory(kind: 'bare' | 'reference'): Promise<number> {
@@ -199,30 +157,22 @@ async function connectStormBenchmark(): Promise<void> {
     verdict('5,000-client connect storm ≤ 1.0× bare ws', false, 'not measured: too few file descriptors');
     return;
   }
-  const runs: Record<'bare' | 'reference', ConnectStormRun[]> = { bare: [], reference: [] };
-  const ratios = { ms: [] as number[], cpu: [] as number[] };
-  for (let round = 0; round < CONNECT_STORM_ROUNDS; round += 1) {
-    // A pair of storms a few seconds apart, the order alternating: each pair's ratio sees one machine.
-    for (const kind of round % 2 === 0 ? (['bare', 'reference'] as const) : (['reference', 'bare'] as const)) {
-      const server = await ServerProcess.start({ kind, port: 0 });
-      const run = await connectStorm(server, CONNECT_STORM_CLIENTS, CONNECT_STORM_TIMEOUT_MS);
-      await server.kill();
-      runs[kind].push(run);
-      console.log(`   round ${round + 1} ${kind.padEnd(9)} all open in ${Math.round(run.allOpenMs).toLocaleString('en-US').padStart(6)} ms  server CPU ${Math.round(run.serverCpuMs).toLocaleString('en-US').padStart(5)} ms (${((run.serverCpuMs * 1000) / CONNECT_STORM_CLIENTS).toFixed(0)} µs/connection)  retries ${run.retries}${run.neverOpened === 0 ? '' : `  NEVER OPENED ${run.neverOpened}`}`);
-      await sleep(500);
-    }
-    const bare = runs.bare[round] as ConnectStormRun;
-    const reference = runs.reference[round] as ConnectStormRun;
-    ratios.ms.push(reference.allOpenMs / bare.allOpenMs);
-    ratios.cpu.push(reference.serverCpuMs / bare.serverCpuMs);
-  }
-  const neverOpened = [...runs.bare, ...runs.reference].reduce((sum, r) => sum + r.neverOpened, 0);
-  const show = (values: number[]): string => {
-    const [low, high] = quartiles(values);
-    return `${median(values).toFixed(2)}× (pairs' middle half ${low.toFixed(2)}–${high.toFixed(2)}×)`;
-  };
-  verdict('5,000-client connect storm: time to all open ≤ 1.0× bare ws', neverOpened === 0 && median(ratios.ms) <= 1, `${show(ratios.ms)}${neverOpened === 0 ? '' : ' (some clients never opened)'}`);
-  verdict('5,000-client connect storm: server CPU ≤ 1.0× bare ws', median(ratios.cpu) <= 1, show(ratios.cpu));
+  const kinds = ['bare', 'reference'] as const;
+  // Each storm needs fresh servers: a pair of storms a few seconds apart, the order alternating.
+  const runs = await takeTurns(kinds.length, CONNECT_STORM_ROUNDS, async (side, round) => {
+    const kind = kinds[side] as (typeof kinds)[number];
+    const server = await ServerProcess.start({ kind, port: 0 });
+    const run = await connectStorm(server, CONNECT_STORM_CLIENTS, CONNECT_STORM_TIMEOUT_MS);
+    await server.kill();
+    console.log(`   round ${round + 1} ${kind.padEnd(9)} all open in ${Math.round(run.allOpenMs).toLocaleString('en-US').padStart(6)} ms  server CPU ${Math.round(run.serverCpuMs).toLocaleString('en-US').padStart(5)} ms (${((run.serverCpuMs * 1000) / CONNECT_STORM_CLIENTS).toFixed(0)} µs/connection)  retries ${run.retries}${run.neverOpened === 0 ? '' : `  NEVER OPENED ${run.neverOpened}`}`);
+    await sleep(500);
+    return run;
+  });
+  const neverOpened = runs.flat().reduce((sum, r) => sum + r.neverOpened, 0);
+  const ms = roundRatios(runs, 1, (r: ConnectStormRun) => r.allOpenMs);
+  const cpu = roundRatios(runs, 1, (r: ConnectStormRun) => r.serverCpuMs);
+  verdict('5,000-client connect storm: time to all open ≤ 1.0× bare ws', neverOpened === 0 && median(ms) <= 1, `${ratioSpread(ms)}${neverOpened === 0 ? '' : ' (some clients never opened)'}`);
+  verdict('5,000-client connect storm: server CPU ≤ 1.0× bare ws', median(cpu) <= 1, ratioSpread(cpu));
 }
 
 async function stormBenchmark(): Promise<void> {

@@ -8,7 +8,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as hdr from 'hdr-histogram-js';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { connectMany } from './connect.js';
 import type { ServerProcess } from './server-process.js';
 
 /** What one window measured. */
@@ -57,11 +58,7 @@ export class EchoRig {
 
   /** Opens `connections` clients to `server`, each with its own request id, echoing `payload`. */
   static async open(server: ServerProcess, connections: number, payload: unknown): Promise<EchoRig> {
-    const sockets = await Promise.all(Array.from({ length: connections }, () => new Promise<WebSocket>((resolve, reject) => {
-      const ws = new WebSocket(server.wsUrl, { perMessageDeflate: false });
-      ws.once('open', () => resolve(ws));
-      ws.once('error', reject);
-    })));
+    const sockets = await connectMany(server.wsUrl, connections, connections);
     const frames = sockets.map((_, i) => JSON.stringify({ id: `c${i}`, channel: 'bench', type: 'echo', payload }));
     return new EchoRig(server, sockets, frames);
   }

@@ -4,7 +4,8 @@
  * short windows, so a drift of the machine's speed reaches every server's windows of a round alike.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { connectMany } from './connect.js';
 import type { ServerProcess } from './server-process.js';
 
 /** What one window measured. */
@@ -37,15 +38,7 @@ export class FanOutRig {
    * a bare broadcast loop sends to every client); `burst` events go out per publish.
    */
   static async open(server: ServerProcess, options: { subscribers: number; channel: string; burst: number; subscribe: boolean }): Promise<FanOutRig> {
-    const sockets: WebSocket[] = [];
-    for (let opened = 0; opened < options.subscribers; opened += 250) {
-      const batch = Math.min(250, options.subscribers - opened);
-      sockets.push(...(await Promise.all(Array.from({ length: batch }, () => new Promise<WebSocket>((resolve, reject) => {
-        const ws = new WebSocket(server.wsUrl, { perMessageDeflate: false });
-        ws.once('open', () => resolve(ws));
-        ws.once('error', reject);
-      })))));
-    }
+    const sockets = await connectMany(server.wsUrl, options.subscribers, 250);
     if (options.subscribe) {
       await Promise.all(sockets.map((ws) => new Promise((resolve) => {
         ws.once('message', resolve);
